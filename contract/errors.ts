@@ -1,0 +1,72 @@
+/** Error codes every ack and HTTP error carries. Messages are safe to show to a person. */
+export const ErrorCode = {
+  /** The payload does not match the schema (wrong type, missing field, too long). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The packet or body is larger than MAX_PAYLOAD_BYTES. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The socket event name is not part of the contract. */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** No valid session: sign in again. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Signed in, but not a member of that conversation. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The request's Origin is not on the allowlist. */
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
+  /** No such conversation, invite code or route. */
+  NOT_FOUND: 'NOT_FOUND',
+  USERNAME_TAKEN: 'USERNAME_TAKEN',
+  UNKNOWN_USER: 'UNKNOWN_USER',
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** Too many requests; `retryAfterMs` says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A message id was reused for a different message (another sender or conversation). */
+  ID_CONFLICT: 'ID_CONFLICT',
+  /** The server is shutting down or its store is unreachable: retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  /** For RATE_LIMITED and UNAVAILABLE: how long to wait before trying again. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Codes that will fail the same way however often a send is retried. The outbox marks such a
+ * message failed (shown with Retry/Delete) instead of retrying it forever.
+ */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.UNKNOWN_EVENT,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.ID_CONFLICT,
+  ErrorCode.ORIGIN_NOT_ALLOWED,
+]);
+
+/** True when retrying cannot succeed (see PERMANENT). */
+export function isPermanentError(code: ErrorCode): boolean {
+  return PERMANENT.has(code);
+}
+
+/** HTTP status for each code, used by the server's HTTP API. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNKNOWN_EVENT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  USERNAME_TAKEN: 409,
+  UNKNOWN_USER: 404,
+  WRONG_PASSWORD: 401,
+  RATE_LIMITED: 429,
+  ID_CONFLICT: 409,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};

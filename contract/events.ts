@@ -1,0 +1,168 @@
+/**
+ * The wire contract: entities, acks and the socket.io events in both directions, shared by the
+ * server, the SharedWorker, the Service Worker and the page (see socket.io's basic-crud example,
+ * common/events.ts). Payload types come from the run-time schemas in schemas.ts.
+ */
+import type { WireError } from './errors.js';
+import type {
+  ConversationRef,
+  CreateRoomInput,
+  JoinRoomInput,
+  MessagesAfterInput,
+  MessagesBeforeInput,
+  ReceiptUpdateInput,
+  SendMessageInput,
+  StartDirectInput,
+  TypingUpdateInput,
+} from './schemas.js';
+
+export type * from './schemas.js';
+
+/** Every ack and every HTTP JSON answer has this shape. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
+export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
+
+export interface User {
+  id: string;
+  username: string;
+}
+
+/** A stored message. `id` is the client's; `seq` and `createdAt` are the server's. */
+export interface Message {
+  id: string;
+  conversationId: string;
+  /** Per-conversation sequence number: 1, 2, 3, … with no gaps. */
+  seq: number;
+  senderId: string;
+  senderName: string;
+  text: string;
+  /** Client clock when typed (ms since epoch). */
+  typedAt: number;
+  /** Server clock at durable commit (ms since epoch). */
+  createdAt: number;
+}
+
+export type ConversationKind = 'room' | 'direct';
+
+/** One member's place in a conversation. */
+export interface Member {
+  userId: string;
+  username: string;
+  /** Highest seq this member's devices have received. */
+  deliveredSeq: number;
+  /** Highest seq this member has seen. */
+  readSeq: number;
+  online: boolean;
+}
+
+/** A conversation as one user sees it. */
+export interface ConversationSummary {
+  id: string;
+  kind: ConversationKind;
+  /** Room name, or for a direct conversation the other person's username. */
+  name: string;
+  /** Rooms only: the code of the invite link (`/join/<code>`). */
+  inviteCode: string | null;
+  lastSeq: number;
+  lastMessage: Message | null;
+  createdAt: number;
+  /** The viewer's own receipts. Unread count = lastSeq - readSeq. */
+  deliveredSeq: number;
+  readSeq: number;
+  members: Member[];
+}
+
+export interface Receipt {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface TypingNotice {
+  conversationId: string;
+  userId: string;
+  username: string;
+  typing: boolean;
+}
+
+export interface PresenceNotice {
+  userId: string;
+  online: boolean;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  /** More messages exist beyond this page in the direction asked. */
+  hasMore: boolean;
+  /** The conversation's newest seq when the page was read. */
+  lastSeq: number;
+}
+
+export interface SendResult {
+  message: Message;
+  /** True when this id was already stored: nothing new was created. */
+  duplicate: boolean;
+}
+
+/** Socket event names, client to server. */
+export const ClientEvent = {
+  send: 'message:send',
+  messagesAfter: 'messages:after',
+  messagesBefore: 'messages:before',
+  listConversations: 'conversations:list',
+  createRoom: 'room:create',
+  joinRoom: 'room:join',
+  startDirect: 'direct:start',
+  leave: 'conversation:leave',
+  members: 'members:list',
+  receipt: 'receipt:update',
+  typing: 'typing:update',
+} as const;
+
+/** Socket event names, server to client. */
+export const ServerEvent = {
+  message: 'message:new',
+  receipt: 'receipt:changed',
+  typing: 'typing:changed',
+  presence: 'presence:changed',
+  /** The user (on any device) became a member of a conversation. */
+  joined: 'conversation:joined',
+  /** The user (on any device) left a conversation. */
+  left: 'conversation:left',
+  memberJoined: 'member:joined',
+  memberLeft: 'member:left',
+  /** An event the server could not take and could not ack (no ack callback given). */
+  error: 'ferry:error',
+} as const;
+
+export interface ClientToServerEvents {
+  'message:send': (p: SendMessageInput, ack: AckCallback<SendResult>) => void;
+  /** Catch-up: messages with seq > afterSeq, oldest first. */
+  'messages:after': (p: MessagesAfterInput, ack: AckCallback<MessagePage>) => void;
+  /** History: messages with seq < beforeSeq (newest page if omitted), oldest first. */
+  'messages:before': (p: MessagesBeforeInput, ack: AckCallback<MessagePage>) => void;
+  'conversations:list': (
+    p: Record<string, never>,
+    ack: AckCallback<{ conversations: ConversationSummary[] }>,
+  ) => void;
+  'room:create': (p: CreateRoomInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
+  'room:join': (p: JoinRoomInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
+  'direct:start': (p: StartDirectInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
+  'conversation:leave': (p: ConversationRef, ack: AckCallback) => void;
+  'members:list': (p: ConversationRef, ack: AckCallback<{ members: Member[] }>) => void;
+  'receipt:update': (p: ReceiptUpdateInput, ack: AckCallback<{ receipt: Receipt }>) => void;
+  'typing:update': (p: TypingUpdateInput, ack?: AckCallback) => void;
+}
+
+export interface ServerToClientEvents {
+  'message:new': (m: Message) => void;
+  'receipt:changed': (r: Receipt) => void;
+  'typing:changed': (t: TypingNotice) => void;
+  'presence:changed': (p: PresenceNotice) => void;
+  'conversation:joined': (c: ConversationSummary) => void;
+  'conversation:left': (p: { conversationId: string }) => void;
+  'member:joined': (p: { conversationId: string; member: Member }) => void;
+  'member:left': (p: { conversationId: string; userId: string }) => void;
+  'ferry:error': (p: { event: string; error: WireError }) => void;
+}

@@ -1,0 +1,43 @@
+/** Limits shared by server, workers and page. Every number a client may hit is named here. */
+
+/** Longest message text, counted in Unicode code points (what a person sees as characters). */
+export const MESSAGE_TEXT_MAX = 4000;
+/** Usernames: 3 to 32 of a-z, 0-9, `_`, `.`, `-`; stored lower-case. */
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 32;
+export const USERNAME_PATTERN = /^[a-z0-9_.-]+$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const ROOM_NAME_MAX = 80;
+/** Invite codes are opaque URL-safe strings. */
+export const INVITE_CODE_MAX = 64;
+
+/** Default and largest page of messages for catch-up and history. */
+export const PAGE_SIZE_DEFAULT = 100;
+export const PAGE_SIZE_MAX = 500;
+
+/** Largest socket.io packet and HTTP JSON body the server accepts. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** Per-user send rate: a token bucket, refilled per second, with a burst allowance. */
+export const SEND_RATE_PER_SECOND = 20;
+export const SEND_BURST = 200;
+/** Typing events a user may send per conversation per window. */
+export const TYPING_EVENTS_PER_WINDOW = 5;
+export const TYPING_WINDOW_MS = 5_000;
+/** Clients re-send "typing" at most this often; others expire it after TYPING_TTL_MS. */
+export const TYPING_RESEND_MS = 2_000;
+export const TYPING_TTL_MS = 6_000;
+/** Failed sign-ins per username (and per address) before the server makes the client wait. */
+export const SIGNIN_FAILURES_ALLOWED = 5;
+export const SIGNIN_THROTTLE_WINDOW_MS = 15 * 60_000;
+
+/** Server-Sent Events heartbeat, well under common proxy idle timeouts (60 s). */
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** Length of text as a person counts it: code points, so an emoji is one character. */
+export function textLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

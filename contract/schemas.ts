@@ -1,0 +1,91 @@
+/**
+ * Run-time schemas for every inbound socket event and HTTP body. The server validates with them;
+ * the payload types in events.ts are inferred from them, so a type and its check cannot drift.
+ * Only the server imports this file at run time (the page imports its types, which erase).
+ */
+import { z } from 'zod';
+import {
+  INVITE_CODE_MAX,
+  MESSAGE_TEXT_MAX,
+  PAGE_SIZE_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  ROOM_NAME_MAX,
+  USERNAME_MAX,
+  USERNAME_MIN,
+  USERNAME_PATTERN,
+  textLength,
+} from './limits.js';
+
+const id = z.uuid({ message: 'must be a UUID' });
+const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const limit = z.int().min(1).max(PAGE_SIZE_MAX).optional();
+
+export const username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(USERNAME_MIN, `must be at least ${USERNAME_MIN} characters`)
+  .max(USERNAME_MAX, `must be at most ${USERNAME_MAX} characters`)
+  .regex(USERNAME_PATTERN, 'may use only letters, digits, "_", "." and "-"');
+
+export const credentialsSchema = z.strictObject({
+  username,
+  password: z
+    .string()
+    .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+    .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+});
+
+export const messageText = z
+  .string()
+  .refine((t) => t.trim().length > 0, 'must not be empty')
+  // PostgreSQL text cannot hold U+0000; refusing it here keeps both stores alike.
+  .refine((t) => !t.includes('\u0000'), 'must not contain the NUL character')
+  .refine((t) => textLength(t) <= MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
+
+/** A message as the client typed it; `id` is made by the client (UUID) when it is typed. */
+export const sendMessageSchema = z.strictObject({
+  id,
+  conversationId: id,
+  text: messageText,
+  /** Client clock, ms since epoch, when the message was typed (informational). */
+  typedAt: z.int().min(0),
+});
+/** HTTP body of POST /api/conversations/:id/messages (conversation id is in the path). */
+export const sendMessageBodySchema = sendMessageSchema.omit({ conversationId: true });
+
+export const messagesAfterSchema = z.strictObject({ conversationId: id, afterSeq: seq, limit });
+export const messagesBeforeSchema = z.strictObject({
+  conversationId: id,
+  /** Omit for the newest page. */
+  beforeSeq: seq.optional(),
+  limit,
+});
+export const emptySchema = z.strictObject({});
+export const createRoomSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(ROOM_NAME_MAX, `must be at most ${ROOM_NAME_MAX} characters`),
+});
+export const joinRoomSchema = z.strictObject({ inviteCode: z.string().min(1).max(INVITE_CODE_MAX) });
+export const startDirectSchema = z.strictObject({ username });
+export const conversationRefSchema = z.strictObject({ conversationId: id });
+export const receiptUpdateSchema = z
+  .strictObject({ conversationId: id, deliveredSeq: seq.optional(), readSeq: seq.optional() })
+  .refine((r) => r.deliveredSeq !== undefined || r.readSeq !== undefined, 'give deliveredSeq or readSeq');
+export const typingUpdateSchema = z.strictObject({ conversationId: id, typing: z.boolean() });
+
+export type Credentials = z.infer<typeof credentialsSchema>;
+export type SendMessageInput = z.infer<typeof sendMessageSchema>;
+export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+export type MessagesAfterInput = z.infer<typeof messagesAfterSchema>;
+export type MessagesBeforeInput = z.infer<typeof messagesBeforeSchema>;
+export type CreateRoomInput = z.infer<typeof createRoomSchema>;
+export type JoinRoomInput = z.infer<typeof joinRoomSchema>;
+export type StartDirectInput = z.infer<typeof startDirectSchema>;
+export type ConversationRef = z.infer<typeof conversationRefSchema>;
+export type ReceiptUpdateInput = z.infer<typeof receiptUpdateSchema>;
+export type TypingUpdateInput = z.infer<typeof typingUpdateSchema>;

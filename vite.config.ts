@@ -1,0 +1,55 @@
+// Builds the page (web/), its SharedWorker (shared-worker/) and the Service Worker (sw/) into dist/web.
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
+const THEME_COLOR = '#0b5cad';
+
+export default defineConfig({
+  root: 'web',
+  publicDir: 'public',
+  plugins: [
+    preact(),
+    VitePWA({
+      // Our own worker (sw/sw.ts): Workbox only injects the precache list into it.
+      strategies: 'injectManifest',
+      srcDir: '../sw',
+      filename: 'sw.ts',
+      // web/pwa/ registers it with workbox-window (prompting for updates, never auto-reloading).
+      injectRegister: false,
+      includeAssets: ['icons/apple-touch-icon-180.png'],
+      injectManifest: {
+        // A classic script: module Service Workers are missing in older Firefox and Safari.
+        rollupFormat: 'iife',
+        // The shell: page, SharedWorker and lazy chunks, styles (the manifest and its icons are
+        // added by the plugin, includeAssets below adds the rest of public/).
+        globPatterns: ['**/*.{js,css,html,svg,woff2}'],
+      },
+      manifest: {
+        id: '/',
+        name: 'Ferry',
+        short_name: 'Ferry',
+        description: 'A messenger that keeps every message you type, on flaky networks and in many tabs.',
+        lang: 'en',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: THEME_COLOR,
+        background_color: '#ffffff',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-maskable-192.png', sizes: '192x192', type: 'image/png', purpose: 'maskable' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+    }),
+  ],
+  worker: { format: 'es' },
+  build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022' },
+  server: {
+    // `npm run dev`: the page from Vite, the API and socket from a Ferry server on 3000.
+    proxy: { '/api': 'http://localhost:3000', '/socket.io': { target: 'http://localhost:3000', ws: true } },
+  },
+});
