@@ -1,0 +1,185 @@
+/**
+ * Configuration from environment variables, with documented defaults (see README's table).
+ * loadConfig validates every variable and reports all bad ones at once.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { SEND_BURST, SEND_RATE_PER_SECOND, SSE_HEARTBEAT_MS } from '../contract/limits.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type CookieSecure = 'auto' | 'always' | 'never';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Directory of the embedded SQLite store (`ferry.db` inside). */
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; null selects embedded SQLite. */
+  databaseUrl: string | null;
+  /** redis://… shares rate limits, presence and socket rooms across nodes; null: one node. */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  /** Extra origins allowed for socket.io and CORS (same origin is always allowed). */
+  allowedOrigins: string[];
+  /** Honour X-Forwarded-* headers from a reverse proxy. */
+  trustProxy: boolean;
+  /** auto: Secure cookie when the request is https. */
+  cookieSecure: CookieSecure;
+  sessionTtlDays: number;
+  sendRatePerSecond: number;
+  sendBurst: number;
+  /** Sign-ups allowed per client address: a burst, then this many per hour. */
+  signupRatePerHour: number;
+  signupBurst: number;
+  logLevel: LogLevel;
+  /** Built page to serve (vite output). */
+  webRoot: string;
+  /** This node's name in logs and multi-node bookkeeping. */
+  nodeId: string;
+  /** Interval of SSE heartbeat comments (ms). */
+  sseHeartbeatMs: number;
+}
+
+/** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Sign-ups per client address (SIGNUP_BURST, then SIGNUP_RATE_PER_HOUR): enough for a household
+ * or an office behind one NAT, while a script creating accounts gets one every few minutes.
+ */
+const SIGNUP_BURST = 20;
+const SIGNUP_RATE_PER_HOUR = 20;
+
+const unset = (v: unknown): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
+/** Treats an empty variable as unset so `FOO=` falls back to the default. */
+const opt = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (unset(v) ? undefined : v), schema.optional());
+
+const int = (min: number, max: number, what: string) =>
+  z.coerce
+    .number({ message: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(min, `must be ${what}`)
+    .max(max, `must be ${what}`);
+const positive = (what: string) =>
+  z.coerce.number({ message: `must be ${what}` }).positive(`must be ${what}`);
+const bool = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: RegExp, what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.test(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be ${what}`);
+
+const origin = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v.replace(/\/$/, '');
+    } catch {
+      return false;
+    }
+  }, 'must be a comma-separated list of origins like https://chat.example.com (scheme://host[:port], no path)');
+
+const envSchema = z.object({
+  PORT: opt(int(0, 65535, 'a port number from 0 to 65535')).default(3000),
+  HOST: opt(z.string().trim()).default('0.0.0.0'),
+  DATA_DIR: opt(z.string()).default('./data'),
+  DATABASE_URL: opt(url(/^postgres(ql)?:$/, 'a postgres:// or postgresql:// URL (unset for SQLite)')),
+  REDIS_URL: opt(url(/^rediss?:$/, 'a redis:// or rediss:// URL (unset for one node)')),
+  REDIS_KEY_PREFIX: opt(
+    z.string().regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, 'must be 1 to 64 of letters, digits and _ . : - { }'),
+  ).default('ferry:'),
+  ALLOWED_ORIGINS: opt(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
+  ).default([]),
+  TRUST_PROXY: opt(bool).default(false),
+  COOKIE_SECURE: opt(
+    z
+      .string()
+      .transform((v) => v.trim().toLowerCase())
+      .pipe(z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' })),
+  ).default('auto'),
+  SESSION_TTL_DAYS: opt(positive('a positive number of days')).default(30),
+  SEND_RATE_PER_SECOND: opt(positive('a positive number of messages per second')).default(
+    SEND_RATE_PER_SECOND,
+  ),
+  SEND_BURST: opt(int(1, 1_000_000, 'a whole number of messages, at least 1')).default(SEND_BURST),
+  SIGNUP_RATE_PER_HOUR: opt(positive('a positive number of sign-ups per hour')).default(SIGNUP_RATE_PER_HOUR),
+  SIGNUP_BURST: opt(int(1, 1_000_000, 'a whole number of sign-ups, at least 1')).default(SIGNUP_BURST),
+  LOG_LEVEL: opt(
+    z
+      .string()
+      .transform((v) => v.trim().toLowerCase())
+      .pipe(
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+          message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+        }),
+      ),
+  ).default('info'),
+  WEB_ROOT: opt(z.string()).default('dist/web'),
+  NODE_ID: opt(z.string().trim()),
+  SSE_HEARTBEAT_MS: opt(int(100, 600_000, 'a whole number of milliseconds from 100 to 600000')).default(
+    SSE_HEARTBEAT_MS,
+  ),
+});
+
+/** Reads and validates the configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const raw = env[name];
+      return `${name}=${JSON.stringify(raw ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/$/, '')),
+    trustProxy: e.TRUST_PROXY,
+    cookieSecure: e.COOKIE_SECURE === 'true' ? 'always' : e.COOKIE_SECURE === 'false' ? 'never' : 'auto',
+    sessionTtlDays: e.SESSION_TTL_DAYS,
+    sendRatePerSecond: e.SEND_RATE_PER_SECOND,
+    sendBurst: e.SEND_BURST,
+    signupRatePerHour: e.SIGNUP_RATE_PER_HOUR,
+    signupBurst: e.SIGNUP_BURST,
+    logLevel: e.LOG_LEVEL,
+    webRoot: e.WEB_ROOT,
+    nodeId: e.NODE_ID ?? `${hostname()}:${process.pid}`,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Messaging: send (member check, per-user rate limit, idempotent append with group commit, then
+ * relay), catch-up (`after`) and history (`before`). Socket and HTTP share these semantics.
+ */
+import { ErrorCode } from '../../contract/errors.js';
+import type { MessagePage, SendResult, User } from '../../contract/events.js';
+import { PAGE_SIZE_DEFAULT } from '../../contract/limits.js';
+import type { SendMessageInput } from '../../contract/schemas.js';
+import { AppError, rateLimited } from '../errors.js';
+import type { Relay } from '../realtime/relay.js';
+import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
+import type { Store } from '../store/Store.js';
+import type { Membership } from './membership.js';
+
+export interface MessagingDeps {
+  store: Store;
+  relay: Relay;
+  rateLimiter: RateLimiter;
+  membership: Membership;
+  sendRule: RateLimitRule;
+}
+
+export interface SendOptions {
+  /**
+   * The caller already knows the user is a member (the socket is in the conversation's room,
+   * which the adapter keeps in step with membership on every node): skips a store read.
+   */
+  knownMember?: boolean;
+}
+
+export class Messaging {
+  /**
+   * Per user+conversation: resolves once the previous send has handed its message to the store.
+   * Checks run concurrently, but appends start in arrival order, so per-conversation order is the
+   * order sent even when a check (a Redis or PostgreSQL round trip) answers out of order.
+   */
+  private readonly gates = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: MessagingDeps) {}
+
+  /** Stores the message (or finds the original by id) and fans it out. */
+  async send(user: User, input: SendMessageInput, options: SendOptions = {}): Promise<SendResult> {
+    const key = `${user.id} ${input.conversationId}`;
+    const previous = this.gates.get(key);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.gates.set(key, gate);
+
+    let appended;
+    try {
+      const taking = this.deps.rateLimiter.take(`send:${user.id}`, this.deps.sendRule);
+      const limit = options.knownMember
+        ? await taking
+        : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
+      if (!limit.allowed) throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
+      if (previous) await previous;
+      appended = this.deps.store.appendMessage({
+        id: input.id,
+        conversationId: input.conversationId,
+        senderId: user.id,
+        senderName: user.username,
+        text: input.text,
+        typedAt: input.typedAt,
+      });
+    } finally {
+      open();
+      if (this.gates.get(key) === gate) this.gates.delete(key);
+    }
+
+    const result = await appended;
+    if (result.status === 'conflict') {
+      throw new AppError(
+        ErrorCode.ID_CONFLICT,
+        'This message id is already used by another message. Send it again as a new message.',
+      );
+    }
+    if (result.status === 'created') this.deps.relay.message(result.message);
+    return { message: result.message, duplicate: result.status === 'duplicate' };
+  }
+
+  /** Catch-up: messages after `afterSeq`, oldest first, one page. */
+  async after(
+    user: User,
+    conversationId: string,
+    afterSeq: number,
+    limit = PAGE_SIZE_DEFAULT,
+  ): Promise<MessagePage> {
+    await this.deps.membership.require(user.id, conversationId);
+    const [rows, conversation] = await Promise.all([
+      this.deps.store.messagesAfter(conversationId, afterSeq, limit + 1),
+      this.deps.store.getConversation(conversationId),
+    ]);
+    const hasMore = rows.length > limit;
+    const messages = hasMore ? rows.slice(0, limit) : rows;
+    return { messages, hasMore, lastSeq: lastSeqOf(conversation?.lastSeq, messages) };
+  }
+
+  /** History: the newest page before `beforeSeq` (the newest page when null), oldest first. */
+  async before(
+    user: User,
+    conversationId: string,
+    beforeSeq: number | null,
+    limit = PAGE_SIZE_DEFAULT,
+  ): Promise<MessagePage> {
+    await this.deps.membership.require(user.id, conversationId);
+    const [rows, conversation] = await Promise.all([
+      this.deps.store.messagesBefore(conversationId, beforeSeq, limit + 1),
+      this.deps.store.getConversation(conversationId),
+    ]);
+    const hasMore = rows.length > limit;
+    const messages = hasMore ? rows.slice(rows.length - limit) : rows;
+    return { messages, hasMore, lastSeq: lastSeqOf(conversation?.lastSeq, messages) };
+  }
+}
+
+/** The conversation's newest seq; never below what the page itself shows (reads are not atomic). */
+function lastSeqOf(conversationLastSeq: number | undefined, messages: readonly { seq: number }[]): number {
+  return Math.max(conversationLastSeq ?? 0, messages.at(-1)?.seq ?? 0);
+}

@@ -1,0 +1,45 @@
+/** The domain services, built once per app and shared by the socket handlers and the HTTP API. */
+import type { Relay } from '../realtime/relay.js';
+import type { PresenceTracker } from '../scale/Presence.js';
+import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
+import type { Store } from '../store/Store.js';
+import { Conversations } from './Conversations.js';
+import { Membership } from './membership.js';
+import { Messaging } from './Messaging.js';
+import { PresenceService } from './PresenceService.js';
+import { Receipts } from './Receipts.js';
+import { Typing } from './Typing.js';
+
+export interface DomainDeps {
+  store: Store;
+  relay: Relay;
+  rateLimiter: RateLimiter;
+  presence: PresenceTracker;
+  /** Per-user send rate (SEND_RATE_PER_SECOND / SEND_BURST). */
+  sendRule: RateLimitRule;
+  now?: () => number;
+}
+
+export interface Domain {
+  membership: Membership;
+  conversations: Conversations;
+  messaging: Messaging;
+  receipts: Receipts;
+  typing: Typing;
+  presence: PresenceService;
+}
+
+/** Wires the domain services together. */
+export function createDomain(deps: DomainDeps): Domain {
+  const now = deps.now ?? Date.now;
+  const membership = new Membership(deps.store);
+  const { store, relay, rateLimiter, presence } = deps;
+  return {
+    membership,
+    conversations: new Conversations({ store, presence, relay, membership, now }),
+    messaging: new Messaging({ store, relay, rateLimiter, membership, sendRule: deps.sendRule }),
+    receipts: new Receipts({ store, relay, membership }),
+    typing: new Typing({ relay, rateLimiter, membership }),
+    presence: new PresenceService({ presence, relay }),
+  };
+}

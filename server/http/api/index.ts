@@ -1,0 +1,82 @@
+/**
+ * The HTTP API under /api: JSON in the Ack envelope everywhere, bodies capped at MAX_PAYLOAD_BYTES,
+ * invalid JSON -> 400, unknown routes -> 404, all errors through one boundary.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import type { Logger } from 'pino';
+import { MAX_PAYLOAD_BYTES } from '../../../contract/limits.js';
+import type { AuthService } from '../../auth/AuthService.js';
+import type { Config } from '../../config.js';
+import type { Domain } from '../../domain/index.js';
+import type { Relay } from '../../realtime/relay.js';
+import type { Store } from '../../store/Store.js';
+import { authRoutes } from './authRoutes.js';
+import { conversationRoutes } from './conversationRoutes.js';
+import { eventRoutes, type FeedHandle } from './eventRoutes.js';
+import { messageRoutes } from './messageRoutes.js';
+import { apiErrors, apiNotFound } from './respond.js';
+import { requireUser, type ApiState } from './session.js';
+
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  auth: AuthService;
+  domain: Domain;
+  relay: Relay;
+  logger: Logger;
+}
+
+export interface Api {
+  middleware: Middleware;
+  /** Ends every open SSE feed (on close). */
+  closeFeeds(): void;
+}
+
+const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+
+/** Runs middlewares in order, like koa-compose, for the API's fixed chain. */
+function chain(middlewares: Middleware[]): Middleware {
+  return (ctx: Context, next: Next) => {
+    const run = (i: number): Promise<unknown> => {
+      const mw = i < middlewares.length ? middlewares[i]! : null;
+      return mw ? Promise.resolve(mw(ctx, () => run(i + 1))) : next();
+    };
+    return run(0);
+  };
+}
+
+/** Builds the API middleware; requests outside /api pass through untouched. */
+export function createApi(deps: ApiDeps): Api {
+  const router = new Router<ApiState>();
+  const needUser = requireUser(deps.auth);
+  const feeds = new Set<FeedHandle>();
+  authRoutes(router, deps.auth, deps.config, (tokenHash) => deps.relay.endSession(tokenHash));
+  conversationRoutes(router, deps.domain, needUser);
+  messageRoutes(router, deps.domain, needUser);
+  eventRoutes(router, { ...deps, requireUser: needUser, feeds });
+
+  const api = chain([
+    apiErrors(deps.logger),
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: MAX_PAYLOAD_BYTES,
+      jsonStrict: true,
+      // Rethrown so apiErrors answers in the envelope (400 invalid JSON, 413 too large).
+      onError: (err) => {
+        throw err;
+      },
+    }) as Middleware,
+    router.routes() as Middleware,
+    apiNotFound,
+  ]);
+
+  return {
+    middleware: (ctx, next) => (isApiPath(ctx.path) ? api(ctx, next) : next()),
+    closeFeeds() {
+      for (const feed of [...feeds]) feed.shutdown();
+      feeds.clear();
+    },
+  };
+}

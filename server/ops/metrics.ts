@@ -1,0 +1,115 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of their own, so several apps in one test process
+ * do not collide. Messages per second is `rate(ferry_messages_total[1m])`.
+ */
+import client from 'prom-client';
+import type { Middleware } from 'koa';
+import type { CommitInfo } from '../store/Store.js';
+
+/** What the connections gauge needs from the socket.io server: its default namespace's sockets. */
+export interface SocketSource {
+  of(namespace: '/'): { sockets: Map<string, { conn: { transport: { name: string } } }> };
+}
+
+export interface Metrics {
+  readonly registry: client.Registry;
+  /** Pass as `StoreOptions.onCommit`: counts stored messages and times the commit. */
+  onCommit(info: CommitInfo): void;
+  /** Reports the socket.io server's open connections (by transport) on every scrape. */
+  watchSockets(io: SocketSource): void;
+  /** Counts HTTP requests by method and status. Mount first so every answer is counted. */
+  httpMiddleware(): Middleware;
+  /** The Prometheus text exposition. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag, GC). On by default. */
+  defaultMetrics?: boolean;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Commit latency buckets, seconds: 0.5 ms to 2.5 s (fsync on slow disks; PostgreSQL round trips). */
+const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
+
+/** Creates Ferry's metrics. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new client.Registry();
+  if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry });
+
+  const sources: SocketSource[] = [];
+  new client.Gauge({
+    name: 'ferry_connections',
+    help: 'Open socket.io connections on this node, by transport.',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>([
+        ['websocket', 0],
+        ['polling', 0],
+      ]);
+      for (const io of sources) {
+        for (const socket of io.of('/').sockets.values()) {
+          const name = socket.conn.transport.name;
+          counts.set(name, (counts.get(name) ?? 0) + 1);
+        }
+      }
+      for (const [transport, n] of counts) this.set({ transport }, n);
+    },
+  });
+  const messages = new client.Counter({
+    name: 'ferry_messages_total',
+    // Fed by StoreOptions.onCommit, whose batches include idempotent resends (answered with the
+    // original): this counts message writes the store committed, i.e. send load.
+    help: 'Message sends committed by the store (idempotent resends included).',
+    registers: [registry],
+  });
+  const commitSeconds = new client.Histogram({
+    name: 'ferry_commit_seconds',
+    help: 'Wall time of one message commit transaction (group commit), seconds.',
+    buckets: COMMIT_BUCKETS,
+    registers: [registry],
+  });
+  const batchSize = new client.Histogram({
+    name: 'ferry_commit_batch_messages',
+    help: 'Messages per commit transaction (group commit).',
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const httpRequests = new client.Counter({
+    name: 'ferry_http_requests_total',
+    help: 'HTTP requests answered, by method and status code.',
+    labelNames: ['method', 'status'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    onCommit(info) {
+      messages.inc(info.messages);
+      commitSeconds.observe(info.ms / 1000);
+      batchSize.observe(info.messages);
+    },
+    watchSockets(io) {
+      sources.push(io);
+    },
+    httpMiddleware() {
+      return async (ctx, next) => {
+        try {
+          await next();
+        } finally {
+          // Koa turns a thrown error into a status after this; count what we know now.
+          const status = ctx.res.headersSent ? ctx.res.statusCode : ctx.status;
+          httpRequests.inc({
+            method: METHODS.has(ctx.method) ? ctx.method : 'OTHER',
+            status: String(status),
+          });
+        }
+      };
+    },
+    render: () => registry.metrics(),
+  };
+}

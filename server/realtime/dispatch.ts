@@ -1,0 +1,74 @@
+/**
+ * Runs one inbound socket event: finds its handler, validates the payload, answers with the Ack
+ * envelope. Unknown events get UNKNOWN_EVENT; without an ack callback errors go out as `ferry:error`.
+ * Running handlers are counted (InFlight) so shutdown can wait for their acks; once it has begun,
+ * events are answered UNAVAILABLE. Nothing a client sends can throw out of here.
+ */
+import type { Logger } from 'pino';
+import { ErrorCode, type WireError } from '../../contract/errors.js';
+import type { Ack } from '../../contract/events.js';
+import { AppError, badRequest, serverRestarting, toWireError } from '../errors.js';
+import { handlers, type EventHandler, type HandlerContext } from './handlers.js';
+import type { InFlight } from './inFlight.js';
+
+type AckFn = (response: Ack) => void;
+const table = new Map<string, EventHandler>(Object.entries(handlers));
+
+export interface DispatchEnv {
+  logger: Logger;
+  inFlight: InFlight;
+}
+
+/** Handles `event` with socket.io's raw arguments (payload first, ack callback last). */
+export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, args: unknown[]): void {
+  const { logger, inFlight } = env;
+  const last = args.at(-1);
+  const ack = typeof last === 'function' ? (last as AckFn) : null;
+  const payload = ack && args.length === 1 ? undefined : args[0];
+  if (inFlight.draining) return fail(ctx, ack, event, serverRestarting().toWire());
+
+  const entry = table.get(event);
+  if (!entry) {
+    const shown = event.length > 64 ? `${event.slice(0, 64)}…` : event;
+    return fail(ctx, ack, event, {
+      code: ErrorCode.UNKNOWN_EVENT,
+      message: `"${shown}" is not an event this server knows. Update the app.`,
+    });
+  }
+  const parsed = entry.schema.safeParse(payload);
+  if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
+
+  inFlight.begin();
+  let pending: Promise<object>;
+  try {
+    pending = entry.run(ctx, parsed.data);
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  pending
+    .then(
+      (result) => {
+        if (ack) reply(ack, { ok: true, ...result });
+      },
+      (err: unknown) => {
+        if (!(err instanceof AppError))
+          logger.error({ err, event, userId: ctx.user.id }, 'socket handler failed');
+        fail(ctx, ack, event, toWireError(err));
+      },
+    )
+    // Counted down only after the answer went to the connection: shutdown waits for that.
+    .finally(() => inFlight.end());
+}
+
+function fail(ctx: HandlerContext, ack: AckFn | null, event: string, error: WireError): void {
+  if (ack) reply(ack, { ok: false, error });
+  else if (ctx.socket.connected) ctx.socket.emit('ferry:error', { event, error });
+}
+
+function reply(ack: AckFn, response: Ack): void {
+  try {
+    ack(response);
+  } catch {
+    // The socket went away between the event and the answer: nothing left to tell.
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The socket event table: each client event's schema (contract/schemas.ts) and the domain call
+ * that answers it. Adding an event to the contract without a handler here fails type-checking.
+ */
+import type { z } from 'zod';
+import type { ClientToServerEvents, User } from '../../contract/events.js';
+import {
+  conversationRefSchema,
+  createRoomSchema,
+  emptySchema,
+  joinRoomSchema,
+  messagesAfterSchema,
+  messagesBeforeSchema,
+  receiptUpdateSchema,
+  sendMessageSchema,
+  startDirectSchema,
+  typingUpdateSchema,
+} from '../../contract/schemas.js';
+import type { Domain } from '../domain/index.js';
+import { convRoom } from './rooms.js';
+import type { FerrySocket } from './types.js';
+
+export interface HandlerContext {
+  socket: FerrySocket;
+  user: User;
+  domain: Domain;
+}
+
+type AckOf<E extends keyof ClientToServerEvents> = Parameters<
+  NonNullable<Parameters<ClientToServerEvents[E]>[1]>
+>[0];
+/** What a handler returns: the ack's success payload without `ok`. */
+export type OkOf<E extends keyof ClientToServerEvents> = Omit<Extract<AckOf<E>, { ok: true }>, 'ok'>;
+
+export interface EventHandler<S extends z.ZodType = z.ZodType, R = object> {
+  schema: S;
+  run(ctx: HandlerContext, input: z.output<S>): Promise<R>;
+}
+
+function handler<S extends z.ZodType, R>(
+  schema: S,
+  run: (ctx: HandlerContext, input: z.output<S>) => Promise<R>,
+) {
+  return { schema, run };
+}
+
+/** True when the socket is in the conversation's room, i.e. the user is a member (see Messaging). */
+const inRoom = (ctx: HandlerContext, conversationId: string): boolean =>
+  ctx.socket.rooms.has(convRoom(conversationId));
+
+export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodType, OkOf<E>> } = {
+  'message:send': handler(sendMessageSchema, (ctx, p) =>
+    ctx.domain.messaging.send(ctx.user, p, { knownMember: inRoom(ctx, p.conversationId) }),
+  ),
+  'messages:after': handler(messagesAfterSchema, (ctx, p) =>
+    ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),
+  ),
+  'messages:before': handler(messagesBeforeSchema, (ctx, p) =>
+    ctx.domain.messaging.before(ctx.user, p.conversationId, p.beforeSeq ?? null, p.limit),
+  ),
+  'conversations:list': handler(emptySchema, async (ctx) => ({
+    conversations: await ctx.domain.conversations.list(ctx.user),
+  })),
+  'room:create': handler(createRoomSchema, async (ctx, p) => ({
+    conversation: await ctx.domain.conversations.createRoom(ctx.user, p.name),
+  })),
+  'room:join': handler(joinRoomSchema, async (ctx, p) => ({
+    conversation: await ctx.domain.conversations.joinByInvite(ctx.user, p.inviteCode),
+  })),
+  'direct:start': handler(startDirectSchema, async (ctx, p) => ({
+    conversation: await ctx.domain.conversations.startDirect(ctx.user, p.username),
+  })),
+  'conversation:leave': handler(conversationRefSchema, async (ctx, p) => {
+    await ctx.domain.conversations.leave(ctx.user, p.conversationId);
+    return {};
+  }),
+  'members:list': handler(conversationRefSchema, async (ctx, p) => ({
+    members: await ctx.domain.conversations.members(ctx.user, p.conversationId),
+  })),
+  'receipt:update': handler(receiptUpdateSchema, async (ctx, p) => ({
+    receipt: await ctx.domain.receipts.update(ctx.user, p),
+  })),
+  'typing:update': handler(typingUpdateSchema, async (ctx, p) => {
+    await ctx.domain.typing.update(ctx.user, p, {
+      knownMember: inRoom(ctx, p.conversationId),
+      exceptSocketId: ctx.socket.id,
+    });
+    return {};
+  }),
+};

@@ -1,0 +1,19 @@
+/** The socket.io server: both transports, payload cap, origin allowlist (server/http/security.ts). */
+import { Server } from 'socket.io';
+import { MAX_PAYLOAD_BYTES } from '../../contract/limits.js';
+import type { Config } from '../config.js';
+import { socketOriginOptions } from '../http/security.js';
+import type { FerryIo } from './types.js';
+
+/** Creates the io server, not yet attached to an HTTP server (createApp attaches it). */
+export function createIo(config: Config): FerryIo {
+  return new Server({
+    transports: ['polling', 'websocket'],
+    maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+    serveClient: false,
+    // Small chat packets: compression costs more CPU than it saves (see notes/realtime-server.md).
+    perMessageDeflate: false,
+    httpCompression: false,
+    ...socketOriginOptions({ allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy }),
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The one place events fan out: socket.io rooms `user:<id>` and `conv:<id>` (carried across nodes
+ * by the adapter), plus an in-process bus that the SSE feeds subscribe to. With several nodes the
+ * bus also travels with io.serverSideEmit, so an SSE client on node B hears a message sent on A.
+ */
+import type {
+  ConversationSummary,
+  Member,
+  Message,
+  PresenceNotice,
+  Receipt,
+  TypingNotice,
+} from '../../contract/events.js';
+import { convRoom, sessionRoom, userRoom } from './rooms.js';
+import type { BusEvent, FerryIo } from './types.js';
+
+export type BusListener = (event: BusEvent) => void;
+
+export class Relay {
+  private readonly listeners = new Map<string, Set<BusListener>>();
+  private crossNode = false;
+
+  constructor(private readonly io: FerryIo) {}
+
+  /**
+   * Makes the SSE bus hear other nodes (call once an adapter that supports serverSideEmit is
+   * installed; the default in-memory adapter does not and would warn on every message).
+   */
+  enableCrossNodeBus(): void {
+    if (this.crossNode) return;
+    this.crossNode = true;
+    // Other nodes' serverSideEmit packets arrive as events on the main namespace.
+    this.io.sockets.on('ferry:bus', (event) => this.deliverLocal(event));
+  }
+
+  /** A new message: every socket of every member, and SSE feeds of the conversation. */
+  message(message: Message): void {
+    this.io.to(convRoom(message.conversationId)).emit('message:new', message);
+    this.publish(message.conversationId, { type: 'message', message });
+  }
+
+  /** A member's receipts changed: everyone in the conversation (the member's other devices too). */
+  receipt(receipt: Receipt): void {
+    this.io.to(convRoom(receipt.conversationId)).emit('receipt:changed', receipt);
+    this.publish(receipt.conversationId, { type: 'receipt', receipt });
+  }
+
+  /** Typing: everyone in the conversation except the socket it came from. */
+  typing(notice: TypingNotice, exceptSocketId?: string): void {
+    const to = this.io.to(convRoom(notice.conversationId));
+    (exceptSocketId ? to.except(exceptSocketId) : to).emit('typing:changed', notice);
+  }
+
+  /** Presence changed: members of the user's conversations (each socket once). */
+  presence(conversationIds: readonly string[], notice: PresenceNotice): void {
+    // io.to([]) would mean "everyone": only emit when there is someone to tell.
+    if (conversationIds.length === 0) return;
+    this.io.to(conversationIds.map(convRoom)).emit('presence:changed', notice);
+  }
+
+  /** The user (every device, every node) now belongs to a conversation. */
+  joined(userId: string, summary: ConversationSummary): void {
+    this.io.in(userRoom(userId)).socketsJoin(convRoom(summary.id));
+    this.io.to(userRoom(userId)).emit('conversation:joined', summary);
+  }
+
+  /** The user (every device, every node) left a conversation. */
+  left(userId: string, conversationId: string): void {
+    this.io.in(userRoom(userId)).socketsLeave(convRoom(conversationId));
+    this.io.to(userRoom(userId)).emit('conversation:left', { conversationId });
+  }
+
+  /** Disconnects every socket (on every node) that was opened with this session. */
+  endSession(tokenHash: string): void {
+    this.io.in(sessionRoom(tokenHash)).disconnectSockets(true);
+  }
+
+  /** Tells a conversation's sockets, except the new member's own, that a member joined. */
+  memberJoined(conversationId: string, member: Member): void {
+    this.io
+      .to(convRoom(conversationId))
+      .except(userRoom(member.userId))
+      .emit('member:joined', { conversationId, member });
+  }
+
+  /** Tells a conversation's sockets that a member left. */
+  memberLeft(conversationId: string, userId: string): void {
+    this.io.to(convRoom(conversationId)).emit('member:left', { conversationId, userId });
+  }
+
+  /** Listens to one conversation's bus events on this node (SSE). Returns the unsubscribe. */
+  subscribe(conversationId: string, listener: BusListener): () => void {
+    let set = this.listeners.get(conversationId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(conversationId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(conversationId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(conversationId);
+    };
+  }
+
+  private publish(conversationId: string, event: BusEvent): void {
+    this.deliverLocal(event, conversationId);
+    if (this.crossNode) this.io.serverSideEmit('ferry:bus', event);
+  }
+
+  private deliverLocal(event: BusEvent, conversationId = busConversationId(event)): void {
+    const set = this.listeners.get(conversationId);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(event);
+      } catch {
+        // One broken feed must not stop the others; feeds handle their own errors.
+      }
+    }
+  }
+}
+
+function busConversationId(event: BusEvent): string {
+  return event.type === 'message' ? event.message.conversationId : event.receipt.conversationId;
+}

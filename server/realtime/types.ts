@@ -1,0 +1,30 @@
+/** socket.io's four event maps for Ferry, and the per-socket data the server keeps. */
+import type { Server, Socket } from 'socket.io';
+import type {
+  ClientToServerEvents,
+  Message,
+  Receipt,
+  ServerToClientEvents,
+  User,
+} from '../../contract/events.js';
+
+/** What the local SSE bus carries (and, with several nodes, what nodes tell each other). */
+export type BusEvent = { type: 'message'; message: Message } | { type: 'receipt'; receipt: Receipt };
+
+export interface InterServerEvents {
+  /** A bus event from another node, for this node's SSE subscribers. */
+  'ferry:bus': (event: BusEvent) => void;
+}
+
+export interface SocketData {
+  user: User;
+  /** The user's conversations when the handshake was accepted (joined as rooms on connect). */
+  conversationIds: string[];
+  /** SHA-256 of the session token the socket signed in with. */
+  sessionHash: string;
+  /** When that session expires (ms since the epoch): the socket is disconnected then. */
+  sessionExpiresAt: number;
+}
+
+export type FerryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type FerrySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

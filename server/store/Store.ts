@@ -1,0 +1,147 @@
+/**
+ * The store contract. SQLite (default) and PostgreSQL implement it; one contract test suite
+ * (test/server/store/storeContract.ts) runs against both. Every method that writes resolves only
+ * after the write is durably committed.
+ */
+import type { ConversationKind, Message } from '../../contract/index.js';
+
+export interface UserRecord {
+  id: string;
+  /** Lower-case, unique. */
+  username: string;
+  /** scrypt hash in PHC-like text form; never leaves the server. */
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface SessionRecord {
+  /** SHA-256 of the cookie token: a leaked table cannot be replayed as cookies. */
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ConversationRecord {
+  id: string;
+  kind: ConversationKind;
+  /** Rooms: the name. Direct: null (shown as the other member's username). */
+  name: string | null;
+  /** Rooms: invite code. Direct: null. */
+  inviteCode: string | null;
+  /** Newest seq; 0 when empty. */
+  lastSeq: number;
+  createdAt: number;
+}
+
+export interface MemberRecord {
+  conversationId: string;
+  userId: string;
+  username: string;
+  deliveredSeq: number;
+  readSeq: number;
+  joinedAt: number;
+}
+
+/** One conversation as listed for one user. */
+export interface UserConversation {
+  conversation: ConversationRecord;
+  /** Every current member, the user included. */
+  members: MemberRecord[];
+  lastMessage: Message | null;
+}
+
+export interface AppendInput {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  typedAt: number;
+}
+
+export type AppendResult =
+  /** Stored now, with the next seq. */
+  | { status: 'created'; message: Message }
+  /** Already stored with this id by this sender in this conversation: the original. */
+  | { status: 'duplicate'; message: Message }
+  /** The id exists for another sender or conversation: nothing stored. */
+  | { status: 'conflict' };
+
+export interface CommitInfo {
+  /** Messages in the batch (group commit). */
+  messages: number;
+  /** Wall time of the transaction, ms. */
+  ms: number;
+}
+
+export interface StoreOptions {
+  /** Called after every message commit batch, for metrics. */
+  onCommit?: (info: CommitInfo) => void;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending versioned migrations; returns the schema version now in force. */
+  migrate(): Promise<number>;
+  /** Waits for pending commits, then closes. Safe to call twice. */
+  close(): Promise<void>;
+
+  /** 'taken' when the username exists (compared lower-case). */
+  createUser(user: UserRecord): Promise<'created' | 'taken'>;
+  getUserByUsername(username: string): Promise<UserRecord | null>;
+  getUserById(id: string): Promise<UserRecord | null>;
+
+  createSession(session: SessionRecord): Promise<void>;
+  /** The session, or null if missing or expired at `now`. */
+  getSession(tokenHash: string, now: number): Promise<SessionRecord | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  /** Creates a room with its creator as the first member. */
+  createRoom(
+    room: { id: string; name: string; inviteCode: string; createdAt: number },
+    creator: { userId: string; username: string },
+  ): Promise<ConversationRecord>;
+  /** The one direct conversation between two users, created on first use (race-safe). */
+  getOrCreateDirect(
+    input: { id: string; createdAt: number },
+    a: { userId: string; username: string },
+    b: { userId: string; username: string },
+  ): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  getConversation(id: string): Promise<ConversationRecord | null>;
+  getConversationByInvite(inviteCode: string): Promise<ConversationRecord | null>;
+
+  /** Adds a member (receipts start at the current lastSeq, so history is not "unread"). */
+  addMember(
+    conversationId: string,
+    user: { userId: string; username: string },
+    joinedAt: number,
+  ): Promise<{ member: MemberRecord; added: boolean }>;
+  /** False when the user was not a member. */
+  removeMember(conversationId: string, userId: string): Promise<boolean>;
+  getMember(conversationId: string, userId: string): Promise<MemberRecord | null>;
+  listMembers(conversationId: string): Promise<MemberRecord[]>;
+  listUserConversations(userId: string): Promise<UserConversation[]>;
+  listUserConversationIds(userId: string): Promise<string[]>;
+
+  /**
+   * Stores a message with the conversation's next seq, or finds the original by id. Resolves
+   * after a durable commit; many concurrent calls share one transaction (group commit). The
+   * sender's own delivered/read receipts advance to the new seq in the same transaction.
+   */
+  appendMessage(input: AppendInput): Promise<AppendResult>;
+  /** Messages with seq > afterSeq, ascending, at most `limit`. */
+  messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /** Messages with seq < beforeSeq (all when null), the newest `limit` of them, ascending. */
+  messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]>;
+
+  /**
+   * Raises a member's receipts monotonically (never lowers), clamped to the conversation's
+   * lastSeq; read implies delivered. Null when not a member.
+   */
+  updateReceipt(
+    conversationId: string,
+    userId: string,
+    receipt: { deliveredSeq?: number; readSeq?: number },
+  ): Promise<MemberRecord | null>;
+}

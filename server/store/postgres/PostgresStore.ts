@@ -1,0 +1,337 @@
+/**
+ * The Store on PostgreSQL, for several server nodes sharing one database. Semantics match the
+ * interface docs in ../Store.ts (and the SQLite store); appends go through the group-commit
+ * batcher.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { ErrorCode } from '../../../contract/errors.js';
+import type { Message } from '../../../contract/index.js';
+import type {
+  AppendInput,
+  AppendResult,
+  ConversationRecord,
+  MemberRecord,
+  SessionRecord,
+  Store,
+  UserConversation,
+  UserRecord,
+} from '../Store.js';
+import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
+import { AppendBatcher } from './appendBatcher.js';
+import { runMigrations } from './migrations.js';
+import { inTransaction } from './transaction.js';
+import {
+  CONVERSATION_COLUMNS,
+  MEMBER_COLUMNS,
+  MESSAGE_COLUMNS,
+  toConversation,
+  toMember,
+  toMessage,
+  toSession,
+  toUser,
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+  type SessionRow,
+  type UserRow,
+} from './rows.js';
+
+type Party = { userId: string; username: string };
+
+/** Unique key of the direct conversation between two users, whichever started it. */
+const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly batcher: AppendBatcher,
+  ) {}
+
+  async migrate(): Promise<number> {
+    return runMigrations(this.db);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.batcher.close();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  async createUser(user: UserRecord): Promise<'created' | 'taken'> {
+    const r = await this.db.query(
+      `INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (username) DO NOTHING`,
+      [user.id, user.username.toLowerCase(), user.passwordHash, user.createdAt],
+    );
+    return r.rowCount === 1 ? 'created' : 'taken';
+  }
+
+  async getUserByUsername(username: string): Promise<UserRecord | null> {
+    const r = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [
+      username.toLowerCase(),
+    ]);
+    return r.rows[0] ? toUser(r.rows[0]) : null;
+  }
+
+  async getUserById(id: string): Promise<UserRecord | null> {
+    const r = await this.db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    return r.rows[0] ? toUser(r.rows[0]) : null;
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.db.query(
+      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [s.tokenHash, s.userId, s.createdAt, s.expiresAt],
+    );
+  }
+
+  async getSession(tokenHash: string, now: number): Promise<SessionRecord | null> {
+    const r = await this.db.query<SessionRow>(
+      'SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > $2',
+      [tokenHash, now],
+    );
+    return r.rows[0] ? toSession(r.rows[0]) : null;
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async createRoom(
+    room: { id: string; name: string; inviteCode: string; createdAt: number },
+    creator: Party,
+  ): Promise<ConversationRecord> {
+    if (room.name.includes('\u0000')) {
+      // PostgreSQL text cannot hold U+0000 (SQLite can): refuse it clearly instead of failing inside.
+      throw new StoreError(ErrorCode.BAD_REQUEST, 'A room name may not contain the character U+0000.');
+    }
+    return this.tx(async (c) => {
+      const r = await c.query<ConversationRow>(
+        `INSERT INTO conversations (id, kind, name, invite_code, created_at) VALUES ($1, 'room', $2, $3, $4)
+         RETURNING ${CONVERSATION_COLUMNS}`,
+        [room.id, room.name, room.inviteCode, room.createdAt],
+      );
+      await insertMember(c, room.id, creator, room.createdAt);
+      return toConversation(r.rows[0]);
+    });
+  }
+
+  async getOrCreateDirect(
+    input: { id: string; createdAt: number },
+    a: Party,
+    b: Party,
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const key = directKey(a.userId, b.userId);
+    return this.tx(async (c) => {
+      // A concurrent creator holds the unique key until it commits; DO NOTHING then finds theirs.
+      const inserted = await c.query<ConversationRow>(
+        `INSERT INTO conversations (id, kind, direct_key, created_at) VALUES ($1, 'direct', $2, $3)
+         ON CONFLICT (direct_key) DO NOTHING RETURNING ${CONVERSATION_COLUMNS}`,
+        [input.id, key, input.createdAt],
+      );
+      const conversation = inserted.rows[0]
+        ? toConversation(inserted.rows[0])
+        : toConversation(
+            (
+              await c.query<ConversationRow>(
+                `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = $1`,
+                [key],
+              )
+            ).rows[0],
+          );
+      // Starting a direct conversation again brings back a person who had left it.
+      await insertMember(c, conversation.id, a, input.createdAt);
+      await insertMember(c, conversation.id, b, input.createdAt);
+      return { conversation, created: inserted.rows.length === 1 };
+    });
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const r = await this.db.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`,
+      [id],
+    );
+    return r.rows[0] ? toConversation(r.rows[0]) : null;
+  }
+
+  async getConversationByInvite(inviteCode: string): Promise<ConversationRecord | null> {
+    const r = await this.db.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE invite_code = $1`,
+      [inviteCode],
+    );
+    return r.rows[0] ? toConversation(r.rows[0]) : null;
+  }
+
+  async addMember(
+    conversationId: string,
+    user: Party,
+    joinedAt: number,
+  ): Promise<{ member: MemberRecord; added: boolean }> {
+    // Receipts start at the conversation's current last seq: earlier history is not "unread".
+    const inserted = await this.db.query<MemberRow>(
+      `WITH m AS (
+         INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, joined_at)
+         SELECT c.id, $2, c.last_seq, c.last_seq, $3 FROM conversations c WHERE c.id = $1
+         ON CONFLICT (conversation_id, user_id) DO NOTHING
+         RETURNING *
+       )
+       SELECT ${MEMBER_COLUMNS} FROM m JOIN users u ON u.id = m.user_id`,
+      [conversationId, user.userId, joinedAt],
+    );
+    if (inserted.rows[0]) return { member: toMember(inserted.rows[0]), added: true };
+    const member = await this.getMember(conversationId, user.userId);
+    if (!member) throw conversationMissingError();
+    return { member, added: false };
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+    const r = await this.db.query('DELETE FROM members WHERE conversation_id = $1 AND user_id = $2', [
+      conversationId,
+      userId,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  async getMember(conversationId: string, userId: string): Promise<MemberRecord | null> {
+    const r = await this.db.query<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.conversation_id = $1 AND m.user_id = $2`,
+      [conversationId, userId],
+    );
+    return r.rows[0] ? toMember(r.rows[0]) : null;
+  }
+
+  async listMembers(conversationId: string): Promise<MemberRecord[]> {
+    const r = await this.db.query<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.conversation_id = $1 ORDER BY m.joined_at, u.username`,
+      [conversationId],
+    );
+    return r.rows.map(toMember);
+  }
+
+  async listUserConversations(userId: string): Promise<UserConversation[]> {
+    // One snapshot, so members, last messages and lastSeq agree with each other.
+    return this.tx(async (c) => {
+      const convs = await c.query<ConversationRow>(
+        `SELECT ${CONVERSATION_COLUMNS.replace(/(\w+)/g, 'c.$1')}
+           FROM conversations c JOIN members m ON m.conversation_id = c.id
+          WHERE m.user_id = $1`,
+        [userId],
+      );
+      const ids = convs.rows.map((r) => r.id);
+      if (ids.length === 0) return [];
+      const members = await c.query<MemberRow>(
+        `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
+          WHERE m.conversation_id = ANY($1::text[]) ORDER BY m.joined_at, u.username`,
+        [ids],
+      );
+      const last = await c.query<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS.replace(/(\w+)/g, 'msg.$1')}
+           FROM messages msg JOIN conversations c ON c.id = msg.conversation_id AND msg.seq = c.last_seq
+          WHERE c.id = ANY($1::text[])`,
+        [ids],
+      );
+      const byConv = new Map<string, MemberRecord[]>(ids.map((id) => [id, []]));
+      for (const r of members.rows) byConv.get(r.conversation_id)!.push(toMember(r));
+      const lastById = new Map<string, Message>(last.rows.map((r) => [r.conversation_id, toMessage(r)]));
+      const list = convs.rows.map((r) => ({
+        conversation: toConversation(r),
+        members: byConv.get(r.id)!,
+        lastMessage: lastById.get(r.id) ?? null,
+      }));
+      // Most recent activity first.
+      const activity = (u: UserConversation): number => u.lastMessage?.createdAt ?? u.conversation.createdAt;
+      return list.sort(
+        (x, y) => activity(y) - activity(x) || x.conversation.id.localeCompare(y.conversation.id),
+      );
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async listUserConversationIds(userId: string): Promise<string[]> {
+    const r = await this.db.query<{ conversation_id: string }>(
+      'SELECT conversation_id FROM members WHERE user_id = $1 ORDER BY conversation_id',
+      [userId],
+    );
+    return r.rows.map((row) => row.conversation_id);
+  }
+
+  async appendMessage(input: AppendInput): Promise<AppendResult> {
+    return this.batcher.append(input);
+  }
+
+  async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [conversationId, afterSeq, pageLimit(limit)],
+    );
+    return r.rows.map(toMessage);
+  }
+
+  async messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
+    const r = await this.db.query<MessageRow>(
+      `SELECT * FROM (
+         SELECT ${MESSAGE_COLUMNS} FROM messages
+          WHERE conversation_id = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
+          ORDER BY seq DESC LIMIT $3
+       ) newest ORDER BY seq`,
+      [conversationId, beforeSeq, pageLimit(limit)],
+    );
+    return r.rows.map(toMessage);
+  }
+
+  async updateReceipt(
+    conversationId: string,
+    userId: string,
+    receipt: { deliveredSeq?: number; readSeq?: number },
+  ): Promise<MemberRecord | null> {
+    // Clamp to last_seq, never lower, and reading implies delivery.
+    const r = await this.db.query<MemberRow>(
+      `WITH m AS (
+         UPDATE members AS m
+            SET read_seq = GREATEST(m.read_seq, LEAST($4::bigint, c.last_seq)),
+                delivered_seq = GREATEST(m.delivered_seq, LEAST(GREATEST($3::bigint, $4::bigint), c.last_seq))
+           FROM conversations c
+          WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+         RETURNING m.*
+       )
+       SELECT ${MEMBER_COLUMNS} FROM m JOIN users u ON u.id = m.user_id`,
+      [conversationId, userId, receipt.deliveredSeq ?? 0, receipt.readSeq ?? 0],
+    );
+    return r.rows[0] ? toMember(r.rows[0]) : null;
+  }
+
+  /** The pool, or UNAVAILABLE once close() has begun (as the SQLite store does). */
+  private get db(): Pool {
+    if (this.closing) throw storeClosedError();
+    return this.pool;
+  }
+
+  /** Runs `work` in one transaction on one connection. */
+  private tx<T>(work: (c: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    return inTransaction(this.db, work, begin);
+  }
+}
+
+/** Receipts start at the conversation's current last seq: earlier history is not "unread". */
+async function insertMember(
+  c: PoolClient,
+  conversationId: string,
+  user: Party,
+  joinedAt: number,
+): Promise<void> {
+  await c.query(
+    `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, joined_at)
+     SELECT id, $2, last_seq, last_seq, $3 FROM conversations WHERE id = $1
+     ON CONFLICT (conversation_id, user_id) DO NOTHING`,
+    [conversationId, user.userId, joinedAt],
+  );
+}
+
+/** Page sizes as the SQLite store reads them: whole, not negative. */
+const pageLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0);

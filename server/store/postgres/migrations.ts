@@ -1,0 +1,103 @@
+/**
+ * Versioned PostgreSQL migrations. Each runs once, in order, recorded in `ferry_migrations`.
+ * All pending ones run in one transaction under an advisory lock, so several nodes starting at
+ * the same moment apply them exactly once (the others wait, then find nothing to do).
+ */
+import type { Pool } from 'pg';
+import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
+import { inTransaction } from './transaction.js';
+
+export interface Migration extends VersionedMigration {
+  sql: string;
+}
+
+/** Append only: never edit a migration that has shipped; add the next version instead. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        username text NOT NULL UNIQUE CHECK (username = lower(username)),
+        password_hash text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE sessions (
+        token_hash text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX sessions_user_id ON sessions(user_id);
+      -- direct_key is the sorted pair of user ids, so a direct conversation exists once per pair
+      -- even when both people start it at the same moment on different nodes.
+      CREATE TABLE conversations (
+        id text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('room', 'direct')),
+        name text,
+        invite_code text UNIQUE,
+        direct_key text UNIQUE,
+        last_seq bigint NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+        created_at bigint NOT NULL,
+        CHECK ((kind = 'room' AND name IS NOT NULL AND invite_code IS NOT NULL AND direct_key IS NULL)
+            OR (kind = 'direct' AND direct_key IS NOT NULL AND invite_code IS NULL))
+      );
+      CREATE TABLE members (
+        conversation_id text NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        delivered_seq bigint NOT NULL DEFAULT 0,
+        read_seq bigint NOT NULL DEFAULT 0,
+        joined_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, user_id),
+        CHECK (read_seq <= delivered_seq)
+      );
+      CREATE INDEX members_user_id ON members(user_id);
+      -- id is the client's UUID: the primary key is what makes a re-sent message a no-op.
+      -- UNIQUE (conversation_id, seq) guards against duplicate seqs and is the paging index.
+      CREATE TABLE messages (
+        id text PRIMARY KEY,
+        conversation_id text NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq bigint NOT NULL CHECK (seq > 0),
+        sender_id text NOT NULL REFERENCES users(id),
+        sender_name text NOT NULL,
+        text text NOT NULL,
+        typed_at bigint NOT NULL,
+        created_at bigint NOT NULL,
+        CONSTRAINT messages_conversation_seq UNIQUE (conversation_id, seq)
+      );
+    `,
+  },
+];
+
+/** Highest version this code knows. */
+export const LATEST_VERSION = latestVersion(MIGRATIONS);
+
+/**
+ * Applies pending migrations and returns the version in force. The lock key includes the
+ * current schema, so stores in different schemas (tests) do not wait for each other.
+ */
+export function runMigrations(pool: Pool): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    const schema = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+    if (!schema.rows[0].schema) {
+      throw new Error(
+        'PostgreSQL has no schema to create tables in: create the schema named in search_path, or use the default "public".',
+      );
+    }
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('ferry.migrate'), hashtext(current_schema()))");
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ferry_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const applied = await client.query<{ version: number }>('SELECT version FROM ferry_migrations');
+    const done = new Set(applied.rows.map((r) => r.version));
+    for (const m of pendingMigrations(MIGRATIONS, done, 'upgrade the server.')) {
+      await client.query(m.sql);
+      await client.query('INSERT INTO ferry_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    return LATEST_VERSION;
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Versioned schema migrations. Each runs once, in its own transaction, recorded in
+ * `schema_migrations`. Append new migrations to the end; never edit one that has shipped.
+ */
+import type Database from 'better-sqlite3';
+import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
+
+export interface Migration extends VersionedMigration {
+  up(db: Database.Database): void;
+}
+
+const INITIAL_SCHEMA = `
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE CHECK (username = lower(username)),
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions(user_id);
+
+-- direct_key is the sorted pair of user ids, so a direct conversation exists once per pair even
+-- when both people start it at the same moment.
+CREATE TABLE conversations (
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('room', 'direct')),
+  name        TEXT,
+  invite_code TEXT UNIQUE,
+  direct_key  TEXT UNIQUE,
+  last_seq    INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+  created_at  INTEGER NOT NULL,
+  CHECK ((kind = 'room' AND name IS NOT NULL AND invite_code IS NOT NULL AND direct_key IS NULL)
+      OR (kind = 'direct' AND direct_key IS NOT NULL AND invite_code IS NULL))
+);
+
+CREATE TABLE members (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  delivered_seq   INTEGER NOT NULL DEFAULT 0,
+  read_seq        INTEGER NOT NULL DEFAULT 0,
+  joined_at       INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, user_id),
+  CHECK (read_seq <= delivered_seq)
+) WITHOUT ROWID;
+CREATE INDEX members_user_id ON members(user_id);
+
+-- id is the client's UUID: the primary key is what makes a re-sent message a no-op.
+-- UNIQUE(conversation_id, seq) is both the no-duplicate-seq guard and the paging index.
+CREATE TABLE messages (
+  id              TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  seq             INTEGER NOT NULL CHECK (seq > 0),
+  sender_id       TEXT NOT NULL REFERENCES users(id),
+  sender_name     TEXT NOT NULL,
+  text            TEXT NOT NULL,
+  typed_at        INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+`;
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
+];
+
+/** The schema version this build creates. */
+export const LATEST_VERSION = latestVersion(MIGRATIONS);
+
+/** Applies every migration not yet recorded, each in its own transaction; returns the version now in force. */
+export function runMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applied = new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
+  const pending = pendingMigrations(
+    migrations,
+    applied,
+    'run a newer Ferry, or point DATA_DIR at another directory.',
+  );
+  const isApplied = db.prepare<[number], number>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  for (const migration of pending) {
+    // IMMEDIATE takes the write lock first, so two processes opening one file cannot both apply it.
+    db.transaction(() => {
+      if (isApplied.get(migration.version) !== undefined) return;
+      migration.up(db);
+      record.run(migration.version, migration.name, Date.now());
+    }).immediate();
+  }
+  return currentVersion(db);
+}
+
+/** Highest recorded migration version; 0 on a new database. */
+export function currentVersion(db: Database.Database): number {
+  return db.prepare<[], number>('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get() ?? 0;
+}

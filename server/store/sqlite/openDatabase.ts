@@ -1,0 +1,46 @@
+/** Opens the SQLite file with the settings the delivery contract needs. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Name of the database file inside the data directory. */
+export const DATABASE_FILE = 'ferry.db';
+/** How long a write waits for another connection's lock before giving up. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/** Creates `dataDir` if missing and opens `<dataDir>/ferry.db` in WAL mode with durable commits. */
+export function openDatabase(dataDir: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, DATABASE_FILE), { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL syncs the WAL on every commit: an acked message survives power loss, not only a
+    // process crash (NORMAL may lose the last commits). https://www.sqlite.org/pragma.html#pragma_synchronous
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** The settings in force on a connection, for tests and diagnostics. */
+export interface DatabaseSettings {
+  journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
+/** Reads back the pragmas openDatabase set. */
+export function readSettings(db: Database.Database): DatabaseSettings {
+  return {
+    journalMode: String(db.pragma('journal_mode', { simple: true })),
+    synchronous: Number(db.pragma('synchronous', { simple: true })),
+    foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
+    busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+  };
+}
