@@ -1,0 +1,129 @@
+import type { ConversationSummary, Message } from '../contract/index';
+import type { IDBPTransaction } from 'idb';
+import { replaceMembersIn } from './members';
+import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
+
+/** Every conversation cached on this device, newest activity first. */
+export async function listConversations(db: FerryDb): Promise<LocalConversation[]> {
+  const oldestFirst = await db.getAllFromIndex('conversations', 'by-activity');
+  return oldestFirst.reverse();
+}
+
+/** One cached conversation, or undefined. */
+export function getConversation(db: FerryDb, id: string): Promise<LocalConversation | undefined> {
+  return db.get('conversations', id);
+}
+
+/** The newer of two messages (by seq), either of which may be missing. */
+export function newerMessage(a: Message | null, b: Message | null): Message | null {
+  if (!a) return b;
+  if (!b) return a;
+  return b.seq > a.seq ? b : a;
+}
+
+/** Merges what the server says with what this device knows (cursors and receipts never go back). */
+function merge(summary: ConversationSummary, local: LocalConversation | undefined): LocalConversation {
+  const { members: _members, ...rest } = summary;
+  const lastMessage = newerMessage(local?.lastMessage ?? null, summary.lastMessage);
+  return {
+    ...rest,
+    lastSeq: Math.max(summary.lastSeq, local?.lastSeq ?? 0),
+    lastMessage,
+    syncedSeq: local?.syncedSeq ?? 0,
+    // A read made while offline is ahead of the server until its receipt is sent.
+    readSeq: Math.max(summary.readSeq, local?.readSeq ?? 0),
+    deliveredSeq: Math.max(summary.deliveredSeq, local?.deliveredSeq ?? 0),
+    activityAt: Math.max(lastMessage?.createdAt ?? summary.createdAt, local?.activityAt ?? 0),
+  };
+}
+
+export interface SaveConversationsReport {
+  /** Conversations whose local readSeq is ahead of the server's: send these read receipts. */
+  pendingReads: Array<{ conversationId: string; readSeq: number }>;
+  /** Conversations removed because the server no longer lists them (left on another device). */
+  removed: string[];
+}
+
+/**
+ * Stores conversations and their members from the server. With `complete`, the list is the
+ * user's whole set: conversations missing from it are removed with their messages and members.
+ */
+export async function saveConversations(
+  db: FerryDb,
+  summaries: ConversationSummary[],
+  { complete = false }: { complete?: boolean } = {},
+): Promise<SaveConversationsReport> {
+  const report: SaveConversationsReport = { pendingReads: [], removed: [] };
+  const tx = db.transaction(['conversations', 'members', 'messages'], 'readwrite');
+  const conversations = tx.objectStore('conversations');
+  const members = tx.objectStore('members');
+  for (const summary of summaries) {
+    const local = await conversations.get(summary.id);
+    const merged = merge(summary, local);
+    await conversations.put(merged);
+    if (merged.readSeq > summary.readSeq)
+      report.pendingReads.push({ conversationId: summary.id, readSeq: merged.readSeq });
+
+    await replaceMembersIn(members, summary.id, summary.members);
+  }
+  if (complete) {
+    const listed = new Set(summaries.map((s) => s.id));
+    for (const id of await conversations.getAllKeys()) {
+      if (listed.has(id)) continue;
+      await deleteConversationIn(tx, id);
+      report.removed.push(id);
+    }
+  }
+  await tx.done;
+  return report;
+}
+
+/** Removes a conversation with its members and messages (the user left it). */
+export async function removeConversation(db: FerryDb, id: string): Promise<void> {
+  const tx = db.transaction(['conversations', 'members', 'messages'], 'readwrite');
+  await deleteConversationIn(tx, id);
+  await tx.done;
+}
+
+type ConversationTx = IDBPTransaction<
+  FerryDbSchema,
+  Array<'conversations' | 'members' | 'messages'>,
+  'readwrite'
+>;
+
+/** Deletes a conversation, its members and its messages inside an open transaction. */
+async function deleteConversationIn(tx: ConversationTx, id: string): Promise<void> {
+  await tx.objectStore('conversations').delete(id);
+  const members = tx.objectStore('members');
+  for (const key of await members.index('by-conv').getAllKeys(id)) await members.delete(key);
+  const messages = tx.objectStore('messages');
+  const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
+  for (const key of await messages.index('by-conv-seq').getAllKeys(range)) await messages.delete(key);
+}
+
+/**
+ * Records locally that the user has seen a conversation up to `seq` (clamped to its last seq), so
+ * every tab clears the unread count at once. Returns the new readSeq, or null if nothing changed.
+ */
+export async function markReadLocally(
+  db: FerryDb,
+  conversationId: string,
+  seq: number,
+): Promise<number | null> {
+  const tx = db.transaction('conversations', 'readwrite');
+  const conversation = await tx.store.get(conversationId);
+  let result: number | null = null;
+  if (conversation) {
+    const readSeq = Math.min(seq, conversation.lastSeq);
+    if (readSeq > conversation.readSeq) {
+      await tx.store.put({
+        ...conversation,
+        readSeq,
+        deliveredSeq: Math.max(conversation.deliveredSeq, readSeq),
+      });
+      result = readSeq;
+    }
+  }
+  await tx.done;
+  return result;
+}

@@ -1,0 +1,8 @@
+/** The local store: schema, connection and typed read/write helpers. */
+export * from './schema';
+export * from './connection';
+export * from './meta';
+export * from './conversations';
+export * from './messages';
+export * from './members';
+export * from './changes';

@@ -1,0 +1,96 @@
+import type { Member, Receipt } from '../contract/index';
+import type { FerryDb, LocalMember } from './schema';
+
+/** A conversation's cached members, by username. */
+export async function listMembers(db: FerryDb, conversationId: string): Promise<LocalMember[]> {
+  const members = await db.getAllFromIndex('members', 'by-conv', conversationId);
+  return members.sort((a, b) => a.username.localeCompare(b.username));
+}
+
+/** The parts of the 'members' object store that replaceMembersIn needs (any transaction's). */
+export interface MembersStoreLike {
+  index(name: 'by-conv'): { getAll(query: string): Promise<LocalMember[]> };
+  put(value: LocalMember): Promise<unknown>;
+  delete(key: [string, string]): Promise<void>;
+}
+
+/** Replaces a conversation's cached members inside an open transaction (receipts never go back). */
+export async function replaceMembersIn(
+  store: MembersStoreLike,
+  conversationId: string,
+  members: Member[],
+): Promise<void> {
+  const cached = new Map<string, LocalMember>();
+  for (const m of await store.index('by-conv').getAll(conversationId)) cached.set(m.userId, m);
+  for (const member of members) {
+    const old = cached.get(member.userId);
+    cached.delete(member.userId);
+    await store.put({
+      ...member,
+      conversationId,
+      deliveredSeq: Math.max(member.deliveredSeq, old?.deliveredSeq ?? 0),
+      readSeq: Math.max(member.readSeq, old?.readSeq ?? 0),
+    });
+  }
+  for (const gone of cached.values()) await store.delete([conversationId, gone.userId]);
+}
+
+/** Replaces a conversation's cached member list with the server's. */
+export async function saveMembers(db: FerryDb, conversationId: string, members: Member[]): Promise<void> {
+  const tx = db.transaction('members', 'readwrite');
+  await replaceMembersIn(tx.store, conversationId, members);
+  await tx.done;
+}
+
+/** Adds or updates one member. */
+export async function putMember(db: FerryDb, conversationId: string, member: Member): Promise<void> {
+  await db.put('members', { ...member, conversationId });
+}
+
+/** Removes one member. */
+export async function removeMember(db: FerryDb, conversationId: string, userId: string): Promise<void> {
+  await db.delete('members', [conversationId, userId]);
+}
+
+/**
+ * Applies a receipt (monotonic: never lowers). When it is the signed-in user's own, the
+ * conversation's receipts (its unread count) follow too.
+ */
+export async function applyReceipt(db: FerryDb, receipt: Receipt, meId: string | undefined): Promise<void> {
+  const tx = db.transaction(['members', 'conversations'], 'readwrite');
+  const members = tx.objectStore('members');
+  const member = await members.get([receipt.conversationId, receipt.userId]);
+  if (member)
+    await members.put({
+      ...member,
+      deliveredSeq: Math.max(member.deliveredSeq, receipt.deliveredSeq),
+      readSeq: Math.max(member.readSeq, receipt.readSeq),
+    });
+  if (receipt.userId === meId) {
+    const conversations = tx.objectStore('conversations');
+    const conversation = await conversations.get(receipt.conversationId);
+    if (conversation)
+      await conversations.put({
+        ...conversation,
+        deliveredSeq: Math.max(conversation.deliveredSeq, receipt.deliveredSeq),
+        readSeq: Math.max(conversation.readSeq, receipt.readSeq),
+      });
+  }
+  await tx.done;
+}
+
+/** Sets a user's presence in every conversation they share; returns those conversations' ids. */
+export async function setPresence(db: FerryDb, userId: string, online: boolean): Promise<string[]> {
+  const changed: string[] = [];
+  const tx = db.transaction('members', 'readwrite');
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    if (cursor.value.userId === userId && cursor.value.online !== online) {
+      await cursor.update({ ...cursor.value, online });
+      changed.push(cursor.value.conversationId);
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return changed;
+}

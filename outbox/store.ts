@@ -1,0 +1,88 @@
+/**
+ * Outbox store operations: how entries are kept in IndexedDB (the schema itself lives in
+ * localdb/schema.ts). The queue logic in queue.ts decides what to do; this file only does it.
+ */
+import type { WireError } from '../contract/index';
+import type { FerryDb, OutboxEntry } from '../localdb/schema';
+
+/**
+ * Adds an entry, giving it the next place in typing order. The order is read and written in one
+ * transaction, so two tabs typing in the same millisecond still get distinct, increasing orders.
+ */
+export async function addEntry(db: FerryDb, entry: Omit<OutboxEntry, 'order'>): Promise<OutboxEntry> {
+  const tx = db.transaction('outbox', 'readwrite');
+  const last = await tx.store.index('by-order').openCursor(null, 'prev');
+  // typedAt in microsecond-like units leaves room for a tie-breaker within one millisecond.
+  const order = Math.max(entry.typedAt * 1000, last ? last.value.order + 1 : 0);
+  const stored: OutboxEntry = { ...entry, order };
+  await tx.store.add(stored);
+  await tx.done;
+  return stored;
+}
+
+/** One entry, or undefined once it was sent or discarded. */
+export function getEntry(db: FerryDb, id: string): Promise<OutboxEntry | undefined> {
+  return db.get('outbox', id);
+}
+
+/** Several entries read in one transaction, in the order of `ids` (undefined where gone). */
+export async function getEntries(
+  db: FerryDb,
+  ids: readonly string[],
+): Promise<Array<OutboxEntry | undefined>> {
+  const tx = db.transaction('outbox');
+  const entries = await Promise.all(ids.map((id) => tx.store.get(id)));
+  await tx.done;
+  return entries;
+}
+
+/** A sender's entries (queued and failed) in typing order, optionally of one conversation. */
+export async function listEntries(
+  db: FerryDb,
+  senderId: string,
+  conversationId?: string,
+): Promise<OutboxEntry[]> {
+  const all =
+    conversationId === undefined
+      ? await db.getAllFromIndex('outbox', 'by-order')
+      : await db.getAllFromIndex(
+          'outbox',
+          'by-conv-order',
+          IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]),
+        );
+  return all.filter((e) => e.senderId === senderId);
+}
+
+/** Applies `change` to an entry if it still exists; returns the updated entry. */
+export async function updateEntry(
+  db: FerryDb,
+  id: string,
+  change: (entry: OutboxEntry) => OutboxEntry,
+): Promise<OutboxEntry | undefined> {
+  const tx = db.transaction('outbox', 'readwrite');
+  const entry = await tx.store.get(id);
+  const updated = entry ? change(entry) : undefined;
+  if (updated) await tx.store.put(updated);
+  await tx.done;
+  return updated;
+}
+
+/** Marks an entry failed for good (shown with Retry/Delete). */
+export function markFailed(db: FerryDb, id: string, error: WireError): Promise<OutboxEntry | undefined> {
+  return updateEntry(db, id, (e) => ({ ...e, state: 'failed', attempts: e.attempts + 1, error }));
+}
+
+/** Records a transient failure and when to try again. */
+export function markRetryAt(
+  db: FerryDb,
+  id: string,
+  error: WireError,
+  nextAttemptAt: number,
+): Promise<OutboxEntry | undefined> {
+  return updateEntry(db, id, (e) => ({ ...e, attempts: e.attempts + 1, error, nextAttemptAt }));
+}
+
+/** Removes an entry. */
+export function deleteEntry(db: FerryDb, id: string): Promise<void> {
+  return db.delete('outbox', id);
+}

@@ -1,0 +1,86 @@
+/**
+ * The tab <-> hub protocol. The hub owns the one socket.io connection of this browser: it runs in
+ * a SharedWorker, or where SharedWorker is missing in one elected tab (Web Locks +
+ * BroadcastChannel). Tabs cannot tell which: both carry exactly these messages.
+ *
+ * The hub writes everything it learns to IndexedDB (localdb/) and then tells tabs what changed;
+ * tabs render from IndexedDB. Requests are answered with the wire contract's Ack shape.
+ */
+import type {
+  Ack,
+  ConversationSummary,
+  Member,
+  Message,
+  MessagePage,
+  PresenceNotice,
+  TypingNotice,
+  User,
+} from '../contract/index';
+
+/** What the status bar shows: online, connecting, or offline; plus messages waiting to be sent. */
+export type ConnectionState = 'online' | 'connecting' | 'offline';
+
+export interface HubStatus {
+  connection: ConnectionState;
+  /** Outbox entries not yet acknowledged (queued or failed). */
+  queued: number;
+  /** Signed-in user the hub's socket is authenticated as, or null. */
+  user: User | null;
+}
+
+/** Methods a tab can call on the hub: params and the `ok` payload of the answer. */
+export interface HubMethods {
+  /** First message from a tab: registers it and returns the current status. */
+  hello: { params: { tabId: string }; result: { status: HubStatus } };
+  /** The tab signed in (cookie is set): (re)connect as that user. */
+  signedIn: { params: { user: User }; result: { status: HubStatus } };
+  /** The tab signed out (cookie cleared): disconnect, clear local data. */
+  signedOut: { params: Record<string, never>; result: object };
+  /** The tab wrote to the outbox: drain it now if connected. */
+  outboxChanged: { params: Record<string, never>; result: object };
+  createRoom: { params: { name: string }; result: { conversation: ConversationSummary } };
+  joinRoom: { params: { inviteCode: string }; result: { conversation: ConversationSummary } };
+  startDirect: { params: { username: string }; result: { conversation: ConversationSummary } };
+  leave: { params: { conversationId: string }; result: object };
+  members: { params: { conversationId: string }; result: { members: Member[] } };
+  /** Loads an older page into IndexedDB (scrolling up). */
+  loadOlder: { params: { conversationId: string; beforeSeq: number }; result: MessagePage };
+  /** The user has seen messages up to `seq` in a conversation. */
+  markRead: { params: { conversationId: string; seq: number }; result: object };
+  typing: { params: { conversationId: string; typing: boolean }; result: object };
+}
+export type HubMethod = keyof HubMethods;
+
+/** Events the hub pushes to every tab. */
+export interface HubEvents {
+  status: HubStatus;
+  /** IndexedDB changed: re-read these stores (for these conversations, when given). */
+  changed: { stores: Array<'conversations' | 'messages' | 'members' | 'outbox'>; conversationIds?: string[] };
+  /** A message from someone else arrived live (tabs decide whether to notify). */
+  arrived: Message;
+  typing: TypingNotice;
+  presence: PresenceNotice;
+  /** The session is no longer valid: show sign-in. */
+  authRequired: Record<string, never>;
+}
+export type HubEvent = keyof HubEvents;
+
+export type HubRequest = {
+  [M in HubMethod]: { kind: 'request'; id: number; method: M; params: HubMethods[M]['params'] };
+}[HubMethod];
+
+/**
+ * MessagePort's `close` event is Chromium-only (whatwg/html#1766) and a virtual port over
+ * BroadcastChannel has none, so the hub pings every tab and forgets those that stop answering;
+ * a tab also says goodbye on `pagehide`.
+ */
+export type TabToHub = HubRequest | { kind: 'pong' } | { kind: 'bye' };
+
+export type HubToTab =
+  | { kind: 'response'; id: number; result: Ack<object> }
+  | { [E in HubEvent]: { kind: 'event'; event: E; payload: HubEvents[E] } }[HubEvent]
+  | { kind: 'ping' };
+
+/** How often the hub pings each tab, and how long a silent tab is kept before it is forgotten. */
+export const PING_INTERVAL_MS = 10_000;
+export const TAB_TIMEOUT_MS = 45_000;

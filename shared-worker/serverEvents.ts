@@ -1,0 +1,90 @@
+/**
+ * What the hub does with each server event: store it in IndexedDB, then tell the tabs. Messages go
+ * through Sync (it owns cursors and gaps); everything else is stored here.
+ */
+import { ServerEvent, type User } from '../contract/index';
+import type { GetFerryDb } from '../localdb/connection';
+import { removeConversation, saveConversations } from '../localdb/conversations';
+import { applyReceipt, putMember, removeMember, setPresence } from '../localdb/members';
+import type { FerrySocket } from './connection';
+import type { HubEvent, HubEvents } from './protocol';
+import type { Sync } from './sync';
+
+export interface ServerEventDeps {
+  getDb: GetFerryDb;
+  sync: Sync;
+  me(): User | null;
+  notify(change: HubEvents['changed']): void;
+  emit<E extends HubEvent>(event: E, payload: HubEvents[E]): void;
+}
+
+/** Registers the hub's handlers for every server-to-client event on the socket. */
+export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): void {
+  const { getDb, sync, notify, emit } = deps;
+  /** Runs a handler; a failure is logged, never thrown into socket.io. */
+  const handle =
+    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+    (...args: A): void => {
+      fn(...args).catch((err: unknown) => console.warn('ferry hub: could not apply a server event', err));
+    };
+
+  socket.on(ServerEvent.message, (message) => sync.onLiveMessage(message));
+
+  socket.on(
+    ServerEvent.receipt,
+    handle(async (receipt) => {
+      await applyReceipt(await getDb(), receipt, deps.me()?.id);
+      notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
+    }),
+  );
+
+  socket.on(ServerEvent.typing, (notice) => {
+    if (notice.userId !== deps.me()?.id) emit('typing', notice);
+  });
+
+  socket.on(
+    ServerEvent.presence,
+    handle(async (notice) => {
+      const changed = await setPresence(await getDb(), notice.userId, notice.online);
+      if (changed.length) notify({ stores: ['members'], conversationIds: changed });
+      emit('presence', notice);
+    }),
+  );
+
+  socket.on(
+    ServerEvent.joined,
+    handle(async (summary) => {
+      await saveConversations(await getDb(), [summary]);
+      notify({ stores: ['conversations', 'members'], conversationIds: [summary.id] });
+      await sync.catchUp(summary.id);
+    }),
+  );
+
+  socket.on(
+    ServerEvent.left,
+    handle(async ({ conversationId }) => {
+      await removeConversation(await getDb(), conversationId);
+      notify({ stores: ['conversations', 'members', 'messages'], conversationIds: [conversationId] });
+    }),
+  );
+
+  socket.on(
+    ServerEvent.memberJoined,
+    handle(async ({ conversationId, member }) => {
+      await putMember(await getDb(), conversationId, member);
+      notify({ stores: ['members'], conversationIds: [conversationId] });
+    }),
+  );
+
+  socket.on(
+    ServerEvent.memberLeft,
+    handle(async ({ conversationId, userId }) => {
+      await removeMember(await getDb(), conversationId, userId);
+      notify({ stores: ['members'], conversationIds: [conversationId] });
+    }),
+  );
+
+  socket.on(ServerEvent.error, ({ event, error }) => {
+    console.warn(`ferry hub: the server refused "${event}": ${error.code} ${error.message}`);
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * Keeps IndexedDB in step with the server: after every (re)connect it lists conversations and
+ * catches each one up from its local cursor (syncedSeq) with `messages:after`, page by page until
+ * hasMore is false; a live message whose seq leaves a gap triggers the same catch-up. Everything
+ * for one conversation runs in order (a per-conversation chain), so catch-up and live messages
+ * never race. Delivered receipts follow what was stored.
+ */
+import { PAGE_SIZE_MAX, type Message, type User } from '../contract/index';
+import type { GetFerryDb } from '../localdb/connection';
+import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
+import { applyReceipt } from '../localdb/members';
+import { advanceSyncedSeq, putMessages } from '../localdb/messages';
+import { OfflineError } from '../outbox/transport';
+import type { Connection } from './connection';
+import type { HubEvents } from './protocol';
+
+/** A device new to a conversation loads only its newest page; older ones load on scroll. */
+export const NEWEST_PAGE = 100;
+/** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
+const DELIVERED_DELAY_MS = 250;
+
+export interface SyncDeps {
+  getDb: GetFerryDb;
+  connection: Connection;
+  me(): User | null;
+  notify(change: HubEvents['changed']): void;
+  /** A message from someone else arrived live. */
+  arrived(message: Message): void;
+}
+
+export class Sync {
+  private generation = 0;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly deliveredDue = new Set<string>();
+  private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly readSent = new Map<string, number>();
+  private listing: Promise<void> | undefined;
+  private readonly liveBatches = new Map<string, Message[]>();
+  private readonly waitingCatchUps = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  /** Run after every (re)connect: list conversations, then catch each one up. */
+  async resync(): Promise<void> {
+    const generation = ++this.generation;
+    this.readSent.clear();
+    const ids = await this.guard(() => this.listConversations());
+    for (const id of ids ?? []) {
+      // A newer connection started its own pass: this one stops.
+      if (generation !== this.generation) return;
+      await this.catchUp(id);
+    }
+  }
+
+  /**
+   * Fetches what a conversation is missing after its cursor (in its chain). A catch-up already
+   * waiting in the chain covers any later request, so a burst of gaps fetches once.
+   */
+  catchUp(conversationId: string): Promise<void> {
+    const waiting = this.waitingCatchUps.get(conversationId);
+    if (waiting) return waiting;
+    const run = this.serial(conversationId, () => {
+      this.waitingCatchUps.delete(conversationId);
+      return this.guard(() => this.fetchMissing(conversationId));
+    });
+    this.waitingCatchUps.set(conversationId, run);
+    return run;
+  }
+
+  /**
+   * A live `message:new`. Messages arriving while the conversation's chain is busy are stored
+   * together in one transaction (a busy room must not fall behind); a gap triggers catch-up.
+   */
+  onLiveMessage(message: Message): void {
+    const batch = this.liveBatches.get(message.conversationId);
+    if (batch) {
+      batch.push(message);
+      return;
+    }
+    this.liveBatches.set(message.conversationId, [message]);
+    void this.serial(message.conversationId, () => this.guard(() => this.storeLive(message.conversationId)));
+  }
+
+  private async storeLive(conversationId: string): Promise<void> {
+    const batch = this.liveBatches.get(conversationId) ?? [];
+    this.liveBatches.delete(conversationId);
+    const db = await this.deps.getDb();
+    const meId = this.deps.me()?.id;
+    const known = await getConversation(db, conversationId);
+    const result = await putMessages(db, batch, { meId });
+    this.deps.notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
+    for (const message of result.added) if (message.senderId !== meId) this.deps.arrived(message);
+    if (!known) {
+      // A conversation this device has not listed yet (joined elsewhere): list again.
+      void this.relist();
+      return;
+    }
+    const newest = Math.max(...batch.map((m) => m.seq));
+    if ((result.syncedSeq.get(conversationId) ?? 0) < newest) void this.catchUp(conversationId);
+    this.deliveredSoon(conversationId);
+  }
+
+  /** Records a read locally (every tab clears the unread count) and tells the server when online. */
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    const db = await this.deps.getDb();
+    if ((await markReadLocally(db, conversationId, seq)) !== null)
+      this.deps.notify({ stores: ['conversations'], conversationIds: [conversationId] });
+    const conversation = await getConversation(db, conversationId);
+    if (conversation) await this.guard(() => this.sendRead(conversationId, conversation.readSeq));
+  }
+
+  private async listConversations(): Promise<string[]> {
+    const ack = await this.deps.connection.call('conversations:list', {});
+    if (!ack.ok) return [];
+    const db = await this.deps.getDb();
+    const report = await saveConversations(db, ack.conversations, { complete: true });
+    this.deps.notify({ stores: ['conversations', 'members', 'messages'] });
+    // Reads made while offline are ahead of the server: send them now.
+    for (const pending of report.pendingReads)
+      void this.guard(() => this.sendRead(pending.conversationId, pending.readSeq));
+    return ack.conversations.map((c) => c.id);
+  }
+
+  /** Lists conversations again (once at a time) and catches up the ones that are new here. */
+  private relist(): Promise<void> {
+    this.listing ??= (async () => {
+      try {
+        const ids = await this.guard(() => this.listConversations());
+        for (const id of ids ?? []) void this.catchUp(id);
+      } finally {
+        this.listing = undefined;
+      }
+    })();
+    return this.listing;
+  }
+
+  private async fetchMissing(conversationId: string): Promise<void> {
+    const { connection, getDb, notify } = this.deps;
+    const db = await getDb();
+    const meId = this.deps.me()?.id;
+    const conversation = await getConversation(db, conversationId);
+    if (!conversation) return;
+
+    if (conversation.syncedSeq === 0 && conversation.lastSeq > NEWEST_PAGE) {
+      const page = await connection.call('messages:before', { conversationId, limit: NEWEST_PAGE });
+      if (!page.ok) return;
+      await putMessages(db, page.messages, { meId });
+      const top = page.messages.at(-1)?.seq;
+      if (top !== undefined) await advanceSyncedSeq(db, conversationId, top);
+      notify({ stores: ['messages', 'conversations'], conversationIds: [conversationId] });
+    }
+
+    for (;;) {
+      const current = await getConversation(db, conversationId);
+      if (!current) return;
+      const page = await connection.call('messages:after', {
+        conversationId,
+        afterSeq: current.syncedSeq,
+        limit: PAGE_SIZE_MAX,
+      });
+      if (!page.ok) return;
+      const stored = await putMessages(db, page.messages, { meId });
+      const synced = stored.syncedSeq.get(conversationId) ?? current.syncedSeq;
+      if (page.messages.length > 0)
+        notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
+      // Stop when done, or if the cursor cannot move (never loop on a bad page).
+      if (!page.hasMore || synced <= current.syncedSeq) break;
+    }
+    this.deliveredSoon(conversationId);
+  }
+
+  private deliveredSoon(conversationId: string): void {
+    this.deliveredDue.add(conversationId);
+    this.deliveredTimer ??= setTimeout(() => {
+      this.deliveredTimer = undefined;
+      const due = [...this.deliveredDue];
+      this.deliveredDue.clear();
+      for (const id of due) void this.guard(() => this.sendDelivered(id));
+    }, DELIVERED_DELAY_MS);
+  }
+
+  /** Tells the server this device has every message up to the cursor. */
+  private async sendDelivered(conversationId: string): Promise<void> {
+    const db = await this.deps.getDb();
+    const conversation = await getConversation(db, conversationId);
+    if (!conversation || conversation.syncedSeq <= conversation.deliveredSeq) return;
+    const ack = await this.deps.connection.call('receipt:update', {
+      conversationId,
+      deliveredSeq: conversation.syncedSeq,
+    });
+    if (ack.ok) await this.storeReceipt(ack.receipt);
+  }
+
+  private async sendRead(conversationId: string, readSeq: number): Promise<void> {
+    if ((this.readSent.get(conversationId) ?? 0) >= readSeq || readSeq <= 0) return;
+    const ack = await this.deps.connection.call('receipt:update', { conversationId, readSeq });
+    if (!ack.ok) return;
+    this.readSent.set(conversationId, readSeq);
+    await this.storeReceipt(ack.receipt);
+  }
+
+  private async storeReceipt(receipt: Parameters<typeof applyReceipt>[1]): Promise<void> {
+    await applyReceipt(await this.deps.getDb(), receipt, this.deps.me()?.id);
+    this.deps.notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
+  }
+
+  /** Runs tasks for one conversation one after another. */
+  private serial(conversationId: string, task: () => Promise<unknown>): Promise<void> {
+    const previous = this.chains.get(conversationId) ?? Promise.resolve();
+    const next = previous.then(task).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(conversationId, next);
+    void next.then(() => {
+      if (this.chains.get(conversationId) === next) this.chains.delete(conversationId);
+    });
+    return next;
+  }
+
+  /** Going offline mid-way is normal (the next connect resyncs); anything else is logged. */
+  private async guard<T>(task: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await task();
+    } catch (err) {
+      if (!(err instanceof OfflineError)) console.warn('ferry hub: sync step failed', err);
+      return undefined;
+    }
+  }
+}
