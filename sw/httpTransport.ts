@@ -1,0 +1,62 @@
+/**
+ * The Service Worker's outbox transport: the idempotent HTTP send (POST messagesPath), with the
+ * session cookie. A fetch from the worker itself never passes through its own fetch handler, and
+ * `no-store` keeps any HTTP cache out of it: a replay always reaches the server.
+ */
+import { ErrorCode, messagesPath, type Ack, type SendMessageBody, type SendResult } from '../contract/index';
+import type { OutboxEntry } from '../localdb/schema';
+import { OfflineError, type OutboxTransport } from '../outbox/transport';
+
+/** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
+const SEND_TIMEOUT_MS = 20_000;
+
+export interface HttpTransport extends OutboxTransport {
+  /** Set once the server said the session is gone: retrying before a new sign-in cannot help. */
+  readonly signedOut: boolean;
+}
+
+/** True when `body` has the contract's Ack shape. */
+function isAck(body: unknown): body is Ack<SendResult> {
+  if (typeof body !== 'object' || body === null) return false;
+  const { ok, error, message } = body as { ok?: unknown; error?: { code?: unknown }; message?: unknown };
+  if (ok === true) return typeof message === 'object' && message !== null;
+  return ok === false && typeof error?.code === 'string';
+}
+
+/** Sends outbox entries with fetch. Unreachable server: throws OfflineError (the drain stops). */
+export function httpTransport(fetchFn: typeof fetch = fetch): HttpTransport {
+  let signedOut = false;
+  return {
+    get signedOut() {
+      return signedOut;
+    },
+    async send(entry: OutboxEntry): Promise<Ack<SendResult>> {
+      const body: SendMessageBody = { id: entry.id, text: entry.text, typedAt: entry.typedAt };
+      let response: Response;
+      try {
+        response = await fetchFn(messagesPath(entry.conversationId), {
+          method: 'POST',
+          credentials: 'same-origin',
+          cache: 'no-store',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
+      } catch {
+        throw new OfflineError();
+      }
+      const answer: unknown = await response.json().catch(() => null);
+      if (isAck(answer)) {
+        if (!answer.ok && answer.error.code === ErrorCode.UNAUTHENTICATED) {
+          signedOut = true;
+          // Stop: every other entry would get the same answer until the person signs in again.
+          throw new OfflineError(answer.error.message);
+        }
+        return answer;
+      }
+      // Not the server's JSON: a proxy or a server starting or stopping. Not a verdict on the
+      // message, so never permanent: stop and try the whole drain again later.
+      throw new OfflineError(`The server answered ${response.status}; will try again.`);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Messages between tabs and the Service Worker. Shared by sw/ and web/: constants and types only,
+ * so it type-checks in both contexts.
+ */
+export { OUTBOX_SYNC_TAG } from '../outbox/queue';
+
+/** Why a tab asks the Service Worker to replay the outbox (fallbacks where Background Sync is missing). */
+export type ReplayReason = 'app-open' | 'online' | 'queued-offline';
+
+export type PageToSw =
+  /** workbox-window's messageSkipWaiting() sends exactly this: activate the waiting worker. */
+  | { type: 'SKIP_WAITING' }
+  /** Replay the outbox over HTTP now (the hub's socket may be down). */
+  | { type: 'ferry:replay-outbox'; reason: ReplayReason };
+
+/** True when `data` is a message this Service Worker understands. */
+export function isPageToSw(data: unknown): data is PageToSw {
+  if (typeof data !== 'object' || data === null) return false;
+  const type = (data as { type?: unknown }).type;
+  return type === 'SKIP_WAITING' || type === 'ferry:replay-outbox';
+}
+
+export type SwToPage =
+  /**
+   * Show this same-origin path in the tab (a notification was clicked). The tab answers on the
+   * transferred port once it has routed, so the worker knows it need not load the URL instead.
+   */
+  { type: 'ferry:open'; path: string };
+
+/** True when `data` is a message a tab should act on. */
+export function isSwToPage(data: unknown): data is SwToPage {
+  if (typeof data !== 'object' || data === null) return false;
+  const { type, path } = data as { type?: unknown; path?: unknown };
+  // A path of this origin: "//host" and "/\host" would name another one.
+  return type === 'ferry:open' && typeof path === 'string' && /^\/(?![/\\])/.test(path);
+}

@@ -1,0 +1,4 @@
+import { lazyFerryDb } from '../../localdb/connection';
+
+/** The page's IndexedDB connection, opened on first use (reopened after a schema upgrade). */
+export const getDb = lazyFerryDb();

@@ -1,0 +1,169 @@
+/** Preact hooks over IndexedDB and the hub: what the UI renders from. */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Message, User } from '../../contract/index';
+import { getConversation, listConversations } from '../../localdb/conversations';
+import { listMembers } from '../../localdb/members';
+import { newestMessages, oldestStoredSeq } from '../../localdb/messages';
+import { getMe } from '../../localdb/meta';
+import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
+import { listEntries } from '../../outbox/store';
+import type { HubStatus } from '../../shared-worker/protocol';
+import { getDb } from './db';
+import { hubClient } from './hubClient';
+import { touches, useLiveQuery } from './live';
+
+/** Messages shown at first, and added by each loadOlder(). */
+export const MESSAGE_PAGE = 100;
+
+const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: null };
+
+/** Connection state, messages waiting and the hub's user. */
+export function useHubStatus(): HubStatus {
+  const client = hubClient();
+  const [status, setStatus] = useState<HubStatus>(client.status ?? STARTING);
+  useEffect(() => {
+    let alive = true;
+    if (client.status) setStatus(client.status);
+    else {
+      // Until the hub answers, count what waits from IndexedDB, so the number shown is true.
+      void getDb()
+        .then(async (db) => {
+          const me = await getMe(db);
+          const queued = me ? (await listEntries(db, me.id)).length : 0;
+          if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me });
+        })
+        .catch(() => {});
+    }
+    const off = client.on('status', setStatus);
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [client]);
+  return status;
+}
+
+/** The signed-in user; null when signed out; undefined while loading. */
+export function useMe(): User | null | undefined {
+  const client = hubClient();
+  const [me, setMe] = useState<User | null | undefined>(client.status ? client.status.user : undefined);
+  useEffect(() => {
+    let alive = true;
+    if (client.status) setMe(client.status.user);
+    // IndexedDB answers before the hub does (it may still be starting, or being elected). When it
+    // remembers nobody, wait for the hub: the session cookie may still sign someone in.
+    else
+      void getDb()
+        .then(getMe)
+        .then((stored) => {
+          if (alive && !client.status && stored) setMe(stored);
+        })
+        .catch(() => {});
+    const off = client.on('status', (status) => setMe(status.user));
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [client]);
+  return me;
+}
+
+const NO_CONVERSATIONS: LocalConversation[] = [];
+const NO_MEMBERS: LocalMember[] = [];
+
+/** Every cached conversation, newest activity first. */
+export function useConversations(): LocalConversation[] {
+  return useLiveQuery('all', listConversations, NO_CONVERSATIONS, (c) => touches(c, ['conversations']));
+}
+
+/** One cached conversation (undefined while loading or when unknown). */
+export function useConversation(id: string): LocalConversation | undefined {
+  return useLiveQuery(
+    id,
+    (db) => getConversation(db, id),
+    undefined,
+    (c) => touches(c, ['conversations'], id),
+  );
+}
+
+/** A conversation's cached members. */
+export function useMembers(conversationId: string): LocalMember[] {
+  return useLiveQuery(
+    conversationId,
+    (db) => listMembers(db, conversationId),
+    NO_MEMBERS,
+    (c) => touches(c, ['members'], conversationId),
+  );
+}
+
+export interface MessagesView {
+  /** Acknowledged messages, ascending seq, from IndexedDB (the newest window of them). */
+  messages: Message[];
+  /** This conversation's queued/failed entries, in typing order. */
+  outbox: OutboxEntry[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  loadOlder(): Promise<void>;
+}
+
+const NO_MESSAGES = { messages: [] as Message[], outbox: [] as OutboxEntry[] };
+
+/** A conversation's messages and unsent entries; loadOlder() widens the window (or fetches). */
+export function useMessages(conversationId: string): MessagesView {
+  const [view, setView] = useState({ conversationId, limit: MESSAGE_PAGE });
+  const limit = view.conversationId === conversationId ? view.limit : MESSAGE_PAGE;
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const loading = useRef(false);
+  // The seq below which the server could not be asked (offline): no endless retries on scroll.
+  const [unavailableBelow, setUnavailableBelow] = useState<number | null>(null);
+
+  const data = useLiveQuery(
+    conversationId,
+    async (db) => {
+      const me = await getMe(db);
+      const messages = await newestMessages(db, conversationId, limit);
+      const stored = new Set(messages.map((m) => m.id));
+      const outbox = me
+        ? (await listEntries(db, me.id, conversationId)).filter((e) => !stored.has(e.id))
+        : [];
+      return { messages, outbox };
+    },
+    NO_MESSAGES,
+    (c) => touches(c, ['messages', 'outbox'], conversationId),
+    [limit],
+  );
+
+  useEffect(
+    () => hubClient().on('status', (s) => s.connection === 'online' && setUnavailableBelow(null)),
+    [],
+  );
+
+  const lowest = data.messages[0]?.seq;
+  const loadOlder = useCallback(async () => {
+    if (loading.current || lowest === undefined || lowest <= 1) return;
+    loading.current = true;
+    setLoadingOlder(true);
+    try {
+      const oldestLocal = await oldestStoredSeq(await getDb(), conversationId);
+      if (oldestLocal === null || oldestLocal >= lowest) {
+        const answer = await hubClient().request('loadOlder', { conversationId, beforeSeq: lowest });
+        if (!answer.ok) {
+          setUnavailableBelow(lowest);
+          return;
+        }
+      }
+      setView({ conversationId, limit: limit + MESSAGE_PAGE });
+    } finally {
+      loading.current = false;
+      setLoadingOlder(false);
+    }
+  }, [conversationId, lowest, limit]);
+
+  return {
+    messages: data.messages,
+    outbox: data.outbox,
+    hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,
+    loadingOlder,
+    loadOlder,
+  };
+}

@@ -1,0 +1,32 @@
+import { ErrorCode, type Ack } from '../../contract/index';
+
+/** POSTs JSON to the Ferry API (same origin, so the session cookie goes along) and returns its Ack. */
+export async function postJson<T extends object>(path: string, body: unknown): Promise<Ack<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    return {
+      ok: false,
+      error: { code: ErrorCode.UNAVAILABLE, message: 'You are offline. Try again when you are back online.' },
+    };
+  }
+  try {
+    const answer = (await response.json()) as Ack<T>;
+    if (typeof answer === 'object' && answer !== null && typeof answer.ok === 'boolean') return answer;
+  } catch {
+    // Not JSON (e.g. a proxy's error page): answered below.
+  }
+  return {
+    ok: false,
+    error: {
+      code: ErrorCode.UNAVAILABLE,
+      message: `The server could not be reached (HTTP ${response.status}). Try again later.`,
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The page's side of the hub: a SharedWorker where the browser has one, else the elected-tab mode
+ * (Web Locks + BroadcastChannel). Both carry the same protocol, so nothing above this file can
+ * tell which runs. Requests are re-sent when a new hub takes over (elected mode), except room
+ * creation, which is not idempotent and fails with a clear error instead.
+ */
+import { ErrorCode, type Ack, type WireError } from '../../contract/index';
+import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
+import { joinElection } from '../../shared-worker/elected';
+import {
+  TAB_TIMEOUT_MS,
+  type HubEvent,
+  type HubEvents,
+  type HubMethod,
+  type HubMethods,
+  type HubRequest,
+  type HubStatus,
+  type HubToTab,
+  type TabToHub,
+} from '../../shared-worker/protocol';
+
+/** How the page reaches the hub. */
+interface HubLink {
+  send(message: TabToHub): void;
+  close(): void;
+}
+interface LinkHandlers {
+  message(message: HubToTab): void;
+  /** A new hub is serving (a new leader): say hello again and re-send what is unanswered. */
+  reset(): void;
+}
+export type HubMode = 'shared-worker' | 'elected';
+
+/** A request the hub has not answered within this time fails (the UI must not wait forever). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const NOT_ANSWERING: WireError = {
+  code: ErrorCode.UNAVAILABLE,
+  message: 'The app’s background connection is not answering. Reload the page and try again.',
+};
+const HUB_CHANGED: WireError = {
+  code: ErrorCode.UNAVAILABLE,
+  message: 'The connection changed while this was being done. Check the result and try again if needed.',
+};
+/** Methods that must not be repeated blindly: a second try could do it twice. */
+const NOT_RETRIED: ReadonlySet<HubMethod> = new Set<HubMethod>(['createRoom']);
+
+function sharedWorkerLink(on: LinkHandlers): HubLink {
+  const worker = new SharedWorker(new URL('../../shared-worker/main.ts', import.meta.url), {
+    type: 'module',
+    name: 'ferry-hub',
+  });
+  worker.onerror = (event) => console.error('ferry: the hub worker failed to start', event);
+  const port = worker.port;
+  port.onmessage = (event: MessageEvent<HubToTab>) => on.message(event.data);
+  return { send: (message) => port.postMessage(message), close: () => port.close() };
+}
+
+function electedLink(tabId: string, on: LinkHandlers): HubLink {
+  const channel = new BroadcastChannel(HUB_CHANNEL);
+  channel.onmessage = (event: MessageEvent<WireMessage>) => {
+    const wire = event.data;
+    if (wire?.t === 'hub' && wire.to === tabId) on.message(wire.msg);
+    else if (wire?.t === 'leader') on.reset();
+  };
+  joinElection(tabId);
+  return {
+    send: (msg) => channel.postMessage({ t: 'tab', from: tabId, msg } satisfies WireMessage),
+    close: () => channel.close(),
+  };
+}
+
+interface Pending {
+  request: HubRequest;
+  resolve(answer: Ack<object>): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+type Listener<E extends HubEvent> = (payload: HubEvents[E]) => void;
+
+export class HubClient {
+  readonly mode: HubMode;
+  /** The hub's latest status; undefined until it first answers. */
+  status: HubStatus | undefined;
+  private readonly tabId = newTabId();
+  private link: HubLink;
+  private nextId = 1;
+  private lastHeard = Date.now();
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<HubEvent, Set<Listener<HubEvent>>>();
+
+  constructor() {
+    this.mode = typeof SharedWorker === 'function' ? 'shared-worker' : 'elected';
+    this.link = this.openLink();
+    this.hello();
+    addEventListener('pagehide', () => this.link.send({ kind: 'bye' }));
+    addEventListener('pageshow', (event) => {
+      if (event.persisted) this.relink();
+    });
+    // A tab frozen for long was forgotten by the hub: connect again.
+    document.addEventListener('resume', () => {
+      if (Date.now() - this.lastHeard > TAB_TIMEOUT_MS) this.relink();
+    });
+    // Back online: hello makes the hub retry its connection now.
+    addEventListener('online', () => this.hello());
+  }
+
+  /** Calls a hub method; resolves with its answer (never rejects). */
+  request<M extends HubMethod>(
+    method: M,
+    params: HubMethods[M]['params'],
+  ): Promise<Ack<HubMethods[M]['result']>> {
+    const id = this.nextId++;
+    const request = { kind: 'request', id, method, params } as HubRequest;
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => this.settle(id, { ok: false, error: NOT_ANSWERING }),
+        REQUEST_TIMEOUT_MS,
+      );
+      this.pending.set(id, { request, resolve: resolve as (answer: Ack<object>) => void, timer });
+      this.link.send(request);
+    });
+  }
+
+  /** Subscribes to a hub event; returns the unsubscribe function. */
+  on<E extends HubEvent>(event: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<HubEvent>);
+    return () => set.delete(listener as Listener<HubEvent>);
+  }
+
+  /** Delivers an event to this tab's listeners only (a change this tab made itself). */
+  emitLocal<E extends HubEvent>(event: E, payload: HubEvents[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(payload);
+  }
+
+  private openLink(): HubLink {
+    const handlers: LinkHandlers = { message: (m) => this.receive(m), reset: () => this.resend() };
+    return this.mode === 'shared-worker' ? sharedWorkerLink(handlers) : electedLink(this.tabId, handlers);
+  }
+
+  private hello(): void {
+    void this.request('hello', { tabId: this.tabId }).then((answer) => {
+      if (!answer.ok) return;
+      this.setStatus(answer.status);
+      // Changes announced before this hub knew us (e.g. the Service Worker drained the outbox
+      // while the tab was starting) were missed: re-read everything once.
+      this.emitLocal('changed', { stores: ['conversations', 'messages', 'members', 'outbox'] });
+    });
+  }
+
+  private relink(): void {
+    this.link.close();
+    this.link = this.openLink();
+    this.resend();
+  }
+
+  /** A new hub serves us: hello, then every unanswered request again (or a clear failure). */
+  private resend(): void {
+    this.lastHeard = Date.now();
+    for (const [id, pending] of this.pending) {
+      if (pending.request.method === 'hello') this.settle(id, { ok: false, error: HUB_CHANGED });
+      else if (NOT_RETRIED.has(pending.request.method)) this.settle(id, { ok: false, error: HUB_CHANGED });
+      else this.link.send(pending.request);
+    }
+    this.hello();
+  }
+
+  private settle(id: number, answer: Ack<object>): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.resolve(answer);
+  }
+
+  private receive(message: HubToTab): void {
+    this.lastHeard = Date.now();
+    if (message.kind === 'ping') this.link.send({ kind: 'pong' });
+    else if (message.kind === 'response') this.settle(message.id, message.result);
+    else if (message.event === 'status') this.setStatus(message.payload);
+    else this.emitLocal(message.event, message.payload as never);
+  }
+
+  private setStatus(status: HubStatus): void {
+    this.status = status;
+    this.emitLocal('status', status);
+  }
+}
+
+function newTabId(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : Math.random().toString(36).slice(2);
+}
+
+let client: HubClient | undefined;
+
+/** This page's hub client, created on first use. */
+export function hubClient(): HubClient {
+  return (client ??= new HubClient());
+}

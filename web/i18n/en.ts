@@ -1,0 +1,74 @@
+/** English UI text. Names marked (a11y) are part of issue 3's accessibility contract: keep them stable. */
+export const en = {
+  appName: 'Ferry',
+  loading: 'Loading…',
+  // Sign-in form (a11y)
+  username: 'Username',
+  password: 'Password',
+  signIn: 'Sign in',
+  createAccount: 'Create account',
+  signOut: 'Sign out',
+  signInIntro: 'Sign in, or create an account with a new username.',
+  // Conversation list (a11y)
+  conversations: 'Conversations',
+  unread: (n: number) => `${n} unread`,
+  noConversations: 'No conversations yet. Create a room or start a direct message.',
+  noMessagesYet: 'No messages yet',
+  you: 'You',
+  newRoom: 'New room',
+  roomName: 'Room name',
+  create: 'Create',
+  newDirect: 'New direct message',
+  start: 'Start',
+  cancel: 'Cancel',
+  // Join by invite
+  joinTitle: 'Join a room',
+  joinIntro: 'You were invited to a room. Join it?',
+  join: 'Join',
+  // Conversation view
+  back: 'Back to conversations',
+  chooseConversation: 'Choose a conversation, or start a new one.',
+  conversationLoading: 'Opening the conversation…',
+  conversationMissing: 'This conversation is not on this device. You may have left it.',
+  members: 'Members',
+  membersCount: (n: number) => `Members (${n})`,
+  online: 'online',
+  offline: 'offline',
+  inviteLink: 'Invite link',
+  copy: 'Copy',
+  copied: 'Copied',
+  leave: 'Leave',
+  confirmLeave: (name: string) => `Leave "${name}"? You will stop receiving its messages.`,
+  loadingOlder: 'Loading older messages…',
+  startOfConversation: 'Start of the conversation',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  typing1: (a: string) => `${a} is typing…`,
+  typing2: (a: string, b: string) => `${a} and ${b} are typing…`,
+  typingMany: (n: number) => `${n} people are typing…`,
+  // Own message status (a11y)
+  queued: 'Queued on this device',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failedReason: (reason: string) => `Failed: ${reason}`,
+  retry: 'Retry',
+  delete: 'Delete',
+  // Composer (a11y)
+  message: 'Message',
+  send: 'Send',
+  charsLeft: (n: number) => `${n} characters left`,
+  charsOver: (n: number) => `${n} characters too long`,
+  // Connection state (a11y)
+  statusOnline: 'Online',
+  statusConnecting: (n: number) => (n > 0 ? `Connecting — ${n} waiting` : 'Connecting'),
+  statusOffline: (n: number) => `Offline — ${n} waiting`,
+  // Language (a11y)
+  language: 'Language',
+  // Errors shown to people
+  errorGeneric: 'Something went wrong. Please try again.',
+  notificationFrom: (sender: string, conversation: string) =>
+    sender === conversation ? sender : `${sender} in ${conversation}`,
+};
+
+export type Strings = typeof en;

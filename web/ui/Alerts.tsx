@@ -1,0 +1,30 @@
+/** Keeps the app badge and the tab title at the total unread count, and notifies unseen arrivals. */
+import { useEffect } from 'preact/hooks';
+import { onArrived, useConversations } from '../data/index';
+import { useI18n } from '../i18n/index';
+import { unreadCount } from './ConversationList';
+import { notifyIfUnseen, setBadge } from './notifications';
+import { conversationPath } from './router';
+
+/** Renders nothing: side effects of unread counts and arrivals. */
+export function Alerts() {
+  const { t } = useI18n();
+  const conversations = useConversations();
+  const total = conversations.reduce((sum, c) => sum + unreadCount(c), 0);
+
+  useEffect(() => {
+    setBadge(total);
+    document.title = total > 0 ? `(${total}) ${t.appName}` : t.appName;
+  }, [total, t]);
+
+  useEffect(
+    () =>
+      onArrived((m) => {
+        const c = conversations.find((x) => x.id === m.conversationId);
+        const title = t.notificationFrom(m.senderName, c?.name ?? m.senderName);
+        void notifyIfUnseen(m, title, conversationPath(m.conversationId));
+      }),
+    [conversations, t],
+  );
+  return null;
+}

@@ -1,0 +1,77 @@
+/** The app: sign-in when signed out; otherwise the shell with the list and the routed main area. */
+import { useEffect } from 'preact/hooks';
+import { actions, useMe } from '../data/index';
+import { useI18n } from '../i18n/index';
+import type { User } from '../../contract/index';
+import { Alerts } from './Alerts';
+import { ConnectionStatus } from './ConnectionStatus';
+import { ConversationList } from './ConversationList';
+import { ConversationView } from './ConversationView';
+import { JoinPanel } from './JoinPanel';
+import { LanguageSelect } from './LanguageSelect';
+import { NewConversation } from './NewConversation';
+import { PwaSlot } from './PwaSlot';
+import { navigate, useRoute, type Route } from './router';
+import { SignIn } from './SignIn';
+
+/** Root component. */
+export function App() {
+  const me = useMe();
+  const { t } = useI18n();
+  if (me === undefined)
+    return (
+      <div class="boot">
+        <p class="muted" aria-busy="true">
+          {t.loading}
+        </p>
+        <PwaSlot />
+      </div>
+    );
+  return me ? <Shell me={me} /> : <SignIn />;
+}
+
+function Shell({ me }: { me: User }) {
+  const { t } = useI18n();
+  const route = useRoute();
+  useEffect(() => {
+    if (route.name === 'unknown') navigate('/', { replace: true });
+  }, [route.name]);
+  const activeId = route.name === 'conversation' ? route.id : null;
+  return (
+    <div class={route.name === 'home' || route.name === 'unknown' ? 'shell' : 'shell has-main'}>
+      <header class="topbar">
+        <h1 class="brand">{t.appName}</h1>
+        <ConnectionStatus />
+        <div class="topbar-end">
+          <PwaSlot />
+          <LanguageSelect />
+          <span class="me muted">{me.username}</span>
+          <button
+            type="button"
+            onClick={() => {
+              navigate('/', { replace: true });
+              void actions.signOut();
+            }}
+          >
+            {t.signOut}
+          </button>
+        </div>
+      </header>
+      <aside class="sidebar">
+        <NewConversation />
+        <ConversationList activeId={activeId} myId={me.id} />
+      </aside>
+      <main class="main">
+        <Main route={route} me={me} />
+      </main>
+      <Alerts />
+    </div>
+  );
+}
+
+function Main({ route, me }: { route: Route; me: User }) {
+  const { t } = useI18n();
+  if (route.name === 'conversation') return <ConversationView key={route.id} id={route.id} me={me} />;
+  if (route.name === 'join') return <JoinPanel key={route.code} code={route.code} />;
+  return <p class="muted pad center placeholder">{t.chooseConversation}</p>;
+}

@@ -1,0 +1,19 @@
+/** The "Language" control (issue 3 a11y contract). */
+import { LANGUAGES, setLang, useI18n, type Lang } from '../i18n/index';
+
+/** A select that switches the UI language. */
+export function LanguageSelect() {
+  const { t, lang } = useI18n();
+  return (
+    <label class="lang">
+      <span class="sr-only">{t.language}</span>
+      <select value={lang} onChange={(e) => setLang(e.currentTarget.value as Lang)}>
+        {LANGUAGES.map((l) => (
+          <option key={l.lang} value={l.lang} lang={l.lang}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

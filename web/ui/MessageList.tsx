@@ -1,0 +1,192 @@
+/**
+ * The message log of one conversation (`role="log"`, named by the conversation), with windowed
+ * rendering: at most WINDOW_MAX messages are in the DOM however long the history is. Scrolling up
+ * moves the window up and, at the oldest local message, loads older pages; scrolling down moves it
+ * back. The window follows the newest message while the reader is at the bottom, and the scroll
+ * position is kept by hand (an anchor message) because Safari has no CSS scroll anchoring.
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { User } from '../../contract/index';
+import type { LocalConversation } from '../../localdb/schema';
+import { actions, messageStatus, useMembers, useMessages } from '../data/index';
+import { useI18n } from '../i18n/index';
+import { dayKey, formatDay } from './format';
+import { fromMessage, fromOutbox, MessageItem, type MessageItemProps } from './MessageItem';
+
+const WINDOW_INITIAL = 50;
+const WINDOW_STEP = 30;
+const WINDOW_MAX = 150;
+/** Distance (px) from an edge at which the window grows or moves. */
+const EDGE_PX = 300;
+/** Distance (px) from the bottom that still counts as "at the bottom". */
+const BOTTOM_SLACK_PX = 40;
+
+interface Anchor {
+  id: string;
+  /** Offset of the anchor's top from the scroller's top, px. */
+  top: number;
+}
+
+/** Messages of a conversation, newest at the bottom; marks them read while they are seen. */
+export function MessageList({
+  conversation,
+  me,
+  jumpToLatest,
+}: {
+  conversation: LocalConversation;
+  me: User;
+  /** Changes when the reader sends: show the newest message. */
+  jumpToLatest: number;
+}) {
+  const { t, lang } = useI18n();
+  const { messages, outbox, hasOlder, loadingOlder, loadOlder } = useMessages(conversation.id);
+  const members = useMembers(conversation.id);
+
+  const items: MessageItemProps[] = useMemo(
+    () => [
+      ...messages.map((m) =>
+        fromMessage(
+          m,
+          m.senderId === me.id,
+          m.senderId === me.id ? messageStatus(m, members, me.id) : undefined,
+        ),
+      ),
+      ...outbox.map((e) => fromOutbox(e, me.username)),
+    ],
+    [messages, outbox, members, me.id, me.username],
+  );
+
+  // The window: the `size` items ending at `endId` (null: at the newest item).
+  const [endId, setEndId] = useState<string | null>(null);
+  const [size, setSize] = useState(WINDOW_INITIAL);
+  const n = items.length;
+  let end = n;
+  if (endId !== null) {
+    const i = items.findIndex((it) => it.id === endId);
+    end = i < 0 ? n : i + 1;
+  }
+  const start = Math.max(0, end - size);
+  const following = end === n;
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const anchor = useRef<Anchor | null>(null);
+  const lastMarked = useRef(0);
+
+  const captureAnchor = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const top = el.getBoundingClientRect().top;
+    for (const child of el.querySelectorAll<HTMLElement>('article[data-id]')) {
+      const rect = child.getBoundingClientRect();
+      if (rect.bottom > top) {
+        anchor.current = { id: child.dataset.id!, top: rect.top - top };
+        return;
+      }
+    }
+    anchor.current = null;
+  }, []);
+
+  const markRead = useCallback(() => {
+    const last = messages[messages.length - 1];
+    if (!last || !following || !atBottom.current || document.visibilityState !== 'visible') return;
+    if (last.seq <= conversation.readSeq || last.seq <= lastMarked.current) return;
+    lastMarked.current = last.seq;
+    void actions.markRead(conversation.id, last.seq);
+  }, [messages, following, conversation.id, conversation.readSeq]);
+
+  /** Near the top: show more above (grow, or move the window up), or load an older page. */
+  const growUp = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (start > 0) {
+      if (size < WINDOW_MAX) setSize(Math.min(WINDOW_MAX, size + WINDOW_STEP));
+      else if (el.scrollHeight > el.clientHeight) {
+        const newEnd = end - Math.min(WINDOW_STEP, start);
+        setEndId(items[newEnd - 1]!.id);
+      }
+    } else if (hasOlder && !loadingOlder) void loadOlder();
+  }, [start, end, size, items, hasOlder, loadingOlder, loadOlder]);
+
+  /** Near the bottom of a window that is not at the newest item: move it down. */
+  const growDown = useCallback(() => {
+    if (end >= n) return;
+    const newEnd = Math.min(n, end + WINDOW_STEP);
+    setEndId(newEnd >= n ? null : items[newEnd - 1]!.id);
+  }, [end, n, items]);
+
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    atBottom.current = fromBottom < BOTTOM_SLACK_PX;
+    // Scrolled away from the newest: freeze the window so arrivals do not push the reader's view.
+    if (!atBottom.current && endId === null && n > 0) setEndId(items[n - 1]!.id);
+    else if (atBottom.current && endId !== null && end === n) setEndId(null);
+    captureAnchor();
+    if (el.scrollTop < EDGE_PX) growUp();
+    else if (fromBottom < EDGE_PX) growDown();
+    markRead();
+  }, [captureAnchor, growUp, growDown, markRead, endId, end, n, items]);
+
+  // After every render: stay at the bottom when following, else keep the anchor where it was.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (following && atBottom.current) el.scrollTop = el.scrollHeight;
+    else if (anchor.current) {
+      const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(anchor.current.id)}"]`);
+      if (a)
+        el.scrollTop += a.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.current.top;
+    }
+  });
+
+  // More items arrived (an older page, or the first load) while at the top: keep filling upwards.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && el.scrollTop < EDGE_PX) growUp();
+  }, [n, start > 0, hasOlder]);
+
+  // The reader sent a message: show the newest.
+  useEffect(() => {
+    if (!jumpToLatest) return;
+    atBottom.current = true;
+    setEndId(null);
+    setSize(WINDOW_INITIAL);
+  }, [jumpToLatest]);
+
+  useEffect(markRead, [markRead]);
+  useEffect(() => {
+    document.addEventListener('visibilitychange', markRead);
+    return () => document.removeEventListener('visibilitychange', markRead);
+  }, [markRead]);
+
+  const visible = items.slice(start, end);
+  return (
+    <div class="log-scroll" ref={scroller} onScroll={onScroll}>
+      {start === 0 && !hasOlder && n > 0 && <p class="log-edge muted">{t.startOfConversation}</p>}
+      {(loadingOlder || start > 0 || hasOlder) && (
+        <p class="log-edge muted" aria-hidden={!loadingOlder}>
+          {loadingOlder ? t.loadingOlder : '…'}
+        </p>
+      )}
+      <div role="log" aria-label={conversation.name} class="log">
+        {visible.map((item, i) => {
+          const prev = i > 0 ? visible[i - 1] : start > 0 ? items[start - 1] : undefined;
+          const newDay = !prev || dayKey(prev.time) !== dayKey(item.time);
+          return (
+            <div key={item.id} class="log-row">
+              {newDay && (
+                <p class="day">
+                  <span>{formatDay(item.time, lang, t)}</span>
+                </p>
+              )}
+              <MessageItem {...item} />
+            </div>
+          );
+        })}
+      </div>
+      {n === 0 && <p class="muted pad center">{t.noMessagesYet}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+/** Dates and times in the UI language (Intl, no library). */
+import type { Strings } from '../i18n/en';
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached(map: Map<string, Intl.DateTimeFormat>, lang: string, opts: Intl.DateTimeFormatOptions) {
+  let f = map.get(lang);
+  if (!f) map.set(lang, (f = new Intl.DateTimeFormat(lang, opts)));
+  return f;
+}
+
+/** Hours and minutes, e.g. "14:05" or "2:05 PM". */
+export function formatTime(ms: number, lang: string): string {
+  return cached(timeFormats, lang, { hour: 'numeric', minute: '2-digit' }).format(ms);
+}
+
+/** Local calendar day of a time, as a comparable key. */
+export function dayKey(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** Day separator text: "Today", "Yesterday" or the date. */
+export function formatDay(ms: number, lang: string, t: Strings, now = Date.now()): string {
+  if (dayKey(ms) === dayKey(now)) return t.today;
+  const yesterday = new Date(now);
+  yesterday.setDate(yesterday.getDate() - 1); // calendar arithmetic: right across DST changes
+  if (dayKey(ms) === dayKey(yesterday.getTime())) return t.yesterday;
+  return cached(dayFormats, lang, {
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  }).format(ms);
+}
+
+/** Full date and time for a tooltip / `title`. */
+export function formatFull(ms: number, lang: string): string {
+  return new Date(ms).toLocaleString(lang);
+}
+
+const shortDayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** For the conversation list: the time when today, else the short date. */
+export function formatListTime(ms: number, lang: string, now = Date.now()): string {
+  if (dayKey(ms) === dayKey(now)) return formatTime(ms, lang);
+  return cached(shortDayFormats, lang, { month: 'short', day: 'numeric' }).format(ms);
+}
