@@ -1,0 +1,169 @@
+/**
+ * Runs every benchmark scenario at the tiny size into a temp folder and checks that what comes out
+ * is well-formed, so the benchmark code cannot rot. No speed is judged here: goals live only in
+ * `npm run bench` (see bench/README.md).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOptions, type BenchOptions } from '../../bench/cli';
+import { RESULT_FILES, runBench } from '../../bench/runBench';
+import { SCENARIO_IDS, type BenchResults, type ScenarioId, type ScenarioResult } from '../../bench/types';
+import type { RelaySeries } from '../../bench/scenarios/relaySeries';
+import type { DurableResult } from '../../bench/scenarios/durable';
+import type { CapacityResult } from '../../bench/scenarios/capacity';
+import type { ClientResult } from '../../bench/scenarios/client';
+
+let outDir: string;
+let results: BenchResults;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  outDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-bench-smoke-'));
+  const opts = parseOptions(['--size', 'tiny', '--out', outDir], process.env) as BenchOptions;
+  results = await runBench(opts, (line) => logLines.push(line));
+}, 170_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+function scenario(id: ScenarioId): ScenarioResult {
+  const s = results.scenarios.find((x) => x.id === id);
+  if (!s) throw new Error(`scenario ${id} missing from the results`);
+  // A failed scenario fails here with its own errors and the run's log, never silently.
+  expect(s.errors, `${id} failed:\n${logLines.join('\n')}`).toEqual([]);
+  expect(s.status).toBe('ok');
+  return s;
+}
+
+const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+function expectRelaySeries(s: RelaySeries | null, nodes: number): void {
+  expect(s).not.toBeNull();
+  expect(s!.nodes).toBe(nodes);
+  expect(s!.steps.length).toBeGreaterThan(0);
+  for (const step of s!.steps) {
+    expect(step.delivered).toBe(step.expectedDeliveries);
+    expect(step.ackFailed).toBe(0);
+    for (const v of [
+      step.deliveredPerSec,
+      step.latency.p50,
+      step.latency.p95,
+      step.latency.p99,
+      step.ackLatency.p50,
+    ])
+      expect(positive(v), JSON.stringify(step)).toBe(true);
+    expect(step.latency.p50).toBeLessThanOrEqual(step.latency.p99);
+  }
+  expect(positive(s!.peakDeliveredPerSec)).toBe(true);
+}
+
+describe('npm run bench at the tiny size', () => {
+  it('runs every scenario in order and reports each one', () => {
+    expect(results.scenarios.map((s) => s.id)).toEqual([...SCENARIO_IDS]);
+    expect(results.meta.size).toBe('tiny');
+  });
+
+  it('measures relay deliveries and latency for Ferry and the baseline, with ratios', () => {
+    const s = scenario('relay');
+    const data = s.data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    expectRelaySeries(data.ferry, 1);
+    expectRelaySeries(data.baseline, 1);
+    const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
+    expect(positive(peak?.ratio)).toBe(true);
+  });
+
+  it('counts acknowledged durable sends per second and per server CPU-second on both sides', () => {
+    const data = scenario('durable').data as { ferry: DurableResult | null; baseline: DurableResult | null };
+    for (const d of [data.ferry, data.baseline]) {
+      expect(d).not.toBeNull();
+      expect(d!.ackFailed).toBe(0);
+      for (const v of [d!.acked, d!.acksPerSec, d!.acksPerCpuSecond, d!.ackLatency.p99])
+        expect(positive(v)).toBe(true);
+    }
+  });
+
+  it('measures server memory at every idle-connection level for both servers', () => {
+    const data = scenario('capacity').data as {
+      levels: number[];
+      ferry: CapacityResult | null;
+      baseline: CapacityResult | null;
+    };
+    for (const c of [data.ferry, data.baseline]) {
+      expect(c!.levels.map((l) => l.connections)).toEqual(data.levels);
+      expect(positive(c!.baseRss)).toBe(true);
+      for (const l of c!.levels) {
+        expect(positive(l.rss)).toBe(true);
+        // RSS moves in pages: at a few hundred connections the per-connection share may round to 0.
+        expect(Number.isFinite(l.rssPerConnection)).toBe(true);
+      }
+    }
+  });
+
+  it('runs the relay on two nodes with PostgreSQL and Redis for both sides', () => {
+    const data = scenario('cluster').data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    expectRelaySeries(data.ferry, 2);
+    expectRelaySeries(data.baseline, 2);
+  });
+
+  it('measures the client in Chromium: first-load bytes, render times and a complete replay', () => {
+    const r = scenario('client').data as ClientResult;
+    for (const v of [
+      r.firstLoad.jsGzip,
+      r.firstLoad.pageJsGzip,
+      r.firstLoad.cssGzip,
+      r.firstVisitMs,
+      r.replay.replayMs,
+      r.replay.totalMs,
+      r.replay.serverSequentialMs,
+    ])
+      expect(positive(v)).toBe(true);
+    expect(r.onlineMs.every(positive)).toBe(true);
+    expect(r.offlineMs.every(positive)).toBe(true);
+    expect(r.assets.some((a) => a.by === 'page' && a.kind === 'js')).toBe(true);
+    expect(r.assets.some((a) => a.by === 'shared-worker')).toBe(true);
+    expect(r.replay.storedOnServer).toBe(r.replay.queued);
+    expect(r.replay.duplicatesOnServer).toBe(0);
+  });
+
+  it('gives every table row finite numbers and every goal a judged or explained result', () => {
+    for (const s of results.scenarios) {
+      expect(s.rows.length, s.id).toBeGreaterThan(0);
+      for (const row of s.rows) {
+        expect(Number.isFinite(row.ferry), `${s.id} ${row.metric}`).toBe(true);
+        if (row.baseline !== null) expect(Number.isFinite(row.baseline), `${s.id} ${row.metric}`).toBe(true);
+      }
+    }
+    expect(results.goals.map((g) => g.id).sort()).toEqual(
+      [
+        'capacity-memory',
+        'client-js',
+        'client-offline',
+        'client-replay',
+        'cluster-p99',
+        'cluster-throughput',
+        'relay-p99',
+        'relay-throughput',
+      ].sort(),
+    );
+    for (const g of results.goals) {
+      expect(Number.isFinite(g.actual), g.id).toBe(true);
+      if (g.pass === null) expect(g.note, g.id).toBeTruthy();
+    }
+  });
+
+  it('writes the results as JSON, Markdown and an SVG chart', () => {
+    const json = JSON.parse(readFileSync(path.join(outDir, RESULT_FILES.json), 'utf8')) as BenchResults;
+    expect(json.scenarios.map((s) => s.id)).toEqual(results.scenarios.map((s) => s.id));
+    const md = readFileSync(path.join(outDir, RESULT_FILES.markdown), 'utf8');
+    expect(md).toContain('# Ferry benchmark results');
+    expect(md).toContain(`](${RESULT_FILES.chart})`);
+    for (const s of results.scenarios) expect(md).toContain(`## ${s.title}`);
+    const svg = readFileSync(path.join(outDir, RESULT_FILES.chart), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect((svg.match(/<rect /g) ?? []).length).toBeGreaterThan(10);
+  });
+});

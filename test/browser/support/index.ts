@@ -1,0 +1,7 @@
+/** The shared browser-test harness: a real server, Debian Chromium, signed-in users. */
+export * from './ferry';
+export * from './browser';
+export * from './users';
+export * from './wait';
+export * from './ui';
+export * from './suite';

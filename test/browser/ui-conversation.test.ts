@@ -1,0 +1,169 @@
+/**
+ * The conversation UI: the composer's keys and length limit, windowed rendering of a long history
+ * with older pages on scroll up, the list's order, unread counts and previews, direct messages,
+ * typing and presence.
+ */
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_TEXT_MAX } from '../../contract/index';
+import {
+  conversationLink,
+  conversationNav,
+  createRoom,
+  createRoomViaApi,
+  ferrySuite,
+  inviteCode,
+  joinViaApi,
+  messageArticle,
+  messageLog,
+  messages,
+  messageTexts,
+  newUser,
+  openConversation,
+  openOnlineTab,
+  sendMessage,
+  sendViaApi,
+  signUp,
+  startDirect,
+  eventually,
+  textOf,
+} from './support/index';
+
+// The long-history test posts 400 messages quickly: lift the per-user burst for this server.
+const suite = ferrySuite({ env: { SEND_BURST: '1000' } });
+
+describe('composer', () => {
+  it('sends with Enter, adds a line with Shift+Enter, and blocks sending over the length limit', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'composer-alice');
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    await createRoom(page, 'Keys');
+    // An empty conversation says so (its log is shown all the same: createRoom waits for it).
+    const empty = page.getByRole('region', { name: 'Keys' }).getByText('No messages yet');
+    await empty.waitFor();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    const send = page.getByRole('button', { name: 'Send' });
+
+    await box.pressSequentially('line one');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('line two');
+    expect(await messages(page, 'Keys').count()).toBe(0);
+    await box.press('Enter');
+    await eventually(() => messageTexts(page, 'Keys')).toEqual(['line one\nline two']);
+    expect(await empty.count()).toBe(0);
+    expect(await box.inputValue()).toBe('');
+    expect(await send.isDisabled()).toBe(true); // empty
+
+    // One over the limit: the counter says so and neither Send nor Enter sends.
+    await box.fill('x'.repeat(MESSAGE_TEXT_MAX + 1));
+    await page.getByText('1 characters too long').waitFor();
+    expect(await send.isDisabled()).toBe(true);
+    await box.press('Enter');
+    expect(await box.inputValue()).toHaveLength(MESSAGE_TEXT_MAX + 1);
+    // The limit counts characters as people do: an emoji is one.
+    await box.fill('😀'.repeat(MESSAGE_TEXT_MAX));
+    await page.getByText('0 characters left').waitFor();
+    expect(await send.isDisabled()).toBe(false);
+    await send.click();
+    await eventually(() => messages(page, 'Keys').count()).toBe(2);
+    expect(await messageTexts(page, 'Keys')).toEqual(['line one\nline two', '😀'.repeat(MESSAGE_TEXT_MAX)]);
+    await alice.context.close();
+  });
+});
+
+describe('long history', () => {
+  it('keeps the DOM to a window and loads older messages when scrolling up', async () => {
+    const owner = await signUp(suite.ferry, 'history-bob');
+    const room = await createRoomViaApi(suite.ferry, owner.cookie, 'Archive');
+    const total = 400;
+    const label = (i: number) => `msg ${String(i).padStart(3, '0')}`;
+    for (let i = 1; i <= total; i++) await sendViaApi(suite.ferry, owner.cookie, room.id, label(i));
+
+    const alice = await newUser(suite.browser, suite.ferry, 'history-alice');
+    await joinViaApi(suite.ferry, alice.cookie, room.inviteCode!);
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    const log = await openConversation(page, 'Archive');
+    await messageArticle(page, 'Archive', label(total)).waitFor();
+    const rendered = () => messages(page, 'Archive').count();
+    const firstText = async () => (await messageTexts(page, 'Archive'))[0];
+    expect(await rendered()).toBeLessThanOrEqual(150);
+
+    // Scroll up until the very first message is there; the DOM never holds the whole history.
+    await log.hover();
+    for (let step = 0; (await firstText()) !== label(1); step++) {
+      expect(step).toBeLessThan(60);
+      const before = await firstText();
+      await page.mouse.wheel(0, -20_000);
+      await eventually(firstText).not.toBe(before);
+      expect(await rendered()).toBeLessThanOrEqual(150);
+    }
+    await page.getByText('Start of the conversation').waitFor();
+    expect(await messageArticle(page, 'Archive', label(total)).count()).toBe(0);
+
+    // And back down to the newest.
+    for (let step = 0; (await messageArticle(page, 'Archive', label(total)).count()) === 0; step++) {
+      expect(step).toBeLessThan(60);
+      const before = await firstText();
+      await page.mouse.wheel(0, 20_000);
+      await eventually(firstText).not.toBe(before);
+      expect(await rendered()).toBeLessThanOrEqual(150);
+    }
+    // Consecutive messages in order, none twice.
+    const texts = await messageTexts(page, 'Archive');
+    const first = Number(texts[0]!.slice(4));
+    expect(texts).toEqual(texts.map((_, i) => label(first + i)));
+    expect(await messageLog(page, 'Archive').count()).toBe(1);
+    await alice.context.close();
+  });
+});
+
+describe('conversation list', () => {
+  it('sorts by last activity and shows the preview and unread count of each conversation', async () => {
+    const bob = await signUp(suite.ferry, 'list-bob');
+    const alice = await newUser(suite.browser, suite.ferry, 'list-alice');
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    await createRoom(page, 'Older room');
+    const olderCode = await inviteCode(page);
+    await createRoom(page, 'Newer room');
+    await page.goto(suite.ferry.url + '/');
+    const names = () =>
+      conversationNav(page)
+        .getByRole('link')
+        .evaluateAll((as) => as.map((a) => a.ariaLabel));
+    await eventually(names).toEqual(['Newer room', 'Older room']);
+
+    const older = await joinViaApi(suite.ferry, bob.cookie, olderCode);
+    await sendViaApi(suite.ferry, bob.cookie, older.id, 'Anyone on the older room?');
+    await sendViaApi(suite.ferry, bob.cookie, older.id, 'Hello?');
+    await eventually(names).toEqual(['Older room, 2 unread', 'Newer room']);
+    await eventually(() => textOf(conversationLink(page, 'Older room'))).toContain('list-bob: Hello?');
+    await alice.context.close();
+  });
+});
+
+describe('direct messages, typing and presence', () => {
+  it('starts a direct conversation by username, shows who is typing and who is online', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'dm-alice');
+    const bob = await newUser(suite.browser, suite.ferry, 'dm-bob');
+    const a = await openOnlineTab(alice.context, suite.ferry);
+    const b = await openOnlineTab(bob.context, suite.ferry);
+
+    await startDirect(a, 'dm-bob');
+    await sendMessage(a, 'Psst');
+    // Bob sees the conversation under Alice's name.
+    await openConversation(b, 'dm-alice');
+    await messageArticle(b, 'dm-alice', 'Psst').waitFor();
+
+    await a.getByRole('textbox', { name: 'Message' }).pressSequentially('are you th');
+    await b.getByText('dm-alice is typing…').waitFor();
+
+    await b.getByRole('button', { name: /^Members/ }).click();
+    const aliceRow = b
+      .getByRole('list', { name: 'Members' })
+      .getByRole('listitem')
+      .filter({ hasText: 'dm-alice' });
+    await eventually(() => textOf(aliceRow)).toMatch(/online/);
+    // Alice closes her browser: Bob sees her go offline.
+    await alice.context.close();
+    await eventually(() => textOf(aliceRow)).toMatch(/offline/);
+    await bob.context.close();
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * Two server processes on two ports, sharing PostgreSQL and Redis, act as one: people on
+ * different nodes chat, see each other's receipts, typing and presence, and share the limits.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HttpPath, eventsPath, messagesPath, type Ack, type Message } from '../../contract/index.js';
+import {
+  closeAllSockets,
+  connect,
+  draft,
+  http,
+  nextEvent,
+  openSse,
+  request,
+  roomAcross,
+  signIn,
+  signUp,
+  uniqueUsername,
+  waitFor,
+  type TestUser,
+} from '../server/support/clients.js';
+import { startCluster, type Cluster } from './support/cluster.js';
+
+/** Creates a room as `owner` on one node and lets `others` join it by invite, each on theirs. */
+const roomWith = (ownerNode: string, owner: TestUser, others: [string, TestUser][]) =>
+  roomAcross(ownerNode, owner, others, 'across nodes');
+
+describe('two nodes sharing PostgreSQL and Redis', () => {
+  let cluster: Cluster;
+  let A: string;
+  let B: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 2 });
+    [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  afterEach(() => closeAllSockets());
+
+  it('lets people on different nodes chat, with receipts, typing and presence', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+
+    const aliceSocket = await connect(A, alice.cookie);
+    // Bob comes online on node B: Alice on node A hears it.
+    const bobOnline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && p.online);
+    const bobSocket = await connect(B, bob.cookie);
+    await bobOnline;
+
+    // Messages both ways, each seen live by the other node's socket.
+    const toBob = nextEvent(bobSocket, 'message:new', (m) => m.text === 'hello from A');
+    const sent = await request(aliceSocket, 'message:send', draft(room.id, 'hello from A'));
+    expect(sent).toMatchObject({ ok: true, duplicate: false, message: { seq: 1 } });
+    expect(await toBob).toMatchObject({ seq: 1, senderId: alice.id, conversationId: room.id });
+
+    const toAlice = nextEvent(aliceSocket, 'message:new', (m) => m.text === 'hello from B');
+    expect(await request(bobSocket, 'message:send', draft(room.id, 'hello from B'))).toMatchObject({
+      ok: true,
+      message: { seq: 2 },
+    });
+    expect(await toAlice).toMatchObject({ seq: 2, senderId: bob.id });
+
+    // Bob has read everything: Alice's node relays his receipt.
+    const receipt = nextEvent(aliceSocket, 'receipt:changed', (r) => r.userId === bob.id && r.readSeq === 2);
+    expect(await request(bobSocket, 'receipt:update', { conversationId: room.id, readSeq: 2 })).toMatchObject(
+      {
+        ok: true,
+      },
+    );
+    expect(await receipt).toMatchObject({ conversationId: room.id, deliveredSeq: 2, readSeq: 2 });
+
+    // Typing on A reaches B.
+    const typing = nextEvent(bobSocket, 'typing:changed', (t) => t.userId === alice.id);
+    aliceSocket.emit('typing:update', { conversationId: room.id, typing: true });
+    expect(await typing).toMatchObject({ conversationId: room.id, typing: true, username: alice.username });
+
+    // Bob's last connection closes on B: Alice on A sees him go offline.
+    const bobOffline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    bobSocket.close();
+    await bobOffline;
+  });
+
+  it('moves a connected socket into a room joined through the other node', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, []);
+    const bobSocket = await connect(B, bob.cookie);
+    const joinedEvent = nextEvent(bobSocket, 'conversation:joined', (c) => c.id === room.id);
+    // Bob joins over HTTP on node A while his socket lives on node B.
+    const joined = await http(A, HttpPath.join, {
+      method: 'POST',
+      body: { inviteCode: room.inviteCode },
+      cookie: bob.cookie,
+    });
+    expect(joined.body).toMatchObject({ ok: true });
+    await joinedEvent;
+    const live = nextEvent(bobSocket, 'message:new', (m) => m.text === 'welcome');
+    const aliceSocket = await connect(A, alice.cookie);
+    await request(aliceSocket, 'message:send', draft(room.id, 'welcome'));
+    expect(await live).toMatchObject({ conversationId: room.id, seq: 1 });
+  });
+
+  it('feeds an SSE stream on one node with messages sent through the other', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+    const feed = await openSse(B, eventsPath(room.id), bob.cookie, { lastEventId: '0' });
+    expect(feed.status).toBe(200);
+    try {
+      const aliceSocket = await connect(A, alice.cookie);
+      for (const text of ['one', 'two', 'three'])
+        await request(aliceSocket, 'message:send', draft(room.id, text));
+      await feed.until((events) => events.filter((e) => e.event === 'message').length >= 3);
+      const messages = feed.events
+        .filter((e) => e.event === 'message')
+        .map((e) => JSON.parse(e.data) as Message);
+      expect(messages.map((m) => [m.seq, m.text])).toEqual([
+        [1, 'one'],
+        [2, 'two'],
+        [3, 'three'],
+      ]);
+      expect(feed.events.filter((e) => e.event === 'message').map((e) => e.id)).toEqual(['1', '2', '3']);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('counts presence over connections on both nodes', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+    const aliceSocket = await connect(A, alice.cookie);
+    const events: { userId: string; online: boolean }[] = [];
+    aliceSocket.on('presence:changed', (p) => events.push(p));
+
+    const bobOnB = await connect(B, bob.cookie);
+    await waitFor(() => events.some((e) => e.userId === bob.id && e.online), undefined, 'bob online');
+    const bobOnA = await connect(A, bob.cookie);
+    const bobOnline = async (): Promise<boolean> => {
+      const res = await request(aliceSocket, 'members:list', { conversationId: room.id });
+      if (!res.ok) throw new Error(res.error.message);
+      return res.members.find((m) => m.userId === bob.id)!.online;
+    };
+    expect(await bobOnline()).toBe(true);
+
+    // One of two connections closes (on B): Bob is still online through A, on every node.
+    bobOnB.close();
+    await waitFor(async () => (await countBobConnections()) === 1, undefined, 'B to count the disconnect');
+    expect(await bobOnline()).toBe(true);
+    const viaB = await http<Ack<{ members: { userId: string; online: boolean }[] }>>(
+      B,
+      `/api/conversations/${room.id}/members`,
+      { cookie: alice.cookie },
+    );
+    expect(viaB.body.ok && viaB.body.members.find((m) => m.userId === bob.id)?.online).toBe(true);
+    expect(events.filter((e) => e.userId === bob.id && !e.online)).toEqual([]);
+
+    // The last one closes: offline everywhere, announced once.
+    const offline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    bobOnA.close();
+    await offline;
+    expect(await bobOnline()).toBe(false);
+    expect(events.filter((e) => e.userId === bob.id && e.online)).toHaveLength(1);
+
+    async function countBobConnections(): Promise<number> {
+      const { withRedis } = await import('./support/redis.js');
+      return withRedis(cluster.redisUrl, async (c) =>
+        Number((await c.hGet(`${cluster.redisPrefix}presence:total`, bob.id)) ?? 0),
+      );
+    }
+  });
+
+  it('holds the sign-in throttle across nodes', async () => {
+    const carol = await signUp(A);
+    const answers: number[] = [];
+    // Wrong passwords, alternating between the nodes: the shared bucket runs out all the same.
+    for (let i = 0; i < 6; i++) {
+      const res = await signIn(i % 2 ? A : B, carol.username, 'not the password');
+      answers.push(res.status);
+    }
+    expect(answers.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(answers[5]).toBe(429);
+    const right = await signIn(A, carol.username, carol.password);
+    expect(right.status).toBe(429);
+    expect(right.body).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+  });
+});
+
+describe('two nodes with small rate limits', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    // 4 messages at once, then one every 100 s; 3 sign-ups per address, then one an hour:
+    // nothing refills during the test. TRUST_PROXY lets a test pick its client address.
+    cluster = await startCluster({
+      nodes: 2,
+      env: {
+        SEND_BURST: '4',
+        SEND_RATE_PER_SECOND: '0.01',
+        SIGNUP_BURST: '3',
+        SIGNUP_RATE_PER_HOUR: '1',
+        TRUST_PROXY: 'true',
+      },
+    });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  afterEach(() => closeAllSockets());
+
+  it('holds the per-user send rate limit across nodes', async () => {
+    const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
+    const dave = await signUp(A);
+    const room = await roomWith(A, dave, []);
+    const onA = await connect(A, dave.cookie);
+    const onB = await connect(B, dave.cookie);
+    const results: Ack[] = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(await request(i % 2 ? onA : onB, 'message:send', draft(room.id, `m${i}`)));
+    }
+    expect(results.every((r) => r.ok)).toBe(true);
+    const overA = await request(onA, 'message:send', draft(room.id, 'one too many'));
+    const overB = await http(B, messagesPath(room.id), {
+      method: 'POST',
+      body: { id: crypto.randomUUID(), text: 'one too many', typedAt: Date.now() },
+      cookie: dave.cookie,
+    });
+    expect(overA).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(overA.ok || overA.error.retryAfterMs).toBeGreaterThan(0);
+    expect(overB.status).toBe(429);
+  });
+
+  it('holds the per-address sign-up limit across nodes', async () => {
+    const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
+    const signUpFrom = (url: string, address: string) =>
+      http(url, HttpPath.signup, {
+        method: 'POST',
+        body: { username: uniqueUsername(), password: 'a good password' },
+        headers: { 'x-forwarded-for': address },
+      });
+    const statuses: number[] = [];
+    for (const url of [A, B, A, B]) statuses.push((await signUpFrom(url, '198.51.100.20')).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    expect((await signUpFrom(A, '198.51.100.21')).status).toBe(201);
+  });
+});

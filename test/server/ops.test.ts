@@ -1,0 +1,246 @@
+/**
+ * Operations: /healthz tells a balancer whether this node can serve, /metrics speaks Prometheus
+ * text and moves with real traffic, close() lets running socket handlers answer before the
+ * sockets close, the entry refuses a bad configuration clearly, and SIGTERM on the real process
+ * finishes the commits in flight, acks them, and exits 0.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, HttpPath, type Ack } from '../../contract/index.js';
+import { createMetrics } from '../../server/ops/metrics.js';
+import type { AppendInput, AppendResult } from '../../server/store/Store.js';
+import { makeTempDir, startTestServer, storeWith, type TestServer } from './support/app.js';
+import { makeBurst, pump, readAll } from './support/burst.js';
+import {
+  closeAllSockets,
+  connect,
+  draft,
+  http,
+  request,
+  signUp,
+  waitFor,
+  type ClientSocket,
+  type TestUser,
+} from './support/clients.js';
+import { killAllServerProcesses, spawnServerProcess, startServerProcess } from './support/process.js';
+
+const dirs: string[] = [];
+afterEach(() => killAllServerProcesses());
+afterAll(async () => {
+  closeAllSockets();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** The value of one sample in Prometheus text format (`name{labels} value`), or null if absent. */
+function sample(text: string, name: string, labels = ''): number | null {
+  const wanted = labels ? `${name}{${labels}}` : name;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    if (line.slice(0, space) === wanted) return Number(line.slice(space + 1));
+  }
+  return null;
+}
+
+describe('/metrics and /healthz on a running app', () => {
+  let srv: TestServer;
+  let url: string;
+  let user: TestUser;
+  let socket: ClientSocket;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    // Wired as server/index.ts wires it: the store reports commits to the metrics.
+    const metrics = createMetrics();
+    srv = await startTestServer({ storeOptions: { onCommit: metrics.onCommit }, deps: { metrics } });
+    url = srv.url;
+    user = await signUp(url);
+    socket = await connect(url, user.cookie);
+    const created = await request(socket, 'room:create', { name: 'metrics' });
+    if (!created.ok) throw new Error(created.error.message);
+    conversationId = created.conversation.id;
+  });
+  afterAll(() => srv?.close());
+
+  it('answers /healthz with 200 {ok:true} while the store answers', async () => {
+    const res = await http<Ack<{ store: string }>>(url, HttpPath.health);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, store: 'sqlite' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('serves Prometheus text with the process metrics and Ferry’s own', async () => {
+    const res = await http(url, HttpPath.metrics);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const name of [
+      'ferry_connections',
+      'ferry_messages_total',
+      'ferry_commit_seconds',
+      'ferry_http_requests_total',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(res.text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(sample(res.text, 'ferry_connections', 'transport="websocket"')).toBe(1);
+  });
+
+  it('counts a sent message, its commit and the HTTP requests', async () => {
+    const before = (await http(url, HttpPath.metrics)).text;
+    const sent = await request(socket, 'message:send', draft(conversationId, 'count me'));
+    expect(sent.ok).toBe(true);
+    const after = (await http(url, HttpPath.metrics)).text;
+
+    expect(sample(after, 'ferry_messages_total')).toBe(sample(before, 'ferry_messages_total')! + 1);
+    expect(sample(after, 'ferry_commit_seconds_count')).toBeGreaterThan(
+      sample(before, 'ferry_commit_seconds_count')!,
+    );
+    expect(sample(after, 'ferry_commit_seconds_sum')).toBeGreaterThan(0);
+    // The scrape before this one was counted as a 200 GET.
+    const gets = (text: string) =>
+      sample(text, 'ferry_http_requests_total', 'method="GET",status="200"') ?? 0;
+    expect(gets(after)).toBeGreaterThan(gets(before));
+  });
+
+  it('follows socket.io connections by transport', async () => {
+    const polling = await connect(url, user.cookie, { transports: ['polling'] });
+    const scrape = async () => (await http(url, HttpPath.metrics)).text;
+    expect(sample(await scrape(), 'ferry_connections', 'transport="polling"')).toBe(1);
+    polling.close();
+    await waitFor(async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0);
+  });
+
+  it('answers /healthz with 503 UNAVAILABLE once the store is gone', async () => {
+    const other = await startTestServer();
+    try {
+      await other.store.close();
+      const res = await http<Ack>(other.url, HttpPath.health);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('close() while socket handlers are running', () => {
+  it('acks the sends already running, answers events that come after it began with UNAVAILABLE, then closes the transport', async () => {
+    // A real store that holds every append until released: a commit still running when close() begins.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const srv = await startTestServer({
+      wrapStore: (store) =>
+        storeWith(store, {
+          async appendMessage(input: AppendInput): Promise<AppendResult> {
+            held += 1;
+            await released;
+            return store.appendMessage(input);
+          },
+        }),
+    });
+    try {
+      const user = await signUp(srv.url);
+      const socket = await connect(srv.url, user.cookie);
+      const created = await request(socket, 'room:create', { name: 'drain' });
+      if (!created.ok) throw new Error(created.error.message);
+      const conversationId = created.conversation.id;
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+      const running = request(socket, 'message:send', draft(conversationId, 'running when close() begins'));
+      await waitFor(() => held === 1, undefined, 'the send to reach the store');
+      const closed = srv.close();
+      const late = await request(socket, 'message:send', draft(conversationId, 'sent after close() began'));
+      expect(late).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+      expect(late.ok === false && late.error.retryAfterMs).toBeGreaterThan(0);
+      expect(held).toBe(1);
+
+      release();
+      expect(await running).toMatchObject({ ok: true, message: { seq: 1 } });
+      // A transport close, not a server disconnect: the client reconnects by itself.
+      expect(await disconnected).toBe('transport close');
+      await closed;
+    } finally {
+      release();
+      await srv.close();
+    }
+  });
+});
+
+describe('the server process', () => {
+  it('refuses an invalid configuration with a message naming each bad variable, exit 1', async () => {
+    const dataDir = await makeTempDir('ferry-ops-config-');
+    dirs.push(dataDir);
+    const child = spawnServerProcess({ dataDir, env: { PORT: 'eighty', LOG_LEVEL: 'loud' } });
+    const { code } = await child.exited();
+    expect(code).toBe(1);
+    expect(child.stderr()).toContain('PORT="eighty"');
+    expect(child.stderr()).toContain('LOG_LEVEL="loud"');
+    expect(child.stderr()).not.toMatch(/^\s+at /m); // a message for a person, not a stack trace
+  });
+});
+
+describe('SIGTERM on the server process during a burst', () => {
+  let run: Awaited<ReturnType<typeof sigtermMidBurst>>;
+  // Two cold starts of the real entry plus a burst, on a shared 2-core machine.
+  beforeAll(async () => {
+    run = await sigtermMidBurst();
+  }, 120_000);
+
+  it('finishes the commits in flight, then exits 0', async () => {
+    const { code, signal, logs, burst, ackedAtSignal, inFlightAtSignal, stored } = run;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(logs.some((l) => l.msg === 'shutdown complete')).toBe(true);
+    expect(inFlightAtSignal).toBeGreaterThan(0);
+    const byId = new Map(stored.map((m) => [m.id, m]));
+    // Everything acknowledged is there, as acknowledged, and nothing else was invented.
+    for (const [id, m] of burst.acked) expect(byId.get(id)?.seq).toBe(m.seq);
+    for (const m of stored) expect(burst.emitted.has(m.id)).toBe(true);
+    expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+    // Commits that were pending when the signal came were finished, not dropped.
+    expect(stored.length).toBeGreaterThan(ackedAtSignal);
+  });
+
+  it('acknowledges every message it stored before closing the sockets', async () => {
+    const { burst, stored } = run;
+    // Otherwise a client is left unsure about a message that is safe and must resend it.
+    const storedWithoutAck = stored.filter((m) => !burst.acked.has(m.id)).map((m) => m.seq);
+    expect(storedWithoutAck).toEqual([]);
+  });
+});
+
+/** Starts the real server, SIGTERMs it during a burst, and reads back what it stored. */
+async function sigtermMidBurst() {
+  const dataDir = await makeTempDir('ferry-ops-term-');
+  dirs.push(dataDir);
+  const env = { SEND_RATE_PER_SECOND: '100000', SEND_BURST: '100000' };
+  const server = await startServerProcess({ dataDir, env });
+  const user = await signUp(server.url);
+  const socket = await connect(server.url, user.cookie);
+  const created = await request(socket, 'room:create', { name: 'shutdown' });
+  if (!created.ok) throw new Error(created.error.message);
+  const conversationId = created.conversation.id;
+
+  // A burst keeps messages in flight; SIGTERM lands in the middle of it.
+  const burst = makeBurst(conversationId, 2_000, 'term');
+  const sender = pump(socket, burst, 64);
+  await waitFor(() => burst.acked.size >= 50, 15_000, 'acks before SIGTERM');
+  sender.stop();
+  const ackedAtSignal = burst.acked.size;
+  const inFlightAtSignal = sender.inFlight();
+  server.child.kill('SIGTERM');
+  const { code, signal } = await server.exited();
+
+  // Read back what the store holds, from a restarted server on the same data.
+  const again = await startServerProcess({ dataDir, env });
+  const reader = await connect(again.url, user.cookie);
+  const stored = await readAll(reader, conversationId);
+  reader.close();
+  await again.kill();
+  console.log(
+    `SIGTERM: ${ackedAtSignal} acked at signal, ${inFlightAtSignal} in flight, ${stored.length} stored, ` +
+      `${burst.acked.size} acked in all, ${burst.failed.size} refused`,
+  );
+  return { code, signal, logs: server.logs, burst, ackedAtSignal, inFlightAtSignal, stored };
+}

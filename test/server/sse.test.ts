@@ -1,0 +1,199 @@
+/**
+ * The Server-Sent Events feed: event id = seq, resume with Last-Event-ID (header or query) with
+ * no gap and no duplicate even while messages keep arriving, heartbeats, receipts, and refusals.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ErrorCode, eventsPath, messagesPath, type Message } from '../../contract/index.js';
+import { startTestServer, storeWith, useTestServer } from './support/app.js';
+import {
+  connect,
+  draft,
+  http,
+  openSse,
+  request,
+  roomWith,
+  signUp,
+  type SseClient,
+  type SseMessage,
+  type TestUser,
+  waitFor,
+} from './support/clients.js';
+
+const srv = useTestServer({ env: { SSE_HEARTBEAT_MS: '200' } });
+const feeds: SseClient[] = [];
+// Registered after useTestServer, so it runs before the server closes.
+afterAll(() => {
+  for (const feed of feeds) feed.close();
+});
+
+async function open(user: TestUser, conversationId: string, options: Parameters<typeof openSse>[3] = {}) {
+  const feed = await openSse(srv.url, eventsPath(conversationId), user.cookie, options);
+  feeds.push(feed);
+  return feed;
+}
+
+async function sendHttp(user: TestUser, conversationId: string, text: string): Promise<Message> {
+  const res = await http<{ ok: true; message: Message }>(srv.url, messagesPath(conversationId), {
+    method: 'POST',
+    body: { id: randomUUID(), text, typedAt: Date.now() },
+    cookie: user.cookie,
+  });
+  if (res.status !== 201) throw new Error(res.text);
+  return res.body.message;
+}
+
+const messagesIn = (events: SseMessage[]) => events.filter((e) => e.event === 'message');
+const seqsIn = (events: SseMessage[]) => messagesIn(events).map((e) => (JSON.parse(e.data) as Message).seq);
+const idsIn = (events: SseMessage[]) => messagesIn(events).map((e) => Number(e.id));
+
+describe('SSE feed', () => {
+  it('streams new messages as `message` events whose id is the seq', async () => {
+    const alice = await signUp(srv.url);
+    const bob = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice, bob);
+    await sendHttp(alice, room.id, 'before the feed');
+    const feed = await open(bob, room.id);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(feed.headers.get('cache-control')).toMatch(/no-cache/);
+
+    // Without Last-Event-ID the feed starts at the newest message.
+    const socket = await connect(srv.url, alice.cookie);
+    await request(socket, 'message:send', draft(room.id, 'live 1'));
+    await sendHttp(alice, room.id, 'live 2');
+    await feed.until((events) => messagesIn(events).length === 2);
+    const [first, second] = messagesIn(feed.events).map((e) => JSON.parse(e.data) as Message);
+    expect(first).toMatchObject({ seq: 2, text: 'live 1', senderId: alice.id, conversationId: room.id });
+    expect(second).toMatchObject({ seq: 3, text: 'live 2' });
+    expect(idsIn(feed.events)).toEqual([2, 3]);
+  });
+
+  it('resumes with Last-Event-ID: everything missed, then live, with no gap and no duplicate', async () => {
+    const alice = await signUp(srv.url);
+    const bob = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice, bob);
+    for (let i = 1; i <= 10; i++) await sendHttp(alice, room.id, `old ${i}`);
+
+    // Sends keep arriving while the feed opens and reads its backlog: the race the feed must win.
+    const socket = await connect(srv.url, alice.cookie);
+    const burst = Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(socket, 'message:send', draft(room.id, `burst ${i}`))),
+    );
+    const feed = await open(bob, room.id, { lastEventId: '4' });
+    const acks = await burst;
+    expect(acks.every((a) => a.ok)).toBe(true);
+    await feed.until((events) => seqsIn(events).at(-1) === 50);
+    const expected = Array.from({ length: 46 }, (_, i) => i + 5);
+    expect(seqsIn(feed.events)).toEqual(expected);
+    expect(idsIn(feed.events)).toEqual(expected);
+
+    // Reconnect as EventSource would, from the last id received: only what came after.
+    feed.close();
+    await sendHttp(alice, room.id, 'while away 1');
+    await sendHttp(alice, room.id, 'while away 2');
+    const resumed = await open(bob, room.id, { lastEventId: String(idsIn(feed.events).at(-1)) });
+    await sendHttp(alice, room.id, 'after resume');
+    await resumed.until((events) => seqsIn(events).at(-1) === 53);
+    expect(seqsIn(resumed.events)).toEqual([51, 52, 53]);
+  });
+
+  it('delivers messages committed while the backlog is read exactly once, in order', async () => {
+    // A real store whose first backlog read for the feed lets other sends commit around it: some
+    // before the rows are read (they are in the backlog AND on the bus), some after (bus only).
+    let duringBacklog: (() => Promise<void>) | null = null;
+    const other = await startTestServer({
+      wrapStore: (real) =>
+        storeWith(real, {
+          async messagesAfter(conversationId: string, afterSeq: number, limit: number) {
+            const hook = duringBacklog;
+            duringBacklog = null;
+            if (!hook) return real.messagesAfter(conversationId, afterSeq, limit);
+            await hook();
+            const rows = await real.messagesAfter(conversationId, afterSeq, limit);
+            await hook();
+            return rows;
+          },
+        }),
+    });
+    const { url } = other;
+    try {
+      const alice = await signUp(url);
+      const room = await roomWith(url, alice);
+      const socket = await connect(url, alice.cookie);
+      let n = 0;
+      const sendThree = async (): Promise<void> => {
+        for (let i = 0; i < 3; i++) await request(socket, 'message:send', draft(room.id, `m${++n}`));
+      };
+      await sendThree();
+      duringBacklog = sendThree;
+      const feed = await openSse(url, eventsPath(room.id), alice.cookie, { lastEventId: '1' });
+      feeds.push(feed);
+      await feed.until((events) => seqsIn(events).at(-1) === 9);
+      await sendThree();
+      await feed.until((events) => seqsIn(events).at(-1) === 12);
+      expect(seqsIn(feed.events)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      feed.close();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('accepts ?lastEventId= for the first connection', async () => {
+    const alice = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice);
+    for (let i = 1; i <= 3; i++) await sendHttp(alice, room.id, `m${i}`);
+    const feed = await openSse(srv.url, `${eventsPath(room.id)}?lastEventId=0`, alice.cookie);
+    feeds.push(feed);
+    await feed.until((events) => messagesIn(events).length === 3);
+    expect(seqsIn(feed.events)).toEqual([1, 2, 3]);
+  });
+
+  it('sends heartbeat comments and receipt events', async () => {
+    const alice = await signUp(srv.url);
+    const bob = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice, bob);
+    const feed = await open(alice, room.id);
+    // SSE_HEARTBEAT_MS=200 here; the first comment is the connect line.
+    await feed.until(() => feed.comments() >= 3);
+
+    await sendHttp(alice, room.id, 'read me');
+    const b = await connect(srv.url, bob.cookie);
+    await request(b, 'receipt:update', { conversationId: room.id, readSeq: 1 });
+    await feed.until((events) => events.some((e) => e.event === 'receipt'));
+    const receipt = JSON.parse(feed.events.find((e) => e.event === 'receipt')!.data) as unknown;
+    expect(receipt).toEqual({ conversationId: room.id, userId: bob.id, deliveredSeq: 1, readSeq: 1 });
+    expect(feed.events.find((e) => e.event === 'receipt')!.id).toBeNull();
+  });
+
+  it('refuses non-members (403 FORBIDDEN), anonymous callers (401) and a bad Last-Event-ID (400)', async () => {
+    const alice = await signUp(srv.url);
+    const mallory = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice);
+    const denied = await http(srv.url, eventsPath(room.id), { cookie: mallory.cookie });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ ok: false, error: { code: ErrorCode.FORBIDDEN } });
+    const anon = await http(srv.url, eventsPath(room.id));
+    expect(anon.status).toBe(401);
+    expect(anon.body).toMatchObject({ ok: false, error: { code: ErrorCode.UNAUTHENTICATED } });
+    const bad = await http(srv.url, eventsPath(room.id), {
+      cookie: alice.cookie,
+      headers: { 'last-event-id': 'x1' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_REQUEST } });
+  });
+
+  it('ends open feeds when the server closes, so shutdown is not held up', async () => {
+    const node = await startTestServer();
+    const alice = await signUp(node.url);
+    const room = await roomWith(node.url, alice);
+    const feed = await openSse(node.url, eventsPath(room.id), alice.cookie);
+    feeds.push(feed);
+    expect(feed.status).toBe(200);
+    // close() resolves only once every connection (the open feed included) has ended.
+    await node.close();
+    expect(node.app.server.listening).toBe(false);
+    await waitFor(() => feed.ended(), undefined, 'the feed to end');
+  });
+});

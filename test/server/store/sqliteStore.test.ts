@@ -1,0 +1,342 @@
+/** The SQLite store: the shared contract on real temp files, plus SQLite-only guarantees. */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../../contract/index.js';
+import { createStore } from '../../../server/store/createStore.js';
+import {
+  LATEST_VERSION,
+  MIGRATIONS,
+  SqliteStore,
+  type SqliteStoreOptions,
+  createSqliteStore,
+} from '../../../server/store/sqlite/index.js';
+import { runMigrations } from '../../../server/store/sqlite/migrations.js';
+import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
+import { describeStoreContract, reopenable } from './storeContract.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHILD_SCRIPT = fileURLToPath(new URL('./support/appendUntilKilled.ts', import.meta.url));
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'ferry-sqlite-'));
+}
+
+describeStoreContract('sqlite', async () => {
+  const dataDir = await tempDir();
+  return reopenable(
+    () => createStore({ dataDir }),
+    () => rm(dataDir, { recursive: true, force: true }),
+  );
+});
+
+describe('SqliteStore', () => {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  });
+
+  async function openStore(options: SqliteStoreOptions = {}, dataDir?: string) {
+    const dir = dataDir ?? (await tempDir());
+    if (!dataDir) cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const store = await createSqliteStore(dir, options);
+    cleanups.push(() => store.close());
+    return { store, dir };
+  }
+
+  /** A user and a room they created, ready for appends. */
+  async function seed(store: Store, rooms = 1) {
+    const user = { userId: randomUUID(), username: `u_${randomUUID().slice(0, 8)}` };
+    await store.createUser({ id: user.userId, username: user.username, passwordHash: 'h', createdAt: 1 });
+    const roomIds: string[] = [];
+    for (let i = 0; i < rooms; i++) {
+      const id = randomUUID();
+      await store.createRoom({ id, name: `room ${i}`, inviteCode: randomUUID(), createdAt: 1 }, user);
+      roomIds.push(id);
+    }
+    const draft = (roomId = roomIds[0]!, id = randomUUID()): AppendInput => ({
+      id,
+      conversationId: roomId,
+      senderId: user.userId,
+      senderName: user.username,
+      text: `text of ${id}`,
+      typedAt: 1,
+    });
+    return { user, roomIds, draft };
+  }
+
+  it('creates the data directory and ferry.db with WAL, synchronous=FULL and foreign keys on', async () => {
+    const root = await tempDir();
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const dataDir = join(root, 'not', 'yet', 'there');
+    const { store } = await openStore({}, dataDir);
+    expect(store.file).toBe(join(dataDir, 'ferry.db'));
+    expect(existsSync(store.file)).toBe(true);
+    expect(store.settings()).toEqual({
+      journalMode: 'wal',
+      synchronous: 2,
+      foreignKeys: true,
+      busyTimeoutMs: 5000,
+    });
+  });
+
+  describe('migrations', () => {
+    it('applies each migration once and reports the schema version, also after reopening', async () => {
+      const { store, dir } = await openStore();
+      expect(await store.migrate()).toBe(LATEST_VERSION);
+      await store.close();
+      const reopened = await createSqliteStore(dir);
+      cleanups.push(() => reopened.close());
+      expect(await reopened.migrate()).toBe(LATEST_VERSION);
+      await reopened.close();
+
+      const db = new Database(join(dir, 'ferry.db'));
+      cleanups.push(() => db.close());
+      const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      expect(rows).toEqual(MIGRATIONS.map((m) => m.version));
+
+      let applied = 0;
+      const next = {
+        version: LATEST_VERSION + 1,
+        name: 'test: add a table',
+        up: (d: Database.Database) => {
+          applied++;
+          d.exec('CREATE TABLE extra (x INTEGER)');
+        },
+      };
+      expect(runMigrations(db, [...MIGRATIONS, next])).toBe(LATEST_VERSION + 1);
+      expect(runMigrations(db, [...MIGRATIONS, next])).toBe(LATEST_VERSION + 1);
+      expect(applied).toBe(1);
+    });
+
+    it('rolls back a failing migration and leaves the version where it was', async () => {
+      const { store, dir } = await openStore();
+      await store.close();
+      const db = new Database(join(dir, 'ferry.db'));
+      cleanups.push(() => db.close());
+      const broken = {
+        version: LATEST_VERSION + 1,
+        name: 'test: fails half way',
+        up: (d: Database.Database) => {
+          d.exec('CREATE TABLE half_done (x INTEGER)');
+          throw new Error('boom');
+        },
+      };
+      expect(() => runMigrations(db, [...MIGRATIONS, broken])).toThrow('boom');
+      expect(runMigrations(db)).toBe(LATEST_VERSION);
+      const table = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get();
+      expect(table).toBeUndefined();
+    });
+
+    it('refuses a database written by a newer schema, with advice', async () => {
+      const { store, dir } = await openStore();
+      await store.close();
+      const db = new Database(join(dir, 'ferry.db'));
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        LATEST_VERSION + 5,
+        'from the future',
+        1,
+      );
+      db.close();
+      await expect(createSqliteStore(dir)).rejects.toThrow(/newer Ferry/);
+    });
+  });
+
+  describe('group commit', () => {
+    it('commits concurrent appends in shared transactions and acks each only once it is committed', async () => {
+      const commits: (CommitInfo & { ackedBefore: number })[] = [];
+      let acked = 0;
+      const { store } = await openStore({
+        onCommit: (info) => commits.push({ ...info, ackedBefore: acked }),
+      });
+      const { draft, roomIds } = await seed(store);
+      commits.length = 0;
+      // Another connection sees only committed rows: what it sees at ack time is durable.
+      const observer = new Database(store.file, { readonly: true });
+      cleanups.push(() => observer.close());
+      const committedSeq = observer
+        .prepare<[string], number>('SELECT seq FROM messages WHERE id = ?')
+        .pluck();
+      const seenAtAck: (number | undefined)[] = [];
+
+      const inputs = Array.from({ length: 300 }, () => draft());
+      const append = (input: AppendInput) =>
+        store.appendMessage(input).then((result) => {
+          acked++;
+          seenAtAck.push(committedSeq.get(input.id));
+          return result;
+        });
+      // Half in this turn, half in a later one: at least two batches.
+      const first = inputs.slice(0, 150).map(append);
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = inputs.slice(150).map(append);
+      const results = await Promise.all([...first, ...second]);
+
+      expect(commits.length).toBeGreaterThanOrEqual(2);
+      expect(commits.length).toBeLessThan(300);
+      expect(Math.max(...commits.map((c) => c.messages))).toBeGreaterThan(1);
+      expect(commits.reduce((n, c) => n + c.messages, 0)).toBe(300);
+      // onCommit runs before any ack of its batch.
+      let committed = 0;
+      for (const c of commits) {
+        expect(c.ackedBefore).toBe(committed);
+        expect(c.ms).toBeGreaterThanOrEqual(0);
+        committed += c.messages;
+      }
+      expect(seenAtAck).toEqual(inputs.map((_, i) => i + 1));
+      // Appends made in order get seqs in that order (per-conversation order is the order typed).
+      expect(results.map((r) => (r.status === 'created' ? r.message.seq : -1))).toEqual(
+        inputs.map((_, i) => i + 1),
+      );
+      expect((await store.getConversation(roomIds[0]!))?.lastSeq).toBe(300);
+    });
+
+    it('fails only the bad input of a batch, without using up a seq', async () => {
+      const { store } = await openStore();
+      const { draft, roomIds } = await seed(store);
+      const settled = await Promise.allSettled([
+        store.appendMessage(draft()),
+        store.appendMessage({ ...draft(), senderId: randomUUID() }), // no such user
+        store.appendMessage(draft()),
+      ]);
+      expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { message: { seq: 1 } } });
+      expect(settled[1]).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' },
+      });
+      expect(settled[2]).toMatchObject({ status: 'fulfilled', value: { message: { seq: 2 } } });
+      expect((await store.messagesAfter(roomIds[0]!, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+    });
+
+    it('rejects every append of a batch whose transaction fails, and stores none of them', async () => {
+      const commits: CommitInfo[] = [];
+      const { store } = await openStore({ busyTimeoutMs: 20, onCommit: (c) => commits.push(c) });
+      const { draft, roomIds } = await seed(store);
+      commits.length = 0;
+
+      // Another connection holds the write lock, so the batch cannot begin its transaction.
+      const locker = new Database(store.file);
+      cleanups.push(() => locker.close());
+      locker.exec('BEGIN IMMEDIATE');
+      const inputs = Array.from({ length: 10 }, () => draft());
+      const settled = await Promise.allSettled(inputs.map((input) => store.appendMessage(input)));
+      for (const s of settled)
+        expect(s).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+      expect(commits).toEqual([]);
+      locker.exec('ROLLBACK');
+
+      expect(await store.messagesAfter(roomIds[0]!, 0, 100)).toEqual([]);
+      expect((await store.getConversation(roomIds[0]!))?.lastSeq).toBe(0);
+      const retried = await Promise.all(inputs.map((input) => store.appendMessage(input)));
+      expect(retried.map((r) => r.status)).toEqual(inputs.map(() => 'created'));
+      expect(retried.map((r) => (r.status === 'created' ? r.message.seq : 0))).toEqual(
+        inputs.map((_, i) => i + 1),
+      );
+    });
+
+    it('commits queued appends on close, then refuses new work with UNAVAILABLE', async () => {
+      const { store, dir } = await openStore();
+      const { draft, roomIds } = await seed(store);
+      const pending = Array.from({ length: 5 }, () => store.appendMessage(draft()));
+      await store.close();
+      await store.close();
+      const results = await Promise.all(pending);
+      expect(results.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created', 'created']);
+      await expect(store.appendMessage(draft())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(store.getConversation(roomIds[0]!)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+
+      const reopened = await createSqliteStore(dir);
+      cleanups.push(() => reopened.close());
+      expect((await reopened.messagesAfter(roomIds[0]!, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    });
+  });
+
+  it('keeps every acked message exactly once, with no gap, when the process is killed mid-burst', async () => {
+    const dataDir = await tempDir();
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const setup = new SqliteStore(dataDir);
+    await setup.migrate();
+    const { user, roomIds } = await seed(setup, 3);
+    await setup.close();
+
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD_SCRIPT, dataDir, user.userId, user.username, ...roomIds],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+
+    const sent = new Map<string, number>(); // id -> room index
+    const acked = new Map<string, number>(); // id -> seq
+    const KILL_AFTER_ACKS = 1_000;
+    for await (const line of createInterface({ input: child.stdout })) {
+      const [kind, id, value] = line.split(' ');
+      if (kind === 'SENT') sent.set(id!, Number(value));
+      if (kind === 'ACK') acked.set(id!, Number(value));
+      if (acked.size === KILL_AFTER_ACKS) child.kill('SIGKILL');
+    }
+    const exit = await closed;
+    expect(exit, `child exited on its own; stderr:\n${stderr}`).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(acked.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+
+    const store = await createSqliteStore(dataDir);
+    cleanups.push(() => store.close());
+    const storedBefore = await readAll(store, roomIds);
+    for (const [id, seq] of acked) expect(storedBefore.get(id)?.seq, `acked ${id}`).toBe(seq);
+    for (const id of storedBefore.keys()) expect(sent.has(id), `stored ${id} was never sent`).toBe(true);
+
+    // Clients resend everything they did not see acked, with the same ids.
+    const unacked = [...sent].filter(([id]) => !acked.has(id));
+    for (const [id, room] of unacked) {
+      const result = await store.appendMessage({
+        id,
+        conversationId: roomIds[room]!,
+        senderId: user.userId,
+        senderName: user.username,
+        text: id,
+        typedAt: 1,
+      });
+      expect(result.status).toBe(storedBefore.has(id) ? 'duplicate' : 'created');
+    }
+    const storedAfter = await readAll(store, roomIds);
+    expect(storedAfter.size).toBe(sent.size);
+    for (const [id, seq] of acked) expect(storedAfter.get(id)?.seq).toBe(seq);
+    console.log(
+      `crash test: ${sent.size} sent, ${acked.size} acked before SIGKILL, ` +
+        `${storedBefore.size - acked.size} committed but unacked, ${sent.size - storedBefore.size} lost unacked (resent)`,
+    );
+  });
+});
+
+/** Every message of the rooms by id, after checking each room's seqs run 1..n with no gap or repeat. */
+async function readAll(store: Store, roomIds: string[]): Promise<Map<string, Message>> {
+  const byId = new Map<string, Message>();
+  for (const roomId of roomIds) {
+    const messages: Message[] = [];
+    for (let page = await store.messagesAfter(roomId, 0, 500); page.length > 0;) {
+      messages.push(...page);
+      page = await store.messagesAfter(roomId, page.at(-1)!.seq, 500);
+    }
+    expect(messages.map((m) => m.seq)).toEqual(messages.map((_, i) => i + 1));
+    expect((await store.getConversation(roomId))?.lastSeq).toBe(messages.length);
+    for (const m of messages) {
+      expect(byId.has(m.id), `message ${m.id} stored twice`).toBe(false);
+      byId.set(m.id, m);
+    }
+  }
+  return byId;
+}

@@ -1,0 +1,578 @@
+/**
+ * The store contract suite: every Store implementation (SQLite, PostgreSQL) must pass it.
+ * Call describeStoreContract from a *.test.ts file with a function that opens a fresh, migrated
+ * store on real storage.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../../contract/index.js';
+import type {
+  AppendInput,
+  AppendResult,
+  ConversationRecord,
+  Store,
+  UserRecord,
+} from '../../../server/store/Store.js';
+
+export interface OpenedStore {
+  /** A fresh, migrated store with no data the suite relies on. */
+  store: Store;
+  /** Opens the same data again (after the suite closed `store`). */
+  reopen?: () => Promise<Store>;
+  /** Closes every store open() and reopen() gave (close is idempotent) and removes their data. */
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * An OpenedStore from `openOne` (opens the same data each time it is called) and `removeData`:
+ * cleanup closes every store it opened, then removes the data.
+ */
+export async function reopenable(
+  openOne: () => Promise<Store>,
+  removeData: () => Promise<unknown>,
+): Promise<OpenedStore> {
+  const stores: Store[] = [];
+  const open = async (): Promise<Store> => {
+    const store = await openOne();
+    stores.push(store);
+    return store;
+  };
+  return {
+    store: await open(),
+    reopen: open,
+    cleanup: async () => {
+      for (const store of stores) await store.close();
+      await removeData();
+    },
+  };
+}
+
+type Person = { userId: string; username: string };
+
+/** Registers the contract tests for one Store implementation. */
+export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store contract: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    async function newUser(prefix = 'user'): Promise<Person & { record: UserRecord }> {
+      const record: UserRecord = {
+        id: randomUUID(),
+        username: `${prefix}_${randomUUID().slice(0, 8)}`.toLowerCase(),
+        passwordHash: 'scrypt$test$hash',
+        createdAt: Date.now(),
+      };
+      expect(await store.createUser(record)).toBe('created');
+      return { userId: record.id, username: record.username, record };
+    }
+
+    async function newRoom(creator: Person, name = 'Room'): Promise<ConversationRecord> {
+      return store.createRoom(
+        { id: randomUUID(), name, inviteCode: randomUUID().replaceAll('-', ''), createdAt: Date.now() },
+        creator,
+      );
+    }
+
+    function draft(
+      conversationId: string,
+      sender: Person,
+      text = 'hello',
+      id: string = randomUUID(),
+    ): AppendInput {
+      return {
+        id,
+        conversationId,
+        senderId: sender.userId,
+        senderName: sender.username,
+        text,
+        typedAt: 1_700_000_000_000,
+      };
+    }
+
+    function created(result: AppendResult): Message {
+      if (result.status !== 'created') throw new Error(`expected a created message, got ${result.status}`);
+      return result.message;
+    }
+
+    async function appendN(conversationId: string, sender: Person, n: number): Promise<Message[]> {
+      const out: Message[] = [];
+      for (let i = 1; i <= n; i++)
+        out.push(created(await store.appendMessage(draft(conversationId, sender, `m${i}`))));
+      return out;
+    }
+
+    describe('users', () => {
+      it('finds a created user by id and by username in any letter case', async () => {
+        const alice = await newUser('Alice');
+        expect(await store.getUserById(alice.userId)).toEqual(alice.record);
+        expect(await store.getUserByUsername(alice.username.toUpperCase())).toEqual(alice.record);
+      });
+
+      it('reports a username as taken whatever its letter case, and keeps the first user', async () => {
+        const alice = await newUser('alice');
+        const clash = {
+          ...alice.record,
+          id: randomUUID(),
+          username: alice.username.toUpperCase(),
+          passwordHash: 'x',
+        };
+        expect(await store.createUser(clash)).toBe('taken');
+        expect(await store.getUserById(clash.id)).toBeNull();
+        expect(await store.getUserByUsername(alice.username)).toEqual(alice.record);
+      });
+
+      it('stores usernames lower-case', async () => {
+        const record = {
+          id: randomUUID(),
+          username: `MiXeD_${randomUUID().slice(0, 6)}`,
+          passwordHash: 'h',
+          createdAt: 1,
+        };
+        expect(await store.createUser(record)).toBe('created');
+        expect((await store.getUserById(record.id))?.username).toBe(record.username.toLowerCase());
+      });
+
+      it('returns null for an unknown user', async () => {
+        expect(await store.getUserById(randomUUID())).toBeNull();
+        expect(await store.getUserByUsername('nobody_' + randomUUID().slice(0, 8))).toBeNull();
+      });
+    });
+
+    describe('sessions', () => {
+      it('returns a session until its expiry time and null from then on', async () => {
+        const alice = await newUser();
+        const session = { tokenHash: randomUUID(), userId: alice.userId, createdAt: 1_000, expiresAt: 5_000 };
+        await store.createSession(session);
+        expect(await store.getSession(session.tokenHash, 4_999)).toEqual(session);
+        expect(await store.getSession(session.tokenHash, 5_000)).toBeNull();
+        expect(await store.getSession(session.tokenHash, 9_000)).toBeNull();
+      });
+
+      it('forgets a deleted session and ignores deleting an unknown one', async () => {
+        const alice = await newUser();
+        const session = {
+          tokenHash: randomUUID(),
+          userId: alice.userId,
+          createdAt: 1,
+          expiresAt: Date.now() + 60_000,
+        };
+        await store.createSession(session);
+        await store.deleteSession(session.tokenHash);
+        await store.deleteSession(randomUUID());
+        expect(await store.getSession(session.tokenHash, Date.now())).toBeNull();
+      });
+    });
+
+    describe('rooms', () => {
+      it('creates an empty room with its creator as the only member', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice, 'Hikers');
+        expect(room).toMatchObject({ kind: 'room', name: 'Hikers', lastSeq: 0 });
+        expect(await store.getConversation(room.id)).toEqual(room);
+        const members = await store.listMembers(room.id);
+        expect(members).toEqual([
+          expect.objectContaining({
+            conversationId: room.id,
+            userId: alice.userId,
+            username: alice.username,
+          }),
+        ]);
+        expect(members[0]).toMatchObject({ deliveredSeq: 0, readSeq: 0 });
+      });
+
+      it('finds a room by its invite code and nothing for an unknown code', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        expect(await store.getConversationByInvite(room.inviteCode!)).toEqual(room);
+        expect(await store.getConversationByInvite('no-such-code')).toBeNull();
+        expect(await store.getConversation(randomUUID())).toBeNull();
+      });
+    });
+
+    describe('direct conversations', () => {
+      it('creates one direct conversation per pair, whichever person starts it', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const first = await store.getOrCreateDirect({ id: randomUUID(), createdAt: Date.now() }, alice, bob);
+        expect(first.created).toBe(true);
+        expect(first.conversation).toMatchObject({
+          kind: 'direct',
+          name: null,
+          inviteCode: null,
+          lastSeq: 0,
+        });
+        const again = await store.getOrCreateDirect({ id: randomUUID(), createdAt: Date.now() }, bob, alice);
+        expect(again).toEqual({ conversation: first.conversation, created: false });
+        const members = await store.listMembers(first.conversation.id);
+        expect(members.map((m) => m.userId).sort()).toEqual([alice.userId, bob.userId].sort());
+      });
+
+      it('returns the same conversation to concurrent starts of one pair', async () => {
+        const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            store.getOrCreateDirect(
+              { id: randomUUID(), createdAt: Date.now() },
+              i % 2 ? alice : bob,
+              i % 2 ? bob : alice,
+            ),
+          ),
+        );
+        expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(await store.listMembers(results[0]!.conversation.id)).toHaveLength(2);
+        const other = await store.getOrCreateDirect(
+          { id: randomUUID(), createdAt: Date.now() },
+          alice,
+          carol,
+        );
+        expect(other.created).toBe(true);
+        expect(other.conversation.id).not.toBe(results[0]!.conversation.id);
+      });
+
+      it('brings a person who left back when the direct conversation is started again', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const { conversation } = await store.getOrCreateDirect(
+          { id: randomUUID(), createdAt: 1 },
+          alice,
+          bob,
+        );
+        expect(await store.removeMember(conversation.id, bob.userId)).toBe(true);
+        const again = await store.getOrCreateDirect({ id: randomUUID(), createdAt: 2 }, alice, bob);
+        expect(again).toMatchObject({ created: false, conversation: { id: conversation.id } });
+        expect(await store.getMember(conversation.id, bob.userId)).not.toBeNull();
+      });
+    });
+
+    describe('members', () => {
+      it('adds a member with receipts at the current last seq, once', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        await appendN(room.id, alice, 3);
+        const joined = await store.addMember(room.id, bob, 123);
+        expect(joined).toEqual({
+          added: true,
+          member: {
+            conversationId: room.id,
+            userId: bob.userId,
+            username: bob.username,
+            deliveredSeq: 3,
+            readSeq: 3,
+            joinedAt: 123,
+          },
+        });
+        const twice = await store.addMember(room.id, bob, 456);
+        expect(twice).toEqual({ added: false, member: joined.member });
+        expect(await store.getMember(room.id, bob.userId)).toEqual(joined.member);
+        expect(await store.listMembers(room.id)).toHaveLength(2);
+      });
+
+      it('rejects adding a member to a conversation that does not exist', async () => {
+        const alice = await newUser();
+        await expect(store.addMember(randomUUID(), alice, 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      });
+
+      it('removes a member once, and the conversation leaves their list', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        await store.addMember(room.id, bob, 1);
+        expect(await store.listUserConversationIds(bob.userId)).toEqual([room.id]);
+        expect(await store.removeMember(room.id, bob.userId)).toBe(true);
+        expect(await store.removeMember(room.id, bob.userId)).toBe(false);
+        expect(await store.getMember(room.id, bob.userId)).toBeNull();
+        expect((await store.listMembers(room.id)).map((m) => m.userId)).toEqual([alice.userId]);
+        expect(await store.listUserConversationIds(bob.userId)).toEqual([]);
+        expect(await store.listUserConversations(bob.userId)).toEqual([]);
+      });
+    });
+
+    describe('listUserConversations', () => {
+      it("lists each of the user's conversations with its members and last message", async () => {
+        const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+        const busy = await newRoom(alice, 'Busy');
+        await store.addMember(busy.id, bob, 1);
+        const messages = await appendN(busy.id, bob, 3);
+        const quiet = await newRoom(alice, 'Quiet');
+        const { conversation: direct } = await store.getOrCreateDirect(
+          { id: randomUUID(), createdAt: 1 },
+          alice,
+          carol,
+        );
+        await newRoom(bob, 'Not for alice');
+
+        const list = await store.listUserConversations(alice.userId);
+        const byId = new Map(list.map((c) => [c.conversation.id, c]));
+        expect([...byId.keys()].sort()).toEqual([busy.id, quiet.id, direct.id].sort());
+        expect((await store.listUserConversationIds(alice.userId)).sort()).toEqual([...byId.keys()].sort());
+
+        const busyEntry = byId.get(busy.id)!;
+        expect(busyEntry.conversation).toMatchObject({ kind: 'room', name: 'Busy', lastSeq: 3 });
+        expect(busyEntry.lastMessage).toEqual(messages[2]);
+        expect(busyEntry.members.map((m) => m.username).sort()).toEqual(
+          [alice.username, bob.username].sort(),
+        );
+        expect(busyEntry.members.find((m) => m.userId === bob.userId)).toMatchObject({
+          deliveredSeq: 3,
+          readSeq: 3,
+        });
+
+        expect(byId.get(quiet.id)).toMatchObject({ lastMessage: null, conversation: { lastSeq: 0 } });
+        expect(byId.get(quiet.id)!.members.map((m) => m.userId)).toEqual([alice.userId]);
+        expect(byId.get(direct.id)!.conversation).toMatchObject({ kind: 'direct', name: null });
+        expect(
+          byId
+            .get(direct.id)!
+            .members.map((m) => m.userId)
+            .sort(),
+        ).toEqual([alice.userId, carol.userId].sort());
+      });
+    });
+
+    describe('appendMessage', () => {
+      it('stores a message with the next seq and the server time', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const before = Date.now();
+        const input = draft(room.id, alice, 'first');
+        const message = created(await store.appendMessage(input));
+        expect(message).toEqual({ ...input, seq: 1, createdAt: expect.any(Number) });
+        expect(message.createdAt).toBeGreaterThanOrEqual(before);
+        expect(message.createdAt).toBeLessThanOrEqual(Date.now());
+        expect(await store.messagesAfter(room.id, 0, 10)).toEqual([message]);
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(1);
+      });
+
+      it('gives seqs 1..n with no gap per conversation under 500 concurrent appends to 3 conversations', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const rooms = [await newRoom(alice, 'a'), await newRoom(alice, 'b'), await newRoom(alice, 'c')];
+        for (const room of rooms) await store.addMember(room.id, bob, 1);
+        const inputs = Array.from({ length: 500 }, (_, i) =>
+          draft(rooms[i % 3]!.id, i % 2 ? alice : bob, `message ${i}`),
+        );
+        const results = await Promise.all(inputs.map((input) => store.appendMessage(input)));
+        const messages = results.map(created);
+        expect(messages.map((m) => m.id)).toEqual(inputs.map((i) => i.id));
+
+        for (const room of rooms) {
+          const mine = messages.filter((m) => m.conversationId === room.id);
+          const seqs = mine.map((m) => m.seq).sort((x, y) => x - y);
+          expect(seqs).toEqual(Array.from({ length: mine.length }, (_, i) => i + 1));
+          expect((await store.getConversation(room.id))?.lastSeq).toBe(mine.length);
+          const stored = await store.messagesAfter(room.id, 0, 500);
+          expect(stored).toEqual([...mine].sort((x, y) => x.seq - y.seq));
+        }
+      });
+
+      it('gives messages appended one after another increasing seqs in that order', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const messages = await appendN(room.id, alice, 5);
+        expect(messages.map((m) => [m.text, m.seq])).toEqual([
+          ['m1', 1],
+          ['m2', 2],
+          ['m3', 3],
+          ['m4', 4],
+          ['m5', 5],
+        ]);
+      });
+
+      it('returns the original seq and createdAt when a message id is sent again, and creates nothing', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const input = draft(room.id, alice, 'original');
+        const original = created(await store.appendMessage(input));
+        await appendN(room.id, alice, 2);
+        const again = await store.appendMessage({ ...input, text: 'edited on resend', typedAt: 5 });
+        expect(again).toEqual({ status: 'duplicate', message: original });
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(3);
+        expect(await store.messagesAfter(room.id, 0, 10)).toHaveLength(3);
+      });
+
+      it('stores a message once when both copies are sent at the same moment', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const input = draft(room.id, alice);
+        const results = await Promise.all([store.appendMessage(input), store.appendMessage({ ...input })]);
+        expect(results.map((r) => r.status).sort()).toEqual(['created', 'duplicate']);
+        const [a, b] = results.map((r) => (r.status === 'conflict' ? null : r.message));
+        expect(a).toEqual(b);
+        expect(a?.seq).toBe(1);
+        expect(await store.messagesAfter(room.id, 0, 10)).toEqual([a]);
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(1);
+      });
+
+      it('reports a conflict when another sender or conversation reuses a message id', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        const other = await newRoom(alice);
+        await store.addMember(room.id, bob, 1);
+        const input = draft(room.id, alice);
+        const original = created(await store.appendMessage(input));
+        expect(
+          await store.appendMessage({ ...input, senderId: bob.userId, senderName: bob.username }),
+        ).toEqual({
+          status: 'conflict',
+        });
+        expect(await store.appendMessage({ ...input, conversationId: other.id })).toEqual({
+          status: 'conflict',
+        });
+        expect(await store.messagesAfter(room.id, 0, 10)).toEqual([original]);
+        expect(await store.messagesAfter(other.id, 0, 10)).toEqual([]);
+        expect((await store.getConversation(other.id))?.lastSeq).toBe(0);
+      });
+
+      it("advances the sender's own receipts to the new seq and nobody else's", async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        await store.addMember(room.id, bob, 1);
+        await appendN(room.id, alice, 2);
+        await appendN(room.id, bob, 1);
+        expect(await store.getMember(room.id, bob.userId)).toMatchObject({ deliveredSeq: 3, readSeq: 3 });
+        expect(await store.getMember(room.id, alice.userId)).toMatchObject({ deliveredSeq: 2, readSeq: 2 });
+      });
+
+      it('rejects a message to a conversation that does not exist without failing others sent with it', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const [bad, good] = await Promise.allSettled([
+          store.appendMessage(draft(randomUUID(), alice)),
+          store.appendMessage(draft(room.id, alice)),
+        ]);
+        expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
+        expect(good).toMatchObject({
+          status: 'fulfilled',
+          value: { status: 'created', message: { seq: 1 } },
+        });
+      });
+    });
+
+    describe('paging', () => {
+      it('pages forward after a seq, oldest first, until nothing is left', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const all = await appendN(room.id, alice, 7);
+        expect(await store.messagesAfter(room.id, 0, 3)).toEqual(all.slice(0, 3));
+        expect(await store.messagesAfter(room.id, 3, 3)).toEqual(all.slice(3, 6));
+        expect(await store.messagesAfter(room.id, 6, 3)).toEqual(all.slice(6));
+        expect(await store.messagesAfter(room.id, 7, 3)).toEqual([]);
+        expect(await store.messagesAfter(randomUUID(), 0, 3)).toEqual([]);
+      });
+
+      it('pages backward before a seq (newest page when none), each page oldest first', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const all = await appendN(room.id, alice, 7);
+        expect(await store.messagesBefore(room.id, null, 3)).toEqual(all.slice(4, 7));
+        expect(await store.messagesBefore(room.id, 5, 3)).toEqual(all.slice(1, 4));
+        expect(await store.messagesBefore(room.id, 2, 3)).toEqual(all.slice(0, 1));
+        expect(await store.messagesBefore(room.id, 1, 3)).toEqual([]);
+        expect(await store.messagesBefore(room.id, null, 100)).toEqual(all);
+      });
+
+      it('keeps conversations apart', async () => {
+        const alice = await newUser();
+        const [a, b] = [await newRoom(alice), await newRoom(alice)];
+        const inA = await appendN(a.id, alice, 2);
+        const inB = await appendN(b.id, alice, 2);
+        expect(await store.messagesAfter(a.id, 0, 10)).toEqual(inA);
+        expect(await store.messagesBefore(b.id, null, 10)).toEqual(inB);
+      });
+    });
+
+    describe('receipts', () => {
+      it('raises receipts and never lowers them', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const bob = await newUser('bob');
+        await store.addMember(room.id, bob, 1);
+        await appendN(room.id, alice, 5);
+        expect(await store.updateReceipt(room.id, bob.userId, { deliveredSeq: 4 })).toMatchObject({
+          deliveredSeq: 4,
+          readSeq: 0,
+        });
+        expect(await store.updateReceipt(room.id, bob.userId, { deliveredSeq: 2, readSeq: 1 })).toMatchObject(
+          {
+            deliveredSeq: 4,
+            readSeq: 1,
+          },
+        );
+        expect(await store.updateReceipt(room.id, bob.userId, { readSeq: 0 })).toMatchObject({
+          deliveredSeq: 4,
+          readSeq: 1,
+        });
+        expect(await store.getMember(room.id, bob.userId)).toMatchObject({ deliveredSeq: 4, readSeq: 1 });
+      });
+
+      it('clamps receipts to the last seq and counts read as delivered', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const bob = await newUser('bob');
+        await store.addMember(room.id, bob, 1);
+        await appendN(room.id, alice, 3);
+        expect(await store.updateReceipt(room.id, bob.userId, { readSeq: 2 })).toMatchObject({
+          deliveredSeq: 2,
+          readSeq: 2,
+        });
+        expect(await store.updateReceipt(room.id, bob.userId, { deliveredSeq: 999, readSeq: 999 })).toEqual({
+          conversationId: room.id,
+          userId: bob.userId,
+          username: bob.username,
+          deliveredSeq: 3,
+          readSeq: 3,
+          joinedAt: 1,
+        });
+      });
+
+      it('returns null for someone who is not a member', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const stranger = await newUser('stranger');
+        expect(await store.updateReceipt(room.id, stranger.userId, { readSeq: 1 })).toBeNull();
+        expect(await store.getMember(room.id, stranger.userId)).toBeNull();
+      });
+    });
+
+    describe('durability', () => {
+      it('keeps every record across close and reopen', async (ctx) => {
+        if (!opened.reopen) ctx.skip(`${name} gives no reopen(): persistence across restarts is not checked`);
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const session = {
+          tokenHash: randomUUID(),
+          userId: alice.userId,
+          createdAt: 1,
+          expiresAt: Date.now() + 60_000,
+        };
+        await store.createSession(session);
+        const room = await newRoom(alice);
+        await store.addMember(room.id, bob, 7);
+        const messages = await appendN(room.id, alice, 4);
+        await store.updateReceipt(room.id, bob.userId, { readSeq: 2 });
+        await store.close();
+        await store.close();
+
+        store = await opened.reopen!();
+        expect(await store.getUserByUsername(alice.username)).toEqual(alice.record);
+        expect(await store.getSession(session.tokenHash, Date.now())).toEqual(session);
+        expect(await store.getConversation(room.id)).toEqual({ ...room, lastSeq: 4 });
+        expect(await store.getMember(room.id, bob.userId)).toMatchObject({
+          deliveredSeq: 2,
+          readSeq: 2,
+          joinedAt: 7,
+        });
+        expect(await store.messagesAfter(room.id, 0, 10)).toEqual(messages);
+        expect(await store.appendMessage(draft(room.id, alice, 'm1', messages[0]!.id))).toEqual({
+          status: 'duplicate',
+          message: messages[0],
+        });
+        expect(created(await store.appendMessage(draft(room.id, bob))).seq).toBe(5);
+      });
+    });
+  });
+}
