@@ -1,0 +1,18 @@
+/** The scenarios in run order, with their titles. */
+import type { BenchContext, ScenarioId, ScenarioOutput } from '../types.js';
+import { capacityScenario } from './capacity.js';
+import { clientScenario } from './client.js';
+import { clusterScenario } from './cluster.js';
+import { durableScenario } from './durable.js';
+import { relayScenario } from './relay.js';
+
+export const SCENARIOS: Record<
+  ScenarioId,
+  { title: string; run: (ctx: BenchContext) => Promise<ScenarioOutput> }
+> = {
+  relay: { title: '1. Relay throughput and latency (one node)', run: relayScenario },
+  durable: { title: '2. Durable sends (acks per core)', run: durableScenario },
+  capacity: { title: '3. Capacity: memory per idle connection', run: capacityScenario },
+  cluster: { title: '4. Relay on two nodes with PostgreSQL + Redis', run: clusterScenario },
+  client: { title: '5. Client in headless Chromium', run: clientScenario },
+};

@@ -1,0 +1,174 @@
+/** Turns a Ferry and a baseline relay series into table rows, goals and chart panels. */
+import os from 'node:os';
+import type { ChartPanel, GoalResult, Row, ScenarioId } from '../types.js';
+import { ratio } from '../types.js';
+import type { RelaySeries, RelayStepResult } from './relaySeries.js';
+
+const CPUS = os.availableParallelism();
+
+export interface RelayComparison {
+  rows: Row[];
+  goals: GoalResult[];
+  charts: ChartPanel[];
+  notes: string[];
+  /** The offered rate whose latencies are compared (both sides unsaturated there, if possible). */
+  referenceRate: number | null;
+}
+
+/**
+ * Offered rates to compare latency at: those both sides carried comfortably (unsaturated, server
+ * under 90% of a core per node); failing that, those both carried unsaturated; failing that, the
+ * lowest rate both ran. The reference rate for the table is the highest of them.
+ */
+export function comparableRates(a: RelaySeries, b: RelaySeries): { rates: number[]; basis: string } {
+  const common = (pick: (x: RelayStepResult) => boolean) => {
+    const inA = new Set(a.steps.filter(pick).map((x) => x.offeredPerSec));
+    return b.steps.filter((x) => pick(x) && inA.has(x.offeredPerSec)).map((x) => x.offeredPerSec);
+  };
+  const comfortable = common((x) => x.comfortable);
+  if (comfortable.length) return { rates: comfortable, basis: 'comfortable' };
+  const unsaturated = common((x) => !x.saturated);
+  if (unsaturated.length) return { rates: unsaturated, basis: 'unsaturated' };
+  const ran = common(() => true);
+  return { rates: ran.length ? [Math.min(...ran)] : [], basis: 'lowest' };
+}
+
+const at = (s: RelaySeries | undefined, rate: number | null): RelayStepResult | undefined =>
+  s?.steps.find((x) => x.offeredPerSec === rate);
+
+export function compareRelay(
+  scenario: ScenarioId,
+  title: string,
+  ferry: RelaySeries | undefined,
+  baseline: RelaySeries | undefined,
+  goals: boolean,
+): RelayComparison {
+  const notes: string[] = [];
+  const cmp = ferry && baseline ? comparableRates(ferry, baseline) : { rates: [], basis: 'none' };
+  const ref = { rate: cmp.rates.length ? Math.max(...cmp.rates) : null };
+  if (cmp.basis === 'unsaturated')
+    notes.push(
+      'No offered rate left both servers under 90% CPU; latencies are compared where both were unsaturated.',
+    );
+  if (cmp.basis === 'lowest')
+    notes.push(`No offered rate was carried unsaturated by both; latencies are compared at ${ref.rate}/s.`);
+  const fr = at(ferry, ref.rate);
+  const br = at(baseline, ref.rate);
+  // p99 ratio at every comparable rate; the goal takes the worst of them (no cherry-picking).
+  const p99Ratios = cmp.rates
+    .map((r) => ({
+      rate: r,
+      ratio: ratio(at(ferry, r)?.latency.p99 ?? null, at(baseline, r)?.latency.p99 ?? null),
+    }))
+    .filter((x): x is { rate: number; ratio: number } => x.ratio !== null);
+  const worst = p99Ratios.reduce<{ rate: number; ratio: number } | null>(
+    (w, x) => (w === null || x.ratio > w.ratio ? x : w),
+    null,
+  );
+  if (p99Ratios.length)
+    notes.push(
+      `p99 latency Ferry/baseline by offered rate (both comfortable): ${p99Ratios.map((x) => `${x.rate}/s ${x.ratio.toFixed(2)}x`).join(', ')}.`,
+    );
+  const row = (metric: string, unit: string, f: number | null, b: number | null): Row => ({
+    scenario,
+    metric,
+    unit,
+    ferry: f,
+    baseline: b,
+    ratio: ratio(f, b),
+  });
+  const rows: Row[] = [
+    row(
+      'peak deliveries/s',
+      'msg/s',
+      ferry?.peakDeliveredPerSec ?? null,
+      baseline?.peakDeliveredPerSec ?? null,
+    ),
+  ];
+  if (ref.rate !== null) {
+    for (const p of ['p50', 'p95', 'p99'] as const)
+      rows.push(
+        row(`${p} latency @ ${ref.rate} msg/s offered`, 'ms', fr?.latency[p] ?? null, br?.latency[p] ?? null),
+      );
+    rows.push(
+      row(`server CPU @ ${ref.rate} msg/s offered`, 'cores', fr?.serverCpu ?? null, br?.serverCpu ?? null),
+    );
+  }
+  if (worst && worst.rate !== ref.rate)
+    rows.push(
+      row(
+        `p99 latency @ ${worst.rate} msg/s offered (worst ratio)`,
+        'ms',
+        at(ferry, worst.rate)?.latency.p99 ?? null,
+        at(baseline, worst.rate)?.latency.p99 ?? null,
+      ),
+    );
+  const goalList: GoalResult[] = [];
+  if (goals) {
+    const tput = ratio(ferry?.peakDeliveredPerSec ?? null, baseline?.peakDeliveredPerSec ?? null);
+    goalList.push({
+      id: `${scenario}-throughput`,
+      scenario,
+      label: `${title}: throughput vs baseline`,
+      target: '>= 0.8x',
+      actual: tput,
+      unit: 'x',
+      pass: tput === null ? null : tput >= 0.8,
+    });
+    goalList.push({
+      id: `${scenario}-p99`,
+      scenario,
+      label: `${title}: p99 latency vs baseline`,
+      target: '<= 2x',
+      actual: worst?.ratio ?? null,
+      unit: 'x',
+      pass: worst === null ? null : worst.ratio <= 2,
+      note:
+        worst === null
+          ? 'no rate both sides ran'
+          : `worst of ${p99Ratios.length} offered rates: ${worst.rate} msg/s`,
+    });
+  }
+  const rates = [
+    ...new Set([...(baseline?.steps ?? []), ...(ferry?.steps ?? [])].map((s) => s.offeredPerSec)),
+  ].sort((a, b) => a - b);
+  const charts: ChartPanel[] = [
+    {
+      title: `${title}: deliveries/s by offered send rate`,
+      unit: 'msg/s',
+      groups: rates.map((r) => ({
+        label: `${r}/s`,
+        ferry: at(ferry, r)?.deliveredPerSec ?? null,
+        baseline: at(baseline, r)?.deliveredPerSec ?? null,
+      })),
+    },
+    {
+      title: `${title}: p99 latency by offered send rate`,
+      unit: 'ms',
+      groups: rates.map((r) => ({
+        label: `${r}/s`,
+        ferry: at(ferry, r)?.latency.p99 ?? null,
+        baseline: at(baseline, r)?.latency.p99 ?? null,
+      })),
+    },
+  ];
+  for (const s of [baseline, ferry]) {
+    const last = s?.steps.at(-1);
+    if (s && last?.saturated)
+      notes.push(`${s.target} saturated at ${last.offeredPerSec} msg/s offered: ${last.saturationReason}.`);
+    else if (s && last)
+      notes.push(
+        `${s.target} carried every offered rate up to ${last.offeredPerSec} msg/s; there its server used ` +
+          `${last.serverCpu} cores, the load generators ${last.loadCpu} and the whole machine ${last.machineCpu} ` +
+          `(of ${CPUS})` +
+          (last.serverCpu >= 0.95 * s.nodes ? ': the server was at the limit of its CPU.' : '.'),
+      );
+    const bound = s?.steps.find((x) => x.loadCpu > 0.9 && x.serverCpu < 0.9);
+    if (s && bound)
+      notes.push(
+        `${s.target} at ${bound.offeredPerSec}/s: load generators used ${bound.loadCpu} cores and the server ` +
+          `${bound.serverCpu}: the load side, not the server, was the limit from there on.`,
+      );
+  }
+  return { rows, goals: goalList, charts, notes, referenceRate: ref.rate };
+}

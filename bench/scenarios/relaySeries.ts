@@ -1,0 +1,212 @@
+/**
+ * Runs the stepped relay load against one target: the same conversations, senders and receivers
+ * at rising offered rates, until the target saturates (delivers less than offered, or cannot
+ * drain in time). Shared by the relay scenario (one node) and the cluster scenario (two nodes).
+ */
+import { Histogram, summarize, type LatencySummary } from '../lib/histogram.js';
+import os from 'node:os';
+import { cpuSecondsOf, machineBusySeconds } from '../lib/processes.js';
+import { splitRoundRobin, WorkerPool } from '../load/pool.js';
+import type { RelayStepStats } from '../load/types.js';
+import type { RelayParams } from '../sizes.js';
+import type { Target } from '../targets/types.js';
+import type { BenchContext } from '../types.js';
+
+export interface RelayStepResult {
+  offeredPerSec: number;
+  sent: number;
+  acked: number;
+  ackFailed: number;
+  errors: Record<string, number>;
+  delivered: number;
+  expectedDeliveries: number;
+  /** Deliveries to receivers per second, over the step (and its drain, if it ran late). */
+  deliveredPerSec: number;
+  /** delivered / expected (1 = every receiver got every message). */
+  deliveryRatio: number;
+  latency: LatencySummary;
+  ackLatency: LatencySummary;
+  /** Server CPU use while sending, in cores (1 = one core busy), summed over nodes. */
+  serverCpu: number;
+  /** The whole machine's busy CPUs while sending (servers, load, databases, everything else). */
+  machineCpu: number;
+  /**
+   * Carried comfortably: unsaturated, every server below 90% of a core, the machine below 90% busy,
+   * and the median latency within 5x of the lightest step's (no queue building up).
+   */
+  comfortable: boolean;
+  /** Load generators' CPU use during the step, in cores. */
+  loadCpu: number;
+  saturated: boolean;
+  saturationReason?: string;
+}
+
+export interface RelaySeries {
+  target: string;
+  nodes: number;
+  connections: number;
+  steps: RelayStepResult[];
+  peakDeliveredPerSec: number;
+}
+
+/** How many load processes: one per load CPU (more would only fight over the same cores). */
+function loadWorkers(ctx: BenchContext): number {
+  const cpus = ctx.pinning.loadCpus;
+  if (!cpus) return 1;
+  const m = cpus.match(/^(\d+)-(\d+)$/);
+  return m ? Number(m[2]) - Number(m[1]) + 1 : 1;
+}
+
+/** Runs the steps; `pinLoad: false` leaves the load generators unpinned (servers are too). */
+export async function runRelaySeries(
+  target: Target,
+  p: RelayParams,
+  ctx: BenchContext,
+  opts: { pinLoad?: boolean } = {},
+): Promise<RelaySeries> {
+  const loadCpus = opts.pinLoad === false ? undefined : ctx.pinning.loadCpus;
+  const plan = await target.relayPlan({
+    conversations: p.conversations,
+    sendersPerConversation: p.sendersPerConversation,
+    receiversPerConversation: p.receiversPerConversation,
+  });
+  const pool = await WorkerPool.start(Math.min(loadWorkers(ctx), plan.length), {
+    cpus: loadCpus,
+    logDir: ctx.logDir,
+    tag: `relay-${target.name}`,
+  });
+  try {
+    const shares = splitRoundRobin(plan, pool.size);
+    const opened = await pool.all((w) =>
+      w.rpc.call<{ connections: number }>('relayOpen', { conversations: shares[w.index] }, 120_000),
+    );
+    // Warm-up: same load shape at the lowest rate, thrown away (step ids below 0 are never counted).
+    await pool.all((w) =>
+      w.rpc.call<RelayStepStats>(
+        'relayStep',
+        {
+          step: -100,
+          rate: (p.rates[0] * shares[w.index].length) / plan.length,
+          durationMs: p.warmupMs,
+          drainMs: p.drainMs,
+          maxOutstanding: p.maxOutstanding,
+        },
+        p.warmupMs + p.drainMs + 30_000,
+      ),
+    );
+    const steps: RelayStepResult[] = [];
+    for (const [i, rate] of p.rates.entries()) {
+      if (ctx.signal.aborted) break;
+      // CPU is sampled over the sending window only (not the drain), from /proc.
+      const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
+      const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
+      const busy0 = machineBusySeconds();
+      const t0 = performance.now();
+      let serverCpu = NaN;
+      let loadCpu = NaN;
+      let machineCpu = NaN;
+      const sampler = setTimeout(() => {
+        const wallS = (performance.now() - t0) / 1000;
+        machineCpu = (machineBusySeconds() - busy0) / wallS;
+        serverCpu = target.servers.reduce((a, s, k) => a + cpuSecondsOf(s.proc.pid) - cpu0[k], 0) / wallS;
+        loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
+      }, p.stepMs);
+      const parts = await pool
+        .all((w) =>
+          w.rpc.call<RelayStepStats>(
+            'relayStep',
+            {
+              step: i,
+              rate: (rate * shares[w.index].length) / plan.length,
+              durationMs: p.stepMs,
+              drainMs: p.drainMs,
+              maxOutstanding: p.maxOutstanding,
+            },
+            p.stepMs + p.drainMs + 30_000,
+          ),
+        )
+        .finally(() => clearTimeout(sampler));
+      const step = mergeStep(target.servers.length, rate, parts, p.stepMs, {
+        serverCpu,
+        loadCpu,
+        machineCpu,
+      });
+      steps.push(step);
+      ctx.log(
+        `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
+          `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+          (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
+      );
+      // A median latency far above the lightest step's means a queue is building: not comfortable.
+      if (steps.length > 1 && step.latency.p50 > QUEUEING_FACTOR * steps[0].latency.p50)
+        step.comfortable = false;
+      if (step.saturated) break;
+    }
+    await pool.all((w) => w.rpc.call('closeAll'));
+    return {
+      target: target.name,
+      nodes: target.servers.length,
+      connections: opened.reduce((a, o) => a + o.connections, 0),
+      steps,
+      peakDeliveredPerSec: Math.max(0, ...steps.map((s) => s.deliveredPerSec)),
+    };
+  } finally {
+    await pool.stop();
+  }
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Above this share of a core per node (or of the whole machine, which PostgreSQL, Redis and the
+ * load share with the servers), queues build and latency says more about the queue than the relay.
+ */
+const COMFORTABLE_CPU = 0.9;
+const CPUS = os.availableParallelism();
+const QUEUEING_FACTOR = 5;
+
+function mergeStep(
+  nodes: number,
+  offered: number,
+  parts: RelayStepStats[],
+  stepMs: number,
+  cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
+): RelayStepResult {
+  const { serverCpu, loadCpu, machineCpu } = cpu;
+  const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
+  const errors: Record<string, number> = {};
+  for (const s of parts) for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
+  const delivered = sum((s) => s.delivered);
+  const expected = sum((s) => s.expectedDeliveries);
+  const spanMs = Math.max(stepMs, ...parts.map((s) => s.lastDeliveryMs));
+  const ackFailed = sum((s) => s.ackFailed);
+  const throttled = sum((s) => s.throttled);
+  const deliveryRatio = expected > 0 ? delivered / expected : 0;
+  const reasons = [
+    throttled > 0 ? `${throttled} sends held back (too many awaiting acks)` : '',
+    ackFailed > 0 ? `${ackFailed} sends refused (${Object.keys(errors).join(', ')})` : '',
+    deliveryRatio < 0.99 ? `${(deliveryRatio * 100).toFixed(1)}% delivered` : '',
+    parts.some((s) => !s.drainedFully) ? 'did not drain in time' : '',
+    spanMs > stepMs * 1.2 ? `deliveries ran ${((spanMs - stepMs) / 1000).toFixed(1)} s late` : '',
+  ].filter(Boolean);
+  return {
+    offeredPerSec: offered,
+    sent: sum((s) => s.sent),
+    acked: sum((s) => s.acked),
+    ackFailed,
+    errors,
+    delivered,
+    expectedDeliveries: expected,
+    deliveredPerSec: r2(delivered / (spanMs / 1000)),
+    deliveryRatio: Math.round(deliveryRatio * 10_000) / 10_000,
+    latency: summarize(Histogram.from(...parts.map((s) => s.latency))),
+    ackLatency: summarize(Histogram.from(...parts.map((s) => s.ackLatency))),
+    serverCpu: r2(serverCpu),
+    loadCpu: r2(loadCpu),
+    saturated: reasons.length > 0,
+    machineCpu: r2(machineCpu),
+    comfortable:
+      reasons.length === 0 && serverCpu / nodes < COMFORTABLE_CPU && machineCpu < COMFORTABLE_CPU * CPUS,
+    saturationReason: reasons.join('; ') || undefined,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Load sizes. `full` is the benchmark (about 5-8 minutes on 2 cores); `tiny` runs every code path
+ * in seconds, for the smoke test and for trying the bench on a busy machine.
+ */
+import type { Size } from './types.js';
+
+export interface RelayParams {
+  conversations: number;
+  sendersPerConversation: number;
+  receiversPerConversation: number;
+  /** Offered send rates (messages/s over all senders), stepped up until a side saturates. */
+  rates: number[];
+  stepMs: number;
+  drainMs: number;
+  maxOutstanding: number;
+  /** A first, unrecorded step at the lowest rate, so JIT and connection warm-up stay out of step 1. */
+  warmupMs: number;
+}
+
+export interface SizeParams {
+  relay: RelayParams;
+  durable: { conversations: number; window: number; durationMs: number; drainMs: number };
+  capacity: { levels: number[]; users: number; concurrency: number; connectionsPerWorker: number };
+  cluster: RelayParams & { nodes: number };
+  client: { queued: number; messagesInConversation: number; timeoutMs: number };
+  /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
+  budgetMs: Record<'relay' | 'durable' | 'capacity' | 'cluster' | 'client', number>;
+}
+
+const TINY: SizeParams = {
+  relay: {
+    conversations: 2,
+    sendersPerConversation: 1,
+    receiversPerConversation: 2,
+    rates: [20, 40],
+    stepMs: 500,
+    drainMs: 2000,
+    maxOutstanding: 1000,
+    warmupMs: 200,
+  },
+  durable: { conversations: 2, window: 4, durationMs: 500, drainMs: 2000 },
+  capacity: { levels: [100, 300], users: 5, concurrency: 20, connectionsPerWorker: 5000 },
+  cluster: {
+    nodes: 2,
+    conversations: 2,
+    sendersPerConversation: 1,
+    receiversPerConversation: 2,
+    rates: [20],
+    stepMs: 500,
+    drainMs: 2000,
+    maxOutstanding: 1000,
+    warmupMs: 200,
+  },
+  client: { queued: 20, messagesInConversation: 3, timeoutMs: 30_000 },
+  budgetMs: { relay: 60_000, durable: 60_000, capacity: 60_000, cluster: 90_000, client: 120_000 },
+};
+
+const FULL: SizeParams = {
+  relay: {
+    conversations: 10,
+    sendersPerConversation: 2,
+    receiversPerConversation: 8,
+    rates: [250, 500, 1000, 2000, 4000, 8000],
+    stepMs: 5000,
+    drainMs: 3000,
+    maxOutstanding: 20_000,
+    warmupMs: 2000,
+  },
+  durable: { conversations: 20, window: 16, durationMs: 6000, drainMs: 5000 },
+  capacity: {
+    levels: [1000, 5000, 10_000, 20_000],
+    users: 100,
+    concurrency: 200,
+    connectionsPerWorker: 5000,
+  },
+  cluster: {
+    nodes: 2,
+    conversations: 10,
+    sendersPerConversation: 2,
+    receiversPerConversation: 8,
+    rates: [250, 500, 1000, 2000, 4000],
+    stepMs: 4000,
+    drainMs: 3000,
+    maxOutstanding: 20_000,
+    warmupMs: 2000,
+  },
+  client: { queued: 1000, messagesInConversation: 50, timeoutMs: 120_000 },
+  budgetMs: { relay: 120_000, durable: 50_000, capacity: 120_000, cluster: 120_000, client: 120_000 },
+};
+
+export function sizeParams(size: Size): SizeParams {
+  return size === 'full' ? FULL : TINY;
+}
