@@ -43,8 +43,8 @@ io.on('connection', (socket: Socket) => {
     const seq = (seqs.get(p.conversationId) ?? 0) + 1;
     seqs.set(p.conversationId, seq);
     const message = { ...p, seq, senderId: socket.id, senderName: 'baseline', createdAt: Date.now() };
-    // Every socket in the room, the sender's included, as a chat relay does for a user's other tabs.
-    io.to(`conv:${p.conversationId}`).emit('message:new', message);
+    // Every socket in the room but the sender's, which has the ack (as Ferry does).
+    socket.to(`conv:${p.conversationId}`).emit('message:new', message);
     ack?.({ ok: true, message, duplicate: false });
   });
 });

@@ -26,6 +26,11 @@ export interface SendOptions {
    * which the adapter keeps in step with membership on every node): skips a store read.
    */
   knownMember?: boolean;
+  /**
+   * The socket the message came from: it learns the message from its ack, so the broadcast skips
+   * it (its user's other devices still get it).
+   */
+  originSocketId?: string;
 }
 
 export class Messaging {
@@ -74,7 +79,7 @@ export class Messaging {
         'This message id is already used by another message. Send it again as a new message.',
       );
     }
-    if (result.status === 'created') this.deps.relay.message(result.message);
+    if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
     return { message: result.message, duplicate: result.status === 'duplicate' };
   }
 

@@ -50,7 +50,10 @@ const inRoom = (ctx: HandlerContext, conversationId: string): boolean =>
 
 export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodType, OkOf<E>> } = {
   'message:send': handler(sendMessageSchema, (ctx, p) =>
-    ctx.domain.messaging.send(ctx.user, p, { knownMember: inRoom(ctx, p.conversationId) }),
+    ctx.domain.messaging.send(ctx.user, p, {
+      knownMember: inRoom(ctx, p.conversationId),
+      originSocketId: ctx.socket.id,
+    }),
   ),
   'messages:after': handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),

@@ -33,9 +33,12 @@ export class Relay {
     this.io.sockets.on('ferry:bus', (event) => this.deliverLocal(event));
   }
 
-  /** A new message: every socket of every member, and SSE feeds of the conversation. */
-  message(message: Message): void {
-    this.io.to(convRoom(message.conversationId)).emit('message:new', message);
+  /**
+   * A new message: every socket of every member except the one that sent it (it has the ack), and
+   * SSE feeds of the conversation.
+   */
+  message(message: Message, exceptSocketId?: string): void {
+    this.toConversation(message.conversationId, exceptSocketId).emit('message:new', message);
     this.publish(message.conversationId, { type: 'message', message });
   }
 
@@ -47,8 +50,7 @@ export class Relay {
 
   /** Typing: everyone in the conversation except the socket it came from. */
   typing(notice: TypingNotice, exceptSocketId?: string): void {
-    const to = this.io.to(convRoom(notice.conversationId));
-    (exceptSocketId ? to.except(exceptSocketId) : to).emit('typing:changed', notice);
+    this.toConversation(notice.conversationId, exceptSocketId).emit('typing:changed', notice);
   }
 
   /** Presence changed: members of the user's conversations (each socket once). */
@@ -102,6 +104,12 @@ export class Relay {
       current.delete(listener);
       if (current.size === 0) this.listeners.delete(conversationId);
     };
+  }
+
+  /** The conversation's sockets on every node, less one socket if given. */
+  private toConversation(conversationId: string, exceptSocketId?: string) {
+    const to = this.io.to(convRoom(conversationId));
+    return exceptSocketId ? to.except(exceptSocketId) : to;
   }
 
   private publish(conversationId: string, event: BusEvent): void {

@@ -109,10 +109,12 @@ describe('rooms', () => {
     const received: string[] = [];
     bobSocket.on('message:new', (m) => received.push(m.text));
     expect((await request(aliceSocket, 'message:send', draft(room.id, 'after bob left'))).ok).toBe(true);
-    // Events on one socket arrive in order: once Bob has his own later message, Alice's would be before it.
-    const own = nextEvent(bobSocket, 'message:new', (m) => m.conversationId === other.id);
-    expect((await request(bobSocket, 'message:send', draft(other.id, 'marker'))).ok).toBe(true);
-    await own;
+    // Events on one socket arrive in order: once Bob's laptop has the later message from his
+    // phone, Alice's would have come before it.
+    const bobPhone = await connect(srv.url, bob.cookie);
+    const marker = nextEvent(bobSocket, 'message:new', (m) => m.conversationId === other.id);
+    expect((await request(bobPhone, 'message:send', draft(other.id, 'marker'))).ok).toBe(true);
+    await marker;
     expect(received).toEqual(['marker']);
 
     const denied = await request(bobSocket, 'message:send', draft(room.id, 'let me back'));

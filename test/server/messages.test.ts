@@ -49,10 +49,27 @@ describe('sending', () => {
       sent.push(message);
     }
     expect(sent.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    await waitFor(() => seenByA.items.length === 6 && seenByB.items.length === 6, undefined, 'live delivery');
-    expect(seenByA.items).toEqual(sent);
-    expect(seenByB.items).toEqual(sent);
+    // Each sees the other's messages live; its own it learns from the ack.
+    await waitFor(() => seenByA.items.length === 3 && seenByB.items.length === 3, undefined, 'live delivery');
+    expect(seenByA.items).toEqual(sent.filter((m) => m.senderId === bob.id));
+    expect(seenByB.items).toEqual(sent.filter((m) => m.senderId === alice.id));
     expect(sent.every((m) => m.createdAt >= m.typedAt - 60_000)).toBe(true);
+  });
+
+  it("delivers a message to the sender's other devices, but not back to the socket that sent it", async () => {
+    const { alice, room, a, b } = await twoInARoom(srv.url);
+    const aliceOther = await connect(srv.url, alice.cookie);
+    const atSender = collect(a, 'message:new');
+    const atOtherDevice = nextEvent(aliceOther, 'message:new');
+    const atBob = nextEvent(b, 'message:new');
+
+    const message = await send(a, room.id, 'from my phone');
+    expect(await atOtherDevice).toEqual(message);
+    expect(await atBob).toEqual(message);
+    // The echo would have gone out before the ack; one more round trip lets any stray one land.
+    await send(b, room.id, 'reply');
+    await waitFor(() => atSender.items.some((m) => m.text === 'reply'), undefined, 'the reply');
+    expect(atSender.items.map((m) => m.text)).toEqual(['reply']);
   });
 
   it('keeps the order sent when one socket pipelines many sends without waiting', async () => {
@@ -133,7 +150,9 @@ describe('sending', () => {
     const malloryRoom = await roomWith(srv.url, mallory);
     const a = await connect(srv.url, alice.cookie);
     const m = await connect(srv.url, mallory.cookie);
+    const malloryPhone = await connect(srv.url, mallory.cookie);
     const seenByMallory = collect(m, 'message:new');
+    const seenByPhone = collect(malloryPhone, 'message:new');
     await send(a, room.id, 'private');
 
     const forbidden = { ok: false, error: { code: ErrorCode.FORBIDDEN } };
@@ -143,9 +162,11 @@ describe('sending', () => {
     );
     expect(await request(m, 'messages:before', { conversationId: room.id })).toMatchObject(forbidden);
 
+    // Her phone hears her own later message, so anything leaked from Alice's room came before it.
     await send(m, malloryRoom.id, 'own');
-    await waitFor(() => seenByMallory.items.length > 0, undefined, 'own message');
-    expect(seenByMallory.items.map((x) => x.text)).toEqual(['own']);
+    await waitFor(() => seenByPhone.items.length > 0, undefined, 'own message on her phone');
+    expect(seenByPhone.items.map((x) => x.text)).toEqual(['own']);
+    expect(seenByMallory.items).toEqual([]);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(1);
   });
 
@@ -206,8 +227,9 @@ describe('catch-up and history', () => {
     const pair = await twoInARoom(srv.url);
     const { bob, room, a } = pair;
     let b = pair.b;
+    const seenLive = nextEvent(b, 'message:new', (m) => m.text === 'seen live');
     const before = await send(a, room.id, 'seen live');
-    await nextEvent(b, 'message:new', (m) => m.id === before.id);
+    await seenLive;
     const lastSeen = before.seq;
     b.close();
 

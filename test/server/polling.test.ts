@@ -101,10 +101,12 @@ describe('long-polling-only client', () => {
 
   it('sends a burst larger than one polling request body without being cut off', async () => {
     const polling = await connect(server.url, alice.cookie, POLLING_ONLY);
+    // Her second device, also polling-only, hears the burst: ~160 KB down over long-polling.
+    const otherDevice = await connect(server.url, alice.cookie, POLLING_ONLY);
     const created = await request(polling, 'room:create', { name: 'polling burst' });
     if (!created.ok) throw new Error(created.error.message);
     const conversationId = created.conversation.id;
-    const received = collect(polling, 'message:new');
+    const received = collect(otherDevice, 'message:new');
     let disconnected = false;
     polling.on('disconnect', () => (disconnected = true));
 
@@ -122,6 +124,8 @@ describe('long-polling-only client', () => {
     expect(stored.map((m) => m.id)).toEqual(burst.drafts.map((d) => d.id));
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
     await expect.poll(() => received.items.length).toBe(40);
+    expect(received.items.map((m) => m.id)).toEqual(burst.drafts.map((d) => d.id));
     expect(onPolling(polling)).toBe(true);
+    expect(onPolling(otherDevice)).toBe(true);
   });
 });
