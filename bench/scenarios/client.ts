@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../contract/index.js';
 import {
   gzipSize,
@@ -29,22 +29,13 @@ import {
 import { ensureWebDist } from '../client/webBuild.js';
 import { allMessages, postMessage, roomWith, signUpMany, userHeaders, type BenchUser } from '../ferry/api.js';
 import { connect } from '../load/connect.js';
+// The tests' launcher: Debian's Chromium with the flags from shared/notes/pwa-testing.md.
+import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { sleep } from '../lib/processes.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
 
-/** Chromium flags from COMMON.md / notes/pwa-testing.md: no outside traffic, no sandbox in containers. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DB_NAME = 'ferry';
 const REPEATS = 3;
 
@@ -338,11 +329,7 @@ export async function clientScenario(ctx: BenchContext): Promise<ScenarioOutput>
       ? `client: built the page privately in ${(web.ms / 1000).toFixed(1)} s`
       : `client: page from ${web.dir}`,
   );
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
+  const browser = await launchBrowser();
   let r: ClientResult;
   try {
     r = await measure(ctx, browser, web.dir, web.ms);
