@@ -8,6 +8,7 @@ import {
   accessSync,
   chownSync,
   constants,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -230,6 +231,19 @@ async function stopChild(proc, signal) {
   clearTimeout(timer);
 }
 
+/**
+ * The binaries as `nobody` can run them: when the checkout lies under a folder only root may
+ * enter (say /root), a copy of the package's native folder in `dir`.
+ */
+function reachableBinaries(bins, dir, asOwner) {
+  if (spawnSync(bins.initdb, ['--version'], asOwner).status === 0) return bins;
+  const native = path.resolve(path.dirname(bins.initdb), '..');
+  const copy = path.join(dir, 'pg-native');
+  cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  const moved = (file) => path.join(copy, path.relative(native, file));
+  return { initdb: moved(bins.initdb), postgres: moved(bins.postgres) };
+}
+
 /** Starts a private PostgreSQL in `dir` on a free port with a database `test`; returns its URL. `track` learns of the process at once, so a failed start is still stopped. */
 async function startPostgres(bins, dir, track) {
   const dataDir = path.join(dir, 'postgres');
@@ -240,6 +254,7 @@ async function startPostgres(bins, dir, track) {
     chownSync(dataDir, owner.uid, owner.gid);
   }
   const asOwner = { cwd: dir, ...(owner ?? {}) };
+  if (owner) bins = reachableBinaries(bins, dir, asOwner);
   const init = spawnSync(
     bins.initdb,
     ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
