@@ -1,0 +1,151 @@
+/**
+ * A device never keeps a hole in a conversation. Two nodes share PostgreSQL and a private Redis;
+ * alice's browser talks to node A, bob's to node B. A message alice sends while Redis is down is
+ * acked on A but never reaches B live. Once Redis is back and bob sends again (his own ack skips
+ * the seq he never got), bob's device shows alice's message within seconds, over the socket it
+ * already had: no reload, no reconnect.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SESSION_COOKIE } from '../../contract/index';
+import { roomAcross, signUp, type TestUser } from '../server/support/clients';
+import { startCluster, type Cluster } from '../scale/support/cluster';
+import { startPrivateRedis, type PrivateRedis } from '../scale/support/redis';
+import {
+  launchBrowser,
+  messageArticle,
+  messages,
+  newContext,
+  openConversation,
+  ownMessageStatus,
+  sendMessage,
+  waitForText,
+  waitOnline,
+} from './support/index';
+
+const ROOM = 'Night crossing';
+
+/** A browser context signed in as `user` on `origin`, with one tab open on the app and online. */
+async function openAs(
+  browser: Browser,
+  origin: string,
+  user: TestUser,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newContext(browser);
+  const value = user.cookie.slice(SESSION_COOKIE.length + 1);
+  await context.addCookies([{ name: SESSION_COOKIE, value, url: origin, httpOnly: true, sameSite: 'Lax' }]);
+  const page = await context.newPage();
+  await page.goto(origin + '/');
+  await waitOnline(page);
+  return { context, page };
+}
+
+/**
+ * Records every state the status bar shows from now on (the hub's socket state: a reconnect shows
+ * as Connecting or Offline, however briefly).
+ */
+async function recordConnectionStates(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    const read = (): void => {
+      const state = document.querySelector('[role="status"]')?.className ?? 'none';
+      if (seen.at(-1) !== state) seen.push(state);
+    };
+    read();
+    new MutationObserver(read).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['class'],
+    });
+    (globalThis as { ferryStates?: string[] }).ferryStates = seen;
+  });
+  return () => page.evaluate(() => [...((globalThis as { ferryStates?: string[] }).ferryStates ?? [])]);
+}
+
+/** Open socket.io connections of a node, from its /metrics. */
+async function connectionsOn(origin: string): Promise<number> {
+  const text = await (await fetch(origin + '/metrics')).text();
+  return [...text.matchAll(/^ferry_connections\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+describe('a hole left by a Redis outage', () => {
+  let redis: PrivateRedis;
+  let cluster: Cluster;
+  let browser: Browser;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    cluster = await startCluster({ nodes: 2, redisUrl: redis.url });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+    await redis?.kill();
+  });
+
+  /**
+   * bob (on B) sends seq 1, alice (on A) sends seq 2 which reaches bob live, Redis is killed and
+   * alice's seq 3 is acked on A only, then Redis comes back. Returns both tabs and a reader of
+   * the connection states bob's tab showed meanwhile.
+   */
+  async function holeInBobsRoom(room: string) {
+    const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    await roomAcross(A, alice, [[B, bob]], room);
+
+    const a = await openAs(browser, A, alice);
+    const b = await openAs(browser, B, bob);
+    await openConversation(a.page, room);
+    await openConversation(b.page, room);
+    const bobStates = await recordConnectionStates(b.page);
+
+    await b.page.bringToFront();
+    await sendMessage(b.page, 'one: bob is aboard');
+    await waitForText(ownMessageStatus(b.page, room, 'bob is aboard'), /^(Sent|Delivered|Read)$/);
+    await a.page.bringToFront();
+    await sendMessage(a.page, 'two: alice is aboard');
+    await messageArticle(b.page, room, 'alice is aboard').waitFor();
+
+    await redis.kill();
+    await sendMessage(a.page, 'three: sent while Redis was down');
+    await waitForText(ownMessageStatus(a.page, room, 'while Redis was down'), /^(Sent|Delivered|Read)$/);
+    await redis.start();
+    return { A, B, a, b, bobStates };
+  }
+
+  it("fills bob's hole when his own ack skips a seq, on the socket he already has", async () => {
+    const { B, a, b, bobStates } = await holeInBobsRoom(ROOM);
+
+    // bob sends on B and his ack carries seq 4.
+    await b.page.bringToFront();
+    await sendMessage(b.page, 'four: bob again');
+    await waitForText(ownMessageStatus(b.page, ROOM, 'bob again'), /^(Sent|Delivered|Read)$/);
+
+    // Bob's device shows seq 3 without a reload or a reconnect.
+    await messageArticle(b.page, ROOM, 'while Redis was down').waitFor({ timeout: 10_000 });
+    const texts = await messages(b.page, ROOM).allTextContents();
+    expect(texts.map((t) => t.match(/(one|two|three|four):/)?.[1])).toEqual(['one', 'two', 'three', 'four']);
+    expect(await bobStates()).toEqual(['conn conn-online']);
+    expect(await connectionsOn(B)).toBe(1);
+
+    await a.context.close();
+    await b.context.close();
+  });
+
+  it('fills the hole when nobody writes again', async () => {
+    const room = 'Quiet crossing';
+    const { B, a, b, bobStates } = await holeInBobsRoom(room);
+
+    // Nothing new arrives: node B saw Redis come back and asks its devices to check.
+    await messageArticle(b.page, room, 'while Redis was down').waitFor({ timeout: 10_000 });
+    const texts = await messages(b.page, room).allTextContents();
+    expect(texts.map((t) => t.match(/(one|two|three):/)?.[1])).toEqual(['one', 'two', 'three']);
+    expect(await bobStates()).toEqual(['conn conn-online']);
+    expect(await connectionsOn(B)).toBe(1);
+
+    await a.context.close();
+    await b.context.close();
+  });
+});
