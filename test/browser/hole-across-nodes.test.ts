@@ -1,14 +1,23 @@
 /**
  * A device never keeps a hole in a conversation. Two nodes share PostgreSQL and a private Redis;
  * alice's browser talks to node A, bob's to node B. A message alice sends while Redis is down is
- * acked on A but never reaches B live. Once Redis is back and bob sends again (his own ack skips
- * the seq he never got), bob's device shows alice's message within seconds, over the socket it
- * already had: no reload, no reconnect.
+ * acked on A but never reaches B live. Bob's device then shows it within seconds, over the socket
+ * it already had (no reload, no reconnect), whichever way the hole shows: his own next ack skips
+ * the seq, another member's receipt reaches past it, or nothing at all arrives and node B's
+ * announced check after its Redis reconnect finds it. Each way is tested with the others shut out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../contract/index';
-import { roomAcross, signUp, type TestUser } from '../server/support/clients';
+import {
+  closeAllSockets,
+  connect,
+  request,
+  roomAcross,
+  signUp,
+  type TestUser,
+} from '../server/support/clients';
+import type { LogLine, ServerProcess } from '../server/support/process';
 import { startCluster, type Cluster } from '../scale/support/cluster';
 import { startPrivateRedis, type PrivateRedis } from '../scale/support/redis';
 import {
@@ -63,6 +72,11 @@ async function recordConnectionStates(page: Page): Promise<() => Promise<string[
   return () => page.evaluate(() => [...((globalThis as { ferryStates?: string[] }).ferryStates ?? [])]);
 }
 
+/** A node's "Redis connection restored" log lines so far. */
+function redisRestored(node: ServerProcess): LogLine[] {
+  return node.logs.filter((l) => l.msg === 'Redis connection restored');
+}
+
 /** Open socket.io connections of a node, from its /metrics. */
 async function connectionsOn(origin: string): Promise<number> {
   const text = await (await fetch(origin + '/metrics')).text();
@@ -100,7 +114,17 @@ async function holeInBobsRoom({ redis, cluster, browser }: TwoNodes, room: strin
   const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
   const alice = await signUp(A);
   const bob = await signUp(B);
-  await roomAcross(A, alice, [[B, bob]], room);
+  // carol (on A) is a member with no device open; a test may make her send a receipt.
+  const carol = await signUp(A);
+  const conversation = await roomAcross(
+    A,
+    alice,
+    [
+      [B, bob],
+      [A, carol],
+    ],
+    room,
+  );
 
   const a = await openAs(browser, A, alice);
   const b = await openAs(browser, B, bob);
@@ -119,7 +143,7 @@ async function holeInBobsRoom({ redis, cluster, browser }: TwoNodes, room: strin
   await sendMessage(a.page, 'three: sent while Redis was down');
   await waitForText(ownMessageStatus(a.page, room, 'while Redis was down'), /^(Sent|Delivered|Read)$/);
   await redis.start();
-  return { A, B, a, b, bobStates };
+  return { A, B, a, b, bobStates, carol, conversationId: conversation.id };
 }
 
 describe('a hole revealed by an own ack', () => {
@@ -144,6 +168,31 @@ describe('a hole revealed by an own ack', () => {
     expect(await bobStates()).toEqual(['conn conn-online']);
     expect(await connectionsOn(B)).toBe(1);
 
+    await b.context.close();
+  });
+});
+
+describe('a hole revealed by a receipt', () => {
+  const nodes = twoNodes({ SYNC_CHECK_SPREAD_MS: '600000', SYNC_CHECK_INTERVAL_MS: '0' });
+  afterEach(() => closeAllSockets());
+
+  it("fills bob's hole when another member's receipt reaches past it", async () => {
+    const restoredBefore = nodes.cluster.nodes.map((n) => redisRestored(n).length);
+    const { A, B, a, b, bobStates, carol, conversationId } = await holeInBobsRoom(nodes, ROOM);
+    await a.context.close();
+    // Both nodes talk to Redis again, so carol's receipt crosses from A to B.
+    await Promise.all(
+      nodes.cluster.nodes.map((n, i) => n.waitForLog(() => redisRestored(n).length > restoredBefore[i]!)),
+    );
+    const carolSocket = await connect(A, carol.cookie);
+    const ack = await request(carolSocket, 'receipt:update', { conversationId, readSeq: 3 });
+    expect(ack.ok).toBe(true);
+
+    await messageArticle(b.page, ROOM, 'while Redis was down').waitFor({ timeout: 10_000 });
+    const texts = await messages(b.page, ROOM).allTextContents();
+    expect(texts.map((t) => t.match(/(one|two|three):/)?.[1])).toEqual(['one', 'two', 'three']);
+    expect(await bobStates()).toEqual(['conn conn-online']);
+    expect(await connectionsOn(B)).toBe(1);
     await b.context.close();
   });
 });
