@@ -154,6 +154,8 @@ describe('a hole revealed by an own ack', () => {
   it("fills bob's hole when his own ack skips a seq, on the socket he already has", async () => {
     const { B, a, b, bobStates } = await holeInBobsRoom(nodes, ROOM);
 
+    // The hole is there: seq 3 never reached bob live.
+    expect(await messageArticle(b.page, ROOM, 'while Redis was down').count()).toBe(0);
     // alice leaves, so no receipt of hers can reveal the hole either; bob sends on B and his ack
     // carries seq 4.
     await a.context.close();
@@ -184,6 +186,7 @@ describe('a hole revealed by a receipt', () => {
     await Promise.all(
       nodes.cluster.nodes.map((n, i) => n.waitForLog(() => redisRestored(n).length > restoredBefore[i]!)),
     );
+    expect(await messageArticle(b.page, ROOM, 'while Redis was down').count()).toBe(0);
     const carolSocket = await connect(A, carol.cookie);
     const ack = await request(carolSocket, 'receipt:update', { conversationId, readSeq: 3 });
     expect(ack.ok).toBe(true);
