@@ -1,7 +1,7 @@
 /** Conversations over HTTP: list, create room, join by invite, start direct, members, leave. */
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { HttpPath } from '../../../contract/http.js';
+import { HttpPath, HttpRoute } from '../../../contract/http.js';
 import {
   conversationRefSchema,
   createRoomSchema,
@@ -45,11 +45,11 @@ export function conversationRoutes(
     sendOk(ctx, { conversation: await conversations.startDirect(userOf(ctx), username) });
   });
 
-  router.get('/api/conversations/:id/members', requireUser, async (ctx) => {
+  router.get(HttpRoute.members.path, requireUser, async (ctx) => {
     sendOk(ctx, { members: await conversations.members(userOf(ctx), conversationIdParam(ctx.params)) });
   });
 
-  router.post('/api/conversations/:id/leave', requireUser, async (ctx) => {
+  router.post(HttpRoute.leave.path, requireUser, async (ctx) => {
     await conversations.leave(userOf(ctx), conversationIdParam(ctx.params));
     sendOk(ctx, {});
   });

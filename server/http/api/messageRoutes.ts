@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { ErrorCode } from '../../../contract/errors.js';
+import { HttpRoute } from '../../../contract/http.js';
 import {
   messagesAfterSchema,
   messagesBeforeSchema,
@@ -31,14 +32,14 @@ export function messageRoutes(
 ): void {
   const { messaging } = domain;
 
-  router.post('/api/conversations/:id/messages', requireUser, async (ctx) => {
+  router.post(HttpRoute.send.path, requireUser, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
     const body = parseInput(sendMessageBodySchema, ctx.request.body, 'message');
     const result = await messaging.send(userOf(ctx), { ...body, conversationId });
     sendOk(ctx, result, result.duplicate ? 200 : 201);
   });
 
-  router.get('/api/conversations/:id/messages', requireUser, async (ctx) => {
+  router.get(HttpRoute.messages.path, requireUser, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
     const { after, before, limit } = ctx.query;
     if (after !== undefined && before !== undefined) {
