@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, type WireError } from '../../contract/errors.js';
+import { MAX_PAYLOAD_BYTES } from '../../contract/limits.js';
 import type { Ack } from '../../contract/events.js';
 import { AppError, badRequest, serverRestarting, toWireError } from '../errors.js';
 import { handlers, type EventHandler, type HandlerContext } from './handlers.js';
@@ -35,6 +36,12 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
       message: `"${shown}" is not an event this server knows. Update the app.`,
     });
   }
+  if (payload !== undefined && payloadBytes(payload) > MAX_PAYLOAD_BYTES) {
+    return fail(ctx, ack, event, {
+      code: ErrorCode.PAYLOAD_TOO_LARGE,
+      message: `This is larger than ${MAX_PAYLOAD_BYTES / 1024} KB. Send less at once.`,
+    });
+  }
   const parsed = entry.schema.safeParse(payload);
   if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
 
@@ -58,6 +65,15 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
     )
     // Counted down only after the answer went to the connection: shutdown waits for that.
     .finally(() => inFlight.end());
+}
+
+/** The payload's size as JSON on the wire, in UTF-8 bytes. */
+function payloadBytes(payload: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(payload) ?? '', 'utf8');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function fail(ctx: HandlerContext, ack: AckFn | null, event: string, error: WireError): void {

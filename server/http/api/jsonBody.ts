@@ -1,8 +1,9 @@
 /**
  * Reads a request's JSON body into `ctx.request.body`, refusing instead of guessing: at most
- * MAX_PAYLOAD_BYTES after decompression (413), only JSON (415 for another content type or charset),
- * only valid UTF-8 (a lenient decoder would store U+FFFD in place of the bytes the client sent),
- * only gzip/deflate/br that really decompress, and only syntactically valid JSON (400). Every
+ * `limit` bytes after decompression (413 PAYLOAD_TOO_LARGE); and with 400 BAD_REQUEST anything but
+ * JSON in UTF-8 (by Content-Type and charset), bytes that are not valid UTF-8 (a lenient decoder
+ * would store U+FFFD in place of what the client sent), gzip/deflate/br data that does not
+ * decompress, an unknown Content-Encoding, and text that is not JSON. Every
  * refusal is an AppError, so the API's error boundary answers it in the envelope without logging
  * it as a server failure.
  */
@@ -29,6 +30,9 @@ const tooLarge = (limit: number): AppError =>
     `The request body is larger than ${Math.round(limit / 1024)} KB. Send less at once.`,
   );
 
+/** Errors raised by a decompressor (the body's fault), as opposed to the connection's. */
+const decoderErrors = new WeakSet<Error>();
+
 /** The decompressing stream for a Content-Encoding, the request itself for identity, else a 400. */
 function decoded(stream: Readable, encoding: string): Readable {
   let decompress: Transform;
@@ -51,6 +55,7 @@ function decoded(stream: Readable, encoding: string): Readable {
         `The body's Content-Encoding "${encoding.slice(0, 32)}" is not supported: use gzip, deflate, br or none.`,
       );
   }
+  decompress.once('error', (err) => decoderErrors.add(err));
   // pipeline, not pipe: a client that goes away mid-body ends the read with an error, not a hang.
   return pipeline(stream, decompress, () => {});
 }
@@ -68,8 +73,8 @@ async function readLimited(source: Readable, limit: number): Promise<Buffer> {
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
-    // zlib: "incorrect header check", "unexpected end of file", …
-    if (String((err as { code?: unknown }).code).startsWith('Z_')) {
+    // zlib's "incorrect header check", brotli's "Decompression failed", …
+    if (err instanceof Error && decoderErrors.has(err)) {
       throw badRequest('The request body is not valid for its Content-Encoding (broken compressed data).');
     }
     // The client went away or broke the transfer: nothing the server did wrong.
