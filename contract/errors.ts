@@ -2,7 +2,10 @@
 export const ErrorCode = {
   /** The payload does not match the schema (wrong type, missing field, too long). */
   BAD_REQUEST: 'BAD_REQUEST',
-  /** The packet or body is larger than MAX_PAYLOAD_BYTES. */
+  /**
+   * The socket event payload or HTTP body is larger than MAX_PAYLOAD_BYTES (a socket packet over
+   * MAX_PACKET_BYTES is not read at all: its connection closes with no answer).
+   */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The socket event name is not part of the contract. */
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
