@@ -25,6 +25,7 @@ import {
   type HttpRouteName,
 } from '../../contract/index.js';
 import { clientEventSchemas, httpBodySchemas } from '../../contract/schemas.js';
+import { handlers } from '../../server/realtime/handlers.js';
 import { startTestServer, type TestServer } from './support/app.js';
 import {
   closeAllSockets,
@@ -248,6 +249,13 @@ afterAll(async () => {
 });
 
 describe('the contract lists what is fuzzed', () => {
+  it('declares the schema each socket handler validates with', () => {
+    expect(Object.keys(handlers).sort()).toEqual(Object.keys(clientEventSchemas).sort());
+    for (const [event, schema] of Object.entries(clientEventSchemas)) {
+      expect(handlers[event as keyof typeof handlers].schema, event).toBe(schema);
+    }
+  });
+
   it("declares exactly the routes the server's API router answers", () => {
     const declared = Object.values(HttpRoute)
       .filter((route) => route.path.startsWith('/api/'))
