@@ -25,12 +25,13 @@ import {
  */
 const id = z.uuid({ message: 'must be a UUID' }).transform((value) => value.toLowerCase());
 
+/** A high surrogate without its low half, or a low one without its high half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /**
  * Every string a client sends. Text must survive the store unchanged, so what is acked is what is
  * read back: a lone UTF-16 surrogate would come back as U+FFFD, and PostgreSQL text cannot hold
  * U+0000 (SQLite can), so both are refused here for every field alike.
  */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const text = () =>
   z
     .string()

@@ -6,11 +6,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { ErrorCode } from '../../../contract/errors.js';
 import { HttpRoute } from '../../../contract/http.js';
-import {
-  messagesAfterSchema,
-  messagesBeforeSchema,
-  sendMessageBodySchema,
-} from '../../../contract/schemas.js';
+import { httpBodySchemas, messagesAfterSchema, messagesBeforeSchema } from '../../../contract/schemas.js';
 import type { Domain } from '../../domain/index.js';
 import { AppError, parseInput } from '../../errors.js';
 import { conversationIdParam } from './conversationRoutes.js';
@@ -34,7 +30,7 @@ export function messageRoutes(
 
   router.post(HttpRoute.send.path, requireUser, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
-    const body = parseInput(sendMessageBodySchema, ctx.request.body, 'message');
+    const body = parseInput(httpBodySchemas.send, ctx.request.body, 'message');
     const result = await messaging.send(userOf(ctx), { ...body, conversationId });
     sendOk(ctx, result, result.duplicate ? 200 : 201);
   });
