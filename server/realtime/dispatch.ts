@@ -36,7 +36,7 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
       message: `"${shown}" is not an event this server knows. Update the app.`,
     });
   }
-  if (payload !== undefined && payloadBytes(payload) > MAX_PAYLOAD_BYTES) {
+  if (payload !== undefined && overPayloadLimit(payload)) {
     return fail(ctx, ack, event, {
       code: ErrorCode.PAYLOAD_TOO_LARGE,
       message: `This is larger than ${MAX_PAYLOAD_BYTES / 1024} KB. Send less at once.`,
@@ -67,13 +67,32 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
     .finally(() => inFlight.end());
 }
 
-/** The payload's size as JSON on the wire, in UTF-8 bytes. */
-function payloadBytes(payload: unknown): number {
+/** True when the payload, as JSON in UTF-8, is larger than MAX_PAYLOAD_BYTES. */
+function overPayloadLimit(payload: unknown): boolean {
+  if (flatSizeBound(payload) <= MAX_PAYLOAD_BYTES) return false;
   try {
-    return Buffer.byteLength(JSON.stringify(payload) ?? '', 'utf8');
+    return Buffer.byteLength(JSON.stringify(payload) ?? '', 'utf8') > MAX_PAYLOAD_BYTES;
   } catch {
-    return Number.POSITIVE_INFINITY;
+    return true; // too deep to even measure
   }
+}
+
+/**
+ * A cheap upper bound of a flat object's JSON size (every event the contract knows is one), so
+ * the usual payload is never serialised just to be measured; Infinity for anything else. A UTF-16
+ * unit takes at most 6 bytes in JSON (`\u001f`).
+ */
+function flatSizeBound(payload: unknown): number {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return Infinity;
+  let bound = 2;
+  for (const key in payload) {
+    const value = (payload as Record<string, unknown>)[key];
+    if (typeof value === 'string') bound += 6 * (key.length + value.length) + 6;
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
+      bound += 6 * key.length + 30;
+    } else return Infinity;
+  }
+  return bound;
 }
 
 function fail(ctx: HandlerContext, ack: AckFn | null, event: string, error: WireError): void {
