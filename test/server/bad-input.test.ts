@@ -1,7 +1,8 @@
 /**
- * Bad input of every shape (issue 2, Safety): wrong types, missing and extra fields, huge strings,
- * non-object payloads, unknown events, over-size packets, invalid JSON and garbage bytes. Each
- * gets a clear error; the connection that sent it keeps working (or, for bytes that are not the
+ * Bad input of every shape: wrong types, missing and extra fields, huge strings, non-object
+ * payloads, unknown events, over-size payloads and packets, invalid JSON, invalid UTF-8, broken
+ * compression, lone surrogates and NUL, ids in upper case, and garbage bytes. Each gets a clear
+ * error (or, for an id in another case, its duplicate ack); the connection that sent it keeps working (or, for bytes that are not the
  * socket.io protocol at all, only that connection is closed and its client reconnects); the
  * process never goes down.
  */
