@@ -384,17 +384,23 @@ describe('client address behind a reverse proxy', () => {
     }
   });
 
-  it('through the shipped nginx config, a forged X-Forwarded-For buys no extra sign-ups', async () => {
+  it('through the shipped nginx config, a forged X-Forwarded-For buys no extra sign-ups, and sockets pass', async () => {
     const node = await startTestServer({ env });
     const nginx = await startNginx(node.port);
-    // The shipped config forwards `$host`, which has no port: the page's origin as on port 80.
-    const origin = 'http://127.0.0.1';
+    // The page's own origin, port included: the shipped config forwards the Host it was sent.
+    const origin = nginx.url;
     try {
       const statuses: number[] = [];
       for (let i = 0; i <= BURST; i++) {
         statuses.push((await signUpVia(nginx.url, { origin, 'x-forwarded-for': forgedAddress() })).status);
       }
       expect(statuses).toEqual([...Array<number>(BURST).fill(201), 429]);
+
+      // The same config carries the socket (WebSocket upgrade) for a session made through it.
+      const first = await signUpVia(node.url, { 'x-forwarded-for': '192.0.2.30' });
+      const socket = await connect(nginx.url, sessionCookieFrom(first.headers));
+      expect(await request(socket, 'conversations:list', {})).toMatchObject({ ok: true });
+      socket.close();
     } finally {
       await nginx.close();
       await node.close();
