@@ -46,6 +46,10 @@ export interface Config {
   nodeId: string;
   /** Interval of SSE heartbeat comments (ms). */
   sseHeartbeatMs: number;
+  /** With Redis: how often devices compare their conversations' lastSeq (ms); 0 turns it off. */
+  syncCheckIntervalMs: number;
+  /** With Redis: devices re-check within this long after a Redis reconnect or a node start (ms). */
+  syncCheckSpreadMs: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -162,6 +166,12 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: opt(int(100, 600_000, 'a whole number of milliseconds from 100 to 600000')).default(
     SSE_HEARTBEAT_MS,
   ),
+  SYNC_CHECK_INTERVAL_MS: opt(
+    int(0, 86_400_000, 'a whole number of milliseconds from 0 (off) to 86400000'),
+  ).default(60_000),
+  SYNC_CHECK_SPREAD_MS: opt(int(0, 600_000, 'a whole number of milliseconds from 0 to 600000')).default(
+    2_000,
+  ),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -197,5 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webRoot: e.WEB_ROOT,
     nodeId: e.NODE_ID ?? `${hostname()}:${process.pid}`,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    syncCheckIntervalMs: e.SYNC_CHECK_INTERVAL_MS,
+    syncCheckSpreadMs: e.SYNC_CHECK_SPREAD_MS,
   };
 }

@@ -5,14 +5,31 @@
  * sees are the ones a deployment's nginx sends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { makeTempDir } from './app.js';
 import { waitFor } from './clients.js';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
+const executable = (file: string): boolean => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** NGINX_PATH, else `nginx` on PATH, else Debian's /usr/sbin/nginx (sbin is often not on PATH). */
+const NGINX =
+  process.env.NGINX_PATH ??
+  [
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'nginx')),
+    '/usr/sbin/nginx',
+  ].find(executable);
 const SHIPPED = new URL('../../../deploy/nginx.conf', import.meta.url);
 
 export interface PrivateNginx {
@@ -42,7 +59,7 @@ const accepts = (port: number): Promise<boolean> =>
 /** Starts nginx with deploy/nginx.conf proxying to 127.0.0.1:`upstreamPort`. */
 export async function startNginx(upstreamPort: number): Promise<PrivateNginx> {
   if (!NGINX) {
-    throw new Error('nginx is not installed: `apt-get install -y nginx-light` (.ci/run installs it).');
+    throw new Error('nginx is missing: run "sudo apt-get install -y nginx-light" (or set NGINX_PATH).');
   }
   const dir = await makeTempDir('ferry-nginx-');
   await mkdir(join(dir, 'temp'));
