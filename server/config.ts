@@ -24,6 +24,13 @@ export interface Config {
   allowedOrigins: string[];
   /** Honour X-Forwarded-* headers from a reverse proxy. */
   trustProxy: boolean;
+  /**
+   * With trustProxy: how many proxies in front of Ferry append to X-Forwarded-For. The client's
+   * address is the entry the outermost of them wrote; anything further left the client wrote.
+   */
+  trustProxyHops: number;
+  /** Bearer token Prometheus must send for /metrics; null: /metrics is not served. */
+  metricsToken: string | null;
   /** auto: Secure cookie when the request is https. */
   cookieSecure: CookieSecure;
   sessionTtlDays: number;
@@ -124,6 +131,13 @@ const envSchema = z.object({
       .pipe(z.array(origin)),
   ).default([]),
   TRUST_PROXY: opt(bool).default(false),
+  TRUST_PROXY_HOPS: opt(int(1, 16, 'a whole number of proxies from 1 to 16')).default(1),
+  METRICS_TOKEN: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces'),
+  ),
   COOKIE_SECURE: opt(
     z
       .string()
@@ -181,6 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/$/, '')),
     trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     cookieSecure: e.COOKIE_SECURE === 'true' ? 'always' : e.COOKIE_SECURE === 'false' ? 'never' : 'auto',
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
