@@ -1,10 +1,29 @@
 /**
  * A modal dialog on the native <dialog> with showModal(): the browser keeps focus inside it, makes
- * the rest of the page inert and closes it on Escape. On close, focus goes back to the control
+ * the rest of the page inert and closes it on Escape; Tab cycles inside it (the browser alone would
+ * let it leave for the address bar). On close, focus goes back to the control
  * that had it when the dialog opened (when that control is still there).
  */
 import type { ComponentChildren } from 'preact';
 import { useId, useLayoutEffect, useRef } from 'preact/hooks';
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab past the last control comes back to the first, and Shift+Tab the other way round. */
+function keepTabInside(e: KeyboardEvent): void {
+  if (e.key !== 'Tab' || e.altKey || e.ctrlKey || e.metaKey) return;
+  const dialog = e.currentTarget as HTMLDialogElement;
+  const controls = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (!first || !last) return;
+  const edge = e.shiftKey ? first : last;
+  if (document.activeElement === edge || !dialog.contains(document.activeElement)) {
+    e.preventDefault();
+    (e.shiftKey ? last : first).focus();
+  }
+}
 
 /** A modal dialog named by its heading `title`; `onClose` when closed (Escape or a button). */
 export function Dialog({
@@ -40,6 +59,7 @@ export function Dialog({
       class={className ? `dialog ${className}` : 'dialog'}
       aria-labelledby={titleId}
       onClose={() => close.current()}
+      onKeyDown={keepTabInside}
     >
       <h2 id={titleId}>{title}</h2>
       {children}

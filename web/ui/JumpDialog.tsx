@@ -91,7 +91,12 @@ export function JumpDialog({
                 onClick={() => onChoose(c.id)}
               >
                 <span class="conv-name">{c.name}</span>
-                {unread > 0 && <span class="muted">{t.unread(unread)}</span>}
+                {unread > 0 && (
+                  <span class="muted">
+                    <span class="sr-only">, </span>
+                    {t.unread(unread)}
+                  </span>
+                )}
               </li>
             );
           })}
