@@ -41,12 +41,16 @@ export function Dialog({
   const titleId = useId();
   const close = useRef(onClose);
   close.current = onClose;
+  // The `close` event comes a moment after closing: by then this dialog may be gone.
+  const mounted = useRef(true);
 
   useLayoutEffect(() => {
     const dialog = ref.current!;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    mounted.current = true;
     dialog.showModal();
     return () => {
+      mounted.current = false;
       const hadFocus = dialog.contains(document.activeElement) || document.activeElement === document.body;
       if (dialog.open) dialog.close();
       if (hadFocus && opener?.isConnected) opener.focus();
@@ -58,7 +62,7 @@ export function Dialog({
       ref={ref}
       class={className ? `dialog ${className}` : 'dialog'}
       aria-labelledby={titleId}
-      onClose={() => close.current()}
+      onClose={() => mounted.current && close.current()}
       onKeyDown={keepTabInside}
     >
       <h2 id={titleId}>{title}</h2>

@@ -47,8 +47,10 @@ export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
   const conversations = useConversations();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   // The listener is added once; it reads the latest state through this ref.
-  const latest = useRef({ conversations, activeId, dialog });
-  latest.current = { conversations, activeId, dialog };
+  const latest = useRef({ conversations, activeId });
+  latest.current = { conversations, activeId };
+  // A dialog's `close` event comes a moment after it closed: it must not close the next one.
+  const closer = (which: OpenDialog) => () => setDialog((open) => (open === which ? null : open));
 
   useEffect(() => {
     const run: Record<ShortcutId, () => boolean> = {
@@ -68,7 +70,7 @@ export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
       return true;
     }
     function onKeyDown(e: KeyboardEvent) {
-      if (e.defaultPrevented || latest.current.dialog || document.querySelector('dialog[open]')) return;
+      if (e.defaultPrevented || document.querySelector('dialog[open]')) return;
       const id = shortcutFor(e);
       if (id && run[id]()) e.preventDefault();
     }
@@ -76,12 +78,12 @@ export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
     return () => document.removeEventListener('keydown', onKeyDown);
   }, []);
 
-  if (dialog === 'help') return <ShortcutsDialog onClose={() => setDialog(null)} />;
+  if (dialog === 'help') return <ShortcutsDialog onClose={closer('help')} />;
   if (dialog === 'jump')
     return (
       <JumpDialog
         conversations={conversations}
-        onClose={() => setDialog(null)}
+        onClose={closer('jump')}
         onChoose={(id) => {
           setDialog(null);
           openConversation(id);
