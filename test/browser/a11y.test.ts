@@ -17,6 +17,8 @@ import {
   openOnlineTab,
   openTab,
   ownMessageStatus,
+  ringsAlongTab,
+  type FocusRing,
   sendMessage,
   sendViaApi,
   shownLog,
@@ -105,6 +107,49 @@ describe.each(SCHEMES)('axe-core, %s theme', (scheme) => {
     await page.goto(`${suite.ferry.url}/join/${elsewhere.inviteCode!}`);
     await page.getByRole('button', { name: 'Join' }).waitFor();
     await expectAccessible(page, 'the invite page');
+    await alice.context.close();
+  });
+});
+
+/** Rings that are not drawn, too thin, clipped, or under 3:1 against a neighbouring colour. */
+function badRings(rings: FocusRing[]): FocusRing[] {
+  return rings.filter(
+    (r) => !r.focusVisible || r.widthPx < 2 || r.clippedBy.length > 0 || r.contrasts.some((c) => c < 3),
+  );
+}
+
+describe.each(SCHEMES)('focus ring, %s theme', (scheme) => {
+  it('shows on every control reached with Tab, unclipped, at 3:1 or more', async () => {
+    const signedOut = await newContext(suite.browser, options(scheme));
+    const signIn = await openTab(signedOut, suite.ferry);
+    await signIn.getByRole('button', { name: 'Sign in' }).waitFor();
+    const signInRings = await ringsAlongTab(signIn);
+    expect(signInRings.length).toBeGreaterThanOrEqual(4);
+    expect(badRings(signInRings)).toEqual([]);
+    await signedOut.close();
+
+    const alice = await newUser(suite.browser, suite.ferry, `ring-alice-${scheme}`, options(scheme));
+    const bob = await signUp(suite.ferry, `ring-bob-${scheme}`);
+    const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Harbour');
+    await joinViaApi(suite.ferry, bob.cookie, room.inviteCode!);
+    await createRoomViaApi(suite.ferry, alice.cookie, 'Quay');
+    await sendViaApi(suite.ferry, bob.cookie, room.id, 'Morning');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await messageArticle(page, 'Harbour', 'Morning').waitFor();
+    await page.getByRole('button', { name: /^Members/ }).press('Enter');
+    await page.getByRole('list', { name: 'Members' }).waitFor();
+    const rings = await ringsAlongTab(page);
+    // The list's links, the panel's buttons, the invite, the log and the composer all took part.
+    const names = rings.map((r) => r.element).join('\n');
+    for (const part of ['"Harbour"', '"Quay"', '"New room"', '"Copy"', 'textarea'])
+      expect(names).toContain(part);
+    expect(badRings(rings)).toEqual([]);
+
+    await page.keyboard.press('Control+k');
+    await page.getByRole('dialog', { name: 'Jump to conversation' }).waitFor();
+    const dialogRings = await ringsAlongTab(page);
+    expect(dialogRings.length).toBeGreaterThanOrEqual(2);
+    expect(badRings(dialogRings)).toEqual([]);
     await alice.context.close();
   });
 });

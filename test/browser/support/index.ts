@@ -8,3 +8,4 @@ export * from './suite';
 export * from './keyboard';
 export * from './axe';
 export * from './announcements';
+export * from './focusRing';
