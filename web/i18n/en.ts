@@ -86,7 +86,7 @@ export const en = {
   shortcutPrevUnread: 'Previous unread conversation',
   shortcutNextUnread: 'Next unread conversation',
   shortcutEscape: 'Close a panel or dialog',
-  shortcutsWhileTyping: 'Every shortcut here except ? also works while typing a message.',
+  notWhileTyping: '(not while typing)',
   // Screen reader announcements
   newMessages: (n: number) => `${n} new messages`,
   newMessagesIn: (n: number, conversations: number) => `${n} new messages in ${conversations} conversations`,

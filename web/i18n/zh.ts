@@ -78,7 +78,7 @@ export const zh: Strings = {
   shortcutPrevUnread: '上一个有未读消息的会话',
   shortcutNextUnread: '下一个有未读消息的会话',
   shortcutEscape: '关闭面板或对话框',
-  shortcutsWhileTyping: '除 ? 外，这里的快捷键在输入消息时同样可用。',
+  notWhileTyping: '（输入时无效）',
   newMessages: (n) => `${n} 条新消息`,
   newMessagesIn: (n, conversations) => `${conversations} 个会话中有 ${n} 条新消息`,
 };

@@ -28,6 +28,7 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
                         <kbd>{cap}</kbd>
                       </span>
                     ))}
+                    {!combo.inTextField && <span class="muted"> {t.notWhileTyping}</span>}
                   </span>
                 ))}
               </td>
@@ -36,7 +37,6 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           ))}
         </tbody>
       </table>
-      <p class="muted">{t.shortcutsWhileTyping}</p>
       <div class="row dialog-actions">
         <button type="button" autoFocus onClick={onClose}>
           {t.close}
