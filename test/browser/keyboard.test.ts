@@ -237,6 +237,16 @@ describe('keyboard only', () => {
     await expect.poll(() => jump.count()).toBe(0);
     await expectFocused(members);
 
+    // The shortcuts also have a button of their own, for those who do not know the keys yet.
+    const helpButton = page.getByRole('button', { name: 'Keyboard shortcuts' });
+    await tabTo(page, helpButton, { backwards: true });
+    await page.keyboard.press('Enter');
+    await dialog(page, 'Keyboard shortcuts').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog(page, 'Keyboard shortcuts').count()).toBe(0);
+    await expectFocused(helpButton);
+    await tabTo(page, members);
+
     // Arrows choose in the switcher; Enter opens the chosen one, and its composer has the focus.
     await page.keyboard.press('Control+k');
     await jump.waitFor();

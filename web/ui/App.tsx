@@ -10,7 +10,8 @@ import { ConversationList } from './ConversationList';
 import { ConversationView } from './ConversationView';
 import { JoinPanel } from './JoinPanel';
 import { focusIsLost, focusTarget } from './keyboard/focus';
-import { KeyboardShortcuts } from './KeyboardShortcuts';
+import { useKeyboardShortcuts } from './KeyboardShortcuts';
+import { ariaKeyShortcuts } from './keyboard/shortcuts';
 import { LanguageSelect } from './LanguageSelect';
 import { NewConversation } from './NewConversation';
 import { PwaSlot } from './PwaSlot';
@@ -40,6 +41,7 @@ function Shell({ me }: { me: User }) {
     if (route.name === 'unknown') navigate('/', { replace: true });
   }, [route.name]);
   const activeId = route.name === 'conversation' ? route.id : null;
+  const shortcuts = useKeyboardShortcuts(activeId);
   // Just signed in, or back on the list (its opener gone): the keyboard starts at the list.
   useEffect(() => {
     if (route.name === 'home' && focusIsLost()) focusTarget('conversationList');
@@ -51,6 +53,16 @@ function Shell({ me }: { me: User }) {
         <ConnectionStatus />
         <div class="topbar-end">
           <PwaSlot />
+          <button
+            type="button"
+            class="icon"
+            aria-label={t.keyboardShortcuts}
+            title={t.keyboardShortcuts}
+            aria-keyshortcuts={ariaKeyShortcuts('help')}
+            onClick={shortcuts.openHelp}
+          >
+            ?
+          </button>
           <LanguageSelect />
           <span class="me muted">{me.username}</span>
           <button
@@ -73,7 +85,7 @@ function Shell({ me }: { me: User }) {
       </main>
       <Alerts />
       <Announcer />
-      <KeyboardShortcuts activeId={activeId} />
+      {shortcuts.dialogs}
     </div>
   );
 }

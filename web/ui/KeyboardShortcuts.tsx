@@ -3,6 +3,7 @@
  * dialogs they open ("Jump to conversation", "Keyboard shortcuts"). While a modal dialog is open
  * only the dialog's own keys apply.
  */
+import type { VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useConversations, type LocalConversation } from '../data/index';
 import { unreadCount } from './ConversationList';
@@ -42,8 +43,15 @@ function openConversation(id: string): void {
   else navigate(conversationPath(id));
 }
 
-/** Global shortcuts and their dialogs; renders the open dialog, if any. */
-export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
+export interface KeyboardShortcuts {
+  /** The open dialog, to render (null when none). */
+  dialogs: VNode | null;
+  /** Opens "Keyboard shortcuts" (for a button: the keys are not the only way in). */
+  openHelp(): void;
+}
+
+/** Listens for the shortcuts while the calling component is mounted. */
+export function useKeyboardShortcuts(activeId: string | null): KeyboardShortcuts {
   const conversations = useConversations();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   // The listener is added once; it reads the latest state through this ref.
@@ -70,25 +78,34 @@ export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
       return true;
     }
     function onKeyDown(e: KeyboardEvent) {
-      if (e.defaultPrevented || document.querySelector('dialog[open]')) return;
+      if (e.defaultPrevented) return;
       const id = shortcutFor(e);
+      if (document.querySelector('dialog[open]')) {
+        // Not another dialog on top; but Ctrl+K must not reach the browser's own search either.
+        if (id === 'jump' || id === 'help') e.preventDefault();
+        return;
+      }
       if (id && run[id]()) e.preventDefault();
     }
     document.addEventListener('keydown', onKeyDown);
     return () => document.removeEventListener('keydown', onKeyDown);
   }, []);
 
-  if (dialog === 'help') return <ShortcutsDialog onClose={closer('help')} />;
+  const openHelp = () => setDialog('help');
+  if (dialog === 'help') return { openHelp, dialogs: <ShortcutsDialog onClose={closer('help')} /> };
   if (dialog === 'jump')
-    return (
-      <JumpDialog
-        conversations={conversations}
-        onClose={closer('jump')}
-        onChoose={(id) => {
-          setDialog(null);
-          openConversation(id);
-        }}
-      />
-    );
-  return null;
+    return {
+      openHelp,
+      dialogs: (
+        <JumpDialog
+          conversations={conversations}
+          onClose={closer('jump')}
+          onChoose={(id) => {
+            setDialog(null);
+            openConversation(id);
+          }}
+        />
+      ),
+    };
+  return { openHelp, dialogs: null };
 }

@@ -106,6 +106,18 @@ export function shortcutFor(e: KeyboardEvent, apple = isApple()): ShortcutId | n
   return null;
 }
 
+/** A shortcut's keys in `aria-keyshortcuts` syntax, e.g. "? Control+/" (Meta on Apple systems). */
+export function ariaKeyShortcuts(id: ShortcutId, apple = isApple()): string {
+  const shortcut = SHORTCUTS.find((s) => s.id === id)!;
+  return shortcut.combos
+    .map((c) =>
+      [c.mod && (apple ? 'Meta' : 'Control'), c.alt && 'Alt', c.shift && 'Shift', c.key]
+        .filter(Boolean)
+        .join('+'),
+    )
+    .join(' ');
+}
+
 const KEY_NAMES: Record<string, string> = { ArrowUp: '↑', ArrowDown: '↓', Escape: 'Esc' };
 
 /** The key caps of a combination as printed on a keyboard, e.g. ["Ctrl", "K"] or ["⌘", "K"]. */
