@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TEXT_MAX } from '../../contract/index';
 import {
-  conversationLink,
   conversationNav,
+  conversationRow,
   createRoom,
   createRoomViaApi,
   ferrySuite,
@@ -186,7 +186,7 @@ describe('conversation list', () => {
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Anyone on the older room?');
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Hello?');
     await eventually(names).toEqual(['Older room, 2 unread', 'Newer room']);
-    await eventually(() => textOf(conversationLink(page, 'Older room'))).toContain('list-bob: Hello?');
+    await eventually(() => textOf(conversationRow(page, 'Older room'))).toContain('list-bob: Hello?');
     await alice.context.close();
   });
 });

@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
+import { useFocusTarget } from './keyboard/focus';
 import { askNotificationPermissionOnce } from './notifications';
 
 /** Show the counter once this few characters are left. */
@@ -23,6 +24,9 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
   const [error, setError] = useState<string | null>(null);
   const typingSentAt = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  // Opening a conversation puts the keyboard here; shortcuts can send it back here.
+  useFocusTarget('composer', box);
+  useEffect(() => box.current?.focus({ preventScroll: true }), []);
 
   const length = textLength(text);
   const over = length > MESSAGE_TEXT_MAX;
