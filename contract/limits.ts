@@ -34,6 +34,16 @@ export const SIGNIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 /** Server-Sent Events heartbeat, well under common proxy idle timeouts (60 s). */
 export const SSE_HEARTBEAT_MS = 15_000;
+/**
+ * Default of MAX_SOCKETS_PER_USER: open sockets per user on one node. A browser shares one socket
+ * between its tabs, so this is room for many browsers and devices, not for a script.
+ */
+export const MAX_SOCKETS_PER_USER = 20;
+/**
+ * Default of SLOW_CLIENT_MAX_BYTES: bytes that may wait to be sent to one socket or SSE feed that
+ * is not reading before it is cut (it reconnects and catches up by seq).
+ */
+export const SLOW_CLIENT_MAX_BYTES = 1024 * 1024;
 
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {

@@ -4,7 +4,13 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { SEND_BURST, SEND_RATE_PER_SECOND, SSE_HEARTBEAT_MS } from '../contract/limits.js';
+import {
+  MAX_SOCKETS_PER_USER,
+  SEND_BURST,
+  SEND_RATE_PER_SECOND,
+  SLOW_CLIENT_MAX_BYTES,
+  SSE_HEARTBEAT_MS,
+} from '../contract/limits.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -39,6 +45,10 @@ export interface Config {
   nodeId: string;
   /** Interval of SSE heartbeat comments (ms). */
   sseHeartbeatMs: number;
+  /** Open sockets one user may have on one node; more are refused with TOO_MANY_CONNECTIONS. */
+  maxSocketsPerUser: number;
+  /** Bytes waiting for one socket or SSE feed that does not read before it is cut. */
+  slowClientMaxBytes: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -148,6 +158,12 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: opt(int(100, 600_000, 'a whole number of milliseconds from 100 to 600000')).default(
     SSE_HEARTBEAT_MS,
   ),
+  MAX_SOCKETS_PER_USER: opt(int(1, 100_000, 'a whole number of sockets, at least 1')).default(
+    MAX_SOCKETS_PER_USER,
+  ),
+  SLOW_CLIENT_MAX_BYTES: opt(
+    int(65_536, 1_073_741_824, 'a whole number of bytes from 65536 to 1073741824'),
+  ).default(SLOW_CLIENT_MAX_BYTES),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -181,5 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webRoot: e.WEB_ROOT,
     nodeId: e.NODE_ID ?? `${hostname()}:${process.pid}`,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
+    slowClientMaxBytes: e.SLOW_CLIENT_MAX_BYTES,
   };
 }
