@@ -130,11 +130,18 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
         }
         countPending(id, 1);
         counted = id;
-        user = relay.watch.watch([userRoom(id)]);
         socket.data.user = found.user;
         socket.data.sessionHash = sessionHash;
         socket.data.sessionExpiresAt = found.expiresAt;
-        socket.data.conversationIds = await store.listUserConversationIds(id);
+        // Read again while memberships change during the read: the list the socket joins with is
+        // one no announcement has overtaken (the connection handler checks the last stretch).
+        for (;;) {
+          const ticket = relay.watch.watch([userRoom(id)]);
+          user = ticket;
+          socket.data.conversationIds = await store.listUserConversationIds(id);
+          if (!ticket.changed()) break;
+          ticket.end();
+        }
         watches.set(socket, { session, user });
         settle();
       })

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eventsPath, leavePath, messagesPath } from '../../../contract/index.js';
+import type { FerryIo } from '../../../server/app.js';
 import type { Store } from '../../../server/store/Store.js';
 import { storeWith } from './app.js';
 import {
@@ -20,6 +21,7 @@ import {
   openSse,
   request,
   signUp,
+  waitFor,
   type TestUser,
 } from './clients.js';
 
@@ -79,7 +81,12 @@ async function post(url: string, path: string, user: TestUser, body?: unknown) {
  * Runs `rounds` rounds of leave racing connect on the server at `url`; every third round lets
  * them race freely, the others force the leave inside the handshake or the SSE route.
  */
-export async function runLeaveRace(url: string, hooks: RaceHooks, rounds: number): Promise<RaceResult> {
+export async function runLeaveRace(
+  url: string,
+  io: FerryIo,
+  hooks: RaceHooks,
+  rounds: number,
+): Promise<RaceResult> {
   const alice = await signUp(url);
   const bob = await signUp(url);
   const room = await createRoom(url, alice, 'left behind');
@@ -119,6 +126,13 @@ export async function runLeaveRace(url: string, hooks: RaceHooks, rounds: number
       openSse(url, eventsPath(room.id), bob.cookie),
       leaving,
     ]);
+    // A socket whose memberships changed during its handshake reads them again after connecting:
+    // the marker proves something only once the socket is in the markers room.
+    await waitFor(
+      () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
+      undefined,
+      'the socket to join its rooms',
+    );
     const heard = collect(socket, 'message:new');
     await say(room.id, `secret ${round}`);
     const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
