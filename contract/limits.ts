@@ -40,10 +40,16 @@ export const SSE_HEARTBEAT_MS = 15_000;
  */
 export const MAX_SOCKETS_PER_USER = 20;
 /**
- * Default of SLOW_CLIENT_MAX_BYTES: bytes that may wait to be sent to one socket or SSE feed that
- * is not reading before it is cut (it reconnects and catches up by seq).
+ * Default of SOCKET_MAX_BUFFERED_BYTES: bytes that may wait to be sent to one socket before it is
+ * cut as not reading (it reconnects and catches up by seq). Above the largest single answer, a
+ * catch-up page of PAGE_SIZE_MAX long messages, so a slow reader is never cut by one page.
  */
-export const SLOW_CLIENT_MAX_BYTES = 1024 * 1024;
+export const SOCKET_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Default of SSE_MAX_BUFFERED_BYTES: live events an SSE reader may leave unread before it is cut
+ * (it resumes with Last-Event-ID). A backlog is streamed as fast as the reader reads and does not count.
+ */
+export const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {

@@ -124,7 +124,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     relay,
     logger,
     maxSocketsPerUser: config.maxSocketsPerUser,
-    maxBufferedBytes: config.slowClientMaxBytes,
+    maxBufferedBytes: config.socketMaxBufferedBytes,
   });
 
   let closing: Promise<void> | null = null;

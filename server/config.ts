@@ -8,8 +8,9 @@ import {
   MAX_SOCKETS_PER_USER,
   SEND_BURST,
   SEND_RATE_PER_SECOND,
-  SLOW_CLIENT_MAX_BYTES,
+  SOCKET_MAX_BUFFERED_BYTES,
   SSE_HEARTBEAT_MS,
+  SSE_MAX_BUFFERED_BYTES,
 } from '../contract/limits.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -47,8 +48,10 @@ export interface Config {
   sseHeartbeatMs: number;
   /** Open sockets one user may have on one node; more are refused with TOO_MANY_CONNECTIONS. */
   maxSocketsPerUser: number;
-  /** Bytes waiting for one socket or SSE feed that does not read before it is cut. */
-  slowClientMaxBytes: number;
+  /** Bytes waiting to be sent to one socket before it is cut as not reading. */
+  socketMaxBufferedBytes: number;
+  /** Bytes of live events one SSE reader may leave unread before it is cut. */
+  sseMaxBufferedBytes: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -84,6 +87,8 @@ const bool = z
   .transform((v) => v.trim().toLowerCase())
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const bytes = int(65_536, 1_073_741_824, 'a whole number of bytes from 65536 to 1073741824');
 
 const url = (protocols: RegExp, what: string) =>
   z
@@ -161,9 +166,8 @@ const envSchema = z.object({
   MAX_SOCKETS_PER_USER: opt(int(1, 100_000, 'a whole number of sockets, at least 1')).default(
     MAX_SOCKETS_PER_USER,
   ),
-  SLOW_CLIENT_MAX_BYTES: opt(
-    int(65_536, 1_073_741_824, 'a whole number of bytes from 65536 to 1073741824'),
-  ).default(SLOW_CLIENT_MAX_BYTES),
+  SOCKET_MAX_BUFFERED_BYTES: opt(bytes).default(SOCKET_MAX_BUFFERED_BYTES),
+  SSE_MAX_BUFFERED_BYTES: opt(bytes).default(SSE_MAX_BUFFERED_BYTES),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -198,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nodeId: e.NODE_ID ?? `${hostname()}:${process.pid}`,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
-    slowClientMaxBytes: e.SLOW_CLIENT_MAX_BYTES,
+    socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
+    sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
   };
 }

@@ -36,7 +36,7 @@ export interface RealtimeDeps {
   logger: Logger;
   /** Open sockets one user may have on this node (MAX_SOCKETS_PER_USER). */
   maxSocketsPerUser: number;
-  /** Bytes that may wait to be sent to one socket before it is cut (SLOW_CLIENT_MAX_BYTES). */
+  /** Bytes that may wait to be sent to one socket before it is cut (SOCKET_MAX_BUFFERED_BYTES). */
   maxBufferedBytes: number;
 }
 

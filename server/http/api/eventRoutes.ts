@@ -102,7 +102,7 @@ export function eventRoutes(router: Router<ApiState>, deps: EventRoutesDeps): vo
         fromSeq,
         heartbeatMs: deps.config.sseHeartbeatMs,
         out: res,
-        maxBufferedBytes: deps.config.slowClientMaxBytes,
+        maxBufferedBytes: deps.config.sseMaxBufferedBytes,
         stillAllowed,
         onClose: () => cleanup(),
       });
