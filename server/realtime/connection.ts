@@ -26,6 +26,7 @@ import type { Relay } from './relay.js';
 import { conversationIdsOf, convRoom, sessionRoom, userRoom } from './rooms.js';
 import { disconnectAtSessionEnd } from './sessionExpiry.js';
 import { capOutgoing, type EngineConnection } from './slowSockets.js';
+import { SocketCap } from './socketCap.js';
 import type { FerryIo, FerrySocket } from './types.js';
 
 export interface RealtimeDeps {
@@ -79,13 +80,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
     },
   );
 
-  /** Handshakes past the session check whose socket has not joined user:<id> yet, per user. */
-  const pending = new Map<string, number>();
-  const countPending = (userId: string, by: number): void => {
-    const n = (pending.get(userId) ?? 0) + by;
-    if (n > 0) pending.set(userId, n);
-    else pending.delete(userId);
-  };
+  const cap = new SocketCap(io, deps.maxSocketsPerUser);
   const watches = new WeakMap<FerrySocket, HandshakeWatch>();
 
   io.use((socket, next) => {
@@ -94,16 +89,16 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
     const sessionHash = token ? hashSessionToken(token) : '';
     // Watched from before the session is read: a sign-out after this point is seen.
     const session = relay.watch.watch([sessionRoom(sessionHash)]);
-    let user: AccessTicket | null = null;
-    let counted: string | null = null;
+    let userWatch: AccessTicket | null = null;
+    let reserved: string | null = null;
     const settle = (err?: Error): void => {
       next(err);
       // The connection handler runs in the tick socket.io schedules from next(), before this one:
       // by then the socket is in user:<id> (or was dropped) and has used the watch.
       process.nextTick(() => {
         session.end();
-        user?.end();
-        if (counted) countPending(counted, -1);
+        userWatch?.end();
+        if (reserved) cap.release(reserved);
       });
     };
     auth
@@ -118,18 +113,16 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
           );
         }
         const id = found.user.id;
-        const open = (io.of('/').adapter.rooms.get(userRoom(id))?.size ?? 0) + (pending.get(id) ?? 0);
-        if (open >= deps.maxSocketsPerUser) {
+        if (!cap.reserve(id)) {
           return settle(
             handshakeError({
               code: ErrorCode.TOO_MANY_CONNECTIONS,
-              message: `You already have ${deps.maxSocketsPerUser} connections open. Close some tabs or devices, then try again.`,
+              message: `You already have ${cap.max} connections open. Close some tabs or devices, then try again.`,
               retryAfterMs: 5_000,
             }),
           );
         }
-        countPending(id, 1);
-        counted = id;
+        reserved = id;
         socket.data.user = found.user;
         socket.data.sessionHash = sessionHash;
         socket.data.sessionExpiresAt = found.expiresAt;
@@ -137,12 +130,12 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
         // one no announcement has overtaken (the connection handler checks the last stretch).
         for (;;) {
           const ticket = relay.watch.watch([userRoom(id)]);
-          user = ticket;
+          userWatch = ticket;
           socket.data.conversationIds = await store.listUserConversationIds(id);
           if (!ticket.changed()) break;
           ticket.end();
         }
-        watches.set(socket, { session, user });
+        watches.set(socket, { session, user: userWatch });
         settle();
       })
       .catch((err: unknown) => {
