@@ -3,9 +3,9 @@
  * by the adapter), plus an in-process bus that the SSE feeds subscribe to. With several nodes the
  * bus also travels with io.serverSideEmit, so an SSE client on node B hears a message sent on A.
  *
- * Access changes (join, leave, sign-out) travel the same way as one announcement that each node
- * applies at once to its own sockets and feeds: rooms, feeds and the watch of connections being
- * set up (AccessWatch) all change in the same turn, so none of them can miss it.
+ * Access changes (join, leave, sign-out) travel as one announcement that each node applies at
+ * once to its own sockets and feeds: rooms, feeds and the watch of connections being set up
+ * (AccessWatch) all change in the same turn, so none of them can miss it.
  */
 import type {
   ConversationSummary,
@@ -132,7 +132,18 @@ export class Relay {
   /** Applies an access change here and tells the other nodes to apply it too. */
   private announce(change: AccessChange): void {
     this.applyAccess(change);
-    if (this.crossNode) this.io.serverSideEmit('ferry:access', change);
+    if (!this.crossNode) return;
+    this.io.serverSideEmit('ferry:access', change);
+    // serverSideEmit travels over Redis pub/sub, which a blip between a node and Redis loses; the
+    // adapter's stream resumes after one, so the room change goes that way too (in order with
+    // the broadcasts sent after it). Other nodes' SSE feeds also re-check access at each heartbeat.
+    if (change.type === 'session-ended') {
+      this.io.in(sessionRoom(change.tokenHash)).disconnectSockets(true);
+    } else if (change.type === 'joined') {
+      this.io.in(userRoom(change.userId)).socketsJoin(convRoom(change.conversationId));
+    } else {
+      this.io.in(userRoom(change.userId)).socketsLeave(convRoom(change.conversationId));
+    }
   }
 
   /** This node's part of an access change, done in one turn (see the file header). */
