@@ -37,13 +37,6 @@ export class LiveFeeds {
   closeSession(sessionHash: string): void {
     for (const feed of [...(this.bySession.get(sessionHash) ?? [])]) feed.close();
   }
-
-  /** How many feeds are open on this node. */
-  get size(): number {
-    let n = 0;
-    for (const set of this.byUser.values()) n += set.size;
-    return n;
-  }
 }
 
 function addTo(map: Map<string, Set<LiveFeed>>, key: string, feed: LiveFeed): void {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HttpPath, eventsPath, leavePath, messagesPath, type Message } from '../../contract/index.js';
+import { hashSessionToken } from '../../server/auth/tokens.js';
 import { startTestServer, useTestServer } from './support/app.js';
 import {
   collect,
@@ -144,5 +145,23 @@ describe('access ends on every live channel', () => {
     await otherFeed.until(() => textsIn(otherFeed).includes('for the other session'));
     expect(otherFeed.ended()).toBe(false);
     otherFeed.close();
+  });
+  it('closes an SSE feed whose session or membership was removed behind the server’s back, at the next heartbeat', async () => {
+    const node = await startTestServer({ env: { SSE_HEARTBEAT_MS: '200' } });
+    try {
+      const alice = await signUp(node.url);
+      const bob = await signUp(node.url);
+      const room = await createRoom(node.url, alice, 'revoked');
+      await joinRoom(node.url, bob, room.inviteCode!);
+      const aliceFeed = await openSse(node.url, eventsPath(room.id), alice.cookie);
+      const bobFeed = await openSse(node.url, eventsPath(room.id), bob.cookie);
+      // No announcement: straight in the store, as a revocation by another tool would.
+      const token = decodeURIComponent(alice.cookie.split('=')[1]!);
+      await node.store.deleteSession(hashSessionToken(token));
+      await node.store.removeMember(room.id, bob.id);
+      await waitFor(() => aliceFeed.ended() && bobFeed.ended(), undefined, 'both feeds to close');
+    } finally {
+      await node.close();
+    }
   });
 });
