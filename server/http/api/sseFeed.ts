@@ -75,6 +75,11 @@ export class SseFeed {
     // The client went away (or the server cut the connection): that is a normal end of a feed.
     out.on('close', () => this.close());
     out.on('error', () => this.close());
+    // Gone already, while the route was still checking access: 'close' will not come again.
+    if (out.destroyed) {
+      this.close();
+      return;
+    }
     out.write(`retry: ${RETRY_MS}\n: connected\n\n`);
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     void this.pump(true);
