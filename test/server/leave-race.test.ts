@@ -20,7 +20,7 @@ describe('leaving while a socket connects (SQLite)', () => {
     try {
       const result = await runLeaveRace(node.url, node.app.io, hooks, 120);
       console.log(`leave race (SQLite): ${JSON.stringify(result)}`);
-      expect(result).toEqual({ rounds: 120, received: 0, accepted: 0, openFeeds: 0 });
+      expect(result).toEqual({ rounds: 120, received: 0, accepted: 0, openFeeds: 0, leaks: [] });
     } finally {
       await node.close();
     }

@@ -73,9 +73,17 @@ export function eventRoutes(router: Router<ApiState>, deps: EventRoutesDeps): vo
       if (!session) throw unauthenticated();
       const { user } = session;
       ctx.state.user = user;
-      userWatch = relay.watch.watch([userRoom(user.id)]);
-      await deps.domain.membership.require(user.id, conversationId);
-      const lastSeq = (await store.getConversation(conversationId))?.lastSeq ?? 0;
+      let lastSeq: number;
+      // Checked again while access changes are announced during the checks: the feed starts
+      // (and registers, in the same turn) only on a check nothing has overtaken.
+      for (;;) {
+        userWatch?.end();
+        userWatch = relay.watch.watch([userRoom(user.id)]);
+        await deps.domain.membership.require(user.id, conversationId);
+        lastSeq = (await store.getConversation(conversationId))?.lastSeq ?? 0;
+        if (sessionWatch.changed()) throw unauthenticated();
+        if (!userWatch.changed()) break;
+      }
       const fromSeq = resumeFrom === null || resumeFrom > lastSeq ? lastSeq : resumeFrom;
 
       const stillAllowed = async (): Promise<boolean> => {
@@ -129,14 +137,6 @@ export function eventRoutes(router: Router<ApiState>, deps: EventRoutesDeps): vo
         cancelExpiry();
       };
       feed.start();
-      if (sessionWatch.changed() || userWatch.changed()) {
-        stillAllowed().then(
-          (allowed) => {
-            if (!allowed) feed.close();
-          },
-          () => feed.close(),
-        );
-      }
     } finally {
       sessionWatch.end();
       userWatch?.end();

@@ -69,6 +69,8 @@ export interface RaceResult {
   accepted: number;
   /** SSE feeds still open on the left room after everything settled. */
   openFeeds: number;
+  /** One line per leak: round, how it was forced, transport, channel. */
+  leaks: string[];
 }
 
 async function post(url: string, path: string, user: TestUser, body?: unknown) {
@@ -92,7 +94,7 @@ export async function runLeaveRace(
   const room = await createRoom(url, alice, 'left behind');
   const markers = await createRoom(url, alice, 'markers');
   await joinRoom(url, bob, markers.inviteCode!);
-  const result: RaceResult = { rounds, received: 0, accepted: 0, openFeeds: 0 };
+  const result: RaceResult = { rounds, received: 0, accepted: 0, openFeeds: 0, leaks: [] };
   const say = (conversationId: string, text: string) =>
     post(url, messagesPath(conversationId), alice, { id: randomUUID(), text, typedAt: Date.now() });
 
@@ -138,20 +140,33 @@ export async function runLeaveRace(
     const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
     await say(markers.id, `marker ${round}`);
     await marker;
-    if (heard.items.some((m) => m.conversationId === room.id)) result.received += 1;
+    const where = `round ${round} (${['free', 'during handshake', 'during SSE checks'][mode]}, ${transports[0]})`;
+    if (heard.items.some((m) => m.conversationId === room.id)) {
+      result.received += 1;
+      result.leaks.push(`${where}: the socket heard the room`);
+    }
     const ack = await request(socket, 'message:send', {
       id: randomUUID(),
       conversationId: room.id,
       text: 'after leaving',
       typedAt: Date.now(),
     });
-    if (ack.ok) result.accepted += 1;
+    if (ack.ok) {
+      result.accepted += 1;
+      result.leaks.push(`${where}: a send was accepted`);
+    }
     // A feed that was opened is closed by now (the leave's announcement or its own re-check
     // closes it); one that opened after the leave was refused.
     if (feed.status === 200) {
       await feed.until(() => feed.ended()).catch(() => undefined);
-      if (!feed.ended()) result.openFeeds += 1;
-      if (feed.events.some((e) => e.event === 'message')) result.received += 1;
+      if (!feed.ended()) {
+        result.openFeeds += 1;
+        result.leaks.push(`${where}: the SSE feed stayed open`);
+      }
+      if (feed.events.some((e) => e.event === 'message')) {
+        result.received += 1;
+        result.leaks.push(`${where}: the SSE feed heard the room`);
+      }
     }
     feed.close();
     heard.stop();
