@@ -17,7 +17,7 @@ describe('leaving while a socket connects (PostgreSQL)', () => {
     const db = await freshSchema();
     const dataDir = await makeTempDir();
     const { store, hooks } = raceHooks(await createPostgresStore(PG_URL, { schema: db.schema }));
-    const app = await createApp({ config: testConfig(dataDir), store });
+    const app = await createApp({ config: testConfig(dataDir, { SEND_BURST: '100000' }), store });
     try {
       const { url } = await app.listen(0, '127.0.0.1');
       const result = await runLeaveRace(url, app.io, hooks, 120);

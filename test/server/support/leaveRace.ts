@@ -99,78 +99,83 @@ export async function runLeaveRace(
     post(url, messagesPath(conversationId), alice, { id: randomUUID(), text, typedAt: Date.now() });
 
   for (let round = 0; round < rounds; round++) {
-    await joinRoom(url, bob, room.inviteCode!);
-    const leave = () => post(url, leavePath(room.id), bob).then(() => undefined);
-    const transports = round % 2 === 0 ? ['websocket'] : ['polling'];
-    let leaving: Promise<void>;
-    const mode = round % 3;
-    if (mode === 1) {
-      // The leave commits and is announced while the handshake holds a stale list of rooms.
-      let started!: () => void;
-      leaving = new Promise((resolve) => (started = resolve));
-      hooks.duringConversationRead(bob.id, async () => {
-        await leave();
-        started();
-      });
-    } else if (mode === 2) {
-      // The leave commits and is announced between the feed's membership check and its start.
-      let started!: () => void;
-      leaving = new Promise((resolve) => (started = resolve));
-      hooks.duringConversationLookup(room.id, async () => {
-        await leave();
-        started();
-      });
-    } else {
-      leaving = leave();
-    }
-    const [socket, feed] = await Promise.all([
-      connect(url, bob.cookie, { transports: [...transports] }),
-      openSse(url, eventsPath(room.id), bob.cookie),
-      leaving,
-    ]);
-    // A socket whose memberships changed during its handshake reads them again after connecting:
-    // the marker proves something only once the socket is in the markers room.
-    await waitFor(
-      () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
-      undefined,
-      'the socket to join its rooms',
-    );
-    const heard = collect(socket, 'message:new');
-    await say(room.id, `secret ${round}`);
-    const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
-    await say(markers.id, `marker ${round}`);
-    await marker;
-    const where = `round ${round} (${['free', 'during handshake', 'during SSE checks'][mode]}, ${transports[0]})`;
-    if (heard.items.some((m) => m.conversationId === room.id)) {
-      result.received += 1;
-      result.leaks.push(`${where}: the socket heard the room`);
-    }
-    const ack = await request(socket, 'message:send', {
-      id: randomUUID(),
-      conversationId: room.id,
-      text: 'after leaving',
-      typedAt: Date.now(),
-    });
-    if (ack.ok) {
-      result.accepted += 1;
-      result.leaks.push(`${where}: a send was accepted`);
-    }
-    // A feed that was opened is closed by now (the leave's announcement or its own re-check
-    // closes it); one that opened after the leave was refused.
-    if (feed.status === 200) {
-      await feed.until(() => feed.ended()).catch(() => undefined);
-      if (!feed.ended()) {
-        result.openFeeds += 1;
-        result.leaks.push(`${where}: the SSE feed stayed open`);
+    try {
+      await joinRoom(url, bob, room.inviteCode!);
+      const leave = () => post(url, leavePath(room.id), bob).then(() => undefined);
+      const transports = round % 2 === 0 ? ['websocket'] : ['polling'];
+      let leaving: Promise<void>;
+      const mode = round % 3;
+      if (mode === 1) {
+        // The leave commits and is announced while the handshake holds a stale list of rooms.
+        let started!: () => void;
+        leaving = new Promise((resolve) => (started = resolve));
+        hooks.duringConversationRead(bob.id, async () => {
+          await leave();
+          started();
+        });
+      } else if (mode === 2) {
+        // The leave commits and is announced between the feed's membership check and its start.
+        let started!: () => void;
+        leaving = new Promise((resolve) => (started = resolve));
+        hooks.duringConversationLookup(room.id, async () => {
+          await leave();
+          started();
+        });
+      } else {
+        leaving = leave();
       }
-      if (feed.events.some((e) => e.event === 'message')) {
+      const [socket, feed] = await Promise.all([
+        connect(url, bob.cookie, { transports: [...transports] }),
+        openSse(url, eventsPath(room.id), bob.cookie),
+        leaving,
+      ]);
+      // A socket whose memberships changed during its handshake reads them again after connecting:
+      // the marker proves something only once the socket is in the markers room.
+      await waitFor(
+        () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
+        undefined,
+        'the socket to join its rooms',
+      );
+      const heard = collect(socket, 'message:new');
+      await say(room.id, `secret ${round}`);
+      const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
+      await say(markers.id, `marker ${round}`);
+      await marker;
+      const where = `round ${round} (${['free', 'during handshake', 'during SSE checks'][mode]}, ${transports[0]})`;
+      if (heard.items.some((m) => m.conversationId === room.id)) {
         result.received += 1;
-        result.leaks.push(`${where}: the SSE feed heard the room`);
+        result.leaks.push(`${where}: the socket heard the room`);
       }
+      const ack = await request(socket, 'message:send', {
+        id: randomUUID(),
+        conversationId: room.id,
+        text: 'after leaving',
+        typedAt: Date.now(),
+      });
+      if (ack.ok) {
+        result.accepted += 1;
+        result.leaks.push(`${where}: a send was accepted`);
+      }
+      // A feed that was opened is closed by now (the leave's announcement or its own re-check
+      // closes it); one that opened after the leave was refused.
+      if (feed.status === 200) {
+        await feed.until(() => feed.ended()).catch(() => undefined);
+        if (!feed.ended()) {
+          result.openFeeds += 1;
+          result.leaks.push(`${where}: the SSE feed stayed open`);
+        }
+        if (feed.events.some((e) => e.event === 'message')) {
+          result.received += 1;
+          result.leaks.push(`${where}: the SSE feed heard the room`);
+        }
+      }
+      feed.close();
+      heard.stop();
+      socket.close();
+    } catch (err) {
+      const mode = ['free', 'during handshake', 'during SSE checks'][round % 3];
+      throw new Error(`leave race, round ${round} (${mode}): ${(err as Error).message}`, { cause: err });
     }
-    feed.close();
-    heard.stop();
-    socket.close();
   }
   return result;
 }
