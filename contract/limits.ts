@@ -16,8 +16,17 @@ export const INVITE_CODE_MAX = 64;
 export const PAGE_SIZE_DEFAULT = 100;
 export const PAGE_SIZE_MAX = 500;
 
-/** Largest socket.io packet and HTTP JSON body the server accepts. */
+/**
+ * Largest socket.io event payload and HTTP JSON body the server accepts. A bigger socket event is
+ * answered PAYLOAD_TOO_LARGE (in its ack, or as `ferry:error`) and the connection stays open.
+ */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * A socket.io packet (a WebSocket frame, or one long-polling POST) above this many bytes is not
+ * read at all: the transport closes the connection and no answer is possible. Clients never come
+ * near it: their payloads stay under MAX_PAYLOAD_BYTES.
+ */
+export const MAX_PACKET_BYTES = 4 * MAX_PAYLOAD_BYTES;
 
 /** Per-user send rate: a token bucket, refilled per second, with a burst allowance. */
 export const SEND_RATE_PER_SECOND = 20;

@@ -31,6 +31,13 @@ export interface Config {
   allowedOrigins: string[];
   /** Honour X-Forwarded-* headers from a reverse proxy. */
   trustProxy: boolean;
+  /**
+   * With trustProxy: how many proxies in front of Ferry append to X-Forwarded-For. The client's
+   * address is the entry the outermost of them wrote; anything further left the client wrote.
+   */
+  trustProxyHops: number;
+  /** Bearer token Prometheus must send for /metrics; null: /metrics is not served. */
+  metricsToken: string | null;
   /** auto: Secure cookie when the request is https. */
   cookieSecure: CookieSecure;
   sessionTtlDays: number;
@@ -52,6 +59,10 @@ export interface Config {
   socketMaxBufferedBytes: number;
   /** Bytes of live events one SSE reader may leave unread before it is cut. */
   sseMaxBufferedBytes: number;
+  /** With Redis: how often devices compare their conversations' lastSeq (ms); 0 turns it off. */
+  syncCheckIntervalMs: number;
+  /** With Redis: devices re-check within this long after a Redis reconnect or a node start (ms). */
+  syncCheckSpreadMs: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -135,6 +146,13 @@ const envSchema = z.object({
       .pipe(z.array(origin)),
   ).default([]),
   TRUST_PROXY: opt(bool).default(false),
+  TRUST_PROXY_HOPS: opt(int(1, 16, 'a whole number of proxies from 1 to 16')).default(1),
+  METRICS_TOKEN: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces'),
+  ),
   COOKIE_SECURE: opt(
     z
       .string()
@@ -168,6 +186,12 @@ const envSchema = z.object({
   ),
   SOCKET_MAX_BUFFERED_BYTES: opt(bytes).default(SOCKET_MAX_BUFFERED_BYTES),
   SSE_MAX_BUFFERED_BYTES: opt(bytes).default(SSE_MAX_BUFFERED_BYTES),
+  SYNC_CHECK_INTERVAL_MS: opt(
+    int(0, 86_400_000, 'a whole number of milliseconds from 0 (off) to 86400000'),
+  ).default(60_000),
+  SYNC_CHECK_SPREAD_MS: opt(int(0, 600_000, 'a whole number of milliseconds from 0 to 600000')).default(
+    2_000,
+  ),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -191,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/$/, '')),
     trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     cookieSecure: e.COOKIE_SECURE === 'true' ? 'always' : e.COOKIE_SECURE === 'false' ? 'never' : 'auto',
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
@@ -204,5 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
     socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
     sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
+    syncCheckIntervalMs: e.SYNC_CHECK_INTERVAL_MS,
+    syncCheckSpreadMs: e.SYNC_CHECK_SPREAD_MS,
   };
 }

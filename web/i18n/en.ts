@@ -58,7 +58,9 @@ export const en = {
   message: 'Message',
   send: 'Send',
   charsLeft: (n: number) => `${n} characters left`,
-  charsOver: (n: number) => `${n} characters too long`,
+  /** Shown instead of charsLeft once a message is over the limit: Send is off until it fits. */
+  tooLong: (max: number, over: number) =>
+    `Too long to send: a message can have at most ${max} characters (${over} over).`,
   // Connection state (a11y)
   statusOnline: 'Online',
   statusConnecting: (n: number) => (n > 0 ? `Connecting — ${n} waiting` : 'Connecting'),

@@ -54,7 +54,7 @@ export const zh: Strings = {
   message: '消息',
   send: '发送',
   charsLeft: (n) => `还可输入 ${n} 个字符`,
-  charsOver: (n) => `超出 ${n} 个字符`,
+  tooLong: (max, over) => `消息过长，无法发送：最多 ${max} 个字符（超出 ${over} 个）。`,
   statusOnline: '在线',
   statusConnecting: (n) => (n > 0 ? `连接中 — ${n} 条待发送` : '连接中'),
   statusOffline: (n) => `离线 — ${n} 条待发送`,

@@ -14,6 +14,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../../contract/errors.js';
+import { HttpRoute } from '../../../contract/http.js';
 import type { AuthService } from '../../auth/AuthService.js';
 import { hashSessionToken } from '../../auth/tokens.js';
 import type { Config } from '../../config.js';
@@ -56,7 +57,7 @@ function parseLastEventId(value: string | undefined): number | null {
 /** Mounts the SSE feed route. */
 export function eventRoutes(router: Router<ApiState>, deps: EventRoutesDeps): void {
   const { relay, store } = deps;
-  router.get('/api/conversations/:id/events', async (ctx) => {
+  router.get(HttpRoute.events.path, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
     const query = ctx.query.lastEventId;
     const resumeFrom = parseLastEventId(

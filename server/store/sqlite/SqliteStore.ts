@@ -203,6 +203,10 @@ export class SqliteStore implements Store {
     return this.#appends.submit(input);
   }
 
+  async getMessage(id: string): Promise<Message | null> {
+    return this.#ready().messageById.get(id) ?? null;
+  }
+
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
     return this.#ready().messagesAfter.all(conversationId, afterSeq, pageLimit(limit));
   }
