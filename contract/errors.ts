@@ -30,6 +30,8 @@ export const ErrorCode = {
   BAD_CREDENTIALS: 'BAD_CREDENTIALS',
   /** Too many requests; `retryAfterMs` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The user has MAX_SOCKETS_PER_USER sockets open already (socket handshake refused). */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** A message id was reused for a different message (another sender or conversation). */
   ID_CONFLICT: 'ID_CONFLICT',
   /** The server is shutting down or its store is unreachable: retry later. */
@@ -77,6 +79,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNKNOWN_USER: 404,
   BAD_CREDENTIALS: 401,
   RATE_LIMITED: 429,
+  TOO_MANY_CONNECTIONS: 429,
   ID_CONFLICT: 409,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -43,6 +43,22 @@ export const SIGNIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 /** Server-Sent Events heartbeat, well under common proxy idle timeouts (60 s). */
 export const SSE_HEARTBEAT_MS = 15_000;
+/**
+ * Default of MAX_SOCKETS_PER_USER: open sockets per user on one node. A browser shares one socket
+ * between its tabs, so this is room for many browsers and devices, not for a script.
+ */
+export const MAX_SOCKETS_PER_USER = 20;
+/**
+ * Default of SOCKET_MAX_BUFFERED_BYTES: bytes that may wait to be sent to one socket before it is
+ * cut as not reading (it reconnects and catches up by seq). Above the largest single answer, a
+ * catch-up page of PAGE_SIZE_MAX long messages, so a slow reader is never cut by one page.
+ */
+export const SOCKET_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Default of SSE_MAX_BUFFERED_BYTES: live events an SSE reader may leave unread before it is cut
+ * (it resumes with Last-Event-ID). A backlog is streamed as fast as the reader reads and does not count.
+ */
+export const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {

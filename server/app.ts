@@ -121,7 +121,15 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   // Attached after Koa's listener, so socket.io answers /socket.io/ and hands the rest to Koa.
   io.attach(server);
   metrics.watchSockets(io);
-  const realtime = attachRealtime(io, { auth, store, domain, logger });
+  const realtime = attachRealtime(io, {
+    auth,
+    store,
+    domain,
+    relay,
+    logger,
+    maxSocketsPerUser: config.maxSocketsPerUser,
+    maxBufferedBytes: config.socketMaxBufferedBytes,
+  });
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {

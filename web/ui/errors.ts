@@ -11,6 +11,7 @@ const ZH: Partial<Record<WireError['code'], string>> = {
   UNKNOWN_USER: '没有这个用户。',
   BAD_CREDENTIALS: '用户名或密码错误。请检查后重试，或注册新账号。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',
+  TOO_MANY_CONNECTIONS: '你打开的连接太多，请关闭一些标签页或设备后再试。',
   UNAVAILABLE: '你已离线，或服务器暂时不可用，请稍后再试。',
   PAYLOAD_TOO_LARGE: '内容太长。',
 };

@@ -63,7 +63,7 @@ export function createApi(deps: ApiDeps): Api {
   authRoutes(router, deps.auth, deps.config, (tokenHash) => deps.relay.endSession(tokenHash));
   conversationRoutes(router, deps.domain, needUser);
   messageRoutes(router, deps.domain, needUser);
-  eventRoutes(router, { ...deps, requireUser: needUser, feeds });
+  eventRoutes(router, { ...deps, feeds });
 
   const api = chain([
     apiErrors(deps.logger),
