@@ -77,9 +77,16 @@ function redisRestored(node: ServerProcess): LogLine[] {
   return node.logs.filter((l) => l.msg === 'Redis connection restored');
 }
 
+/** The nodes serve /metrics only to the bearer of this token. */
+const METRICS_TOKEN = 'hole-test-metrics-token';
+
 /** Open socket.io connections of a node, from its /metrics. */
 async function connectionsOn(origin: string): Promise<number> {
-  const text = await (await fetch(origin + '/metrics')).text();
+  const response = await fetch(origin + '/metrics', {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  const text = await response.text();
   return [...text.matchAll(/^ferry_connections\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
@@ -94,7 +101,11 @@ function twoNodes(env: Record<string, string> = {}): TwoNodes {
   const state = {} as TwoNodes;
   beforeAll(async () => {
     state.redis = await startPrivateRedis();
-    state.cluster = await startCluster({ nodes: 2, redisUrl: state.redis.url, env });
+    state.cluster = await startCluster({
+      nodes: 2,
+      redisUrl: state.redis.url,
+      env: { METRICS_TOKEN, ...env },
+    });
     state.browser = await launchBrowser();
   });
   afterAll(async () => {
