@@ -9,6 +9,7 @@ import { cpuSecondsOf, machineBusySeconds } from '../lib/processes.js';
 import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
+import type { LoopLag } from '../servers/probe.js';
 import type { Target } from '../targets/types.js';
 import type { BenchContext } from '../types.js';
 
@@ -35,6 +36,8 @@ export interface RelayStepResult {
    * and the median latency within 5x of the lightest step's (no queue building up).
    */
   comfortable: boolean;
+  /** How late the server's event loop ran during the step and its drain, ms (worst node). */
+  loopLag: LoopLag;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
   saturated: boolean;
@@ -101,6 +104,8 @@ export async function runRelaySeries(
       const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
       const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
       const busy0 = machineBusySeconds();
+      // Resets each server's event-loop delay monitor: what it reports next covers this step.
+      await Promise.all(target.servers.map((s) => s.loopLag()));
       const t0 = performance.now();
       let serverCpu = NaN;
       let loadCpu = NaN;
@@ -126,15 +131,19 @@ export async function runRelaySeries(
           ),
         )
         .finally(() => clearTimeout(sampler));
-      const step = mergeStep(target.servers.length, rate, parts, p.stepMs, {
-        serverCpu,
-        loadCpu,
-        machineCpu,
-      });
+      const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
+      const step: RelayStepResult = {
+        ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
+        loopLag: {
+          p50: Math.max(...lags.map((l) => l.p50)),
+          p99: Math.max(...lags.map((l) => l.p99)),
+          max: Math.max(...lags.map((l) => l.max)),
+        },
+      };
       steps.push(step);
       ctx.log(
         `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
-          `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+          `, loop lag p99 ${step.loopLag.p99} ms, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
           (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
       );
       // A median latency far above the lightest step's means a queue is building: not comfortable.
@@ -171,7 +180,7 @@ function mergeStep(
   parts: RelayStepStats[],
   stepMs: number,
   cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
-): RelayStepResult {
+): Omit<RelayStepResult, 'loopLag'> {
   const { serverCpu, loadCpu, machineCpu } = cpu;
   const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
   const errors: Record<string, number> = {};
