@@ -6,6 +6,7 @@
  * store commits on its own thread), how much throughput Ferry keeps, and whether Ferry's extra
  * latency stays within what one fdatasync costs on that disk at that moment.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { Histogram, summarize, type LatencySummary } from '../lib/histogram.js';
 import { startDiskNoise, type DiskNoise } from '../load/noise.js';
@@ -28,6 +29,7 @@ export interface NoisyDiskResult {
 }
 
 const SCENARIO = 'noisy-disk' as const;
+const CPUS = os.availableParallelism();
 const LAG_GOAL_MS = 10;
 
 export async function noisyDiskScenario(ctx: BenchContext): Promise<ScenarioOutput> {
@@ -120,6 +122,19 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
     : null;
   if (allLag !== null && ferryLag !== null && allLag > ferryLag)
     notes.push(`Ferry's event-loop lag p99 at its saturated step (CPU-bound, not the disk): ${allLag} ms.`);
+
+  // On a machine whose CPUs are all busy, lag and latency measure CPU starvation, not the disk.
+  const crowded = [d.ferryQuiet, d.ferryNoisy, d.baselineNoisy].flatMap((x) =>
+    (x?.steps ?? [])
+      .filter((step) => step.machineCpu >= 0.95 * CPUS)
+      .map((step) => `${x!.target} ${step.offeredPerSec}/s`),
+  );
+  if (crowded.length)
+    notes.push(
+      `All ${CPUS} CPUs of the machine were busy during ${crowded.length} steps (${crowded.join(', ')}): ` +
+        'there lag and latency measure CPU starvation from other processes as much as the disk; ' +
+        "the baseline's event-loop lag, which touches no disk, shows how much.",
+    );
 
   // p99 Ferry - baseline at every rate both carried beside the neighbour; the goal takes the worst.
   const cmp =
