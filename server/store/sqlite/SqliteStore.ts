@@ -39,6 +39,8 @@ import type { WriteOp, WriteResults } from './writes.js';
 export interface SqliteStoreOptions extends StoreOptions {
   /** How long a write waits for another connection's lock (default 5 s). */
   busyTimeoutMs?: number;
+  /** Most writes in one commit (default 1,000). */
+  maxBatch?: number;
   /** Test hook: the writer waits at this gate before every commit, like a slow fsync (commitGate.ts). */
   commitGate?: { readonly cells: Int32Array };
 }
@@ -70,7 +72,10 @@ export class SqliteStore implements Store {
       gate: options.commitGate?.cells,
     };
     this.#writer = new StoreThread('writerWorker', data, (error) => this.#fail(error));
-    this.#writes = new GroupCommit((ops) => this.#commit(ops), { batchError: toBatchError });
+    this.#writes = new GroupCommit((ops) => this.#commit(ops), {
+      batchError: toBatchError,
+      maxBatch: options.maxBatch,
+    });
   }
 
   async migrate(): Promise<number> {

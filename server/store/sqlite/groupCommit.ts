@@ -7,6 +7,8 @@
  * fails, every caller in the batch is rejected, so nothing is ever half-acked.
  */
 
+const DEFAULT_MAX_BATCH = 1_000;
+
 /** One input's result inside a committed batch: its value, or an error that concerned only it. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
@@ -17,6 +19,11 @@ interface Waiter<I, R> {
 }
 
 export interface GroupCommitOptions {
+  /**
+   * Most inputs in one batch (default 1,000): after a long stall the backlog goes as several
+   * batches in a row, so no single reply is big enough to hold up the event loop.
+   */
+  maxBatch?: number;
   /** Turns a failed transaction's error into the error each caller of the batch receives. */
   batchError?: (error: unknown) => unknown;
 }
@@ -60,8 +67,7 @@ export class GroupCommit<I, R> {
     if (this.#timer) clearImmediate(this.#timer);
     this.#timer = null;
     if (this.#inFlight || this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
+    const batch = this.#queue.splice(0, this.options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.#inFlight = this.#run(batch).finally(() => {
       this.#inFlight = null;
       // What gathered during this commit goes now, as one batch.

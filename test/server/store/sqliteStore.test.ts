@@ -294,6 +294,27 @@ describe('SqliteStore', () => {
       expect((await store.messagesAfter(roomId, 0, 10)).map((m) => m.id)).toEqual(inputs.map((i) => i.id));
     });
 
+    it('sends a backlog bigger than maxBatch as several batches in a row, in order', async () => {
+      const gate = new CommitGate();
+      const commits: CommitInfo[] = [];
+      const { store } = await openStore({ commitGate: gate, maxBatch: 4, onCommit: (c) => commits.push(c) });
+      const { draft } = await seed(store);
+      commits.length = 0;
+
+      gate.shut();
+      const arrived = gate.arrivals;
+      const inputs = Array.from({ length: 11 }, () => draft());
+      const acks = [store.appendMessage(inputs[0]!)];
+      await waitFor(() => gate.arrivals > arrived, undefined, 'the first batch to reach the gate');
+      acks.push(...inputs.slice(1).map((input) => store.appendMessage(input)));
+      gate.open();
+      const results = await Promise.all(acks);
+      expect(commits.map((c) => c.messages)).toEqual([1, 4, 4, 2]);
+      expect(results.map((r) => (r.status === 'created' ? r.message.seq : -1))).toEqual(
+        inputs.map((_, i) => i + 1),
+      );
+    });
+
     it('fails every caller when the writer thread dies mid-commit, stores none of it, and refuses further work', async () => {
       const gate = new CommitGate();
       const failures: Error[] = [];
