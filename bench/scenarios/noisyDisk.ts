@@ -16,7 +16,7 @@ import { startFerry } from '../targets/ferry.js';
 import type { ChartPanel, GoalResult, Row } from '../types.js';
 import { ratio, type BenchContext, type ScenarioOutput } from '../types.js';
 import { comparableRates } from './relayCompare.js';
-import { runRelaySeries, type RelaySeries, type RelayStepResult } from './relaySeries.js';
+import { runRelaySeries, type RelaySeries } from './relaySeries.js';
 import { onTarget, sideErrors } from './sides.js';
 
 export interface NoisyDiskResult {
@@ -92,7 +92,7 @@ export async function noisyDiskScenario(ctx: BenchContext): Promise<ScenarioOutp
     notes: [
       `${p.conversations} conversations, each with ${plural(p.sendersPerConversation, 'sender')} and ${plural(p.receiversPerConversation, 'receiver')}; ` +
         `${p.stepMs / 1000} s per offered rate. The neighbour writes 256 KiB blocks and fdatasyncs after each, ` +
-        `in a loop, in the same folder as Ferry's SQLite file (${noiseWrites} rounds in the last part); it is pinned with the load generators, not the server.`,
+        `in a loop, in the same folder as Ferry's SQLite file (${noiseWrites} rounds in all); it is pinned with the load generators, not the server.`,
       ...judged.notes,
     ],
     errors: sideErrors({ ferry, baseline }),
@@ -109,19 +109,29 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
   const noisyPeak = d.ferryNoisy?.peakDeliveredPerSec ?? null;
   const syncP99 = d.fdatasync?.p99 ?? null;
 
-  // Event-loop lag over the steps Ferry carried (a saturated step measures the CPU, not the disk).
-  const carried = (s: RelaySeries | null): RelayStepResult[] =>
-    (s?.steps ?? []).filter((x, i) => !x.saturated || i === 0);
+  // Event-loop lag over the steps Ferry carried comfortably (server and machine under 90% CPU),
+  // else over those it carried: a CPU-bound step measures the CPU, not the disk.
+  const judgedSteps = (s: RelaySeries | null) => {
+    const comfortable = (s?.steps ?? []).filter((x) => x.comfortable);
+    if (comfortable.length) return { steps: comfortable, basis: 'comfortable' };
+    return { steps: (s?.steps ?? []).filter((x, i) => !x.saturated || i === 0), basis: 'carried' };
+  };
   const worstLag = (s: RelaySeries | null) => {
-    const steps = carried(s);
+    const { steps } = judgedSteps(s);
     return steps.length ? Math.max(...steps.map((x) => x.loopLag.p99)) : null;
   };
   const ferryLag = worstLag(d.ferryNoisy);
-  const allLag = d.ferryNoisy?.steps.length
-    ? Math.max(...d.ferryNoisy.steps.map((x) => x.loopLag.p99))
-    : null;
-  if (allLag !== null && ferryLag !== null && allLag > ferryLag)
-    notes.push(`Ferry's event-loop lag p99 at its saturated step (CPU-bound, not the disk): ${allLag} ms.`);
+  const lagBasis = judgedSteps(d.ferryNoisy).basis;
+  for (const s of [d.ferryQuiet, d.ferryNoisy, d.baselineNoisy])
+    if (s?.steps.length)
+      notes.push(
+        `${s === d.ferryQuiet ? 'Ferry, quiet disk' : `${s.target}, beside the neighbour`}: event-loop lag p99 by offered rate ` +
+          s.steps
+            .map((x) => `${x.offeredPerSec}/s ${x.loopLag.p99} ms${x.comfortable ? '' : ' †'}`)
+            .join(', ') +
+          '.',
+      );
+  notes.push('† not comfortable: saturated, or the server or the whole machine above 90% CPU.');
 
   // On a machine whose CPUs are all busy, lag and latency measure CPU starvation, not the disk.
   const crowded = [d.ferryQuiet, d.ferryNoisy, d.baselineNoisy].flatMap((x) =>
@@ -170,7 +180,7 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
   const rows: Row[] = [
     row('peak deliveries/s, quiet disk', 'msg/s', quietPeak, null),
     row('peak deliveries/s, noisy disk', 'msg/s', noisyPeak, d.baselineNoisy?.peakDeliveredPerSec ?? null),
-    row('event-loop lag p99, noisy disk (worst carried step)', 'ms', ferryLag, worstLag(d.baselineNoisy)),
+    row(`event-loop lag p99, noisy disk (worst ${lagBasis} step)`, 'ms', ferryLag, worstLag(d.baselineNoisy)),
     row("neighbour's fdatasync p99", 'ms', syncP99, null),
   ];
   if (ref !== null)
@@ -202,7 +212,7 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
       actual: ferryLag,
       unit: 'ms',
       pass: ferryLag === null ? null : ferryLag <= LAG_GOAL_MS,
-      note: 'worst step Ferry carried beside the neighbour',
+      note: `worst ${lagBasis} step beside the neighbour`,
     },
     {
       id: `${SCENARIO}-p99`,
