@@ -122,10 +122,15 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
   };
   const ferryLag = worstLag(d.ferryNoisy);
   const lagBasis = judgedSteps(d.ferryNoisy).basis;
-  for (const s of [d.ferryQuiet, d.ferryNoisy, d.baselineNoisy])
+  const series = [
+    { name: 'Ferry, quiet disk', s: d.ferryQuiet },
+    { name: 'Ferry, beside the neighbour', s: d.ferryNoisy },
+    { name: 'baseline, beside the neighbour', s: d.baselineNoisy },
+  ];
+  for (const { name, s } of series)
     if (s?.steps.length)
       notes.push(
-        `${s === d.ferryQuiet ? 'Ferry, quiet disk' : `${s.target}, beside the neighbour`}: event-loop lag p99 by offered rate ` +
+        `${name}: event-loop lag p99 by offered rate ` +
           s.steps
             .map((x) => `${x.offeredPerSec}/s ${x.loopLag.p99} ms${x.comfortable ? '' : ' †'}`)
             .join(', ') +
@@ -134,10 +139,10 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
   notes.push('† not comfortable: saturated, or the server or the whole machine above 90% CPU.');
 
   // On a machine whose CPUs are all busy, lag and latency measure CPU starvation, not the disk.
-  const crowded = [d.ferryQuiet, d.ferryNoisy, d.baselineNoisy].flatMap((x) =>
-    (x?.steps ?? [])
+  const crowded = series.flatMap(({ name, s }) =>
+    (s?.steps ?? [])
       .filter((step) => step.machineCpu >= 0.95 * CPUS)
-      .map((step) => `${x!.target} ${step.offeredPerSec}/s`),
+      .map((step) => `${name} ${step.offeredPerSec}/s`),
   );
   if (crowded.length)
     notes.push(
