@@ -56,9 +56,9 @@ export async function noisyDiskScenario(ctx: BenchContext): Promise<ScenarioOutp
   const ferry = await onTarget(
     () => startFerry({ logDir: ctx.logDir, dataDir: path.join(ctx.tmpDir, 'ferry'), cpus }),
     async (t) => {
-      ferryQuiet = await runRelaySeries(t, p, ctx);
+      ferryQuiet = await runRelaySeries(t, p, ctx, { retryCrowded: true });
       await startNoise();
-      const noisy = await runRelaySeries(t, p, ctx);
+      const noisy = await runRelaySeries(t, p, ctx, { retryCrowded: true });
       await takeNoise();
       return noisy;
     },
@@ -70,7 +70,7 @@ export async function noisyDiskScenario(ctx: BenchContext): Promise<ScenarioOutp
       async (t) => {
         if (!noise) await startNoise();
         await noise!.take(); // only what happens beside the baseline from here
-        const noisy = await runRelaySeries(t, p, ctx);
+        const noisy = await runRelaySeries(t, p, ctx, { retryCrowded: true });
         await takeNoise();
         return noisy;
       },
@@ -137,6 +137,13 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
           '.',
       );
   notes.push('† not comfortable: saturated, or the server or the whole machine above 90% CPU.');
+  const rerun = series.flatMap(({ name, s }) =>
+    (s?.discardedSteps ?? []).map((x) => `${name} ${x.offeredPerSec}/s (machine ${x.machineCpu} CPUs busy)`),
+  );
+  if (rerun.length)
+    notes.push(
+      `Run once more because they saturated while the whole machine was busy (the first runs are in results.json): ${rerun.join(', ')}.`,
+    );
 
   // On a machine whose CPUs are all busy, lag and latency measure CPU starvation, not the disk.
   const crowded = series.flatMap(({ name, s }) =>
