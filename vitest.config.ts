@@ -1,5 +1,10 @@
 // Test projects mirror the execution contexts: server code in Node, page and workers in Chromium.
+// Projects that need PostgreSQL, Redis or Chromium get them from SERVICES (private servers unless
+// TEST_DATABASE_URL / TEST_REDIS_URL / CHROMIUM_PATH name existing ones); `npm test` runs
+// scripts/test.mjs, which provides them once for the whole run.
 import { defineConfig } from 'vitest/config';
+
+const SERVICES = './scripts/vitest-services.mjs';
 
 export default defineConfig({
   test: {
@@ -16,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'scale',
+          globalSetup: [SERVICES],
           include: ['test/scale/**/*.test.ts'],
           // Each file starts two server processes against one PostgreSQL and Redis: one at a time.
           fileParallelism: false,
@@ -27,6 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          globalSetup: [SERVICES],
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -36,6 +43,7 @@ export default defineConfig({
       {
         test: {
           name: 'bench-smoke',
+          globalSetup: [SERVICES],
           include: ['test/bench/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,

@@ -2,23 +2,36 @@
 export const ErrorCode = {
   /** The payload does not match the schema (wrong type, missing field, too long). */
   BAD_REQUEST: 'BAD_REQUEST',
-  /** The packet or body is larger than MAX_PAYLOAD_BYTES. */
+  /**
+   * The socket event payload or HTTP body is larger than MAX_PAYLOAD_BYTES (a socket packet over
+   * MAX_PACKET_BYTES is not read at all: its connection closes with no answer).
+   */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The socket event name is not part of the contract. */
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   /** No valid session: sign in again. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
-  /** Signed in, but not a member of that conversation. */
+  /**
+   * Signed in, but not a member of that conversation, or it does not exist: the two are answered
+   * alike so that a non-member cannot tell real conversation ids from random ones.
+   */
   FORBIDDEN: 'FORBIDDEN',
   /** The request's Origin is not on the allowlist. */
   ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
-  /** No such conversation, invite code or route. */
+  /** No such invite code, user or route. */
   NOT_FOUND: 'NOT_FOUND',
   USERNAME_TAKEN: 'USERNAME_TAKEN',
+  /** No user with that username (starting a direct conversation). */
   UNKNOWN_USER: 'UNKNOWN_USER',
-  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /**
+   * Sign-in refused: the username or the password is wrong. One code for both, so sign-in does not
+   * tell which usernames exist.
+   */
+  BAD_CREDENTIALS: 'BAD_CREDENTIALS',
   /** Too many requests; `retryAfterMs` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The user has MAX_SOCKETS_PER_USER sockets open already (socket handshake refused). */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** A message id was reused for a different message (another sender or conversation). */
   ID_CONFLICT: 'ID_CONFLICT',
   /** The server is shutting down or its store is unreachable: retry later. */
@@ -64,8 +77,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   USERNAME_TAKEN: 409,
   UNKNOWN_USER: 404,
-  WRONG_PASSWORD: 401,
+  BAD_CREDENTIALS: 401,
   RATE_LIMITED: 429,
+  TOO_MANY_CONNECTIONS: 429,
   ID_CONFLICT: 409,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -134,6 +134,12 @@ export const ServerEvent = {
   memberLeft: 'member:left',
   /** An event the server could not take and could not ack (no ack callback given). */
   error: 'ferry:error',
+  /**
+   * Compare each conversation's lastSeq with what this device holds, at a random moment within
+   * `withinMs`: live deliveries may have been lost (a node or Redis incident), or it is the
+   * periodic check of a multi-node deployment.
+   */
+  syncCheck: 'sync:check',
 } as const;
 
 export interface ClientToServerEvents {
@@ -165,4 +171,10 @@ export interface ServerToClientEvents {
   'member:joined': (p: { conversationId: string; member: Member }) => void;
   'member:left': (p: { conversationId: string; userId: string }) => void;
   'ferry:error': (p: { event: string; error: WireError }) => void;
+  'sync:check': (p: SyncCheck) => void;
+}
+
+export interface SyncCheck {
+  /** Spread of the devices' checks: each picks a random moment within this many ms. */
+  withinMs: number;
 }

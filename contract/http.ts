@@ -15,13 +15,52 @@ export const HttpPath = {
   metrics: '/metrics',
 } as const;
 
-/** POST: send (idempotent by message id). GET ?after=N or ?before=N &limit=: catch-up or history. */
+/** Path patterns of the per-conversation routes; `:id` is the conversation id. */
+export const ConversationPath = {
+  /** POST: send (idempotent by message id). GET ?after=N or ?before=N &limit=: catch-up or history. */
+  messages: '/api/conversations/:id/messages',
+  /** GET, text/event-stream: live messages; resume with Last-Event-ID (a seq). */
+  events: '/api/conversations/:id/events',
+  members: '/api/conversations/:id/members',
+  leave: '/api/conversations/:id/leave',
+} as const;
+
+const inConversation = (pattern: string, conversationId: string): string =>
+  pattern.replace(':id', conversationId);
 export const messagesPath = (conversationId: string): string =>
-  `/api/conversations/${conversationId}/messages`;
-/** GET, text/event-stream: live messages; resume with Last-Event-ID (a seq). */
-export const eventsPath = (conversationId: string): string => `/api/conversations/${conversationId}/events`;
-export const membersPath = (conversationId: string): string => `/api/conversations/${conversationId}/members`;
-export const leavePath = (conversationId: string): string => `/api/conversations/${conversationId}/leave`;
+  inConversation(ConversationPath.messages, conversationId);
+export const eventsPath = (conversationId: string): string =>
+  inConversation(ConversationPath.events, conversationId);
+export const membersPath = (conversationId: string): string =>
+  inConversation(ConversationPath.members, conversationId);
+export const leavePath = (conversationId: string): string =>
+  inConversation(ConversationPath.leave, conversationId);
+
+export type HttpMethod = 'GET' | 'POST';
+
+/**
+ * Every HTTP route the server answers, by name. The server's router is checked against this list
+ * (test/server/fuzz.test.ts), so a route added on one side only fails the tests.
+ */
+export const HttpRoute = {
+  signup: { method: 'POST', path: HttpPath.signup },
+  signin: { method: 'POST', path: HttpPath.signin },
+  signout: { method: 'POST', path: HttpPath.signout },
+  me: { method: 'GET', path: HttpPath.me },
+  listConversations: { method: 'GET', path: HttpPath.conversations },
+  createRoom: { method: 'POST', path: HttpPath.conversations },
+  join: { method: 'POST', path: HttpPath.join },
+  direct: { method: 'POST', path: HttpPath.direct },
+  members: { method: 'GET', path: ConversationPath.members },
+  leave: { method: 'POST', path: ConversationPath.leave },
+  send: { method: 'POST', path: ConversationPath.messages },
+  messages: { method: 'GET', path: ConversationPath.messages },
+  events: { method: 'GET', path: ConversationPath.events },
+  health: { method: 'GET', path: HttpPath.health },
+  metrics: { method: 'GET', path: HttpPath.metrics },
+} as const satisfies Record<string, { method: HttpMethod; path: string }>;
+export type HttpRouteName = keyof typeof HttpRoute;
+
 /** Page route that joins a room by its invite code. */
 export const invitePath = (code: string): string => `/join/${encodeURIComponent(code)}`;
 

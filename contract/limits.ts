@@ -16,8 +16,17 @@ export const INVITE_CODE_MAX = 64;
 export const PAGE_SIZE_DEFAULT = 100;
 export const PAGE_SIZE_MAX = 500;
 
-/** Largest socket.io packet and HTTP JSON body the server accepts. */
+/**
+ * Largest socket.io event payload and HTTP JSON body the server accepts. A bigger socket event is
+ * answered PAYLOAD_TOO_LARGE (in its ack, or as `ferry:error`) and the connection stays open.
+ */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * A socket.io packet (a WebSocket frame, or one long-polling POST) above this many bytes is not
+ * read at all: the transport closes the connection and no answer is possible. Clients never come
+ * near it: their payloads stay under MAX_PAYLOAD_BYTES.
+ */
+export const MAX_PACKET_BYTES = 4 * MAX_PAYLOAD_BYTES;
 
 /** Per-user send rate: a token bucket, refilled per second, with a burst allowance. */
 export const SEND_RATE_PER_SECOND = 20;
@@ -34,6 +43,22 @@ export const SIGNIN_THROTTLE_WINDOW_MS = 15 * 60_000;
 
 /** Server-Sent Events heartbeat, well under common proxy idle timeouts (60 s). */
 export const SSE_HEARTBEAT_MS = 15_000;
+/**
+ * Default of MAX_SOCKETS_PER_USER: open sockets per user on one node. A browser shares one socket
+ * between its tabs, so this is room for many browsers and devices, not for a script.
+ */
+export const MAX_SOCKETS_PER_USER = 20;
+/**
+ * Default of SOCKET_MAX_BUFFERED_BYTES: bytes that may wait to be sent to one socket before it is
+ * cut as not reading (it reconnects and catches up by seq). Above the largest single answer, a
+ * catch-up page of PAGE_SIZE_MAX long messages, so a slow reader is never cut by one page.
+ */
+export const SOCKET_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Default of SSE_MAX_BUFFERED_BYTES: live events an SSE reader may leave unread before it is cut
+ * (it resumes with Last-Event-ID). A backlog is streamed as fast as the reader reads and does not count.
+ */
+export const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {

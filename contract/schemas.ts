@@ -4,6 +4,8 @@
  * Only the server imports this file at run time (the page imports its types, which erase).
  */
 import { z } from 'zod';
+import type { ClientToServerEvents } from './events.js';
+import type { HttpRouteName } from './http.js';
 import {
   INVITE_CODE_MAX,
   MESSAGE_TEXT_MAX,
@@ -17,12 +19,28 @@ import {
   textLength,
 } from './limits.js';
 
-const id = z.uuid({ message: 'must be a UUID' });
+/**
+ * Ids are compared as stored text, so one id has one spelling: lower case. A client that resends
+ * `ABCD…` finds the message it stored as `abcd…` instead of making a second one.
+ */
+const id = z.uuid({ message: 'must be a UUID' }).transform((value) => value.toLowerCase());
+
+/** A high surrogate without its low half, or a low one without its high half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Every string a client sends. Text must survive the store unchanged, so what is acked is what is
+ * read back: a lone UTF-16 surrogate would come back as U+FFFD, and PostgreSQL text cannot hold
+ * U+0000 (SQLite can), so both are refused here for every field alike.
+ */
+const text = () =>
+  z
+    .string()
+    .refine((t) => !LONE_SURROGATE.test(t), 'must not contain a lone surrogate (invalid Unicode)')
+    .refine((t) => !t.includes('\u0000'), 'must not contain the NUL character');
 const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const limit = z.int().min(1).max(PAGE_SIZE_MAX).optional();
 
-export const username = z
-  .string()
+export const username = text()
   .trim()
   .toLowerCase()
   .min(USERNAME_MIN, `must be at least ${USERNAME_MIN} characters`)
@@ -31,17 +49,13 @@ export const username = z
 
 export const credentialsSchema = z.strictObject({
   username,
-  password: z
-    .string()
+  password: text()
     .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
     .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
 });
 
-export const messageText = z
-  .string()
+export const messageText = text()
   .refine((t) => t.trim().length > 0, 'must not be empty')
-  // PostgreSQL text cannot hold U+0000; refusing it here keeps both stores alike.
-  .refine((t) => !t.includes('\u0000'), 'must not contain the NUL character')
   .refine((t) => textLength(t) <= MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
 
 /** A message as the client typed it; `id` is made by the client (UUID) when it is typed. */
@@ -64,19 +78,43 @@ export const messagesBeforeSchema = z.strictObject({
 });
 export const emptySchema = z.strictObject({});
 export const createRoomSchema = z.strictObject({
-  name: z
-    .string()
+  name: text()
     .trim()
     .min(1, 'must not be empty')
     .max(ROOM_NAME_MAX, `must be at most ${ROOM_NAME_MAX} characters`),
 });
-export const joinRoomSchema = z.strictObject({ inviteCode: z.string().min(1).max(INVITE_CODE_MAX) });
+export const joinRoomSchema = z.strictObject({ inviteCode: text().min(1).max(INVITE_CODE_MAX) });
 export const startDirectSchema = z.strictObject({ username });
 export const conversationRefSchema = z.strictObject({ conversationId: id });
 export const receiptUpdateSchema = z
   .strictObject({ conversationId: id, deliveredSeq: seq.optional(), readSeq: seq.optional() })
   .refine((r) => r.deliveredSeq !== undefined || r.readSeq !== undefined, 'give deliveredSeq or readSeq');
 export const typingUpdateSchema = z.strictObject({ conversationId: id, typing: z.boolean() });
+
+/** The payload schema of every client event: the type makes the list complete. */
+export const clientEventSchemas = {
+  'message:send': sendMessageSchema,
+  'messages:after': messagesAfterSchema,
+  'messages:before': messagesBeforeSchema,
+  'conversations:list': emptySchema,
+  'room:create': createRoomSchema,
+  'room:join': joinRoomSchema,
+  'direct:start': startDirectSchema,
+  'conversation:leave': conversationRefSchema,
+  'members:list': conversationRefSchema,
+  'receipt:update': receiptUpdateSchema,
+  'typing:update': typingUpdateSchema,
+} as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
+
+/** The JSON body schema of each HTTP route that reads a body (the others ignore theirs). */
+export const httpBodySchemas = {
+  signup: credentialsSchema,
+  signin: credentialsSchema,
+  createRoom: createRoomSchema,
+  join: joinRoomSchema,
+  direct: startDirectSchema,
+  send: sendMessageBodySchema,
+} as const satisfies Partial<Record<HttpRouteName, z.ZodType>>;
 
 export type Credentials = z.infer<typeof credentialsSchema>;
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;

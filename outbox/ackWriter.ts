@@ -20,8 +20,8 @@ export class AckWriter {
   constructor(
     private readonly db: FerryDb,
     private readonly meId: string,
-    /** Called after each committed batch with the conversations it touched. */
-    private readonly onWritten: (conversationIds: string[]) => void,
+    /** Called after each committed batch with the messages it stored. */
+    private readonly onWritten: (batch: readonly Message[]) => void,
   ) {}
 
   /**
@@ -45,7 +45,7 @@ export class AckWriter {
       while (this.pending.length > 0 && this.error === null) {
         const batch = this.pending.splice(0, MAX_BATCH);
         await putMessages(this.db, batch, { meId: this.meId });
-        this.onWritten([...new Set(batch.map((m) => m.conversationId))]);
+        this.onWritten(batch);
       }
     } catch (err) {
       this.error = err;

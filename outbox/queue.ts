@@ -4,7 +4,7 @@
  * acknowledges them with a seq. Layered like workbox-background-sync: this file decides, store.ts
  * reads and writes.
  */
-import { isPermanentError, type WireError } from '../contract/index';
+import { isPermanentError, type Message, type WireError } from '../contract/index';
 import { announceChange, coalescedAnnouncer } from '../localdb/changes';
 import type { FerryDb, OutboxEntry } from '../localdb/schema';
 import { AckWriter } from './ackWriter';
@@ -91,6 +91,11 @@ export interface DrainOptions {
    * whose socket came up takes over from the slower one-request-per-message HTTP replay.
    */
   yieldWhenWaited?: boolean;
+  /**
+   * Called after each batch of acks is stored, with its messages: the hub checks each ack's seq
+   * against what it holds (an ack can reveal entries this device never received).
+   */
+  onAcked?: (messages: readonly Message[]) => void;
   /** Clock and randomness, injectable for tests. */
   now?: () => number;
   random?: () => number;
@@ -147,9 +152,11 @@ export function drainOutbox(
   return withOutboxLock(async () => {
     const report: DrainReport = { sent: 0, failed: 0, retrying: 0, offline: false, nextAttemptAt: null };
     const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS);
-    const acks = new AckWriter(db, options.senderId, (conversationIds) =>
-      announcer.announce({ stores: ['outbox', 'messages', 'conversations'], conversationIds }),
-    );
+    const acks = new AckWriter(db, options.senderId, (batch) => {
+      const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
+      announcer.announce({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
+      options.onAcked?.(batch);
+    });
     try {
       for (;;) {
         let progressed = false;

@@ -48,6 +48,8 @@ export interface FerryApp {
   koa: Koa;
   server: http.Server;
   io: FerryIo;
+  /** Every method and path the HTTP API's router answers (for checks against the contract). */
+  apiRoutes: readonly { method: string; path: string }[];
   /** Listens (port 0 in tests); resolves with the bound address. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /** Graceful: stop accepting, finish pending commits, close sockets, close store. */
@@ -100,7 +102,9 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   });
 
   let draining = false;
-  const koa = new Koa({ proxy: config.trustProxy });
+  // Koa reads the client address from the right end of X-Forwarded-For, keeping only the entries
+  // our own proxies wrote: the leftmost of those is the address the outermost proxy saw.
+  const koa = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   koa.on('error', (err: unknown) => logger.warn({ err }, 'HTTP request failed'));
   koa.use(metrics.httpMiddleware());
   koa.use(async (ctx, next) => {
@@ -109,7 +113,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     sendError(ctx, serverRestarting().toWire());
   });
   koa.use(security({ allowedOrigins: config.allowedOrigins }));
-  koa.use(opsRoutes({ store, metrics, draining: () => draining }));
+  koa.use(opsRoutes({ store, metrics, metricsToken: config.metricsToken, draining: () => draining }));
   koa.use(api.middleware);
   koa.use(serveStatic({ root: config.webRoot }));
 
@@ -117,7 +121,15 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   // Attached after Koa's listener, so socket.io answers /socket.io/ and hands the rest to Koa.
   io.attach(server);
   metrics.watchSockets(io);
-  const realtime = attachRealtime(io, { auth, store, domain, logger });
+  const realtime = attachRealtime(io, {
+    auth,
+    store,
+    domain,
+    relay,
+    logger,
+    maxSocketsPerUser: config.maxSocketsPerUser,
+    maxBufferedBytes: config.socketMaxBufferedBytes,
+  });
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
@@ -153,6 +165,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     koa,
     server,
     io,
+    apiRoutes: api.routes,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);

@@ -4,7 +4,14 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { SEND_BURST, SEND_RATE_PER_SECOND, SSE_HEARTBEAT_MS } from '../contract/limits.js';
+import {
+  MAX_SOCKETS_PER_USER,
+  SEND_BURST,
+  SEND_RATE_PER_SECOND,
+  SOCKET_MAX_BUFFERED_BYTES,
+  SSE_HEARTBEAT_MS,
+  SSE_MAX_BUFFERED_BYTES,
+} from '../contract/limits.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -24,6 +31,13 @@ export interface Config {
   allowedOrigins: string[];
   /** Honour X-Forwarded-* headers from a reverse proxy. */
   trustProxy: boolean;
+  /**
+   * With trustProxy: how many proxies in front of Ferry append to X-Forwarded-For. The client's
+   * address is the entry the outermost of them wrote; anything further left the client wrote.
+   */
+  trustProxyHops: number;
+  /** Bearer token Prometheus must send for /metrics; null: /metrics is not served. */
+  metricsToken: string | null;
   /** auto: Secure cookie when the request is https. */
   cookieSecure: CookieSecure;
   sessionTtlDays: number;
@@ -39,6 +53,16 @@ export interface Config {
   nodeId: string;
   /** Interval of SSE heartbeat comments (ms). */
   sseHeartbeatMs: number;
+  /** Open sockets one user may have on one node; more are refused with TOO_MANY_CONNECTIONS. */
+  maxSocketsPerUser: number;
+  /** Bytes waiting to be sent to one socket before it is cut as not reading. */
+  socketMaxBufferedBytes: number;
+  /** Bytes of live events one SSE reader may leave unread before it is cut. */
+  sseMaxBufferedBytes: number;
+  /** With Redis: how often devices compare their conversations' lastSeq (ms); 0 turns it off. */
+  syncCheckIntervalMs: number;
+  /** With Redis: devices re-check within this long after a Redis reconnect or a node start (ms). */
+  syncCheckSpreadMs: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -74,6 +98,8 @@ const bool = z
   .transform((v) => v.trim().toLowerCase())
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const bytes = int(65_536, 1_073_741_824, 'a whole number of bytes from 65536 to 1073741824');
 
 const url = (protocols: RegExp, what: string) =>
   z
@@ -120,6 +146,13 @@ const envSchema = z.object({
       .pipe(z.array(origin)),
   ).default([]),
   TRUST_PROXY: opt(bool).default(false),
+  TRUST_PROXY_HOPS: opt(int(1, 16, 'a whole number of proxies from 1 to 16')).default(1),
+  METRICS_TOKEN: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces'),
+  ),
   COOKIE_SECURE: opt(
     z
       .string()
@@ -148,6 +181,17 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: opt(int(100, 600_000, 'a whole number of milliseconds from 100 to 600000')).default(
     SSE_HEARTBEAT_MS,
   ),
+  MAX_SOCKETS_PER_USER: opt(int(1, 100_000, 'a whole number of sockets, at least 1')).default(
+    MAX_SOCKETS_PER_USER,
+  ),
+  SOCKET_MAX_BUFFERED_BYTES: opt(bytes).default(SOCKET_MAX_BUFFERED_BYTES),
+  SSE_MAX_BUFFERED_BYTES: opt(bytes).default(SSE_MAX_BUFFERED_BYTES),
+  SYNC_CHECK_INTERVAL_MS: opt(
+    int(0, 86_400_000, 'a whole number of milliseconds from 0 (off) to 86400000'),
+  ).default(60_000),
+  SYNC_CHECK_SPREAD_MS: opt(int(0, 600_000, 'a whole number of milliseconds from 0 to 600000')).default(
+    2_000,
+  ),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -171,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/$/, '')),
     trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     cookieSecure: e.COOKIE_SECURE === 'true' ? 'always' : e.COOKIE_SECURE === 'false' ? 'never' : 'auto',
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
@@ -181,5 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webRoot: e.WEB_ROOT,
     nodeId: e.NODE_ID ?? `${hostname()}:${process.pid}`,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    maxSocketsPerUser: e.MAX_SOCKETS_PER_USER,
+    socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
+    sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
+    syncCheckIntervalMs: e.SYNC_CHECK_INTERVAL_MS,
+    syncCheckSpreadMs: e.SYNC_CHECK_SPREAD_MS,
   };
 }

@@ -50,8 +50,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what?
   return result.data;
 }
 
-export const forbidden = (): AppError =>
-  new AppError(ErrorCode.FORBIDDEN, 'You are not a member of this conversation. Join it first.');
+/** Not a member, or no such conversation: one answer for both, so ids cannot be probed. */
+export const notAMember = (): AppError =>
+  new AppError(
+    ErrorCode.FORBIDDEN,
+    'You are not a member of this conversation, or it does not exist. Join it with an invite link first.',
+  );
 export const unauthenticated = (): AppError =>
   new AppError(ErrorCode.UNAUTHENTICATED, 'You are not signed in. Please sign in again.');
 export const conversationNotFound = (): AppError =>

@@ -3,7 +3,7 @@
  * (the Web Lock in drainOutbox keeps it to one in the whole browser), a rerun when something was
  * queued meanwhile, and a timer for entries backing off.
  */
-import type { SendResult, Ack, User } from '../contract/index';
+import type { SendResult, Ack, Message, User } from '../contract/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { drainOutbox } from '../outbox/queue';
 import type { OutboxTransport } from '../outbox/transport';
@@ -31,6 +31,8 @@ export class Drainer {
     private readonly getDb: GetFerryDb,
     private readonly connection: Connection,
     private readonly me: () => User | null,
+    /** Told of every stored ack: its seq may reveal entries this device never received. */
+    private readonly acked: (messages: readonly Message[]) => void,
   ) {}
 
   /** Drains now if connected; if a drain is running, runs once more after it. */
@@ -55,6 +57,7 @@ export class Drainer {
         if (!me || !this.connection.connected) break;
         const report = await drainOutbox(await this.getDb(), socketTransport(this.connection), {
           senderId: me.id,
+          onAcked: this.acked,
         });
         if (report.offline) break;
         nextAttemptAt = report.nextAttemptAt;

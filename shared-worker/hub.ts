@@ -70,7 +70,9 @@ export class Hub {
       notify,
       arrived: (message) => this.emit('arrived', message),
     });
-    this.drainer = new Drainer(getDb, this.connection, me);
+    this.drainer = new Drainer(getDb, this.connection, me, (messages) => {
+      for (const message of messages) this.sync.learned(message.conversationId, message.seq);
+    });
     this.handlers = {
       ...serverRequests({
         getDb,

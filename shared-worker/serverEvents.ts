@@ -35,6 +35,8 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
     handle(async (receipt) => {
       await applyReceipt(await getDb(), receipt, deps.me()?.id);
       notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
+      // A member has received up to deliveredSeq: the server holds at least that much.
+      sync.learned(receipt.conversationId, Math.max(receipt.deliveredSeq, receipt.readSeq));
     }),
   );
 
@@ -83,6 +85,8 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       notify({ stores: ['members'], conversationIds: [conversationId] });
     }),
   );
+
+  socket.on(ServerEvent.syncCheck, ({ withinMs }) => sync.checkSoon(withinMs));
 
   socket.on(ServerEvent.error, ({ event, error }) => {
     console.warn(`ferry hub: the server refused "${event}": ${error.code} ${error.message}`);

@@ -1,17 +1,19 @@
 /**
  * Keeps IndexedDB in step with the server: after every (re)connect it lists conversations and
  * catches each one up from its local cursor (syncedSeq) with `messages:after`, page by page until
- * hasMore is false; a live message whose seq leaves a gap triggers the same catch-up. Everything
- * for one conversation runs in order (a per-conversation chain), so catch-up and live messages
- * never race. Delivered receipts follow what was stored.
+ * hasMore is false. Every seq the hub learns otherwise (live entry, own ack, receipt, page,
+ * summary) goes through the gap rule (gaps.ts), which triggers the same catch-up. Everything for
+ * one conversation runs in order (a per-conversation chain), so catch-up and live messages never
+ * race. Delivered receipts follow what was stored.
  */
-import { PAGE_SIZE_MAX, type Message, type User } from '../contract/index';
+import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
 import { applyReceipt } from '../localdb/members';
 import { advanceSyncedSeq, putMessages } from '../localdb/messages';
 import { OfflineError } from '../outbox/transport';
 import type { Connection } from './connection';
+import { GapWatch } from './gaps';
 import type { HubEvents } from './protocol';
 
 /** A device new to a conversation loads only its newest page; older ones load on scroll. */
@@ -37,15 +39,52 @@ export class Sync {
   private listing: Promise<void> | undefined;
   private readonly liveBatches = new Map<string, Message[]>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
+  private readonly gaps: GapWatch;
+  private checkTimer: ReturnType<typeof setTimeout> | undefined;
+  private checkDueAt = Infinity;
 
-  constructor(private readonly deps: SyncDeps) {}
+  constructor(private readonly deps: SyncDeps) {
+    this.gaps = new GapWatch({
+      schedule: (conversationId, task) => void this.serial(conversationId, () => this.guard(task)),
+      held: async (conversationId) =>
+        (await getConversation(await deps.getDb(), conversationId))?.syncedSeq ?? null,
+      catchUp: (conversationId) => void this.catchUp(conversationId),
+    });
+  }
+
+  /**
+   * The server holds `conversationId` up to `seq` (an own ack, a receipt, …): the gap rule
+   * catches the conversation up if this device is missing anything up to it.
+   */
+  learned(conversationId: string, seq: number): void {
+    this.gaps.learned(conversationId, seq);
+  }
+
+  /**
+   * The server asked for a check (a node or Redis incident may have cost this device live
+   * deliveries, or it is the periodic check): at a random moment within `withinMs`, so every
+   * device of a node does not ask at once, compare each conversation's lastSeq with what is held.
+   */
+  checkSoon(withinMs: number): void {
+    const dueAt = Date.now() + Math.random() * Math.max(0, withinMs);
+    if (this.checkTimer !== undefined && this.checkDueAt <= dueAt) return;
+    clearTimeout(this.checkTimer);
+    this.checkDueAt = dueAt;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      this.checkDueAt = Infinity;
+      void this.guard(async () => {
+        for (const summary of await this.listConversations()) this.learned(summary.id, summary.lastSeq);
+      });
+    }, dueAt - Date.now());
+  }
 
   /** Run after every (re)connect: list conversations, then catch each one up. */
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const ids = await this.guard(() => this.listConversations());
-    for (const id of ids ?? []) {
+    const summaries = await this.guard(() => this.listConversations());
+    for (const { id } of summaries ?? []) {
       // A newer connection started its own pass: this one stops.
       if (generation !== this.generation) return;
       await this.catchUp(id);
@@ -95,8 +134,7 @@ export class Sync {
       void this.relist();
       return;
     }
-    const newest = Math.max(...batch.map((m) => m.seq));
-    if ((result.syncedSeq.get(conversationId) ?? 0) < newest) void this.catchUp(conversationId);
+    this.learned(conversationId, Math.max(...batch.map((m) => m.seq)));
     this.deliveredSoon(conversationId);
   }
 
@@ -109,7 +147,7 @@ export class Sync {
     if (conversation) await this.guard(() => this.sendRead(conversationId, conversation.readSeq));
   }
 
-  private async listConversations(): Promise<string[]> {
+  private async listConversations(): Promise<ConversationSummary[]> {
     const ack = await this.deps.connection.call('conversations:list', {});
     if (!ack.ok) return [];
     const db = await this.deps.getDb();
@@ -118,15 +156,15 @@ export class Sync {
     // Reads made while offline are ahead of the server: send them now.
     for (const pending of report.pendingReads)
       void this.guard(() => this.sendRead(pending.conversationId, pending.readSeq));
-    return ack.conversations.map((c) => c.id);
+    return ack.conversations;
   }
 
   /** Lists conversations again (once at a time) and catches up the ones that are new here. */
   private relist(): Promise<void> {
     this.listing ??= (async () => {
       try {
-        const ids = await this.guard(() => this.listConversations());
-        for (const id of ids ?? []) void this.catchUp(id);
+        const summaries = await this.guard(() => this.listConversations());
+        for (const { id } of summaries ?? []) void this.catchUp(id);
       } finally {
         this.listing = undefined;
       }
@@ -150,6 +188,8 @@ export class Sync {
       notify({ stores: ['messages', 'conversations'], conversationIds: [conversationId] });
     }
 
+    let moved = false;
+    let serverSeq = 0;
     for (;;) {
       const current = await getConversation(db, conversationId);
       if (!current) return;
@@ -163,9 +203,15 @@ export class Sync {
       const synced = stored.syncedSeq.get(conversationId) ?? current.syncedSeq;
       if (page.messages.length > 0)
         notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
+      serverSeq = Math.max(serverSeq, page.lastSeq);
       // Stop when done, or if the cursor cannot move (never loop on a bad page).
-      if (!page.hasMore || synced <= current.syncedSeq) break;
+      if (synced <= current.syncedSeq) break;
+      moved = true;
+      if (!page.hasMore) break;
     }
+    // A page's lastSeq is one more seq learned; only after progress, so a page that cannot fill
+    // the hole it reveals never starts an endless round of catch-ups.
+    if (moved) this.learned(conversationId, serverSeq);
     this.deliveredSoon(conversationId);
   }
 

@@ -20,6 +20,11 @@ export const FERRY_ENTRY = 'server/index.ts';
 export const BENCH_RATE_ENV = { SEND_RATE_PER_SECOND: '1000000', SEND_BURST: '1000000' };
 /** The bench signs up hundreds of users from one address to set up rooms: lift that limit too. */
 export const BENCH_SIGNUP_ENV = { SIGNUP_BURST: '1000000', SIGNUP_RATE_PER_HOUR: '1000000' };
+/**
+ * The capacity scenario opens thousands of idle connections for a few users: lift the per-user
+ * socket cap (MAX_SOCKETS_PER_USER) that would refuse them.
+ */
+export const BENCH_CONNECTION_ENV = { MAX_SOCKETS_PER_USER: '100000' };
 
 export interface FerryOptions {
   logDir: string;
@@ -49,6 +54,7 @@ export function ferryEnv(opts: FerryOptions, node: number): NodeJS.ProcessEnv {
     NODE_ID: `bench-node${node}`,
     ...BENCH_RATE_ENV,
     ...BENCH_SIGNUP_ENV,
+    ...BENCH_CONNECTION_ENV,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,

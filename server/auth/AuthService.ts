@@ -95,14 +95,14 @@ export class AuthService {
       throw rateLimited(wait, 'Too many failed sign-ins.');
     }
     const record = await this.store.getUserByUsername(credentials.username);
-    if (!record) {
+    // An unknown username costs the same hash as a wrong password: neither the answer nor its
+    // timing tells which usernames exist.
+    const matches = await verifyPassword(credentials.password, record?.passwordHash ?? (await decoyHash()));
+    if (!record || !matches) {
       throw new AppError(
-        ErrorCode.UNKNOWN_USER,
-        'There is no account with that username. Check it, or sign up.',
+        ErrorCode.BAD_CREDENTIALS,
+        'The username or password is wrong. Check both, or sign up for a new account.',
       );
-    }
-    if (!(await verifyPassword(credentials.password, record.passwordHash))) {
-      throw new AppError(ErrorCode.WRONG_PASSWORD, 'The password is wrong. Check it and try again.');
     }
     await this.limiter.reset(userKey);
     return this.startSession({ id: record.id, username: record.username });
@@ -142,6 +142,13 @@ export class AuthService {
     });
     return { user, token, expiresAt };
   }
+}
+
+let decoy: Promise<string> | null = null;
+/** A real hash no password matches, made once: compared against when the username is unknown. */
+function decoyHash(): Promise<string> {
+  decoy ??= hashPassword(randomUUID());
+  return decoy;
 }
 
 function usernameTaken(): AppError {

@@ -46,6 +46,7 @@ export class Messaging {
   /** Stores the message (or finds the original by id) and fans it out. */
   async send(user: User, input: SendMessageInput, options: SendOptions = {}): Promise<SendResult> {
     const key = `${user.id} ${input.conversationId}`;
+    const limitKey = sendLimitKey(user.id);
     const previous = this.gates.get(key);
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
@@ -53,11 +54,19 @@ export class Messaging {
 
     let appended;
     try {
-      const taking = this.deps.rateLimiter.take(`send:${user.id}`, this.deps.sendRule);
+      const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
       const limit = options.knownMember
         ? await taking
         : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
-      if (!limit.allowed) throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
+      if (!limit.allowed) {
+        // A client replaying its outbox after an outage resends what is already stored: it gets
+        // its duplicate acks, not RATE_LIMITED (a read only on this path, none on the hot one).
+        const stored = await this.deps.store.getMessage(input.id);
+        if (stored && stored.senderId === user.id && stored.conversationId === input.conversationId) {
+          return { message: stored, duplicate: true };
+        }
+        throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
+      }
       if (previous) await previous;
       appended = this.deps.store.appendMessage({
         id: input.id,
@@ -80,7 +89,15 @@ export class Messaging {
       );
     }
     if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
+    // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
+    else this.refund(user.id);
     return { message: result.message, duplicate: result.status === 'duplicate' };
+  }
+
+  private refund(userId: string): void {
+    this.deps.rateLimiter.take(sendLimitKey(userId), this.deps.sendRule, -1).catch(() => {
+      // A lost refund only makes the limit a little stricter for a moment.
+    });
   }
 
   /** Catch-up: messages after `afterSeq`, oldest first, one page. */
@@ -117,6 +134,8 @@ export class Messaging {
     return { messages, hasMore, lastSeq: lastSeqOf(conversation?.lastSeq, messages) };
   }
 }
+
+const sendLimitKey = (userId: string): string => `send:${userId}`;
 
 /** The conversation's newest seq; never below what the page itself shows (reads are not atomic). */
 function lastSeqOf(conversationLastSeq: number | undefined, messages: readonly { seq: number }[]): number {

@@ -14,7 +14,7 @@ export class Receipts {
       deliveredSeq: input.deliveredSeq,
       readSeq: input.readSeq,
     });
-    if (!member) throw await this.deps.membership.denied(input.conversationId);
+    if (!member) throw this.deps.membership.denied();
     const receipt: Receipt = {
       conversationId: input.conversationId,
       userId: user.id,

@@ -1,19 +1,22 @@
 /** "Only members can read, send or subscribe": the one check every conversation operation uses. */
 import type { Store, MemberRecord } from '../store/Store.js';
-import { AppError, conversationNotFound, forbidden } from '../errors.js';
+import { notAMember, type AppError } from '../errors.js';
 
 export class Membership {
   constructor(private readonly store: Store) {}
 
-  /** The user's membership, or FORBIDDEN (conversation exists) / NOT_FOUND (it does not). */
+  /**
+   * The user's membership, or FORBIDDEN. A conversation that does not exist gets the same answer,
+   * so a non-member cannot learn which ids are real.
+   */
   async require(userId: string, conversationId: string): Promise<MemberRecord> {
     const member = await this.store.getMember(conversationId, userId);
     if (member) return member;
-    throw await this.denied(conversationId);
+    throw this.denied();
   }
 
-  /** The error for a user who is not a member (checked only on the failure path). */
-  async denied(conversationId: string): Promise<AppError> {
-    return (await this.store.getConversation(conversationId)) ? forbidden() : conversationNotFound();
+  /** The error for a user who is not a member, whether or not the conversation exists. */
+  denied(): AppError {
+    return notAMember();
   }
 }

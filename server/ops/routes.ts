@@ -1,5 +1,6 @@
 /** `/healthz` and `/metrics`: the two routes load balancers and Prometheus call. */
-import type { Middleware } from 'koa';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
 import { ErrorCode, HttpPath, type Ack } from '../../contract/index.js';
 import type { Store } from '../store/Store.js';
 import type { Metrics } from './metrics.js';
@@ -7,6 +8,8 @@ import type { Metrics } from './metrics.js';
 export interface OpsRoutesOptions {
   store: Store;
   metrics: Metrics;
+  /** The bearer token /metrics requires (METRICS_TOKEN); null: /metrics is not served at all. */
+  metricsToken: string | null;
   /** True once shutdown began: health turns 503 so balancers stop sending traffic here. */
   draining?: () => boolean;
   /** How long the store may take to answer the health probe. */
@@ -35,12 +38,40 @@ export function opsRoutes(options: OpsRoutesOptions): Middleware {
     }
     if (ctx.path === HttpPath.metrics) {
       ctx.set('Cache-Control', 'no-store');
+      if (!metricsAllowed(ctx, options.metricsToken)) return;
       ctx.type = options.metrics.contentType;
       ctx.body = await options.metrics.render();
       return;
     }
     return next();
   };
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * True when the request may read /metrics; otherwise answers it. Without a token configured the
+ * route does not exist (metrics reveal traffic and users online); with one, only
+ * `Authorization: Bearer <token>` is served, compared in constant time.
+ */
+function metricsAllowed(ctx: Context, token: string | null): boolean {
+  if (token === null) {
+    ctx.status = 404;
+    ctx.body = {
+      ok: false,
+      error: { code: ErrorCode.NOT_FOUND, message: 'Metrics are off on this server (set METRICS_TOKEN).' },
+    } satisfies Ack;
+    return false;
+  }
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('Authorization'))?.[1];
+  if (given !== undefined && timingSafeEqual(digest(given), digest(token))) return true;
+  ctx.status = 401;
+  ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+  ctx.body = {
+    ok: false,
+    error: { code: ErrorCode.UNAUTHENTICATED, message: 'Metrics need the bearer token (METRICS_TOKEN).' },
+  } satisfies Ack;
+  return false;
 }
 
 /** Null when the store answered a read in time, else what went wrong (safe to show). */

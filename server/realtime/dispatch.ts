@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, type WireError } from '../../contract/errors.js';
+import { MAX_PAYLOAD_BYTES } from '../../contract/limits.js';
 import type { Ack } from '../../contract/events.js';
 import { AppError, badRequest, serverRestarting, toWireError } from '../errors.js';
 import { handlers, type EventHandler, type HandlerContext } from './handlers.js';
@@ -35,6 +36,12 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
       message: `"${shown}" is not an event this server knows. Update the app.`,
     });
   }
+  if (payload !== undefined && overPayloadLimit(payload)) {
+    return fail(ctx, ack, event, {
+      code: ErrorCode.PAYLOAD_TOO_LARGE,
+      message: `This is larger than ${MAX_PAYLOAD_BYTES / 1024} KB. Send less at once.`,
+    });
+  }
   const parsed = entry.schema.safeParse(payload);
   if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
 
@@ -58,6 +65,34 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
     )
     // Counted down only after the answer went to the connection: shutdown waits for that.
     .finally(() => inFlight.end());
+}
+
+/** True when the payload, as JSON in UTF-8, is larger than MAX_PAYLOAD_BYTES. */
+function overPayloadLimit(payload: unknown): boolean {
+  if (flatSizeBound(payload) <= MAX_PAYLOAD_BYTES) return false;
+  try {
+    return Buffer.byteLength(JSON.stringify(payload) ?? '', 'utf8') > MAX_PAYLOAD_BYTES;
+  } catch {
+    return true; // too deep to even measure
+  }
+}
+
+/**
+ * A cheap upper bound of a flat object's JSON size (every event the contract knows is one), so
+ * the usual payload is never serialised just to be measured; Infinity for anything else. A UTF-16
+ * unit takes at most 6 bytes in JSON (`\u001f`).
+ */
+function flatSizeBound(payload: unknown): number {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return Infinity;
+  let bound = 2;
+  for (const key in payload) {
+    const value = (payload as Record<string, unknown>)[key];
+    if (typeof value === 'string') bound += 6 * (key.length + value.length) + 6;
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
+      bound += 6 * key.length + 30;
+    } else return Infinity;
+  }
+  return bound;
 }
 
 function fail(ctx: HandlerContext, ack: AckFn | null, event: string, error: WireError): void {

@@ -49,11 +49,10 @@ const inRoom = (ctx: HandlerContext, conversationId: string): boolean =>
   ctx.socket.rooms.has(convRoom(conversationId));
 
 export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodType, OkOf<E>> } = {
+  // Membership is read from the store on every send: a room can lag behind a leave on another
+  // node for a moment, and a message must never be accepted from someone who has left.
   'message:send': handler(sendMessageSchema, (ctx, p) =>
-    ctx.domain.messaging.send(ctx.user, p, {
-      knownMember: inRoom(ctx, p.conversationId),
-      originSocketId: ctx.socket.id,
-    }),
+    ctx.domain.messaging.send(ctx.user, p, { originSocketId: ctx.socket.id }),
   ),
   'messages:after': handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),

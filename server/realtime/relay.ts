@@ -2,6 +2,10 @@
  * The one place events fan out: socket.io rooms `user:<id>` and `conv:<id>` (carried across nodes
  * by the adapter), plus an in-process bus that the SSE feeds subscribe to. With several nodes the
  * bus also travels with io.serverSideEmit, so an SSE client on node B hears a message sent on A.
+ *
+ * Access changes (join, leave, sign-out) travel as one announcement that each node applies at
+ * once to its own sockets and feeds: rooms, feeds and the watch of connections being set up
+ * (AccessWatch) all change in the same turn, so none of them can miss it.
  */
 import type {
   ConversationSummary,
@@ -11,14 +15,20 @@ import type {
   Receipt,
   TypingNotice,
 } from '../../contract/events.js';
+import { AccessWatch } from './accessWatch.js';
+import { LiveFeeds } from './liveFeeds.js';
 import { convRoom, sessionRoom, userRoom } from './rooms.js';
-import type { BusEvent, FerryIo } from './types.js';
+import type { AccessChange, BusEvent, FerryIo } from './types.js';
 
 export type BusListener = (event: BusEvent) => void;
 
 export class Relay {
   private readonly listeners = new Map<string, Set<BusListener>>();
   private crossNode = false;
+  /** Connections being set up on this node, watching for access changes. */
+  readonly watch = new AccessWatch();
+  /** This node's open SSE feeds, closed when their access ends. */
+  readonly feeds = new LiveFeeds();
 
   constructor(private readonly io: FerryIo) {}
 
@@ -31,6 +41,7 @@ export class Relay {
     this.crossNode = true;
     // Other nodes' serverSideEmit packets arrive as events on the main namespace.
     this.io.sockets.on('ferry:bus', (event) => this.deliverLocal(event));
+    this.io.sockets.on('ferry:access', (change) => this.applyAccess(change));
   }
 
   /**
@@ -62,19 +73,25 @@ export class Relay {
 
   /** The user (every device, every node) now belongs to a conversation. */
   joined(userId: string, summary: ConversationSummary): void {
-    this.io.in(userRoom(userId)).socketsJoin(convRoom(summary.id));
+    this.announce({ type: 'joined', userId, conversationId: summary.id });
     this.io.to(userRoom(userId)).emit('conversation:joined', summary);
   }
 
-  /** The user (every device, every node) left a conversation. */
+  /**
+   * The user (every device, every node) left a conversation: sockets leave its room and SSE feeds
+   * of it close. Call only once the store has removed the membership.
+   */
   left(userId: string, conversationId: string): void {
-    this.io.in(userRoom(userId)).socketsLeave(convRoom(conversationId));
+    this.announce({ type: 'left', userId, conversationId });
     this.io.to(userRoom(userId)).emit('conversation:left', { conversationId });
   }
 
-  /** Disconnects every socket (on every node) that was opened with this session. */
+  /**
+   * A session ended (signed out or revoked): every socket and SSE feed opened with it, on every
+   * node, is closed. Call only once the store has deleted the session.
+   */
   endSession(tokenHash: string): void {
-    this.io.in(sessionRoom(tokenHash)).disconnectSockets(true);
+    this.announce({ type: 'session-ended', tokenHash });
   }
 
   /** Tells a conversation's sockets, except the new member's own, that a member joined. */
@@ -110,6 +127,42 @@ export class Relay {
   private toConversation(conversationId: string, exceptSocketId?: string) {
     const to = this.io.to(convRoom(conversationId));
     return exceptSocketId ? to.except(exceptSocketId) : to;
+  }
+
+  /** Applies an access change here and tells the other nodes to apply it too. */
+  private announce(change: AccessChange): void {
+    this.applyAccess(change);
+    if (!this.crossNode) return;
+    this.io.serverSideEmit('ferry:access', change);
+    // serverSideEmit travels over Redis pub/sub, which a blip between a node and Redis loses; the
+    // adapter's stream resumes after one, so the room change goes that way too (in order with
+    // the broadcasts sent after it). Other nodes' SSE feeds also re-check access at each heartbeat.
+    if (change.type === 'session-ended') {
+      this.io.in(sessionRoom(change.tokenHash)).disconnectSockets(true);
+    } else if (change.type === 'joined') {
+      this.io.in(userRoom(change.userId)).socketsJoin(convRoom(change.conversationId));
+    } else {
+      this.io.in(userRoom(change.userId)).socketsLeave(convRoom(change.conversationId));
+    }
+  }
+
+  /** This node's part of an access change, done in one turn (see the file header). */
+  private applyAccess(change: AccessChange): void {
+    if (change.type === 'session-ended') {
+      const room = sessionRoom(change.tokenHash);
+      this.io.local.in(room).disconnectSockets(true);
+      this.feeds.closeSession(change.tokenHash);
+      this.watch.touch(room);
+      return;
+    }
+    const room = userRoom(change.userId);
+    if (change.type === 'joined') {
+      this.io.local.in(room).socketsJoin(convRoom(change.conversationId));
+    } else {
+      this.io.local.in(room).socketsLeave(convRoom(change.conversationId));
+      this.feeds.closeConversation(change.userId, change.conversationId);
+    }
+    this.watch.touch(room);
   }
 
   private publish(conversationId: string, event: BusEvent): void {

@@ -11,9 +11,20 @@ import type {
 /** What the local SSE bus carries (and, with several nodes, what nodes tell each other). */
 export type BusEvent = { type: 'message'; message: Message } | { type: 'receipt'; receipt: Receipt };
 
+/**
+ * A change of who may hear what. Every node applies each one to its own sockets and SSE feeds
+ * (membership in the store has already changed when it is announced).
+ */
+export type AccessChange =
+  | { type: 'joined'; userId: string; conversationId: string }
+  | { type: 'left'; userId: string; conversationId: string }
+  | { type: 'session-ended'; tokenHash: string };
+
 export interface InterServerEvents {
   /** A bus event from another node, for this node's SSE subscribers. */
   'ferry:bus': (event: BusEvent) => void;
+  /** An access change made on another node, for this node's sockets and feeds. */
+  'ferry:access': (change: AccessChange) => void;
 }
 
 export interface SocketData {

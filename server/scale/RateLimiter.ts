@@ -16,7 +16,10 @@ export interface RateLimitResult {
 }
 
 export interface RateLimiter {
-  /** Takes `cost` tokens from the bucket `key` (created full) under `rule`. */
+  /**
+   * Takes `cost` tokens from the bucket `key` (created full) under `rule`. A negative cost gives
+   * tokens back (never above the capacity), e.g. for a request that turned out to cost nothing.
+   */
   take(key: string, rule: RateLimitRule, cost?: number): Promise<RateLimitResult>;
   /** Forgets a bucket (e.g. after a successful sign-in). */
   reset(key: string): Promise<void>;

@@ -38,7 +38,7 @@ export class MemoryRateLimiter implements RateLimiter {
       b.at = now;
     }
     if (b.tokens >= cost) {
-      b.tokens -= cost;
+      b.tokens = Math.min(rule.capacity, b.tokens - cost);
       b.fullAt = now + (rule.capacity - b.tokens) / rate;
       return { allowed: true, retryAfterMs: 0 };
     }

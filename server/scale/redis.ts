@@ -12,6 +12,7 @@ import type { RateLimiter } from './RateLimiter.js';
 import { connectRedis, forAdapter } from './redisClient.js';
 import { RedisPresence } from './redisPresence.js';
 import { RedisRateLimiter } from './redisRateLimiter.js';
+import { announceSyncChecks } from './syncChecks.js';
 
 export interface RedisScale {
   /** Installs the Redis Streams adapter on the io server, before it accepts connections. */
@@ -29,7 +30,10 @@ const COMMAND_TIMEOUT_MS = 1_000;
 
 /** Connects to Redis (failing loudly when it is unreachable) and builds the multi-node parts. */
 export async function setupRedis(
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'nodeId'>,
+  config: Pick<
+    Config,
+    'redisUrl' | 'redisKeyPrefix' | 'nodeId' | 'syncCheckIntervalMs' | 'syncCheckSpreadMs'
+  >,
   logger: Logger,
 ): Promise<RedisScale> {
   if (!config.redisUrl) throw new Error('setupRedis needs REDIS_URL.');
@@ -40,6 +44,7 @@ export async function setupRedis(
   const presence = new RedisPresence(bounded, logger, { nodeId: config.nodeId, prefix });
   await presence.start();
   const ios = new Set<FerryIo>();
+  const stopAnnouncing: Array<() => void> = [];
 
   return {
     rateLimiter,
@@ -56,8 +61,15 @@ export async function setupRedis(
           onlyPlaintext: true,
         }),
       );
+      stopAnnouncing.push(
+        announceSyncChecks(io, client, {
+          intervalMs: config.syncCheckIntervalMs,
+          spreadMs: config.syncCheckSpreadMs,
+        }),
+      );
     },
     async close() {
+      for (const stop of stopAnnouncing) stop();
       await presence.close();
       await rateLimiter.close();
       // io.close() (app.close) closed the adapters, which stop their own reader and subscriber.

@@ -33,7 +33,7 @@ end
 local allowed = 0
 local retry = 0
 if tokens >= cost then
-  tokens = tokens - cost
+  tokens = math.min(capacity, tokens - cost)
   allowed = 1
 else
   retry = math.max(1, math.ceil((math.min(cost, capacity) - tokens) / rate))

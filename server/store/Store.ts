@@ -135,6 +135,8 @@ export interface Store {
    * sender's own delivered/read receipts advance to the new seq in the same transaction.
    */
   appendMessage(input: AppendInput): Promise<AppendResult>;
+  /** The stored message with this id (committed), or null. */
+  getMessage(id: string): Promise<Message | null>;
   /** Messages with seq > afterSeq, ascending, at most `limit`. */
   messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
   /** Messages with seq < beforeSeq (all when null), the newest `limit` of them, ascending. */

@@ -15,6 +15,8 @@ import type { DurableResult } from '../../bench/scenarios/durable';
 import type { CapacityResult } from '../../bench/scenarios/capacity';
 import type { ClientResult } from '../../bench/scenarios/client';
 import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
+import { PG_URL } from '../scale/support/postgres';
+import { REDIS_URL } from '../scale/support/redis';
 
 let outDir: string;
 let results: BenchResults;
@@ -22,7 +24,11 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   outDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-bench-smoke-'));
-  const opts = parseOptions(['--size', 'tiny', '--out', outDir], process.env) as BenchOptions;
+  // The tests' PostgreSQL and Redis, never the benchmark's defaults (the system ones).
+  const opts = parseOptions(
+    ['--size', 'tiny', '--out', outDir, '--postgres', PG_URL, '--redis', REDIS_URL],
+    process.env,
+  ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
 }, 170_000);
 

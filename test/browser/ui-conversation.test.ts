@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TEXT_MAX } from '../../contract/index';
 import {
-  conversationLink,
   conversationNav,
+  conversationRow,
   createRoom,
   createRoomViaApi,
   ferrySuite,
@@ -54,7 +54,7 @@ describe('composer', () => {
 
     // One over the limit: the counter says so and neither Send nor Enter sends.
     await box.fill('x'.repeat(MESSAGE_TEXT_MAX + 1));
-    await page.getByText('1 characters too long').waitFor();
+    await page.getByText(`at most ${MESSAGE_TEXT_MAX} characters (1 over)`).waitFor();
     expect(await send.isDisabled()).toBe(true);
     await box.press('Enter');
     expect(await box.inputValue()).toHaveLength(MESSAGE_TEXT_MAX + 1);
@@ -65,6 +65,58 @@ describe('composer', () => {
     await send.click();
     await eventually(() => messages(page, 'Keys').count()).toBe(2);
     expect(await messageTexts(page, 'Keys')).toEqual(['line one\nline two', '😀'.repeat(MESSAGE_TEXT_MAX)]);
+    await alice.context.close();
+  });
+});
+
+describe('over-long messages', () => {
+  it('are refused before the outbox, with the limit named in English and in Chinese', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'long-alice');
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    await createRoom(page, 'Limits');
+    const box = page.getByRole('textbox', { name: 'Message' });
+    const outboxCount = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const open = indexedDB.open('ferry');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const count = open.result.transaction('outbox').objectStore('outbox').count();
+              count.onsuccess = () => resolve(count.result);
+              count.onerror = () => reject(count.error);
+            };
+          }),
+      );
+
+    // Far over: the size that would not even fit in one socket packet.
+    await box.fill('z'.repeat(MESSAGE_TEXT_MAX * 20));
+    const over = MESSAGE_TEXT_MAX * 19;
+    const english = page.getByText(
+      `Too long to send: a message can have at most ${MESSAGE_TEXT_MAX} characters (${over} over).`,
+    );
+    await english.waitFor();
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await box.press('Enter');
+    await page.getByRole('button', { name: 'Send' }).click({ force: true });
+
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page
+      .getByText(`消息过长，无法发送：最多 ${MESSAGE_TEXT_MAX} 个字符（超出 ${over} 个）。`)
+      .waitFor();
+    expect(await page.getByRole('button', { name: '发送' }).isDisabled()).toBe(true);
+    const zhBox = page.getByRole('textbox', { name: '消息' });
+    await zhBox.press('Enter');
+
+    // Nothing was queued, shown or sent; the text is still there to shorten.
+    expect(await outboxCount()).toBe(0);
+    expect(await messages(page, 'Limits').count()).toBe(0);
+    expect(await zhBox.inputValue()).toHaveLength(MESSAGE_TEXT_MAX * 20);
+    // Shortened to fit, it goes.
+    await zhBox.fill('fits now');
+    await page.getByRole('button', { name: '发送' }).click();
+    await eventually(() => messageTexts(page, 'Limits')).toEqual(['fits now']);
     await alice.context.close();
   });
 });
@@ -134,7 +186,7 @@ describe('conversation list', () => {
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Anyone on the older room?');
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Hello?');
     await eventually(names).toEqual(['Older room, 2 unread', 'Newer room']);
-    await eventually(() => textOf(conversationLink(page, 'Older room'))).toContain('list-bob: Hello?');
+    await eventually(() => textOf(conversationRow(page, 'Older room'))).toContain('list-bob: Hello?');
     await alice.context.close();
   });
 });

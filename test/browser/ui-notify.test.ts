@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  conversationLink,
+  conversationRow,
   createRoom,
   ferrySuite,
   inviteCode,
@@ -76,12 +76,12 @@ describe('notifications and badge', () => {
     await sendMessage(page, 'first');
     await eventually(() => page.evaluate(() => window.__ferryTest.permissionAsks)).toBe(1);
     await sendMessage(page, 'second');
-    await conversationLink(page, 'Quiet').filter({ hasText: 'second' }).waitFor();
+    await conversationRow(page, 'Quiet').filter({ hasText: 'second' }).waitFor();
     // Asked once per device, also after a reload.
     await page.reload();
     await waitOnline(page);
     await sendMessage(page, 'third');
-    await conversationLink(page, 'Quiet').filter({ hasText: 'third' }).waitFor();
+    await conversationRow(page, 'Quiet').filter({ hasText: 'third' }).waitFor();
     expect(await page.evaluate(() => window.__ferryTest.permissionAsks)).toBe(0);
     await alice.context.close();
   });
@@ -99,7 +99,7 @@ describe('notifications and badge', () => {
 
     // Visible: the message shows in the list; no notification.
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'While you look');
-    await conversationLink(page, 'Pier').filter({ hasText: 'While you look' }).waitFor();
+    await conversationRow(page, 'Pier').filter({ hasText: 'While you look' }).waitFor();
     await eventually(() => page.evaluate(() => window.__ferryTest.badges.at(-1))).toBe(1);
 
     // Hidden (no other tab): a notification, and the badge counts both unread messages.

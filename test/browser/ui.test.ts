@@ -32,7 +32,7 @@ const fitsWidth = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 
 describe('account', () => {
-  it('signs up, signs out and signs back in through the form, and says when the password is wrong', async () => {
+  it('signs up, signs out and signs back in through the form, and says when the credentials are wrong', async () => {
     const context = await newContext(suite.browser);
     const page = await openTab(context, suite.ferry);
     const username = page.getByRole('textbox', { name: 'Username' });
@@ -53,8 +53,15 @@ describe('account', () => {
     await username.fill('carol');
     await password.fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await eventually(() => textOf(page.getByRole('alert'))).toBeTruthy();
+    // One answer whether the username or the password is wrong, in either language.
+    await eventually(() => textOf(page.getByRole('alert'))).toContain('username or password is wrong');
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('textbox', { name: '用户名' }).fill('nobody-called-this');
+    await page.getByRole('button', { name: '登录' }).click();
+    await eventually(() => textOf(page.getByRole('alert'))).toContain('用户名或密码错误');
+    await page.getByLabel('语言').selectOption('en');
+    await username.fill('carol');
 
     await password.fill(TEST_PASSWORD);
     await password.press('Enter');

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/ops/logger.js';
+import { MemoryRateLimiter } from '../../server/scale/memoryRateLimiter.js';
 import { connectRedis, type RedisClient } from '../../server/scale/redisClient.js';
 import { RedisPresence } from '../../server/scale/redisPresence.js';
 import { RedisRateLimiter } from '../../server/scale/redisRateLimiter.js';
@@ -49,6 +50,22 @@ describe('Redis rate limiter and presence', () => {
     expect((await a.take('send:u2', rule)).allowed).toBe(true);
     await b.reset('send:u1');
     expect((await a.take('send:u1', rule)).allowed).toBe(true);
+  });
+
+  it('gives tokens back on a negative cost, never above the capacity, in Redis and in memory', async () => {
+    const p = prefix();
+    const rule = { capacity: 3, refillPerSecond: 0.001 };
+    for (const limiter of [new RedisRateLimiter(await client(), p, logger), new MemoryRateLimiter()]) {
+      // Refunds on a full bucket change nothing.
+      for (let i = 0; i < 5; i++) expect((await limiter.take('refund', rule, -1)).allowed).toBe(true);
+      const taken = [];
+      for (let i = 0; i < 5; i++) taken.push((await limiter.take('refund', rule)).allowed);
+      expect(taken).toEqual([true, true, true, false, false]);
+      await limiter.take('refund', rule, -1);
+      expect((await limiter.take('refund', rule)).allowed).toBe(true);
+      expect((await limiter.take('refund', rule)).allowed).toBe(false);
+      await limiter.close();
+    }
   });
 
   it('refills the shared bucket over time, on the Redis clock', async () => {

@@ -1,6 +1,6 @@
 /**
  * Accounts and sessions over HTTP against a real server and SQLite store: cookie attributes,
- * distinct sign-in errors, scrypt hashing, hashed session tokens, sign-out, sockets closed when
+ * one sign-in error for unknown users and wrong passwords, scrypt hashing, hashed session tokens, sign-out, sockets closed when
  * their session expires, and sign-up and sign-in throttling through the RateLimiter (shared by
  * two nodes, as a Redis limiter would be).
  */
@@ -210,22 +210,24 @@ describe('sign-in', () => {
     expect((await http(srv.url, HttpPath.me, { cookie: res.cookie })).body).toMatchObject({ ok: true });
   });
 
-  it('tells an unknown user (UNKNOWN_USER) from a wrong password (WRONG_PASSWORD)', async () => {
+  it('answers an unknown user and a wrong password alike (401 BAD_CREDENTIALS), so usernames cannot be probed', async () => {
     const user = await signUp(srv.url);
     const unknown = await signIn(srv.url, uniqueUsername('nobody'), 'whatever password', fromAddress());
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ ok: false, error: { code: ErrorCode.UNKNOWN_USER } });
     const wrong = await signIn(srv.url, user.username, 'not the password', fromAddress());
-    expect(wrong.status).toBe(401);
-    expect(wrong.body).toMatchObject({ ok: false, error: { code: ErrorCode.WRONG_PASSWORD } });
-    expect(wrong.cookie).toBeNull();
+    for (const res of [unknown, wrong]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_CREDENTIALS } });
+      expect(res.cookie).toBeNull();
+    }
+    // Word for word the same answer.
+    expect(unknown.text).toBe(wrong.text);
   });
 
   it('throttles repeated failures for one username with RATE_LIMITED and retryAfterMs, even for the right password', async () => {
     const user = await signUp(srv.url);
     for (let i = 0; i < SIGNIN_FAILURES_ALLOWED; i++) {
       const res = await signIn(srv.url, user.username, 'wrong password', fromAddress());
-      expect(res.body).toMatchObject({ ok: false, error: { code: ErrorCode.WRONG_PASSWORD } });
+      expect(res.body).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_CREDENTIALS } });
     }
     // From yet another address: the username's own limit applies.
     const blocked = await signIn(srv.url, user.username, user.password, fromAddress());
@@ -259,7 +261,7 @@ describe('sign-in', () => {
     for (let i = 0; i < 200 && !limited; i++) {
       const res = await signIn(srv.url, uniqueUsername('guess'), 'whatever password', address);
       if (res.status === 429) limited = res;
-      else expect(res.body).toMatchObject({ error: { code: ErrorCode.UNKNOWN_USER } });
+      else expect(res.body).toMatchObject({ error: { code: ErrorCode.BAD_CREDENTIALS } });
     }
     expect(limited?.body).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
     // Other addresses still get through.

@@ -1,17 +1,22 @@
 /**
- * Bad input of every shape (issue 2, Safety): wrong types, missing and extra fields, huge strings,
- * non-object payloads, unknown events, over-size packets, invalid JSON and garbage bytes. Each
- * gets a clear error; the connection that sent it keeps working (or, for bytes that are not the
+ * Bad input of every shape: wrong types, missing and extra fields, huge strings, non-object
+ * payloads, unknown events, over-size payloads and packets, invalid JSON, invalid UTF-8, broken
+ * compression, lone surrogates and NUL, ids in upper case, and garbage bytes. Each gets a clear
+ * error (or, for an id in another case, its duplicate ack); the connection that sent it keeps working (or, for bytes that are not the
  * socket.io protocol at all, only that connection is closed and its client reconnects); the
  * process never goes down.
  */
+import { randomUUID } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   ClientEvent,
   ErrorCode,
   HttpPath,
+  HttpRoute,
+  MAX_PACKET_BYTES,
   MAX_PAYLOAD_BYTES,
   MESSAGE_TEXT_MAX,
   messagesPath,
@@ -302,7 +307,31 @@ describe('raw socket.io protocol', () => {
 
 describe('over-size packets', () => {
   for (const transport of ['websocket', 'polling'] as const) {
-    it(`over ${transport}: drops the connection, the client reconnects by itself and carries on`, async () => {
+    it(`over ${transport}: answers a payload over MAX_PAYLOAD_BYTES with PAYLOAD_TOO_LARGE and keeps the connection`, async () => {
+      const big = await connect(server.url, user.cookie, { transports: [transport], upgrade: false });
+      const reasons: string[] = [];
+      big.on('disconnect', (reason) => reasons.push(reason));
+      const session = big.io.engine.id;
+      const oversize = draft(conversationId, 'z'.repeat(MAX_PAYLOAD_BYTES + 1_000));
+      const ack = await requestRaw(big, ClientEvent.send, oversize);
+      expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.PAYLOAD_TOO_LARGE } });
+      expect((ack as Failure).error.message).toContain(String(MAX_PAYLOAD_BYTES / 1024));
+      // Without an ack callback the answer is a ferry:error event.
+      const notice = nextEvent(big, 'ferry:error', (p) => p.error.code === ErrorCode.PAYLOAD_TOO_LARGE);
+      (big as unknown as { emit(e: string, p: unknown): void }).emit(ClientEvent.createRoom, {
+        name: 'y'.repeat(MAX_PAYLOAD_BYTES + 1),
+      });
+      expect(await notice).toMatchObject({ event: ClientEvent.createRoom });
+
+      expect(await request(big, 'message:send', draft(conversationId, 'after it'))).toMatchObject({
+        ok: true,
+      });
+      expect(big.io.engine.id).toBe(session);
+      expect(reasons).toEqual([]);
+      expect((await readAll(big, conversationId)).map((m) => m.id)).not.toContain(oversize.id);
+    });
+
+    it(`over ${transport}: a packet over MAX_PACKET_BYTES drops the connection; the client reconnects and carries on`, async () => {
       const big = await connect(server.url, user.cookie, {
         transports: [transport],
         upgrade: false,
@@ -313,8 +342,8 @@ describe('over-size packets', () => {
       const reasons: string[] = [];
       big.on('disconnect', (reason) => reasons.push(reason));
       const firstSession = big.io.engine.id;
-      const oversize = draft(conversationId, 'z'.repeat(MAX_PAYLOAD_BYTES + 1_000));
-      // socket.io cannot answer a packet it refuses to read: no ack ever comes for it.
+      const oversize = draft(conversationId, 'z'.repeat(MAX_PACKET_BYTES + 1_000));
+      // The transport refuses to read a packet this large: no ack can come for it.
       big.emit(ClientEvent.send, oversize, () => reasons.push('unexpected ack'));
 
       await waitFor(
@@ -332,6 +361,90 @@ describe('over-size packets', () => {
       await expectSameConnectionWorks();
     });
   }
+});
+
+describe('text that would not come back as it was sent', () => {
+  const LONE = ['\ud800', '\udfff', 'a\ud83db', 'end\ud83d'];
+
+  it('refuses lone surrogates and NUL in every string field, over the socket and HTTP', async () => {
+    for (const bad of [...LONE, 'nul\u0000']) {
+      const send = await expectError(ErrorCode.BAD_REQUEST, ClientEvent.send, draft(conversationId, bad));
+      expect(send.message).toContain('text');
+      await expectError(ErrorCode.BAD_REQUEST, ClientEvent.createRoom, { name: `room ${bad}` });
+      await expectError(ErrorCode.BAD_REQUEST, ClientEvent.joinRoom, { inviteCode: `code${bad}` });
+      await expectError(ErrorCode.BAD_REQUEST, ClientEvent.startDirect, { username: `abc${bad}` });
+      const room = await http(server.url, HttpPath.conversations, {
+        method: 'POST',
+        cookie: user.cookie,
+        body: { name: `room ${bad}` },
+      });
+      expect(room.status, JSON.stringify(bad)).toBe(400);
+      const signup = await http(server.url, HttpPath.signup, {
+        method: 'POST',
+        body: { username: 'surrogate-user', password: `password ${bad}` },
+      });
+      expect(signup.status, JSON.stringify(bad)).toBe(400);
+    }
+    // A well-formed pair (an emoji) is fine, and comes back exactly as acked.
+    const ack = (await requestRaw(
+      socket,
+      ClientEvent.send,
+      draft(conversationId, 'ship 🚢'),
+    )) as Ack<SendResult>;
+    expect(ack.ok && ack.message.text).toBe('ship 🚢');
+    await expectSameConnectionWorks();
+  });
+
+  it('acks exactly what history returns', async () => {
+    for (const bad of LONE)
+      await expectError(ErrorCode.BAD_REQUEST, ClientEvent.send, draft(conversationId, bad));
+    const texts = (await readAll(socket, conversationId)).map((m) => m.text);
+    expect(texts.some((t) => t.includes('\ufffd'))).toBe(false);
+  });
+
+  it('refuses invalid UTF-8 bytes inside a JSON string with 400 instead of storing U+FFFD', async () => {
+    const utf8 = (s: string) => new TextEncoder().encode(s);
+    const withBadBytes = (before: string, after: string) =>
+      new Uint8Array([...utf8(before), 0xc3, 0x28, 0xff, ...utf8(after)]);
+    const cases: [string, Uint8Array<ArrayBuffer>][] = [
+      [HttpPath.conversations, withBadBytes('{"name":"room ', '"}')],
+      [messagesPath(conversationId), withBadBytes(`{"id":"${randomUUID()}","typedAt":1,"text":"hi `, '"}')],
+    ];
+    for (const [path, rawBody] of cases) {
+      const res = await http<Ack>(server.url, path, {
+        method: 'POST',
+        cookie: user.cookie,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, path).toBe(400);
+      expect(res.body).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect((res.body as Failure).error.message).toMatch(/UTF-8/);
+    }
+    const rooms = await request(socket, 'conversations:list', {});
+    expect(rooms.ok && rooms.conversations.some((c) => c.name.includes('\ufffd'))).toBe(false);
+    expect((await readAll(socket, conversationId)).some((m) => m.text.includes('\ufffd'))).toBe(false);
+  });
+});
+
+describe('message ids in another letter case', () => {
+  it('stores an id resent in upper case once, and answers the resend as its duplicate', async () => {
+    const first = draft(conversationId, 'case matters not');
+    const sent = (await request(socket, 'message:send', first)) as Ack<SendResult>;
+    expect(sent.ok && sent.duplicate).toBe(false);
+    const upper = { ...first, id: first.id.toUpperCase(), conversationId: conversationId.toUpperCase() };
+    const again = (await requestRaw(socket, ClientEvent.send, upper)) as Ack<SendResult>;
+    expect(again).toMatchObject({ ok: true, duplicate: true, message: { id: first.id } });
+    const overHttp = await http<Ack<SendResult>>(server.url, messagesPath(conversationId.toUpperCase()), {
+      method: 'POST',
+      cookie: user.cookie,
+      body: { id: first.id.toUpperCase(), text: first.text, typedAt: first.typedAt },
+    });
+    expect(overHttp.status).toBe(200);
+    expect(overHttp.body).toMatchObject({ ok: true, duplicate: true, message: { id: first.id } });
+    const stored = (await readAll(socket, conversationId)).filter((m) => m.text === 'case matters not');
+    expect(stored.map((m) => m.id)).toEqual([first.id]);
+  });
 });
 
 describe('HTTP bodies', () => {
@@ -379,6 +492,43 @@ describe('HTTP bodies', () => {
     const res = await post(JSON.stringify({ id, typedAt, text: 'y'.repeat(MAX_PAYLOAD_BYTES) }));
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('answers a body that does not decompress with 400 on every POST route, and takes real gzip', async () => {
+    const posts = Object.values(HttpRoute).filter((route) => route.method === 'POST');
+    expect(posts.length).toBeGreaterThanOrEqual(8);
+    for (const route of posts) {
+      for (const encoding of ['gzip', 'deflate', 'br', 'x-unknown']) {
+        const res = await http<Ack>(server.url, route.path.replace(':id', conversationId), {
+          method: 'POST',
+          cookie: user.cookie,
+          rawBody: new TextEncoder().encode('{"this is":"not compressed"}'),
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        });
+        expect(res.status, `${route.path} ${encoding}`).toBe(400);
+        expect(res.body).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+        expect((res.body as Failure).error.message).toMatch(/Content-Encoding/);
+      }
+    }
+    const { id, text, typedAt } = draft(conversationId, 'gzipped');
+    const res = await post(new Uint8Array(gzipSync(JSON.stringify({ id, text, typedAt }))));
+    expect(res.status).toBe(400); // no content-encoding header: gzip bytes are not JSON
+    const gz = await http<Ack>(server.url, path(), {
+      method: 'POST',
+      cookie: user.cookie,
+      rawBody: new Uint8Array(gzipSync(JSON.stringify({ id, text, typedAt }))),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expect(gz.status).toBe(201);
+    // A small bomb: far over the limit once inflated.
+    const bomb = await http<Ack>(server.url, path(), {
+      method: 'POST',
+      cookie: user.cookie,
+      rawBody: new Uint8Array(gzipSync(`{"text":"${'a'.repeat(MAX_PAYLOAD_BYTES * 8)}"}`)),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expect(bomb.status).toBe(413);
+    expect(bomb.body).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
   it('keeps the session and the API working after all of it', async () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MESSAGE_TEXT_MAX, type Message } from '../../contract/index.js';
+import { ErrorCode, MESSAGE_TEXT_MAX, messagesPath, type Message } from '../../contract/index.js';
 import { MemoryRateLimiter } from '../../server/scale/memoryRateLimiter.js';
 import type { RateLimiter } from '../../server/scale/RateLimiter.js';
 import { startTestServer, useTestServer } from './support/app.js';
@@ -13,6 +13,8 @@ import {
   collect,
   connect,
   draft,
+  http,
+  joinRoom,
   nextEvent,
   request,
   requestRaw,
@@ -299,6 +301,51 @@ describe('send rate limit', () => {
       const bobRoom = await roomWith(limited.url, bob);
       const b = await connect(limited.url, bob.cookie);
       expect((await request(b, 'message:send', draft(bobRoom.id, 'fine'))).ok).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('answers resends of stored messages as duplicates, never RATE_LIMITED, and they cost no allowance', async () => {
+    // Refills one token per 1,000 s: nothing comes back during the test but refunds.
+    const limited = await startTestServer({ env: { SEND_BURST: '5', SEND_RATE_PER_SECOND: '0.001' } });
+    try {
+      const alice = await signUp(limited.url);
+      const room = await roomWith(limited.url, alice);
+      const a = await connect(limited.url, alice.cookie);
+      const outbox = Array.from({ length: 3 }, (_, i) => draft(room.id, `queued ${i}`));
+      for (const message of outbox) expect((await request(a, 'message:send', message)).ok).toBe(true);
+      // The outbox replays everything after an outage, several times and all at once.
+      const replays = await Promise.all(
+        [...outbox, ...outbox, ...outbox].map((message) => request(a, 'message:send', message)),
+      );
+      for (const ack of replays) expect(ack).toMatchObject({ ok: true, duplicate: true });
+      // The resends used none of the two tokens left.
+      for (let i = 0; i < 2; i++) {
+        expect(await request(a, 'message:send', draft(room.id, `new ${i}`))).toMatchObject({ ok: true });
+      }
+      const spent = await request(a, 'message:send', draft(room.id, 'one too many'));
+      expect(spent).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
+      // With the allowance used up, a resend still gets its duplicate ack, over HTTP too.
+      expect(await request(a, 'message:send', outbox[0]!)).toMatchObject({ ok: true, duplicate: true });
+      const { id, text, typedAt } = outbox[1]!;
+      const overHttp = await http(limited.url, messagesPath(room.id), {
+        method: 'POST',
+        cookie: alice.cookie,
+        body: { id, text, typedAt },
+      });
+      expect(overHttp.status).toBe(200);
+      expect(overHttp.body).toMatchObject({ ok: true, duplicate: true });
+      // Someone else's id is not a duplicate of theirs: still limited, nothing leaks.
+      const bob = await signUp(limited.url);
+      await joinRoom(limited.url, bob, room.inviteCode!);
+      const b = await connect(limited.url, bob.cookie);
+      for (let i = 0; i < 5; i++) await request(b, 'message:send', draft(room.id, `bob ${i}`));
+      expect(await request(b, 'message:send', outbox[2]!)).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.RATE_LIMITED },
+      });
+      expect(await limited.store.messagesAfter(room.id, 0, 100)).toHaveLength(10);
     } finally {
       await limited.close();
     }

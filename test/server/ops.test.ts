@@ -45,6 +45,10 @@ function sample(text: string, name: string, labels = ''): number | null {
   return null;
 }
 
+const METRICS_TOKEN = 'ops-test-metrics-token';
+/** How Prometheus scrapes: with the bearer token. */
+const scraper = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
+
 describe('/metrics and /healthz on a running app', () => {
   let srv: TestServer;
   let url: string;
@@ -55,7 +59,11 @@ describe('/metrics and /healthz on a running app', () => {
   beforeAll(async () => {
     // Wired as server/index.ts wires it: the store reports commits to the metrics.
     const metrics = createMetrics();
-    srv = await startTestServer({ storeOptions: { onCommit: metrics.onCommit }, deps: { metrics } });
+    srv = await startTestServer({
+      env: { METRICS_TOKEN },
+      storeOptions: { onCommit: metrics.onCommit },
+      deps: { metrics },
+    });
     url = srv.url;
     user = await signUp(url);
     socket = await connect(url, user.cookie);
@@ -73,7 +81,7 @@ describe('/metrics and /healthz on a running app', () => {
   });
 
   it('serves Prometheus text with the process metrics and Ferry’s own', async () => {
-    const res = await http(url, HttpPath.metrics);
+    const res = await http(url, HttpPath.metrics, scraper);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const name of [
@@ -96,10 +104,10 @@ describe('/metrics and /healthz on a running app', () => {
   });
 
   it('counts a sent message, its commit and the HTTP requests', async () => {
-    const before = (await http(url, HttpPath.metrics)).text;
+    const before = (await http(url, HttpPath.metrics, scraper)).text;
     const sent = await request(socket, 'message:send', draft(conversationId, 'count me'));
     expect(sent.ok).toBe(true);
-    const after = (await http(url, HttpPath.metrics)).text;
+    const after = (await http(url, HttpPath.metrics, scraper)).text;
 
     expect(sample(after, 'ferry_messages_total')).toBe(sample(before, 'ferry_messages_total')! + 1);
     expect(sample(after, 'ferry_commit_seconds_count')).toBeGreaterThan(
@@ -114,7 +122,7 @@ describe('/metrics and /healthz on a running app', () => {
 
   it('follows socket.io connections by transport', async () => {
     const polling = await connect(url, user.cookie, { transports: ['polling'] });
-    const scrape = async () => (await http(url, HttpPath.metrics)).text;
+    const scrape = async () => (await http(url, HttpPath.metrics, scraper)).text;
     expect(sample(await scrape(), 'ferry_connections', 'transport="polling"')).toBe(1);
     polling.close();
     await waitFor(async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0);

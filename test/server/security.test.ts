@@ -3,21 +3,27 @@
  * origin allowlist that socket.io (both transports), CORS and the CSRF check all enforce: same
  * origin always, other origins only when listed in ALLOWED_ORIGINS.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { HttpPath, type Ack } from '../../contract/index.js';
-import { startTestServer, type TestServer } from './support/app.js';
+import { ErrorCode, HttpPath, HttpRoute, type Ack, type HttpRouteName } from '../../contract/index.js';
+import { clientEventSchemas } from '../../contract/schemas.js';
+import { loadConfig } from '../../server/config.js';
+import { startTestServer, useTestServer, type TestServer } from './support/app.js';
 import {
   closeAllSockets,
   connect,
+  createRoom,
   draft,
   http,
   request,
+  requestRaw,
   sessionCookieFrom,
   signUp,
   uniqueUsername,
   type TestUser,
 } from './support/clients.js';
+import { startNginx } from './support/nginx.js';
 
 const EVIL = 'https://evil.example';
 const PARTNER = 'https://app.partner.example';
@@ -323,5 +329,191 @@ describe('origin check behind a reverse proxy', () => {
       await trusted.close();
       await untrusted.close();
     }
+  });
+});
+
+describe('client address behind a reverse proxy', () => {
+  /** Sign-ups allowed per address in these tests; nothing refills while they run. */
+  const BURST = 3;
+  const env = { TRUST_PROXY: 'true', SIGNUP_BURST: String(BURST), SIGNUP_RATE_PER_HOUR: '1' };
+  const signUpVia = (url: string, headers: Record<string, string> = {}) =>
+    http(url, HttpPath.signup, {
+      method: 'POST',
+      body: { username: uniqueUsername('proxied'), password: 'correct horse battery' },
+      headers,
+    });
+  let forged = 0;
+  /** An X-Forwarded-For a client could write itself: a new address every time. */
+  const forgedAddress = (): string => `198.51.100.${(forged += 1)}`;
+
+  it('counts the address the trusted proxy saw, not the ones the client wrote before it', async () => {
+    const node = await startTestServer({ env });
+    try {
+      // What nginx with `$proxy_add_x_forwarded_for` sends: the client's own header, then the peer.
+      const statuses: number[] = [];
+      for (let i = 0; i <= BURST; i++) {
+        statuses.push(
+          (await signUpVia(node.url, { 'x-forwarded-for': `${forgedAddress()}, 192.0.2.10` })).status,
+        );
+      }
+      expect(statuses).toEqual([...Array<number>(BURST).fill(201), 429]);
+      // The same peer with two forged entries, or sent as two header lines: still that peer.
+      expect(
+        (await signUpVia(node.url, { 'x-forwarded-for': `${forgedAddress()},${forgedAddress()},192.0.2.10` }))
+          .status,
+      ).toBe(429);
+      // What the shipped config sends (one address, overwritten): another peer has its own allowance.
+      expect((await signUpVia(node.url, { 'x-forwarded-for': '192.0.2.11' })).status).toBe(201);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('with TRUST_PROXY_HOPS=2 counts the address the outer proxy saw', async () => {
+    const node = await startTestServer({ env: { ...env, TRUST_PROXY_HOPS: '2' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i <= BURST; i++) {
+        // forged by the client, then the client as the CDN saw it, then the CDN as nginx saw it.
+        const header = `${forgedAddress()}, 192.0.2.20, 203.0.113.${i + 1}`;
+        statuses.push((await signUpVia(node.url, { 'x-forwarded-for': header })).status);
+      }
+      expect(statuses).toEqual([...Array<number>(BURST).fill(201), 429]);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('through the shipped nginx config, a forged X-Forwarded-For buys no extra sign-ups, and sockets pass', async () => {
+    const node = await startTestServer({ env });
+    const nginx = await startNginx(node.port);
+    // The page's own origin, port included: the shipped config forwards the Host it was sent.
+    const origin = nginx.url;
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i <= BURST; i++) {
+        statuses.push((await signUpVia(nginx.url, { origin, 'x-forwarded-for': forgedAddress() })).status);
+      }
+      expect(statuses).toEqual([...Array<number>(BURST).fill(201), 429]);
+
+      // The same config carries the socket (WebSocket upgrade) for a session made through it.
+      const first = await signUpVia(node.url, { 'x-forwarded-for': '192.0.2.30' });
+      const socket = await connect(nginx.url, sessionCookieFrom(first.headers));
+      expect(await request(socket, 'conversations:list', {})).toMatchObject({ ok: true });
+      socket.close();
+    } finally {
+      await nginx.close();
+      await node.close();
+    }
+  });
+});
+
+describe('/metrics', () => {
+  const TOKEN = 'a-metrics-token-of-some-length';
+
+  it('is not served at all without METRICS_TOKEN', async () => {
+    const node = await startTestServer();
+    try {
+      const res = await http(node.url, HttpPath.metrics, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(res.text).not.toContain('ferry_');
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('with METRICS_TOKEN answers only the bearer of that token', async () => {
+    const node = await startTestServer({ env: { METRICS_TOKEN: TOKEN } });
+    try {
+      for (const authorization of [
+        undefined,
+        'Bearer wrong-token-of-some-length',
+        `Basic ${TOKEN}`,
+        `Bearer ${TOKEN}x`,
+      ]) {
+        const res = await http(node.url, HttpPath.metrics, {
+          headers: authorization ? { authorization } : {},
+        });
+        expect(res.status, authorization).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(res.text).not.toContain('ferry_');
+      }
+      const ok = await http(node.url, HttpPath.metrics, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('ferry_');
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('refuses a short METRICS_TOKEN at start', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
+});
+
+describe('conversation ids a non-member probes', () => {
+  const server = useTestServer();
+
+  /** A valid payload for each socket event that names a conversation (others: just the id). */
+  const eventPayload = (event: string, conversationId: string): unknown => {
+    switch (event) {
+      case 'message:send':
+        return draft(conversationId, 'probe');
+      case 'messages:after':
+        return { conversationId, afterSeq: 0 };
+      case 'receipt:update':
+        return { conversationId, readSeq: 0 };
+      case 'typing:update':
+        return { conversationId, typing: true };
+      default:
+        return { conversationId };
+    }
+  };
+  /** A valid request for each HTTP route with a conversation in its path. */
+  const routeRequest = (name: HttpRouteName, conversationId: string) => {
+    const { method, path } = HttpRoute[name];
+    const url = path.replace(':id', conversationId) + (name === 'messages' ? '?after=0' : '');
+    const body = name === 'send' ? { id: randomUUID(), text: 'probe', typedAt: 1 } : undefined;
+    return { method, url, body };
+  };
+
+  it('get the same answer for a real conversation as for a random id, on every event and route', async () => {
+    const alice = await signUp(server.url);
+    const mallory = await signUp(server.url);
+    const real = (await createRoom(server.url, alice)).id;
+    const random = randomUUID();
+    const socket = await connect(server.url, mallory.cookie);
+
+    const events = Object.entries(clientEventSchemas)
+      .filter(([, schema]) => 'shape' in schema && 'conversationId' in (schema.shape as object))
+      .map(([event]) => event);
+    expect(events.length).toBeGreaterThanOrEqual(7);
+    for (const event of events) {
+      const [forReal, forRandom] = [
+        await requestRaw(socket, event, eventPayload(event, real)),
+        await requestRaw(socket, event, eventPayload(event, random)),
+      ];
+      expect(forReal, event).toMatchObject({ ok: false, error: { code: ErrorCode.FORBIDDEN } });
+      expect(forRandom, event).toEqual(forReal);
+    }
+
+    const routes = (Object.keys(HttpRoute) as HttpRouteName[]).filter((name) =>
+      HttpRoute[name].path.includes(':id'),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    for (const name of routes) {
+      const answers = [];
+      for (const id of [real, random]) {
+        const { method, url, body } = routeRequest(name, id);
+        const res = await http(server.url, url, { method, body, cookie: mallory.cookie });
+        answers.push({ status: res.status, body: res.body });
+      }
+      expect(answers[0], name).toMatchObject({ status: 403, body: { error: { code: ErrorCode.FORBIDDEN } } });
+      expect(answers[1], name).toEqual(answers[0]);
+    }
+    // Nothing was stored or joined by the probes.
+    expect(await server.store.messagesAfter(real, 0, 10)).toEqual([]);
+    expect(await server.store.getMember(real, mallory.id)).toBeNull();
   });
 });

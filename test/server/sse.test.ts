@@ -3,9 +3,11 @@
  * no gap and no duplicate even while messages keep arriving, heartbeats, receipts, and refusals.
  */
 import { randomUUID } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, eventsPath, messagesPath, type Message } from '../../contract/index.js';
+import { ErrorCode, MESSAGE_TEXT_MAX, eventsPath, messagesPath, type Message } from '../../contract/index.js';
 import { startTestServer, storeWith, useTestServer } from './support/app.js';
+import { captureLogs } from './support/logs.js';
 import {
   connect,
   draft,
@@ -20,7 +22,7 @@ import {
   waitFor,
 } from './support/clients.js';
 
-const srv = useTestServer({ env: { SSE_HEARTBEAT_MS: '200' } });
+const srv = useTestServer({ env: { SSE_HEARTBEAT_MS: '200', SEND_BURST: '100000' } });
 const feeds: SseClient[] = [];
 // Registered after useTestServer, so it runs before the server closes.
 afterAll(() => {
@@ -33,8 +35,13 @@ async function open(user: TestUser, conversationId: string, options: Parameters<
   return feed;
 }
 
-async function sendHttp(user: TestUser, conversationId: string, text: string): Promise<Message> {
-  const res = await http<{ ok: true; message: Message }>(srv.url, messagesPath(conversationId), {
+async function sendHttp(
+  user: TestUser,
+  conversationId: string,
+  text: string,
+  url: string = srv.url,
+): Promise<Message> {
+  const res = await http<{ ok: true; message: Message }>(url, messagesPath(conversationId), {
     method: 'POST',
     body: { id: randomUUID(), text, typedAt: Date.now() },
     cookie: user.cookie,
@@ -195,5 +202,102 @@ describe('SSE feed', () => {
     await node.close();
     expect(node.app.server.listening).toBe(false);
     await waitFor(() => feed.ended(), undefined, 'the feed to end');
+  });
+  it('resumes a Last-Event-ID past the newest message from the newest message, then streams new ones', async () => {
+    const alice = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice);
+    for (let i = 1; i <= 3; i++) await sendHttp(alice, room.id, `m${i}`);
+    const feed = await open(alice, room.id, { lastEventId: '1000' });
+    expect(feed.status).toBe(200);
+    await sendHttp(alice, room.id, 'new');
+    await feed.until((events) => messagesIn(events).length === 1);
+    expect(seqsIn(feed.events)).toEqual([4]);
+    expect(idsIn(feed.events)).toEqual([4]);
+  });
+
+  it('streams a long backlog (300 messages of 4 KB) to a reader that keeps reading, on one connection', async () => {
+    const alice = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice);
+    const socket = await connect(srv.url, alice.cookie);
+    const text = 'x'.repeat(MESSAGE_TEXT_MAX);
+    const acks = await Promise.all(
+      Array.from({ length: 300 }, () => request(socket, 'message:send', draft(room.id, text))),
+    );
+    expect(acks.every((a) => a.ok)).toBe(true);
+    const feed = await open(alice, room.id, { lastEventId: '0' });
+    await feed.until((events) => messagesIn(events).length === 300 || feed.ended(), 30_000);
+    expect(feed.ended()).toBe(false);
+    expect(seqsIn(feed.events)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+});
+
+describe('SSE feed and its readers', () => {
+  it('cuts a reader that stops reading once it has left the cap unread, and logs it', async () => {
+    const logs = captureLogs('info');
+    const node = await startTestServer({
+      env: { SEND_BURST: '100000', SSE_MAX_BUFFERED_BYTES: '65536' },
+      deps: { logger: logs.logger },
+    });
+    try {
+      const alice = await signUp(node.url);
+      const room = await roomWith(node.url, alice);
+      // A client that sends its request and never reads a byte of the answer.
+      const stalled = tcpConnect(node.port, '127.0.0.1');
+      stalled.pause();
+      stalled.write(
+        `GET ${eventsPath(room.id)} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice.cookie}\r\n` +
+          'Accept: text/event-stream\r\n\r\n',
+      );
+      const cut = (): boolean => logs.lines.some((l) => l.msg === 'SSE client too slow: closing');
+      const socket = await connect(node.url, alice.cookie);
+      const text = 'y'.repeat(MESSAGE_TEXT_MAX);
+      // Messages until the server gives up on the reader (kernel buffers take the first few MB).
+      for (let sent = 0; !cut(); sent += 50) {
+        if (sent > 20_000) throw new Error('the stalled reader was never cut');
+        await Promise.all(
+          Array.from({ length: 50 }, () => request(socket, 'message:send', draft(room.id, text))),
+        );
+      }
+      await waitFor(() => stalled.destroyed || stalled.readableEnded || cut(), undefined, 'the cut');
+      stalled.destroy();
+    } finally {
+      await node.close();
+    }
+  }, 60_000);
+
+  it('treats a client going away as the normal end of a feed: nothing at warn or above', async () => {
+    const logs = captureLogs('debug');
+    const node = await startTestServer({ deps: { logger: logs.logger } });
+    try {
+      const alice = await signUp(node.url);
+      const room = await roomWith(node.url, alice);
+      const connections = (): Promise<number> =>
+        new Promise((resolve, reject) =>
+          node.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+        );
+      for (let i = 0; i < 3; i++) {
+        // A reader that gets its first message and then goes away without a word.
+        const reader = tcpConnect(node.port, '127.0.0.1');
+        let received = '';
+        reader.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        reader.write(
+          `GET ${eventsPath(room.id)} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice.cookie}\r\n` +
+            'Accept: text/event-stream\r\n\r\n',
+        );
+        await waitFor(() => received.includes(': connected'), undefined, 'the feed to open');
+        await sendHttp(alice, room.id, `m${i}`, node.url);
+        await waitFor(() => received.includes(`"m${i}"`), undefined, 'the message');
+        const open = await connections();
+        reader.destroy();
+        await waitFor(async () => (await connections()) < open, undefined, 'the server to see the close');
+      }
+      // One more round trip, so anything the closes would log has been logged.
+      await sendHttp(alice, room.id, 'after', node.url);
+      const loud = logs.lines.filter((l) => l.level >= 40);
+      expect(loud).toEqual([]);
+      expect(JSON.stringify(logs.lines)).not.toMatch(/Premature close/);
+    } finally {
+      await node.close();
+    }
   });
 });

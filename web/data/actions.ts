@@ -1,5 +1,12 @@
 /** Everything the UI can do. Sending writes the outbox first; the rest goes through the hub or HTTP. */
-import { HttpPath, type Ack, type ConversationSummary, type User } from '../../contract/index';
+import {
+  HttpPath,
+  MESSAGE_TEXT_MAX,
+  textLength,
+  type Ack,
+  type ConversationSummary,
+  type User,
+} from '../../contract/index';
 import { getMe } from '../../localdb/meta';
 import type { OutboxEntry } from '../../localdb/schema';
 import { discard as discardEntry, enqueue, OUTBOX_SYNC_TAG, retry as retryEntry } from '../../outbox/queue';
@@ -51,6 +58,10 @@ export const actions = {
   /** Queues a message (IndexedDB first, before any network) and returns its outbox entry. */
   async send(conversationId: string, text: string): Promise<OutboxEntry> {
     if (text.trim().length === 0) throw new Error('A message cannot be empty.');
+    // The server refuses it for good: keep it out of the outbox (the composer says why).
+    if (textLength(text) > MESSAGE_TEXT_MAX) {
+      throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
+    }
     const client = hubClient();
     const db = await getDb();
     const me = client.status?.user ?? (await getMe(db));

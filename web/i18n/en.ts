@@ -58,7 +58,9 @@ export const en = {
   message: 'Message',
   send: 'Send',
   charsLeft: (n: number) => `${n} characters left`,
-  charsOver: (n: number) => `${n} characters too long`,
+  /** Shown instead of charsLeft once a message is over the limit: Send is off until it fits. */
+  tooLong: (max: number, over: number) =>
+    `Too long to send: a message can have at most ${max} characters (${over} over).`,
   // Connection state (a11y)
   statusOnline: 'Online',
   statusConnecting: (n: number) => (n > 0 ? `Connecting — ${n} waiting` : 'Connecting'),
@@ -69,6 +71,27 @@ export const en = {
   errorGeneric: 'Something went wrong. Please try again.',
   notificationFrom: (sender: string, conversation: string) =>
     sender === conversation ? sender : `${sender} in ${conversation}`,
+  // Keyboard shortcuts (a11y: dialog names and the "Conversation" textbox)
+  keyboardShortcuts: 'Keyboard shortcuts',
+  jumpToConversation: 'Jump to conversation',
+  conversation: 'Conversation',
+  matchingConversations: 'Matching conversations',
+  noMatchingConversation: 'No conversation matches.',
+  close: 'Close',
+  keys: 'Keys',
+  action: 'Action',
+  or: 'or',
+  shortcutHelp: 'Show the keyboard shortcuts',
+  shortcutJump: 'Jump to a conversation',
+  shortcutPrevConversation: 'Previous conversation',
+  shortcutNextConversation: 'Next conversation',
+  shortcutPrevUnread: 'Previous unread conversation',
+  shortcutNextUnread: 'Next unread conversation',
+  shortcutEscape: 'Close a panel or dialog',
+  notWhileTyping: '(not while typing)',
+  // Screen reader announcements
+  newMessages: (n: number) => `${n} new messages`,
+  newMessagesIn: (n: number, conversations: number) => `${n} new messages in ${conversations} conversations`,
 };
 
 export type Strings = typeof en;

@@ -4,10 +4,14 @@ import { actions, useMe } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { User } from '../../contract/index';
 import { Alerts } from './Alerts';
+import { Announcer } from './Announcer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
 import { ConversationView } from './ConversationView';
 import { JoinPanel } from './JoinPanel';
+import { focusIsLost, focusTarget } from './keyboard/focus';
+import { useKeyboardShortcuts } from './KeyboardShortcuts';
+import { ariaKeyShortcuts } from './keyboard/shortcuts';
 import { LanguageSelect } from './LanguageSelect';
 import { NewConversation } from './NewConversation';
 import { PwaSlot } from './PwaSlot';
@@ -37,6 +41,11 @@ function Shell({ me }: { me: User }) {
     if (route.name === 'unknown') navigate('/', { replace: true });
   }, [route.name]);
   const activeId = route.name === 'conversation' ? route.id : null;
+  const shortcuts = useKeyboardShortcuts(activeId);
+  // Just signed in, or back on the list (its opener gone): the keyboard starts at the list.
+  useEffect(() => {
+    if (route.name === 'home' && focusIsLost()) focusTarget('conversationList');
+  }, [route.name]);
   return (
     <div class={route.name === 'home' || route.name === 'unknown' ? 'shell' : 'shell has-main'}>
       <header class="topbar">
@@ -44,6 +53,16 @@ function Shell({ me }: { me: User }) {
         <ConnectionStatus />
         <div class="topbar-end">
           <PwaSlot />
+          <button
+            type="button"
+            class="icon"
+            aria-label={t.keyboardShortcuts}
+            title={t.keyboardShortcuts}
+            aria-keyshortcuts={ariaKeyShortcuts('help')}
+            onClick={shortcuts.openHelp}
+          >
+            ?
+          </button>
           <LanguageSelect />
           <span class="me muted">{me.username}</span>
           <button
@@ -65,6 +84,8 @@ function Shell({ me }: { me: User }) {
         <Main route={route} me={me} />
       </main>
       <Alerts />
+      <Announcer />
+      {shortcuts.dialogs}
     </div>
   );
 }

@@ -1,12 +1,15 @@
 /**
  * The composer: textbox "Message" and button "Send". Enter sends, Shift+Enter adds a line (and
  * Enter while an IME is composing, e.g. for Chinese, is left to the IME). The length against
- * MESSAGE_TEXT_MAX is shown before sending; Send is disabled when over.
+ * MESSAGE_TEXT_MAX is shown before sending; over it, the limit is named and neither Send nor Enter
+ * sends, so an over-long message never reaches the outbox (the server would refuse it for good).
+ * Within the limit a message's payload stays far below the socket's MAX_PAYLOAD_BYTES.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
+import { useFocusTarget } from './keyboard/focus';
 import { askNotificationPermissionOnce } from './notifications';
 
 /** Show the counter once this few characters are left. */
@@ -21,6 +24,9 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
   const [error, setError] = useState<string | null>(null);
   const typingSentAt = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  // Opening a conversation puts the keyboard here; shortcuts can send it back here.
+  useFocusTarget('composer', box);
+  useEffect(() => box.current?.focus({ preventScroll: true }), []);
 
   const length = textLength(text);
   const over = length > MESSAGE_TEXT_MAX;
@@ -101,7 +107,9 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
       </div>
       {length > MESSAGE_TEXT_MAX - COUNTER_FROM && (
         <p id={counterId} class={over ? 'counter over' : 'counter'} aria-live="polite">
-          {over ? t.charsOver(length - MESSAGE_TEXT_MAX) : t.charsLeft(MESSAGE_TEXT_MAX - length)}{' '}
+          {over
+            ? t.tooLong(MESSAGE_TEXT_MAX, length - MESSAGE_TEXT_MAX)
+            : t.charsLeft(MESSAGE_TEXT_MAX - length)}{' '}
           <span class="muted">
             ({length}/{MESSAGE_TEXT_MAX})
           </span>

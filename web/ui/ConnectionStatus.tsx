@@ -16,7 +16,8 @@ export function ConnectionStatus() {
         ? t.statusConnecting(status.queued)
         : t.statusOffline(status.queued);
   return (
-    <p role="status" class={`conn conn-${status.connection}`}>
+    // Not live: the waiting count changes often; Announcer says a change of connection once.
+    <p role="status" aria-live="off" class={`conn conn-${status.connection}`}>
       <span class="conn-dot" aria-hidden="true" />
       {text}
     </p>

@@ -1,11 +1,15 @@
 /**
  * The conversation list: navigation landmark "Conversations"; one link per conversation whose name
- * starts with the conversation's name and includes "N unread" (issue 3 a11y contract).
+ * starts with the conversation's name and includes "N unread" (issue 3 a11y contract). The link
+ * shows only that name; the time and preview beside it are its description, and the link's hit
+ * area covers the whole row (CSS), so the name a voice user reads off the screen is its label.
  */
+import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/schema';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { formatListTime } from './format';
+import { useFocusTarget } from './keyboard/focus';
 import { conversationPath, onLinkClick } from './router';
 
 /** Unread count of a conversation: messages after the viewer's read receipt. */
@@ -17,8 +21,10 @@ export function unreadCount(c: LocalConversation): number {
 export function ConversationList({ activeId, myId }: { activeId: string | null; myId: string }) {
   const { t } = useI18n();
   const conversations = useConversations();
+  const nav = useRef<HTMLElement>(null);
+  useFocusTarget('conversationList', nav);
   return (
-    <nav aria-label={t.conversations} class="convs">
+    <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
       {conversations.length === 0 ? (
         <p class="muted pad">{t.noConversations}</p>
       ) : (
@@ -51,30 +57,37 @@ function ConversationLink({
     : t.noMessagesYet;
   // The name is the conversation's name first, then "N unread": stable for screen readers and tests.
   const label = unread > 0 ? `${c.name}, ${t.unread(unread)}` : c.name;
+  const timeId = `conv-time-${c.id}`;
+  const previewId = `conv-preview-${c.id}`;
   return (
-    <a
-      href={conversationPath(c.id)}
-      onClick={onLinkClick}
-      aria-label={label}
-      aria-current={active ? 'page' : undefined}
-      class={unread > 0 ? 'conv unread' : 'conv'}
-    >
+    <div class={`conv${unread > 0 ? ' unread' : ''}${active ? ' active' : ''}`}>
       <span class="conv-top">
-        <span class="conv-name">{c.name}</span>
+        <a
+          href={conversationPath(c.id)}
+          onClick={onLinkClick}
+          aria-label={label}
+          aria-describedby={last ? `${timeId} ${previewId}` : previewId}
+          aria-current={active ? 'page' : undefined}
+          class="conv-link"
+        >
+          {c.name}
+        </a>
         {last && (
-          <time class="conv-time" dateTime={new Date(last.createdAt).toISOString()}>
+          <time id={timeId} class="conv-time" dateTime={new Date(last.createdAt).toISOString()}>
             {formatListTime(last.createdAt, lang)}
           </time>
         )}
       </span>
       <span class="conv-bottom">
-        <span class="conv-preview">{preview}</span>
+        <span class="conv-preview" id={previewId}>
+          {preview}
+        </span>
         {unread > 0 && (
           <span class="badge" aria-hidden="true">
             {unread > 99 ? '99+' : unread}
           </span>
         )}
       </span>
-    </a>
+    </div>
   );
 }

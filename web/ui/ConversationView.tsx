@@ -1,11 +1,12 @@
 /** One open conversation: header (name, members, invite link, leave), the message log, typing, composer. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/schema';
 import { actions, useConversation, useMembers } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { Composer } from './Composer';
 import { errorText } from './errors';
+import { useEscape } from './keyboard/escape';
 import { MemberList } from './MemberList';
 import { MessageList } from './MessageList';
 import { navigate, onLinkClick } from './router';
@@ -48,6 +49,11 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
   const { t, lang } = useI18n();
   const members = useMembers(c.id);
   const [showMembers, setShowMembers] = useState(false);
+  const membersButton = useRef<HTMLButtonElement>(null);
+  useEscape(showMembers, () => {
+    setShowMembers(false);
+    membersButton.current?.focus();
+  });
   const [jump, setJump] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
@@ -64,7 +70,12 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
         <BackLink />
         <h2 id={`title-${c.id}`}>{c.name}</h2>
         <div class="row">
-          <button type="button" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
+          <button
+            type="button"
+            ref={membersButton}
+            aria-expanded={showMembers}
+            onClick={() => setShowMembers(!showMembers)}
+          >
             {t.membersCount(members.length)}
           </button>
           {c.kind === 'room' && (

@@ -2,7 +2,7 @@
  * `/join/<code>`: an invite link opened while signed in. A "Join" button confirms, so a link
  * alone (e.g. opened by another site) never adds anyone to a room.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { errorText } from './errors';
@@ -13,6 +13,9 @@ export function JoinPanel({ code }: { code: string }) {
   const { t, lang } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const joinButton = useRef<HTMLButtonElement>(null);
+  // The panel's one control: Enter joins.
+  useEffect(() => joinButton.current?.focus(), []);
 
   async function join() {
     setBusy(true);
@@ -37,7 +40,7 @@ export function JoinPanel({ code }: { code: string }) {
           {error}
         </p>
       )}
-      <button type="button" class="primary" disabled={busy} onClick={() => void join()}>
+      <button type="button" ref={joinButton} class="primary" disabled={busy} onClick={() => void join()}>
         {t.join}
       </button>
     </section>

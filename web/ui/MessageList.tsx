@@ -163,14 +163,16 @@ export function MessageList({
 
   const visible = items.slice(start, end);
   return (
-    <div class="log-scroll" ref={scroller} onScroll={onScroll}>
+    // Focusable, so the history scrolls with the keyboard (Page Up / Page Down).
+    <div class="log-scroll" ref={scroller} onScroll={onScroll} tabIndex={0}>
       {start === 0 && !hasOlder && n > 0 && <p class="log-edge muted">{t.startOfConversation}</p>}
       {(loadingOlder || start > 0 || hasOlder) && (
         <p class="log-edge muted" aria-hidden={!loadingOlder}>
           {loadingOlder ? t.loadingOlder : '…'}
         </p>
       )}
-      <div role="log" aria-label={conversation.name} class="log">
+      {/* Not live: Announcer says new messages once; catch-up, paging and statuses stay quiet. */}
+      <div role="log" aria-live="off" aria-label={conversation.name} class="log">
         {visible.map((item, i) => {
           const prev = i > 0 ? visible[i - 1] : start > 0 ? items[start - 1] : undefined;
           const newDay = !prev || dayKey(prev.time) !== dayKey(item.time);

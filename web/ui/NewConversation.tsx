@@ -2,13 +2,14 @@
  * "New room" (textbox "Room name", button "Create") and "New direct message" (textbox "Username",
  * button "Start"), each a button that opens a small form (issue 3 a11y contract).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, ConversationSummary } from '../../contract/index';
 import { ROOM_NAME_MAX, USERNAME_MAX } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { Strings } from '../i18n/en';
 import { errorText } from './errors';
+import { useEscape } from './keyboard/escape';
 import { conversationPath, navigate } from './router';
 
 type Kind = 'room' | 'direct';
@@ -17,11 +18,19 @@ type Kind = 'room' | 'direct';
 export function NewConversation() {
   const { t } = useI18n();
   const [open, setOpen] = useState<Kind | null>(null);
+  const openers = { room: useRef<HTMLButtonElement>(null), direct: useRef<HTMLButtonElement>(null) };
+  /** Closes the form; back to the button that opened it (not after creating: that opens the new one). */
+  function close(refocus: boolean) {
+    if (refocus && open) openers[open].current?.focus();
+    setOpen(null);
+  }
+  useEscape(open !== null, () => close(true));
   return (
     <div class="new-conv">
       <div class="row">
         <button
           type="button"
+          ref={openers.room}
           aria-expanded={open === 'room'}
           onClick={() => setOpen(open === 'room' ? null : 'room')}
         >
@@ -29,13 +38,14 @@ export function NewConversation() {
         </button>
         <button
           type="button"
+          ref={openers.direct}
           aria-expanded={open === 'direct'}
           onClick={() => setOpen(open === 'direct' ? null : 'direct')}
         >
           {t.newDirect}
         </button>
       </div>
-      {open && <NewForm key={open} kind={open} onDone={() => setOpen(null)} />}
+      {open && <NewForm key={open} kind={open} onCancel={() => close(true)} onCreated={() => close(false)} />}
     </div>
   );
 }
@@ -63,12 +73,15 @@ const FORMS: Record<
   },
 };
 
-function NewForm({ kind, onDone }: { kind: Kind; onDone: () => void }) {
+function NewForm({ kind, onCancel, onCreated }: { kind: Kind; onCancel: () => void; onCreated: () => void }) {
   const { t, lang } = useI18n();
   const form = FORMS[kind];
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  // The form opens where the person is typing next (autofocus only works on page load).
+  useEffect(() => input.current?.focus(), []);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -79,7 +92,7 @@ function NewForm({ kind, onDone }: { kind: Kind; onDone: () => void }) {
     try {
       const res = await form.run(v);
       if (res.ok) {
-        onDone();
+        onCreated();
         navigate(conversationPath(res.conversation.id));
       } else setError(errorText(res.error, lang));
     } catch {
@@ -94,7 +107,7 @@ function NewForm({ kind, onDone }: { kind: Kind; onDone: () => void }) {
       <label class="field">
         <span>{form.label(t)}</span>
         <input
-          autoFocus
+          ref={input}
           required
           maxLength={form.max}
           autoCapitalize={kind === 'direct' ? 'none' : undefined}
@@ -111,7 +124,7 @@ function NewForm({ kind, onDone }: { kind: Kind; onDone: () => void }) {
         <button type="submit" class="primary" disabled={busy}>
           {form.submit(t)}
         </button>
-        <button type="button" onClick={onDone}>
+        <button type="button" onClick={onCancel}>
           {t.cancel}
         </button>
       </div>

@@ -1,5 +1,5 @@
 /** Sign-in form: "Username", "Password", "Sign in" and "Create account" (issue 3 a11y contract). */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
@@ -14,6 +14,9 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const usernameBox = useRef<HTMLInputElement>(null);
+  // The screen's first field (autofocus only works on page load, and this screen comes later).
+  useEffect(() => usernameBox.current?.focus(), []);
 
   async function run(action: (u: string, p: string) => Promise<Ack<{ user: User }>>) {
     setBusy(true);
@@ -42,6 +45,7 @@ export function SignIn() {
           <label class="field">
             <span>{t.username}</span>
             <input
+              ref={usernameBox}
               name="username"
               autoComplete="username"
               autoCapitalize="none"

@@ -1,8 +1,8 @@
 /** POST signup / signin / signout, GET me: the session lives in the HttpOnly `ferry_session` cookie. */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { HttpPath } from '../../../contract/http.js';
-import { credentialsSchema } from '../../../contract/schemas.js';
+import { HttpRoute } from '../../../contract/http.js';
+import { httpBodySchemas } from '../../../contract/schemas.js';
 import type { AuthService, Session } from '../../auth/AuthService.js';
 import { clearedSessionCookie, cookieIsSecure, sessionSetCookie } from '../../auth/cookie.js';
 import type { Config } from '../../config.js';
@@ -24,24 +24,24 @@ export function authRoutes(
     sendOk(ctx, { user: session.user }, status);
   };
 
-  router.post(HttpPath.signup, async (ctx) => {
-    const credentials = parseInput(credentialsSchema, ctx.request.body, 'sign-up');
+  router.post(HttpRoute.signup.path, async (ctx) => {
+    const credentials = parseInput(httpBodySchemas.signup, ctx.request.body, 'sign-up');
     startSession(ctx, await auth.signUp(credentials, ctx.ip), 201);
   });
 
-  router.post(HttpPath.signin, async (ctx) => {
-    const credentials = parseInput(credentialsSchema, ctx.request.body, 'sign-in');
+  router.post(HttpRoute.signin.path, async (ctx) => {
+    const credentials = parseInput(httpBodySchemas.signin, ctx.request.body, 'sign-in');
     startSession(ctx, await auth.signIn(credentials, ctx.ip), 200);
   });
 
-  router.post(HttpPath.signout, async (ctx) => {
+  router.post(HttpRoute.signout.path, async (ctx) => {
     const tokenHash = await auth.signOut(sessionToken(ctx));
     if (tokenHash) onSignedOut(tokenHash);
     ctx.append('Set-Cookie', clearedSessionCookie(secure(ctx)));
     sendOk(ctx, {});
   });
 
-  router.get(HttpPath.me, async (ctx) => {
+  router.get(HttpRoute.me.path, async (ctx) => {
     const user = await auth.authenticate(sessionToken(ctx));
     if (!user) throw unauthenticated();
     ctx.set('Cache-Control', 'no-store');

@@ -1,13 +1,8 @@
 /** Conversations over HTTP: list, create room, join by invite, start direct, members, leave. */
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { HttpPath } from '../../../contract/http.js';
-import {
-  conversationRefSchema,
-  createRoomSchema,
-  joinRoomSchema,
-  startDirectSchema,
-} from '../../../contract/schemas.js';
+import { HttpRoute } from '../../../contract/http.js';
+import { conversationRefSchema, httpBodySchemas } from '../../../contract/schemas.js';
 import type { Domain } from '../../domain/index.js';
 import { parseInput } from '../../errors.js';
 import { sendOk } from './respond.js';
@@ -26,30 +21,30 @@ export function conversationRoutes(
 ): void {
   const { conversations } = domain;
 
-  router.get(HttpPath.conversations, requireUser, async (ctx) => {
+  router.get(HttpRoute.listConversations.path, requireUser, async (ctx) => {
     sendOk(ctx, { conversations: await conversations.list(userOf(ctx)) });
   });
 
-  router.post(HttpPath.conversations, requireUser, async (ctx) => {
-    const { name } = parseInput(createRoomSchema, ctx.request.body, 'room');
+  router.post(HttpRoute.createRoom.path, requireUser, async (ctx) => {
+    const { name } = parseInput(httpBodySchemas.createRoom, ctx.request.body, 'room');
     sendOk(ctx, { conversation: await conversations.createRoom(userOf(ctx), name) }, 201);
   });
 
-  router.post(HttpPath.join, requireUser, async (ctx) => {
-    const { inviteCode } = parseInput(joinRoomSchema, ctx.request.body, 'invite');
+  router.post(HttpRoute.join.path, requireUser, async (ctx) => {
+    const { inviteCode } = parseInput(httpBodySchemas.join, ctx.request.body, 'invite');
     sendOk(ctx, { conversation: await conversations.joinByInvite(userOf(ctx), inviteCode) });
   });
 
-  router.post(HttpPath.direct, requireUser, async (ctx) => {
-    const { username } = parseInput(startDirectSchema, ctx.request.body, 'direct conversation');
+  router.post(HttpRoute.direct.path, requireUser, async (ctx) => {
+    const { username } = parseInput(httpBodySchemas.direct, ctx.request.body, 'direct conversation');
     sendOk(ctx, { conversation: await conversations.startDirect(userOf(ctx), username) });
   });
 
-  router.get('/api/conversations/:id/members', requireUser, async (ctx) => {
+  router.get(HttpRoute.members.path, requireUser, async (ctx) => {
     sendOk(ctx, { members: await conversations.members(userOf(ctx), conversationIdParam(ctx.params)) });
   });
 
-  router.post('/api/conversations/:id/leave', requireUser, async (ctx) => {
+  router.post(HttpRoute.leave.path, requireUser, async (ctx) => {
     await conversations.leave(userOf(ctx), conversationIdParam(ctx.params));
     sendOk(ctx, {});
   });

@@ -1,8 +1,7 @@
 /**
  * The HTTP API under /api: JSON in the Ack envelope everywhere, bodies capped at MAX_PAYLOAD_BYTES,
- * invalid JSON -> 400, unknown routes -> 404, all errors through one boundary.
+ * invalid JSON, UTF-8 or compression -> 400, unknown routes -> 404, all errors through one boundary.
  */
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
@@ -15,6 +14,7 @@ import type { Store } from '../../store/Store.js';
 import { authRoutes } from './authRoutes.js';
 import { conversationRoutes } from './conversationRoutes.js';
 import { eventRoutes, type FeedHandle } from './eventRoutes.js';
+import { jsonBody } from './jsonBody.js';
 import { messageRoutes } from './messageRoutes.js';
 import { apiErrors, apiNotFound } from './respond.js';
 import { requireUser, type ApiState } from './session.js';
@@ -28,8 +28,16 @@ export interface ApiDeps {
   logger: Logger;
 }
 
+/** One route as the router has it, e.g. `{ method: 'GET', path: '/api/auth/me' }`. */
+export interface RouteEntry {
+  method: string;
+  path: string;
+}
+
 export interface Api {
   middleware: Middleware;
+  /** Every method and path the API's router answers (HEAD, which Koa adds to GET, left out). */
+  routes: RouteEntry[];
   /** Ends every open SSE feed (on close). */
   closeFeeds(): void;
 }
@@ -55,25 +63,23 @@ export function createApi(deps: ApiDeps): Api {
   authRoutes(router, deps.auth, deps.config, (tokenHash) => deps.relay.endSession(tokenHash));
   conversationRoutes(router, deps.domain, needUser);
   messageRoutes(router, deps.domain, needUser);
-  eventRoutes(router, { ...deps, requireUser: needUser, feeds });
+  eventRoutes(router, { ...deps, feeds });
 
   const api = chain([
     apiErrors(deps.logger),
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: MAX_PAYLOAD_BYTES,
-      jsonStrict: true,
-      // Rethrown so apiErrors answers in the envelope (400 invalid JSON, 413 too large).
-      onError: (err) => {
-        throw err;
-      },
-    }) as Middleware,
+    jsonBody(MAX_PAYLOAD_BYTES),
     router.routes() as Middleware,
     apiNotFound,
   ]);
 
+  const routes = router.stack.flatMap((layer) =>
+    layer.methods
+      .filter((method) => method !== 'HEAD')
+      .map((method) => ({ method, path: String(layer.path) })),
+  );
   return {
     middleware: (ctx, next) => (isApiPath(ctx.path) ? api(ctx, next) : next()),
+    routes,
     closeFeeds() {
       for (const feed of [...feeds]) feed.shutdown();
       feeds.clear();

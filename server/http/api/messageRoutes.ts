@@ -5,11 +5,8 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { ErrorCode } from '../../../contract/errors.js';
-import {
-  messagesAfterSchema,
-  messagesBeforeSchema,
-  sendMessageBodySchema,
-} from '../../../contract/schemas.js';
+import { HttpRoute } from '../../../contract/http.js';
+import { httpBodySchemas, messagesAfterSchema, messagesBeforeSchema } from '../../../contract/schemas.js';
 import type { Domain } from '../../domain/index.js';
 import { AppError, parseInput } from '../../errors.js';
 import { conversationIdParam } from './conversationRoutes.js';
@@ -31,14 +28,14 @@ export function messageRoutes(
 ): void {
   const { messaging } = domain;
 
-  router.post('/api/conversations/:id/messages', requireUser, async (ctx) => {
+  router.post(HttpRoute.send.path, requireUser, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
-    const body = parseInput(sendMessageBodySchema, ctx.request.body, 'message');
+    const body = parseInput(httpBodySchemas.send, ctx.request.body, 'message');
     const result = await messaging.send(userOf(ctx), { ...body, conversationId });
     sendOk(ctx, result, result.duplicate ? 200 : 201);
   });
 
-  router.get('/api/conversations/:id/messages', requireUser, async (ctx) => {
+  router.get(HttpRoute.messages.path, requireUser, async (ctx) => {
     const conversationId = conversationIdParam(ctx.params);
     const { after, before, limit } = ctx.query;
     if (after !== undefined && before !== undefined) {

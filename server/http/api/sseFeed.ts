@@ -2,9 +2,16 @@
  * One Server-Sent Events feed of one conversation. It subscribes to the relay bus BEFORE reading
  * the backlog from the store, then writes every message with seq > the last one written, in order,
  * filling any gap from the store: a client resuming with Last-Event-ID gets no gap and no duplicate.
+ *
+ * Writes respect backpressure: the feed writes while the connection takes it and waits for
+ * 'drain' otherwise, so a backlog of any length reaches a reader that keeps reading on one
+ * connection (the backlog is read from the store page by page, never held for the reader).
+ * What the reader cannot take right now is counted: the live events queued behind it plus what
+ * the connection holds. Past `maxBufferedBytes` the reader is not reading: it is cut, and resumes
+ * with Last-Event-ID when it is back.
  * Spec: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
-import { PassThrough } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Message } from '../../../contract/events.js';
 import { SseEvent } from '../../../contract/http.js';
@@ -13,8 +20,6 @@ import type { Relay } from '../../realtime/relay.js';
 import type { BusEvent } from '../../realtime/types.js';
 import type { Store } from '../../store/Store.js';
 
-/** A client that reads this far behind is dropped; it resumes with Last-Event-ID. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** EventSource reconnect delay the browser should use (ms). */
 const RETRY_MS = 2_000;
 
@@ -26,16 +31,36 @@ export interface SseFeedOptions {
   /** The last seq the client has; messages after it are sent. */
   fromSeq: number;
   heartbeatMs: number;
+  /** The response, headers sent: the feed writes events to it and ends it. */
+  out: Writable;
+  /** Bytes the reader may leave unread (queued or in the connection) before it is cut. */
+  maxBufferedBytes: number;
+  /**
+   * Asked at every heartbeat: false when the reader's access ended without this node hearing of
+   * it (a lost announcement), and the feed closes.
+   */
+  stillAllowed?: () => Promise<boolean>;
+  /** Called once when the feed has closed, for whatever reason. */
+  onClose?: () => void;
+}
+
+/** A live event waiting for the reader, already in its wire form. */
+interface Pending {
+  /** The message's seq; null for a receipt. */
+  seq: number | null;
+  chunk: string;
 }
 
 export class SseFeed {
-  readonly stream = new PassThrough();
   private lastSent: number;
-  private readonly queue: BusEvent[] = [];
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
   private pumping = true;
   private closed = false;
+  private checking = false;
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private wakeWriter: (() => void) | null = null;
 
   constructor(private readonly options: SseFeedOptions) {
     this.lastSent = options.fromSeq;
@@ -43,26 +68,49 @@ export class SseFeed {
 
   /** Starts the feed: subscribe, then backlog, then live events. */
   start(): void {
-    const { relay, conversationId, heartbeatMs } = this.options;
+    if (this.closed) return;
+    const { relay, conversationId, heartbeatMs, out } = this.options;
     this.unsubscribe = relay.subscribe(conversationId, (event) => this.onEvent(event));
-    this.write(`retry: ${RETRY_MS}\n: connected\n\n`);
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), heartbeatMs);
-    this.stream.on('close', () => this.close());
+    out.on('drain', () => this.wake());
+    // The client went away (or the server cut the connection): that is a normal end of a feed.
+    out.on('close', () => this.close());
+    out.on('error', () => this.close());
+    // Gone already, while the route was still checking access: 'close' will not come again.
+    if (out.destroyed) {
+      this.close();
+      return;
+    }
+    out.write(`retry: ${RETRY_MS}\n: connected\n\n`);
+    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     void this.pump(true);
   }
 
-  /** Stops the feed and ends the stream (client gone, or the server closing). */
-  close(): void {
+  /**
+   * Stops the feed. `end` finishes the response after what is already written (access ended,
+   * server closing); `cut` destroys the connection at once (a reader that does not read).
+   */
+  close(how: 'end' | 'cut' = 'end'): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.stream.end();
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.wake();
+    if (how === 'cut') this.options.out.destroy();
+    else this.options.out.end();
+    this.options.onClose?.();
   }
 
   private onEvent(event: BusEvent): void {
     if (this.closed) return;
-    this.queue.push(event);
+    const pending: Pending =
+      event.type === 'receipt'
+        ? { seq: null, chunk: `event: ${SseEvent.receipt}\ndata: ${JSON.stringify(event.receipt)}\n\n` }
+        : { seq: event.message.seq, chunk: messageChunk(event.message) };
+    this.queue.push(pending);
+    this.queuedBytes += pending.chunk.length;
+    if (this.tooSlow()) return;
     if (!this.pumping) void this.pump(false);
   }
 
@@ -72,17 +120,20 @@ export class SseFeed {
     try {
       if (backlog) await this.fill();
       while (this.queue.length > 0 && !this.closed) {
-        const event = this.queue.shift()!;
-        if (event.type === 'receipt') {
-          this.write(`event: ${SseEvent.receipt}\ndata: ${JSON.stringify(event.receipt)}\n\n`);
+        const pending = this.queue.shift()!;
+        this.queuedBytes -= pending.chunk.length;
+        if (pending.seq === null) {
+          await this.send(pending.chunk);
           continue;
         }
-        const { seq } = event.message;
-        if (seq <= this.lastSent) continue;
+        if (pending.seq <= this.lastSent) continue;
         // A later seq arrived first (another node's event overtook, or it was missed): read the
         // gap from the store so the stream stays gapless.
-        if (seq > this.lastSent + 1) await this.fill();
-        if (seq === this.lastSent + 1) this.sendMessage(event.message);
+        if (pending.seq > this.lastSent + 1) await this.fill();
+        if (pending.seq === this.lastSent + 1) {
+          this.lastSent = pending.seq;
+          await this.send(pending.chunk);
+        }
       }
     } catch (err) {
       this.options.logger.warn({ err, conversationId: this.options.conversationId }, 'SSE feed failed');
@@ -92,30 +143,66 @@ export class SseFeed {
     }
   }
 
-  /** Writes every stored message after lastSent. */
+  /** Writes every stored message after lastSent, page by page, as fast as the reader takes them. */
   private async fill(): Promise<void> {
     const { store, conversationId } = this.options;
     while (!this.closed) {
       const page = await store.messagesAfter(conversationId, this.lastSent, PAGE_SIZE_MAX);
-      for (const m of page) if (m.seq === this.lastSent + 1) this.sendMessage(m);
+      for (const message of page) {
+        if (this.closed) return;
+        if (message.seq !== this.lastSent + 1) continue;
+        this.lastSent = message.seq;
+        await this.send(messageChunk(message));
+      }
       if (page.length < PAGE_SIZE_MAX) return;
     }
   }
 
-  private sendMessage(message: Message): void {
-    this.lastSent = message.seq;
-    this.write(`id: ${message.seq}\nevent: ${SseEvent.message}\ndata: ${JSON.stringify(message)}\n\n`);
+  /** Writes one event; resolves once the connection can take more (or the feed closed). */
+  private async send(chunk: string): Promise<void> {
+    if (this.closed) return;
+    if (this.options.out.write(chunk)) return;
+    await new Promise<void>((resolve) => (this.wakeWriter = resolve));
   }
 
-  private write(chunk: string): void {
-    if (this.closed) return;
-    this.stream.write(chunk);
-    if (this.stream.writableLength > MAX_BUFFERED_BYTES) {
-      this.options.logger.info(
-        { conversationId: this.options.conversationId },
-        'SSE client too slow: closing',
-      );
-      this.close();
-    }
+  private wake(): void {
+    const wake = this.wakeWriter;
+    this.wakeWriter = null;
+    wake?.();
   }
+
+  /** True (and the feed cut) when the reader has left more than the cap unread. */
+  private tooSlow(): boolean {
+    const unread = this.queuedBytes + this.options.out.writableLength;
+    if (unread <= this.options.maxBufferedBytes) return false;
+    this.options.logger.info(
+      { conversationId: this.options.conversationId, unread },
+      'SSE client too slow: closing',
+    );
+    this.close('cut');
+    return true;
+  }
+
+  private beat(): void {
+    if (this.closed) return;
+    this.options.out.write(': heartbeat\n\n');
+    if (this.tooSlow()) return;
+    const { stillAllowed } = this.options;
+    if (!stillAllowed || this.checking) return;
+    this.checking = true;
+    stillAllowed()
+      .then(
+        (allowed) => {
+          if (!allowed) this.close();
+        },
+        (err: unknown) => this.options.logger.debug({ err }, 'SSE access check failed'),
+      )
+      .finally(() => {
+        this.checking = false;
+      });
+  }
+}
+
+function messageChunk(message: Message): string {
+  return `id: ${message.seq}\nevent: ${SseEvent.message}\ndata: ${JSON.stringify(message)}\n\n`;
 }

@@ -265,6 +265,11 @@ export class PostgresStore implements Store {
     return this.batcher.append(input);
   }
 
+  async getMessage(id: string): Promise<Message | null> {
+    const r = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id]);
+    return r.rows[0] ? toMessage(r.rows[0]) : null;
+  }
+
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
     const r = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,

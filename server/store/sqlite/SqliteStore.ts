@@ -190,6 +190,10 @@ export class SqliteStore implements Store {
     return this.#write({ kind: 'append', input });
   }
 
+  async getMessage(id: string): Promise<Message | null> {
+    return this.#ready().messageById.get(id) ?? null;
+  }
+
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
     return this.#read('messagesAfter', { conversationId, afterSeq, limit });
   }

@@ -5,3 +5,7 @@ export * from './users';
 export * from './wait';
 export * from './ui';
 export * from './suite';
+export * from './keyboard';
+export * from './axe';
+export * from './announcements';
+export * from './focusRing';

@@ -25,6 +25,13 @@ export function conversationLink(page: Page, name: string): Locator {
   return conversationNav(page).getByRole('link', { name: new RegExp(`^${escapeRegExp(name)}`) });
 }
 
+/** The row of one conversation in the list: its link, last activity time and preview. */
+export function conversationRow(page: Page, name: string): Locator {
+  // `has` is matched inside each list item, so it names the link alone (not nav → link).
+  const link = page.getByRole('link', { name: new RegExp(`^${escapeRegExp(name)}`) });
+  return conversationNav(page).getByRole('listitem').filter({ has: link });
+}
+
 /** The message log of the open conversation, named by the conversation. */
 export function messageLog(page: Page, name: string): Locator {
   return page.getByRole('log', { name });

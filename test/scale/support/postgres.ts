@@ -1,12 +1,14 @@
 /**
- * PostgreSQL for scale tests: the CI database (postgres://postgres@127.0.0.1:5432/test, trust
- * auth), a fresh schema per test run so runs never see each other's rows, dropped afterwards.
- * An unreachable PostgreSQL fails the test with a clear message; it never skips.
+ * PostgreSQL for scale tests: the database in TEST_DATABASE_URL (a private server that `npm test`
+ * starts, or one the user names), a fresh schema per test run so runs never see each other's
+ * rows, dropped afterwards. An unreachable PostgreSQL fails the test with a clear message; it
+ * never skips.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { requiredEnv } from './env';
 
-export const PG_URL = process.env.FERRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = requiredEnv('TEST_DATABASE_URL', 'PostgreSQL');
 
 /** A schema name no other run uses: ferry_t_<time>_<random>. */
 export function uniqueSchemaName(): string {
@@ -28,7 +30,7 @@ export async function adminQuery(sql: string, values: unknown[] = []): Promise<p
   } catch (err) {
     throw new Error(
       `PostgreSQL is not reachable at ${PG_URL} (${(err as Error).message}). ` +
-        'The scale tests need it: start it (see .ci/run) and run them again.',
+        'Run the tests with `npm test`, which starts a private PostgreSQL, or fix TEST_DATABASE_URL.',
       { cause: err },
     );
   }

@@ -1,15 +1,20 @@
 /**
- * Redis for scale tests: the shared CI Redis (127.0.0.1:6379) with a key prefix unique to the
- * test run, and private redis-server processes on free ports for tests that stop and restart
- * Redis (the shared one is never restarted). An unreachable Redis fails the test loudly.
+ * Redis for scale tests: the Redis in TEST_REDIS_URL (a private server that `npm test` starts, or
+ * one the user names) with a key prefix unique to the test run, and private redis-server
+ * processes on free ports for tests that stop and restart Redis (the one in TEST_REDIS_URL is
+ * never restarted). An unreachable Redis fails the test loudly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
+import { requiredEnv } from './env';
 
-export const REDIS_URL = process.env.FERRY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = requiredEnv('TEST_REDIS_URL', 'Redis');
+
+/** The redis-server binary for private servers: REDIS_SERVER_PATH (set by `npm test`) or PATH's. */
+export const REDIS_SERVER = process.env.REDIS_SERVER_PATH || 'redis-server';
 
 /** A prefix no other test run uses, e.g. `ferry-t-m3x1k2-1a2b3c4d:`. */
 export function uniqueRedisPrefix(): string {
@@ -27,7 +32,8 @@ export async function withRedis<T>(
     await client.connect();
   } catch (err) {
     throw new Error(
-      `Redis is not reachable at ${url} (${(err as Error).message}). The scale tests need it: start it (see .ci/run).`,
+      `Redis is not reachable at ${url} (${(err as Error).message}). ` +
+        'Run the tests with `npm test`, which starts a private Redis, or fix TEST_REDIS_URL.',
       { cause: err },
     );
   }
@@ -74,7 +80,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   let child: ChildProcess | null = null;
   const start = async (): Promise<void> => {
     const proc = spawn(
-      'redis-server',
+      REDIS_SERVER,
       [
         '--port',
         String(port),
@@ -96,7 +102,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       proc.once('error', (err) =>
         reject(
           new Error(
-            `could not start redis-server (${err.message}): install it (apt-get install redis-server)`,
+            `could not start ${REDIS_SERVER} (${err.message}): run the tests with \`npm test\`, which finds or installs it`,
           ),
         ),
       );

@@ -395,6 +395,15 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.messagesAfter(room.id, 0, 10)).toHaveLength(3);
       });
 
+      it('finds a stored message by id, and nothing for an unknown id', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const input = draft(room.id, alice, 'look me up');
+        const original = created(await store.appendMessage(input));
+        expect(await store.getMessage(input.id)).toEqual(original);
+        expect(await store.getMessage(randomUUID())).toBeNull();
+      });
+
       it('stores a message once when both copies are sent at the same moment', async () => {
         const alice = await newUser();
         const room = await newRoom(alice);
