@@ -148,7 +148,7 @@ describe('a commit that is slow to become durable', () => {
     const dataDir = await makeTempDir('ferry-ops-slow-');
     dirs.push(dataDir);
     const app = await createApp({
-      config: testConfig(dataDir),
+      config: testConfig(dataDir, { METRICS_TOKEN }),
       store: await createSqliteStore(dataDir, { commitGate: gate }),
     });
     try {
@@ -175,7 +175,7 @@ describe('a commit that is slow to become durable', () => {
       order.push('healthz');
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ ok: true, store: 'sqlite' });
-      expect((await http(url, HttpPath.metrics)).status).toBe(200);
+      expect((await http(url, HttpPath.metrics, scraper)).status).toBe(200);
       order.push('metrics');
       const page = await request(socket, 'messages:after', { conversationId, afterSeq: 0, limit: 10 });
       order.push('catch-up');
