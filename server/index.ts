@@ -36,10 +36,16 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const metrics = createMetrics();
 
+  // Until the graceful path below exists, a store that breaks for good just ends the process.
+  let storeFailed = (err: unknown): void => {
+    logger.fatal({ err }, 'store failed');
+    process.exit(1);
+  };
   const store = await createStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl ?? undefined,
     onCommit: metrics.onCommit,
+    onFailure: (err) => storeFailed(err),
   });
   const redis = config.redisUrl ? await setupRedis(config, logger) : null;
 
@@ -67,6 +73,8 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled rejection'));
+  // The store refuses all work once its writer thread died: leave, so the process manager restarts us.
+  storeFailed = fatal('store failed');
   const { port, url } = await app.listen(config.port, config.host);
   // Tests (test/server/support/process.ts) find the port from this line: keep `msg` and `port`.
   logger.info({ port, url, store: store.kind, redis: Boolean(redis) }, 'listening');

@@ -4,6 +4,7 @@ import { capacityScenario } from './capacity.js';
 import { clientScenario } from './client.js';
 import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
+import { noisyDiskScenario } from './noisyDisk.js';
 import { relayScenario } from './relay.js';
 
 export const SCENARIOS: Record<
@@ -15,4 +16,8 @@ export const SCENARIOS: Record<
   capacity: { title: '3. Capacity: memory per idle connection', run: capacityScenario },
   cluster: { title: '4. Relay on two nodes with PostgreSQL + Redis', run: clusterScenario },
   client: { title: '5. Client in headless Chromium', run: clientScenario },
+  'noisy-disk': {
+    title: '6. Relay beside a noisy disk (write + fdatasync neighbour)',
+    run: noisyDiskScenario,
+  },
 };

@@ -9,6 +9,7 @@ import { cpuSecondsOf, machineBusySeconds } from '../lib/processes.js';
 import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
+import type { LoopLag } from '../servers/probe.js';
 import type { Target } from '../targets/types.js';
 import type { BenchContext } from '../types.js';
 
@@ -35,6 +36,8 @@ export interface RelayStepResult {
    * and the median latency within 5x of the lightest step's (no queue building up).
    */
   comfortable: boolean;
+  /** How late the server's event loop ran during the step and its drain, ms (worst node). */
+  loopLag: LoopLag;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
   saturated: boolean;
@@ -46,6 +49,8 @@ export interface RelaySeries {
   nodes: number;
   connections: number;
   steps: RelayStepResult[];
+  /** Saturated steps run again because the whole machine was busy then (retryCrowded). */
+  discardedSteps?: RelayStepResult[];
   peakDeliveredPerSec: number;
 }
 
@@ -57,12 +62,16 @@ function loadWorkers(ctx: BenchContext): number {
   return m ? Number(m[2]) - Number(m[1]) + 1 : 1;
 }
 
-/** Runs the steps; `pinLoad: false` leaves the load generators unpinned (servers are too). */
+/**
+ * Runs the steps; `pinLoad: false` leaves the load generators unpinned (servers are too).
+ * `retryCrowded` runs a step that saturated while the whole machine was busy once more before
+ * the series ends there: on a shared host another tenant's burst says nothing about the server.
+ */
 export async function runRelaySeries(
   target: Target,
   p: RelayParams,
   ctx: BenchContext,
-  opts: { pinLoad?: boolean } = {},
+  opts: { pinLoad?: boolean; retryCrowded?: boolean } = {},
 ): Promise<RelaySeries> {
   const loadCpus = opts.pinLoad === false ? undefined : ctx.pinning.loadCpus;
   const plan = await target.relayPlan({
@@ -95,12 +104,17 @@ export async function runRelaySeries(
       ),
     );
     const steps: RelayStepResult[] = [];
-    for (const [i, rate] of p.rates.entries()) {
+    const discarded: RelayStepResult[] = [];
+    let stepId = 0;
+    for (let i = 0; i < p.rates.length; i++) {
+      const rate = p.rates[i];
       if (ctx.signal.aborted) break;
       // CPU is sampled over the sending window only (not the drain), from /proc.
       const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
       const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
       const busy0 = machineBusySeconds();
+      // Resets each server's event-loop delay monitor: what it reports next covers this step.
+      await Promise.all(target.servers.map((s) => s.loopLag()));
       const t0 = performance.now();
       let serverCpu = NaN;
       let loadCpu = NaN;
@@ -116,7 +130,7 @@ export async function runRelaySeries(
           w.rpc.call<RelayStepStats>(
             'relayStep',
             {
-              step: i,
+              step: stepId,
               rate: (rate * shares[w.index].length) / plan.length,
               durationMs: p.stepMs,
               drainMs: p.drainMs,
@@ -126,20 +140,37 @@ export async function runRelaySeries(
           ),
         )
         .finally(() => clearTimeout(sampler));
-      const step = mergeStep(target.servers.length, rate, parts, p.stepMs, {
-        serverCpu,
-        loadCpu,
-        machineCpu,
-      });
+      stepId++;
+      const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
+      const step: RelayStepResult = {
+        ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
+        loopLag: {
+          p50: Math.max(...lags.map((l) => l.p50)),
+          p99: Math.max(...lags.map((l) => l.p99)),
+          max: Math.max(...lags.map((l) => l.max)),
+        },
+      };
       steps.push(step);
       ctx.log(
         `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
-          `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+          `, loop lag p99 ${step.loopLag.p99} ms, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
           (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
       );
       // A median latency far above the lightest step's means a queue is building: not comfortable.
       if (steps.length > 1 && step.latency.p50 > QUEUEING_FACTOR * steps[0].latency.p50)
         step.comfortable = false;
+      const crowded = step.machineCpu >= COMFORTABLE_CPU * CPUS;
+      if (
+        step.saturated &&
+        crowded &&
+        opts.retryCrowded &&
+        !discarded.some((x) => x.offeredPerSec === rate)
+      ) {
+        ctx.log(`  ${target.name}: the whole machine was busy during that step: running it once more`);
+        discarded.push(steps.pop()!);
+        i--;
+        continue;
+      }
       if (step.saturated) break;
     }
     await pool.all((w) => w.rpc.call('closeAll'));
@@ -148,6 +179,7 @@ export async function runRelaySeries(
       nodes: target.servers.length,
       connections: opened.reduce((a, o) => a + o.connections, 0),
       steps,
+      ...(discarded.length ? { discardedSteps: discarded } : {}),
       peakDeliveredPerSec: Math.max(0, ...steps.map((s) => s.deliveredPerSec)),
     };
   } finally {
@@ -171,7 +203,7 @@ function mergeStep(
   parts: RelayStepStats[],
   stepMs: number,
   cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
-): RelayStepResult {
+): Omit<RelayStepResult, 'loopLag'> {
   const { serverCpu, loadCpu, machineCpu } = cpu;
   const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
   const errors: Record<string, number> = {};

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { RpcClient } from '../lib/rpc.js';
 import { freePort, spawnNode, stopProcess, waitForHttp, type NodeProcess } from '../lib/processes.js';
 import { repoPath } from '../lib/paths.js';
-import type { ProbeResult } from './probe.js';
+import type { LoopLag, ProbeResult } from './probe.js';
 
 export interface ServerHandle {
   name: string;
@@ -12,6 +12,8 @@ export interface ServerHandle {
   proc: NodeProcess;
   /** Memory (after a full GC unless gc=false) and CPU time, measured inside the server process. */
   probe(gc?: boolean): Promise<ProbeResult>;
+  /** How late the server's event loop ran since the previous call (resets it). */
+  loopLag(): Promise<LoopLag>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
     port,
     proc,
     probe: (gc = true) => rpc.call<ProbeResult>('probe', { gc }, 30_000),
+    loopLag: () => rpc.call<LoopLag>('loopLag', {}, 30_000),
     stop: () => stopProcess(proc),
   };
 }

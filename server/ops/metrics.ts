@@ -1,7 +1,10 @@
 /**
  * Prometheus metrics (prom-client) on a registry of their own, so several apps in one test process
- * do not collide. Messages per second is `rate(ferry_messages_total[1m])`.
+ * do not collide. Messages per second is `rate(ferry_messages_total[1m])`. Event-loop lag is Ferry's
+ * own (on even when process metrics are off): a store that waited on the disk on the event loop
+ * would show here first.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { Middleware } from 'koa';
 import type { CommitInfo } from '../store/Store.js';
@@ -33,6 +36,13 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** Commit latency buckets, seconds: 0.5 ms to 2.5 s (fsync on slow disks; PostgreSQL round trips). */
 const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
+/** How often the event-loop delay monitor samples, ms. Its own interval is subtracted from each sample. */
+const LOOP_RESOLUTION_MS = 5;
+const LAG_QUANTILES = [
+  ['0.5', 50],
+  ['0.99', 99],
+  ['1', 100],
+] as const;
 
 /** Creates Ferry's metrics. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -68,7 +78,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const commitSeconds = new client.Histogram({
     name: 'ferry_commit_seconds',
-    help: 'Wall time of one message commit transaction (group commit), seconds.',
+    help: 'Wall time of one commit transaction holding messages (group commit, COMMIT and fsync included), seconds.',
     buckets: COMMIT_BUCKETS,
     registers: [registry],
   });
@@ -77,6 +87,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Messages per commit transaction (group commit).',
     buckets: BATCH_BUCKETS,
     registers: [registry],
+  });
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loopDelay.enable();
+  new client.Gauge({
+    name: 'ferry_event_loop_lag_seconds',
+    help:
+      'How late the event loop ran a timer, by quantile (1 = the worst), over the time since the ' +
+      'previous scrape (perf_hooks monitorEventLoopDelay, 5 ms samples).',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      for (const [quantile, percentile] of LAG_QUANTILES) {
+        const sampled = loopDelay.count > 0 ? loopDelay.percentile(percentile) / 1e6 : LOOP_RESOLUTION_MS;
+        this.set({ quantile }, Math.max(0, sampled - LOOP_RESOLUTION_MS) / 1000);
+      }
+      loopDelay.reset();
+    },
   });
   const httpRequests = new client.Counter({
     name: 'ferry_http_requests_total',

@@ -71,13 +71,18 @@ export type AppendResult =
 export interface CommitInfo {
   /** Messages in the batch (group commit). */
   messages: number;
-  /** Wall time of the transaction, ms. */
+  /** Wall time of the transaction, COMMIT (and its fsync) included, ms. */
   ms: number;
 }
 
 export interface StoreOptions {
   /** Called after every message commit batch, for metrics. */
   onCommit?: (info: CommitInfo) => void;
+  /**
+   * Called once if the store breaks for good (SQLite: its writer or reader thread died). Every
+   * pending and later call then fails with UNAVAILABLE; the process should restart.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 export interface Store {

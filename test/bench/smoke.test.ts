@@ -14,6 +14,7 @@ import type { RelaySeries } from '../../bench/scenarios/relaySeries';
 import type { DurableResult } from '../../bench/scenarios/durable';
 import type { CapacityResult } from '../../bench/scenarios/capacity';
 import type { ClientResult } from '../../bench/scenarios/client';
+import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -134,6 +135,19 @@ describe('npm run bench at the tiny size', () => {
     expect(r.replay.duplicatesOnServer).toBe(0);
   });
 
+  it('runs the relay on a quiet disk and beside a write + fdatasync neighbour, timing its fdatasyncs', () => {
+    const data = scenario('noisy-disk').data as NoisyDiskResult;
+    expectRelaySeries(data.ferryQuiet, 1);
+    expectRelaySeries(data.ferryNoisy, 1);
+    expectRelaySeries(data.baselineNoisy, 1);
+    for (const step of [...data.ferryQuiet!.steps, ...data.ferryNoisy!.steps, ...data.baselineNoisy!.steps])
+      for (const v of [step.loopLag.p50, step.loopLag.p99, step.loopLag.max])
+        expect(Number.isFinite(v) && v >= 0, JSON.stringify(step.loopLag)).toBe(true);
+    expect(data.noiseWrites).toBeGreaterThan(0);
+    expect(data.fdatasync!.n).toBeGreaterThan(0);
+    expect(positive(data.fdatasync!.p99)).toBe(true);
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -150,6 +164,9 @@ describe('npm run bench at the tiny size', () => {
         'client-replay',
         'cluster-p99',
         'cluster-throughput',
+        'noisy-disk-loop-lag',
+        'noisy-disk-p99',
+        'noisy-disk-throughput',
         'relay-p99',
         'relay-throughput',
       ].sort(),

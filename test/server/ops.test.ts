@@ -1,15 +1,18 @@
 /**
  * Operations: /healthz tells a balancer whether this node can serve, /metrics speaks Prometheus
  * text and moves with real traffic, close() lets running socket handlers answer before the
- * sockets close, the entry refuses a bad configuration clearly, and SIGTERM on the real process
- * finishes the commits in flight, acks them, and exits 0.
+ * sockets close, the entry refuses a bad configuration clearly, SIGTERM on the real process
+ * finishes the commits in flight, acks them, and exits 0, and a slow commit holds up neither
+ * /healthz nor the sockets.
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, HttpPath, type Ack } from '../../contract/index.js';
+import { createApp } from '../../server/app.js';
 import { createMetrics } from '../../server/ops/metrics.js';
+import { CommitGate, createSqliteStore } from '../../server/store/sqlite/index.js';
 import type { AppendInput, AppendResult } from '../../server/store/Store.js';
-import { makeTempDir, startTestServer, storeWith, type TestServer } from './support/app.js';
+import { makeTempDir, startTestServer, storeWith, testConfig, type TestServer } from './support/app.js';
 import { makeBurst, pump, readAll } from './support/burst.js';
 import {
   closeAllSockets,
@@ -88,8 +91,14 @@ describe('/metrics and /healthz on a running app', () => {
       'ferry_http_requests_total',
       'process_cpu_seconds_total',
       'nodejs_eventloop_lag_seconds',
+      'ferry_event_loop_lag_seconds',
     ]) {
       expect(res.text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    for (const quantile of ['0.5', '0.99']) {
+      expect(
+        sample(res.text, 'ferry_event_loop_lag_seconds', `quantile="${quantile}"`),
+      ).toBeGreaterThanOrEqual(0);
     }
     expect(sample(res.text, 'ferry_connections', 'transport="websocket"')).toBe(1);
   });
@@ -128,6 +137,61 @@ describe('/metrics and /healthz on a running app', () => {
       expect(res.body).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('a commit that is slow to become durable', () => {
+  it('holds up neither /healthz, /metrics nor socket reads: they answer before its ack', async () => {
+    // The gate stands in for a slow fsync: the writer thread waits just before COMMIT.
+    const gate = new CommitGate();
+    const dataDir = await makeTempDir('ferry-ops-slow-');
+    dirs.push(dataDir);
+    const app = await createApp({
+      config: testConfig(dataDir, { METRICS_TOKEN }),
+      store: await createSqliteStore(dataDir, { commitGate: gate }),
+    });
+    try {
+      const { url } = await app.listen(0, '127.0.0.1');
+      const user = await signUp(url);
+      const socket = await connect(url, user.cookie);
+      const created = await request(socket, 'room:create', { name: 'slow disk' });
+      if (!created.ok) throw new Error(created.error.message);
+      const conversationId = created.conversation.id;
+      expect(await request(socket, 'message:send', draft(conversationId, 'before'))).toMatchObject({
+        ok: true,
+      });
+
+      gate.shut();
+      const arrived = gate.arrivals;
+      const order: string[] = [];
+      const held = request(socket, 'message:send', draft(conversationId, 'held at the gate')).then((ack) => {
+        order.push('ack');
+        return ack;
+      });
+      await waitFor(() => gate.arrivals > arrived, undefined, 'the commit to reach the gate');
+
+      const health = await http<Ack<{ store: string }>>(url, HttpPath.health);
+      order.push('healthz');
+      expect(health.status).toBe(200);
+      expect(health.body).toEqual({ ok: true, store: 'sqlite' });
+      expect((await http(url, HttpPath.metrics, scraper)).status).toBe(200);
+      order.push('metrics');
+      const page = await request(socket, 'messages:after', { conversationId, afterSeq: 0, limit: 10 });
+      order.push('catch-up');
+      // The reader sees only what is committed: the held message is not there yet.
+      expect(page.ok && page.messages.map((m) => m.text)).toEqual(['before']);
+      expect(order).toEqual(['healthz', 'metrics', 'catch-up']);
+      // Still at the gate: nothing above waited for the commit to end.
+      expect(gate.arrivals).toBe(arrived + 1);
+
+      gate.open();
+      expect(await held).toMatchObject({ ok: true, message: { seq: 2 } });
+      expect(order).toEqual(['healthz', 'metrics', 'catch-up', 'ack']);
+    } finally {
+      gate.open();
+      closeAllSockets();
+      await app.close();
     }
   });
 });

@@ -1,8 +1,20 @@
-/** The embedded default store: one SQLite file in WAL mode, durable commits, group-committed appends. */
+/**
+ * The embedded default store: one SQLite file in WAL mode, durable commits, group-committed writes.
+ *
+ * Nothing here waits on the disk on the event loop. Three connections share the file:
+ * - the writer thread (writerWorker.ts) makes every write, in pipelined group commits;
+ * - the reader thread (readerWorker.ts) runs the reads that can return many rows: catch-up and
+ *   history pages, member lists, a user's conversation list;
+ * - the event loop keeps a read-only connection for point reads by key (a user, a session, a
+ *   conversation, a membership): one index lookup in pages WAL keeps in memory, cheaper than a
+ *   trip to another thread, and never an fsync.
+ * A read that follows an acked write sees it: the writer acks only after COMMIT has returned.
+ */
 import type Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { ErrorCode } from '../../../contract/errors.js';
 import type { Message } from '../../../contract/index.js';
-import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
+import { StoreError, storeClosedError } from '../errors.js';
 import type {
   AppendInput,
   AppendResult,
@@ -14,15 +26,23 @@ import type {
   UserConversation,
   UserRecord,
 } from '../Store.js';
-import { appendBatch } from './appendBatch.js';
-import { GroupCommit } from './groupCommit.js';
-import { runMigrations } from './migrations.js';
-import { type DatabaseSettings, openDatabase, readSettings } from './openDatabase.js';
-import { type ConversationWithLastRow, type Statements, prepareStatements } from './statements.js';
+import { GroupCommit, type Outcome } from './groupCommit.js';
+import { DATABASE_FILE, type DatabaseSettings, openReadOnly } from './openDatabase.js';
+import type { ReadOps, ReadResults } from './reads.js';
+import { type ReadStatements, prepareReads } from './statements.js';
+import { StoreThread } from './storeThread.js';
+import { errorFromWire } from './wire.js';
+import type { ReaderData } from './readerWorker.js';
+import type { CommitReply, WriterData } from './writerWorker.js';
+import type { WriteOp, WriteResults } from './writes.js';
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** How long a write waits for another connection's lock (default 5 s). */
   busyTimeoutMs?: number;
+  /** Most writes in one commit (default 1,000). */
+  maxBatch?: number;
+  /** Test hook: the writer waits at this gate before every commit, like a slow fsync (commitGate.ts). */
+  commitGate?: { readonly cells: Int32Array };
 }
 
 type Person = { userId: string; username: string };
@@ -30,51 +50,69 @@ type Person = { userId: string; username: string };
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
-  /** Absolute path of the database file. */
+  /** Path of the database file. */
   readonly file: string;
-  readonly #db: Database.Database;
-  readonly #appends: GroupCommit<AppendInput, AppendResult>;
-  #q: Statements | null = null;
+  readonly #options: SqliteStoreOptions;
+  readonly #writer: StoreThread;
+  readonly #writes: GroupCommit<WriteOp, unknown>;
+  #reader: StoreThread | null = null;
+  #db: Database.Database | null = null;
+  #q: ReadStatements | null = null;
+  #settings: DatabaseSettings | null = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
+  #failure: StoreError | null = null;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
-    this.#db = openDatabase(dataDir, options.busyTimeoutMs);
-    this.file = this.#db.name;
-    const commitBatch = this.#db.transaction((inputs: readonly AppendInput[]) =>
-      // Not #ready(): close() flushes the queue after marking the store closed.
-      appendBatch(this.#q!, inputs, Date.now()),
-    );
-    this.#appends = new GroupCommit((inputs) => commitBatch.immediate(inputs), {
-      onCommit: options.onCommit,
+    this.#options = options;
+    this.file = join(dataDir, DATABASE_FILE);
+    const data: WriterData = {
+      dataDir,
+      busyTimeoutMs: options.busyTimeoutMs,
+      gate: options.commitGate?.cells,
+    };
+    this.#writer = new StoreThread('writerWorker', data, (error) => this.#fail(error));
+    this.#writes = new GroupCommit((ops) => this.#commit(ops), {
       batchError: toBatchError,
+      maxBatch: options.maxBatch,
     });
   }
 
   async migrate(): Promise<number> {
     if (this.#closed) throw storeClosedError();
-    const version = runMigrations(this.#db);
-    this.#q ??= prepareStatements(this.#db);
-    return version;
+    const opened = await this.#writer.call<{ version: number; settings: DatabaseSettings }>('open');
+    this.#settings = opened.settings;
+    if (!this.#db) {
+      const busyTimeoutMs = this.#options.busyTimeoutMs;
+      this.#db = openReadOnly(this.file, busyTimeoutMs);
+      this.#q = prepareReads(this.#db);
+      const data: ReaderData = { file: this.file, busyTimeoutMs };
+      this.#reader = new StoreThread('readerWorker', data, (error) => this.#fail(error));
+    }
+    return opened.version;
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
-    // Commit whatever is queued so every caller still waiting gets its ack.
-    this.#appends.flush();
-    this.#db.close();
+    this.#closing ??= (async () => {
+      // Commit whatever is queued so every caller still waiting gets its ack.
+      await this.#writes.drain();
+      await this.#reader?.stop();
+      this.#db?.close();
+      // The writer closes last: the last connection to close checkpoints the WAL.
+      await this.#writer.stop();
+    })();
+    return this.#closing;
   }
 
-  /** The pragmas in force on this connection. */
+  /** The pragmas in force on the writing connection. */
   settings(): DatabaseSettings {
     this.#ready();
-    return readSettings(this.#db);
+    return this.#settings!;
   }
 
   async createUser(user: UserRecord): Promise<'created' | 'taken'> {
-    const q = this.#ready();
-    const result = q.insertUser.run({ ...user, username: user.username.toLowerCase() });
-    return result.changes === 1 ? 'created' : 'taken';
+    return this.#write({ kind: 'createUser', user });
   }
 
   async getUserByUsername(username: string): Promise<UserRecord | null> {
@@ -86,7 +124,7 @@ export class SqliteStore implements Store {
   }
 
   async createSession(session: SessionRecord): Promise<void> {
-    this.#ready().insertSession.run(session);
+    await this.#write({ kind: 'createSession', session });
   }
 
   async getSession(tokenHash: string, now: number): Promise<SessionRecord | null> {
@@ -94,19 +132,14 @@ export class SqliteStore implements Store {
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
-    this.#ready().deleteSession.run(tokenHash);
+    await this.#write({ kind: 'deleteSession', tokenHash });
   }
 
   async createRoom(
     room: { id: string; name: string; inviteCode: string; createdAt: number },
     creator: Person,
   ): Promise<ConversationRecord> {
-    const q = this.#ready();
-    return this.#write(() => {
-      q.insertRoom.run({ ...room, kind: 'room', directKey: null });
-      q.insertMember.run(creator.userId, room.createdAt, room.id);
-      return q.conversationById.get(room.id)!;
-    });
+    return this.#write({ kind: 'createRoom', room, creator });
   }
 
   async getOrCreateDirect(
@@ -114,23 +147,7 @@ export class SqliteStore implements Store {
     a: Person,
     b: Person,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const q = this.#ready();
-    const directKey = [a.userId, b.userId].sort().join(':');
-    return this.#write(() => {
-      const inserted = q.insertDirect.run({
-        id: input.id,
-        kind: 'direct',
-        name: null,
-        inviteCode: null,
-        directKey,
-        createdAt: input.createdAt,
-      });
-      const conversation = q.conversationByDirectKey.get(directKey)!;
-      // Starting a direct conversation again brings back a person who had left it.
-      q.insertMember.run(a.userId, input.createdAt, conversation.id);
-      q.insertMember.run(b.userId, input.createdAt, conversation.id);
-      return { conversation, created: inserted.changes === 1 };
-    });
+    return this.#write({ kind: 'getOrCreateDirect', input, a, b });
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
@@ -146,17 +163,11 @@ export class SqliteStore implements Store {
     user: Person,
     joinedAt: number,
   ): Promise<{ member: MemberRecord; added: boolean }> {
-    const q = this.#ready();
-    return this.#write(() => {
-      const inserted = q.insertMember.run(user.userId, joinedAt, conversationId);
-      const member = q.member.get(conversationId, user.userId);
-      if (!member) throw conversationMissingError();
-      return { member, added: inserted.changes === 1 };
-    });
+    return this.#write({ kind: 'addMember', conversationId, user, joinedAt });
   }
 
   async removeMember(conversationId: string, userId: string): Promise<boolean> {
-    return this.#ready().deleteMember.run(conversationId, userId).changes === 1;
+    return this.#write({ kind: 'removeMember', conversationId, userId });
   }
 
   async getMember(conversationId: string, userId: string): Promise<MemberRecord | null> {
@@ -164,34 +175,11 @@ export class SqliteStore implements Store {
   }
 
   async listMembers(conversationId: string): Promise<MemberRecord[]> {
-    return this.#ready().membersOf.all(conversationId);
+    return this.#read('listMembers', { conversationId });
   }
 
   async listUserConversations(userId: string): Promise<UserConversation[]> {
-    const q = this.#ready();
-    // One read transaction: the list and its members come from the same snapshot.
-    const [rows, members] = this.#db.transaction(() => [
-      q.userConversations.all(userId),
-      q.membersOfUserConversations.all(userId),
-    ])() as [ConversationWithLastRow[], MemberRecord[]];
-    const byConversation = new Map<string, MemberRecord[]>();
-    for (const m of members) {
-      const list = byConversation.get(m.conversationId);
-      if (list) list.push(m);
-      else byConversation.set(m.conversationId, [m]);
-    }
-    return rows.map((row) => ({
-      conversation: {
-        id: row.id,
-        kind: row.kind,
-        name: row.name,
-        inviteCode: row.inviteCode,
-        lastSeq: row.lastSeq,
-        createdAt: row.createdAt,
-      },
-      members: byConversation.get(row.id) ?? [],
-      lastMessage: lastMessageOf(row),
-    }));
+    return this.#read('listUserConversations', { userId });
   }
 
   async listUserConversationIds(userId: string): Promise<string[]> {
@@ -199,8 +187,7 @@ export class SqliteStore implements Store {
   }
 
   async appendMessage(input: AppendInput): Promise<AppendResult> {
-    this.#ready();
-    return this.#appends.submit(input);
+    return this.#write({ kind: 'append', input });
   }
 
   async getMessage(id: string): Promise<Message | null> {
@@ -208,12 +195,11 @@ export class SqliteStore implements Store {
   }
 
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    return this.#ready().messagesAfter.all(conversationId, afterSeq, pageLimit(limit));
+    return this.#read('messagesAfter', { conversationId, afterSeq, limit });
   }
 
   async messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
-    const before = beforeSeq ?? Number.MAX_SAFE_INTEGER;
-    return this.#ready().messagesBefore.all(conversationId, before, pageLimit(limit)).reverse();
+    return this.#read('messagesBefore', { conversationId, beforeSeq, limit });
   }
 
   async updateReceipt(
@@ -221,52 +207,52 @@ export class SqliteStore implements Store {
     userId: string,
     receipt: { deliveredSeq?: number; readSeq?: number },
   ): Promise<MemberRecord | null> {
-    const q = this.#ready();
-    return this.#write(() => {
-      if (!q.member.get(conversationId, userId)) return null;
-      const lastSeq = q.lastSeq.get(conversationId) ?? 0;
-      const clamp = (seq: number | undefined) => Math.min(Math.max(seq ?? 0, 0), lastSeq);
-      const read = clamp(receipt.readSeq);
-      // Read implies delivered.
-      const delivered = Math.max(clamp(receipt.deliveredSeq), read);
-      q.raiseReceipts.run(delivered, read, conversationId, userId);
-      return q.member.get(conversationId, userId)!;
-    });
+    return this.#write({ kind: 'updateReceipt', conversationId, userId, receipt });
   }
 
-  /** Statements, or a clear error when the store is closed or not migrated yet. */
-  #ready(): Statements {
+  /** Read statements, or a clear error when the store is closed, broken or not migrated yet. */
+  #ready(): ReadStatements {
+    if (this.#failure) throw this.#failure;
     if (this.#closed) throw storeClosedError();
     if (!this.#q) throw new Error('SqliteStore: call migrate() before using the store.');
     return this.#q;
   }
 
-  /** Runs fn in a write transaction; IMMEDIATE takes the write lock up front (no upgrade deadlock). */
-  #write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+  /** Queues a write for the next group commit; resolves once it is durable. */
+  #write<K extends WriteOp['kind']>(op: Extract<WriteOp, { kind: K }>): Promise<WriteResults[K]> {
+    this.#ready();
+    return this.#writes.submit(op) as Promise<WriteResults[K]>;
   }
-}
 
-function lastMessageOf(row: ConversationWithLastRow): Message | null {
-  if (row.mId === null) return null;
-  return {
-    id: row.mId,
-    conversationId: row.id,
-    seq: row.mSeq!,
-    senderId: row.mSenderId!,
-    senderName: row.mSenderName!,
-    text: row.mText!,
-    typedAt: row.mTypedAt!,
-    createdAt: row.mCreatedAt!,
-  };
-}
+  /** Runs a read that may return many rows on the reader thread. */
+  #read<K extends keyof ReadOps>(op: K, args: ReadOps[K]): Promise<ReadResults[K]> {
+    this.#ready();
+    return this.#reader!.call<ReadResults[K]>(op, args);
+  }
 
-function pageLimit(limit: number): number {
-  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+  /** One batch on the writer thread; reports it to onCommit before any of its callers is answered. */
+  async #commit(ops: readonly WriteOp[]): Promise<Outcome<unknown>[]> {
+    const reply = await this.#writer.call<CommitReply>('commit', ops);
+    const messages = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
+    try {
+      if (messages > 0) this.#options.onCommit?.({ messages, ms: reply.ms });
+    } catch {
+      // Metrics must never turn a committed batch into a failure.
+    }
+    return reply.outcomes.map((o) => (o.ok ? o : { ok: false, error: errorFromWire(o.error) }));
+  }
+
+  /** A store thread died: refuse all further work, and tell the owner once. */
+  #fail(error: StoreError): void {
+    if (this.#failure || this.#closed) return;
+    this.#failure = error;
+    this.#options.onFailure?.(error);
+  }
 }
 
 /** What every caller of a failed append batch receives: nothing of the batch was stored. */
 function toBatchError(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL)/.test(code)) {
     const message = 'The message store is busy. Your message was not saved yet; try again in a moment.';

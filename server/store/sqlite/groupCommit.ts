@@ -1,11 +1,13 @@
 /**
- * Group commit: calls made during one event-loop turn share one transaction, so a durable
- * (fsync'd) commit is paid once per batch instead of once per message. Every caller's promise
- * settles only after that commit has returned; if the transaction fails, every caller in the
- * batch is rejected, so nothing is ever half-acked.
+ * Group commit, pipelined: inputs queue up while the previous batch is being made durable, then
+ * go together as the next batch, so a durable (fsync'd) commit is paid once per batch instead of
+ * once per message, and a slow disk makes batches bigger instead of making the event loop wait.
+ * One batch is in flight at a time, so batches commit in the order their inputs arrived. Every
+ * caller's promise settles only after the commit holding it has returned; if the transaction
+ * fails, every caller in the batch is rejected, so nothing is ever half-acked.
  */
-import { performance } from 'node:perf_hooks';
-import type { CommitInfo } from '../Store.js';
+
+const DEFAULT_MAX_BATCH = 1_000;
 
 /** One input's result inside a committed batch: its value, or an error that concerned only it. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
@@ -17,20 +19,24 @@ interface Waiter<I, R> {
 }
 
 export interface GroupCommitOptions {
-  /** Called after every committed batch (metrics). Its errors are ignored. */
-  onCommit?: (info: CommitInfo) => void;
+  /**
+   * Most inputs in one batch (default 1,000): after a long stall the backlog goes as several
+   * batches in a row, so no single reply is big enough to hold up the event loop.
+   */
+  maxBatch?: number;
   /** Turns a failed transaction's error into the error each caller of the batch receives. */
   batchError?: (error: unknown) => unknown;
 }
 
-/** Queues inputs and commits them in batches, one per event-loop turn. */
+/** Queues inputs and commits them in batches, one batch in flight at a time. */
 export class GroupCommit<I, R> {
   #queue: Waiter<I, R>[] = [];
   #timer: NodeJS.Immediate | null = null;
+  #inFlight: Promise<void> | null = null;
 
-  /** `commit` runs synchronously and must commit (or throw) before it returns, one outcome per input. */
+  /** `commit` must resolve only once the batch is durable (or reject), with one outcome per input. */
   constructor(
-    private readonly commit: (inputs: readonly I[]) => Outcome<R>[],
+    private readonly commit: (inputs: readonly I[]) => Promise<Outcome<R>[]>,
     private readonly options: GroupCommitOptions = {},
   ) {}
 
@@ -39,8 +45,8 @@ export class GroupCommit<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ input, resolve, reject });
       // setImmediate runs after the I/O callbacks of this turn, so a burst of socket events read
-      // together lands in one batch.
-      this.#timer ??= setImmediate(() => this.flush());
+      // together lands in one batch. While a batch is in flight, its end starts the next one.
+      if (!this.#inFlight) this.#timer ??= setImmediate(() => this.#flush());
     });
   }
 
@@ -49,29 +55,35 @@ export class GroupCommit<I, R> {
     return this.#queue.length;
   }
 
-  /** Commits everything queued right now (also used by close to drain the queue). */
-  flush(): void {
+  /** Commits everything queued, including what arrives meanwhile, and resolves when none is left. */
+  async drain(): Promise<void> {
+    while (this.#inFlight || this.#queue.length > 0) {
+      if (!this.#inFlight) this.#flush();
+      await this.#inFlight;
+    }
+  }
+
+  #flush(): void {
     if (this.#timer) clearImmediate(this.#timer);
     this.#timer = null;
-    const batch = this.#queue;
-    this.#queue = [];
-    if (batch.length === 0) return;
+    if (this.#inFlight || this.#queue.length === 0) return;
+    const batch = this.#queue.splice(0, this.options.maxBatch ?? DEFAULT_MAX_BATCH);
+    this.#inFlight = this.#run(batch).finally(() => {
+      this.#inFlight = null;
+      // What gathered during this commit goes now, as one batch.
+      if (this.#queue.length > 0) this.#flush();
+    });
+  }
 
-    const started = performance.now();
+  async #run(batch: Waiter<I, R>[]): Promise<void> {
     let outcomes: Outcome<R>[];
     try {
-      outcomes = this.commit(batch.map((w) => w.input));
+      outcomes = await this.commit(batch.map((w) => w.input));
       if (outcomes.length !== batch.length) throw new Error('group commit: one outcome per input expected');
     } catch (error) {
       const reason = this.options.batchError ? this.options.batchError(error) : error;
       for (const waiter of batch) waiter.reject(reason);
       return;
-    }
-    const ms = performance.now() - started;
-    try {
-      this.options.onCommit?.({ messages: batch.length, ms });
-    } catch {
-      // Metrics must never turn a committed batch into a failure.
     }
     batch.forEach((waiter, i) => {
       const outcome = outcomes[i]!;

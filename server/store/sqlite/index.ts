@@ -2,6 +2,7 @@
 import { SqliteStore, type SqliteStoreOptions } from './SqliteStore.js';
 
 export { SqliteStore, type SqliteStoreOptions } from './SqliteStore.js';
+export { CommitGate } from './commitGate.js';
 export { DATABASE_FILE } from './openDatabase.js';
 export { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 

@@ -44,3 +44,11 @@ export function readSettings(db: Database.Database): DatabaseSettings {
     busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
   };
 }
+
+/**
+ * Opens an existing database read-only, for the threads that only read. WAL lets them read
+ * beside the writer: a reader sees the last commit that finished before its read began.
+ */
+export function openReadOnly(file: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
+  return new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+}

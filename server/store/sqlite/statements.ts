@@ -1,4 +1,8 @@
-/** Every SQL statement the SQLite store runs, prepared once after migration. */
+/**
+ * Every SQL statement the SQLite store runs, prepared once after migration. Reads and writes are
+ * prepared apart: the read-only connections (the event loop's and the reader worker's) prepare
+ * only the reads; the writer worker prepares both.
+ */
 import type Database from 'better-sqlite3';
 import type { ConversationKind, Message } from '../../../contract/index.js';
 import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
@@ -31,37 +35,19 @@ interface NewConversation {
   createdAt: number;
 }
 
-/** Prepares every statement; the schema must already be migrated. */
+/** Prepares every statement the writer needs; the schema must already be migrated. */
 export function prepareStatements(db: Database.Database) {
+  return { ...prepareReads(db), ...prepareWrites(db) };
+}
+
+/** Prepares the statements that only read (safe on a read-only connection). */
+export function prepareReads(db: Database.Database) {
   return {
-    insertUser: db.prepare<[UserRecord]>(
-      `INSERT INTO users (id, username, password_hash, created_at)
-       VALUES (@id, @username, @passwordHash, @createdAt)
-       ON CONFLICT (username) DO NOTHING`,
-    ),
     userByUsername: db.prepare<[string], UserRecord>(`SELECT ${USER} FROM users WHERE username = ?`),
     userById: db.prepare<[string], UserRecord>(`SELECT ${USER} FROM users WHERE id = ?`),
-
-    insertSession: db.prepare<[SessionRecord]>(
-      `INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-       VALUES (@tokenHash, @userId, @createdAt, @expiresAt)`,
-    ),
     liveSession: db.prepare<[string, number], SessionRecord>(
       `SELECT token_hash AS tokenHash, user_id AS userId, created_at AS createdAt, expires_at AS expiresAt
        FROM sessions WHERE token_hash = ? AND expires_at > ?`,
-    ),
-    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
-
-    /** Plain INSERT: a clashing room id or invite code must fail loudly, not be ignored. */
-    insertRoom: db.prepare<[NewConversation]>(
-      `INSERT INTO conversations (id, kind, name, invite_code, direct_key, created_at)
-       VALUES (@id, @kind, @name, @inviteCode, @directKey, @createdAt)`,
-    ),
-    /** Does nothing when the pair already has its direct conversation. */
-    insertDirect: db.prepare<[NewConversation]>(
-      `INSERT INTO conversations (id, kind, name, invite_code, direct_key, created_at)
-       VALUES (@id, @kind, @name, @inviteCode, @directKey, @createdAt)
-       ON CONFLICT (direct_key) DO NOTHING`,
     ),
     conversationById: db.prepare<[string], ConversationRecord>(
       `SELECT ${CONVERSATION} FROM conversations WHERE id = ?`,
@@ -73,17 +59,6 @@ export function prepareStatements(db: Database.Database) {
       `SELECT ${CONVERSATION} FROM conversations WHERE direct_key = ?`,
     ),
     lastSeq: db.prepare<[string], number>('SELECT last_seq FROM conversations WHERE id = ?').pluck(),
-    setLastSeq: db.prepare<[number, string]>('UPDATE conversations SET last_seq = ? WHERE id = ?'),
-
-    /** Receipts start at the conversation's current last seq: earlier history is not "unread". */
-    insertMember: db.prepare<[string, number, string]>(
-      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, joined_at)
-       SELECT id, ?, last_seq, last_seq, ? FROM conversations WHERE id = ?
-       ON CONFLICT (conversation_id, user_id) DO NOTHING`,
-    ),
-    deleteMember: db.prepare<[string, string]>(
-      'DELETE FROM members WHERE conversation_id = ? AND user_id = ?',
-    ),
     member: db.prepare<[string, string], MemberRecord>(
       `SELECT ${MEMBER} FROM members m JOIN users u ON u.id = m.user_id
        WHERE m.conversation_id = ? AND m.user_id = ?`,
@@ -115,17 +90,7 @@ export function prepareStatements(db: Database.Database) {
         'SELECT conversation_id FROM members WHERE user_id = ? ORDER BY conversation_id',
       )
       .pluck(),
-    /** Raises receipts, never lowers them; callers clamp to last seq and keep read <= delivered. */
-    raiseReceipts: db.prepare<[number, number, string, string]>(
-      `UPDATE members SET delivered_seq = max(delivered_seq, ?), read_seq = max(read_seq, ?)
-       WHERE conversation_id = ? AND user_id = ?`,
-    ),
-
     messageById: db.prepare<[string], Message>(`SELECT ${MESSAGE} FROM messages WHERE id = ?`),
-    insertMessage: db.prepare<[Message]>(
-      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at)
-       VALUES (@id, @conversationId, @seq, @senderId, @senderName, @text, @typedAt, @createdAt)`,
-    ),
     messagesAfter: db.prepare<[string, number, number], Message>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
@@ -136,4 +101,54 @@ export function prepareStatements(db: Database.Database) {
   };
 }
 
+/** Prepares the statements that write. */
+function prepareWrites(db: Database.Database) {
+  return {
+    insertUser: db.prepare<[UserRecord]>(
+      `INSERT INTO users (id, username, password_hash, created_at)
+       VALUES (@id, @username, @passwordHash, @createdAt)
+       ON CONFLICT (username) DO NOTHING`,
+    ),
+    insertSession: db.prepare<[SessionRecord]>(
+      `INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+       VALUES (@tokenHash, @userId, @createdAt, @expiresAt)`,
+    ),
+    deleteSession: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+
+    /** Plain INSERT: a clashing room id or invite code must fail loudly, not be ignored. */
+    insertRoom: db.prepare<[NewConversation]>(
+      `INSERT INTO conversations (id, kind, name, invite_code, direct_key, created_at)
+       VALUES (@id, @kind, @name, @inviteCode, @directKey, @createdAt)`,
+    ),
+    /** Does nothing when the pair already has its direct conversation. */
+    insertDirect: db.prepare<[NewConversation]>(
+      `INSERT INTO conversations (id, kind, name, invite_code, direct_key, created_at)
+       VALUES (@id, @kind, @name, @inviteCode, @directKey, @createdAt)
+       ON CONFLICT (direct_key) DO NOTHING`,
+    ),
+    setLastSeq: db.prepare<[number, string]>('UPDATE conversations SET last_seq = ? WHERE id = ?'),
+
+    /** Receipts start at the conversation's current last seq: earlier history is not "unread". */
+    insertMember: db.prepare<[string, number, string]>(
+      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, joined_at)
+       SELECT id, ?, last_seq, last_seq, ? FROM conversations WHERE id = ?
+       ON CONFLICT (conversation_id, user_id) DO NOTHING`,
+    ),
+    deleteMember: db.prepare<[string, string]>(
+      'DELETE FROM members WHERE conversation_id = ? AND user_id = ?',
+    ),
+    /** Raises receipts, never lowers them; callers clamp to last seq and keep read <= delivered. */
+    raiseReceipts: db.prepare<[number, number, string, string]>(
+      `UPDATE members SET delivered_seq = max(delivered_seq, ?), read_seq = max(read_seq, ?)
+       WHERE conversation_id = ? AND user_id = ?`,
+    ),
+
+    insertMessage: db.prepare<[Message]>(
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at)
+       VALUES (@id, @conversationId, @seq, @senderId, @senderName, @text, @typedAt, @createdAt)`,
+    ),
+  };
+}
+
 export type Statements = ReturnType<typeof prepareStatements>;
+export type ReadStatements = ReturnType<typeof prepareReads>;

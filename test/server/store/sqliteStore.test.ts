@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../contract/index.js';
 import { createStore } from '../../../server/store/createStore.js';
 import {
+  CommitGate,
   LATEST_VERSION,
   MIGRATIONS,
   SqliteStore,
@@ -20,6 +21,7 @@ import {
 } from '../../../server/store/sqlite/index.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
+import { waitFor } from '../support/clients.js';
 import { describeStoreContract, reopenable } from './storeContract.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -255,6 +257,91 @@ describe('SqliteStore', () => {
       const reopened = await createSqliteStore(dir);
       cleanups.push(() => reopened.close());
       expect((await reopened.messagesAfter(roomIds[0]!, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    });
+  });
+
+  describe('off the event loop', () => {
+    it('gathers the next batch while one is being made durable, then commits it in arrival order', async () => {
+      const gate = new CommitGate();
+      const commits: CommitInfo[] = [];
+      const { store } = await openStore({ commitGate: gate, onCommit: (c) => commits.push(c) });
+      const { draft, roomIds } = await seed(store);
+      const roomId = roomIds[0]!;
+      commits.length = 0;
+
+      gate.shut();
+      const arrived = gate.arrivals;
+      const inputs = Array.from({ length: 9 }, () => draft());
+      const acks = inputs.slice(0, 3).map((input) => store.appendMessage(input));
+      await waitFor(() => gate.arrivals > arrived, undefined, 'the first batch to reach the gate');
+      // The event loop is free while the writer waits, and readers see only committed rows.
+      expect(await store.messagesAfter(roomId, 0, 10)).toEqual([]);
+      expect(await store.messagesBefore(roomId, null, 10)).toEqual([]);
+      expect((await store.getConversation(roomId))?.lastSeq).toBe(0);
+      expect((await store.listUserConversations(inputs[0]!.senderId))[0]?.lastMessage).toBeNull();
+      // Sends from two later turns gather behind it.
+      acks.push(...inputs.slice(3, 7).map((input) => store.appendMessage(input)));
+      await new Promise((resolve) => setImmediate(resolve));
+      acks.push(...inputs.slice(7).map((input) => store.appendMessage(input)));
+      expect(gate.arrivals).toBe(arrived + 1);
+
+      gate.open();
+      const results = await Promise.all(acks);
+      expect(commits.map((c) => c.messages)).toEqual([3, 6]);
+      expect(results.map((r) => (r.status === 'created' ? r.message.seq : -1))).toEqual(
+        inputs.map((_, i) => i + 1),
+      );
+      expect((await store.messagesAfter(roomId, 0, 10)).map((m) => m.id)).toEqual(inputs.map((i) => i.id));
+    });
+
+    it('sends a backlog bigger than maxBatch as several batches in a row, in order', async () => {
+      const gate = new CommitGate();
+      const commits: CommitInfo[] = [];
+      const { store } = await openStore({ commitGate: gate, maxBatch: 4, onCommit: (c) => commits.push(c) });
+      const { draft } = await seed(store);
+      commits.length = 0;
+
+      gate.shut();
+      const arrived = gate.arrivals;
+      const inputs = Array.from({ length: 11 }, () => draft());
+      const acks = [store.appendMessage(inputs[0]!)];
+      await waitFor(() => gate.arrivals > arrived, undefined, 'the first batch to reach the gate');
+      acks.push(...inputs.slice(1).map((input) => store.appendMessage(input)));
+      gate.open();
+      const results = await Promise.all(acks);
+      expect(commits.map((c) => c.messages)).toEqual([1, 4, 4, 2]);
+      expect(results.map((r) => (r.status === 'created' ? r.message.seq : -1))).toEqual(
+        inputs.map((_, i) => i + 1),
+      );
+    });
+
+    it('fails every caller when the writer thread dies mid-commit, stores none of it, and refuses further work', async () => {
+      const gate = new CommitGate();
+      const failures: Error[] = [];
+      const { store, dir } = await openStore({ commitGate: gate, onFailure: (e) => failures.push(e) });
+      const { draft, roomIds } = await seed(store);
+      const roomId = roomIds[0]!;
+
+      gate.shut();
+      const arrived = gate.arrivals;
+      const committing = Array.from({ length: 5 }, () => store.appendMessage(draft()));
+      await waitFor(() => gate.arrivals > arrived, undefined, 'the batch to reach the gate');
+      const gathering = Array.from({ length: 3 }, () => store.appendMessage(draft()));
+      gate.crash();
+
+      const settled = await Promise.allSettled([...committing, ...gathering]);
+      for (const s of settled)
+        expect(s).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+      expect(failures).toHaveLength(1);
+      await expect(store.appendMessage(draft())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(store.getConversation(roomId)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(store.messagesAfter(roomId, 0, 10)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await store.close();
+
+      const reopened = await createSqliteStore(dir);
+      cleanups.push(() => reopened.close());
+      expect(await reopened.messagesAfter(roomId, 0, 100)).toEqual([]);
+      expect((await reopened.getConversation(roomId))?.lastSeq).toBe(0);
     });
   });
 

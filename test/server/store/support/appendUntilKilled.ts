@@ -1,7 +1,9 @@
 /**
  * Child process for the SQLite crash test: appends bursts of messages until it is killed and
- * prints `SENT <id> <room>` before each append and `ACK <id> <seq>` after each ack. Writes to a
- * pipe are synchronous on Linux, so a printed ACK left the process before the next line ran.
+ * prints `SENT <id> <room>` before each append and `ACK <id> <seq>` after each ack. Node queues a
+ * pipe write inside the process when the pipe is full, and a kill loses that queue: so each
+ * append starts only in the callback of its SENT line's write, once the line has left the
+ * process. A lost ACK line only makes an acked message look unacked, which the test allows.
  * Usage: node --import tsx appendUntilKilled.ts <dataDir> <userId> <username> <roomId>...
  */
 import { randomUUID } from 'node:crypto';
@@ -24,7 +26,10 @@ function send(): void {
   const room = sent++ % rooms.length;
   const id = randomUUID();
   inFlight++;
-  process.stdout.write(`SENT ${id} ${room}\n`);
+  process.stdout.write(`SENT ${id} ${room}\n`, () => append(id, room));
+}
+
+function append(id: string, room: number): void {
   store
     .appendMessage({
       id,

@@ -1,0 +1,82 @@
+/**
+ * The reads that can return many rows (catch-up and history pages, member lists, a user's
+ * conversation list). The reader thread runs them, so building a big page never holds up the
+ * event loop.
+ */
+import type { Message } from '../../../contract/index.js';
+import type { MemberRecord, UserConversation } from '../Store.js';
+import type { ConversationWithLastRow, ReadStatements } from './statements.js';
+import type Database from 'better-sqlite3';
+
+/** The reader thread's operations, by name, with their arguments. */
+export interface ReadOps {
+  messagesAfter: { conversationId: string; afterSeq: number; limit: number };
+  messagesBefore: { conversationId: string; beforeSeq: number | null; limit: number };
+  listMembers: { conversationId: string };
+  listUserConversations: { userId: string };
+}
+
+/** What each read resolves to. */
+export interface ReadResults {
+  messagesAfter: Message[];
+  messagesBefore: Message[];
+  listMembers: MemberRecord[];
+  listUserConversations: UserConversation[];
+}
+
+/** The read operations over one connection. */
+export function readOperations(db: Database.Database, q: ReadStatements) {
+  // One read transaction: the list and its members come from the same snapshot.
+  const conversationsWithMembers = db.transaction((userId: string) => {
+    const rows = q.userConversations.all(userId);
+    const members = q.membersOfUserConversations.all(userId);
+    return [rows, members] as const;
+  });
+  return {
+    messagesAfter: ({ conversationId, afterSeq, limit }: ReadOps['messagesAfter']): Message[] =>
+      q.messagesAfter.all(conversationId, afterSeq, pageLimit(limit)),
+    messagesBefore: ({ conversationId, beforeSeq, limit }: ReadOps['messagesBefore']): Message[] =>
+      q.messagesBefore.all(conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, pageLimit(limit)).reverse(),
+    listMembers: ({ conversationId }: ReadOps['listMembers']): MemberRecord[] =>
+      q.membersOf.all(conversationId),
+    listUserConversations: ({ userId }: ReadOps['listUserConversations']): UserConversation[] => {
+      const [rows, members] = conversationsWithMembers(userId);
+      const byConversation = new Map<string, MemberRecord[]>();
+      for (const m of members) {
+        const list = byConversation.get(m.conversationId);
+        if (list) list.push(m);
+        else byConversation.set(m.conversationId, [m]);
+      }
+      return rows.map((row) => ({
+        conversation: {
+          id: row.id,
+          kind: row.kind,
+          name: row.name,
+          inviteCode: row.inviteCode,
+          lastSeq: row.lastSeq,
+          createdAt: row.createdAt,
+        },
+        members: byConversation.get(row.id) ?? [],
+        lastMessage: lastMessageOf(row),
+      }));
+    },
+  } satisfies { [K in keyof ReadOps]: (args: ReadOps[K]) => ReadResults[K] };
+}
+
+function lastMessageOf(row: ConversationWithLastRow): Message | null {
+  if (row.mId === null) return null;
+  return {
+    id: row.mId,
+    conversationId: row.id,
+    seq: row.mSeq!,
+    senderId: row.mSenderId!,
+    senderName: row.mSenderName!,
+    text: row.mText!,
+    typedAt: row.mTypedAt!,
+    createdAt: row.mCreatedAt!,
+  };
+}
+
+function pageLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}

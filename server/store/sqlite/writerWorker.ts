@@ -1,0 +1,95 @@
+/**
+ * The SQLite writer thread: owns the only read-write connection, applies migrations, and commits
+ * each batch of writes in one IMMEDIATE transaction with synchronous=FULL. A slow fsync blocks
+ * this thread only; the event loop keeps serving sockets and gathers the next batch meanwhile.
+ * If this thread dies, the store fails every pending caller (see storeThread.ts): nothing is
+ * acked that this thread did not report committed.
+ */
+import { performance } from 'node:perf_hooks';
+import { workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { AppendInput } from '../Store.js';
+import { appendBatch } from './appendBatch.js';
+import { passGate } from './commitGate.js';
+import { isPerItemError } from './errors.js';
+import type { Outcome } from './groupCommit.js';
+import { runMigrations } from './migrations.js';
+import { type DatabaseSettings, openDatabase, readSettings } from './openDatabase.js';
+import { serveRequests } from './serveRequests.js';
+import { type Statements, prepareStatements } from './statements.js';
+import { errorToWire, type WireOutcome } from './wire.js';
+import { applyWrite, type WriteOp } from './writes.js';
+
+/** What the store passes to this thread. */
+export interface WriterData {
+  dataDir: string;
+  busyTimeoutMs?: number;
+  /** CommitGate cells (tests only). */
+  gate?: Int32Array;
+}
+
+/** A committed batch: one outcome per write, and the transaction's wall time. */
+export interface CommitReply {
+  outcomes: WireOutcome[];
+  ms: number;
+}
+
+const { dataDir, busyTimeoutMs, gate } = workerData as WriterData;
+let db: Database.Database | null = null;
+let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
+
+function open(): { version: number; settings: DatabaseSettings; file: string } {
+  db ??= openDatabase(dataDir, busyTimeoutMs);
+  const version = runMigrations(db);
+  commit ??= prepareCommit(db, prepareStatements(db));
+  return { version, settings: readSettings(db), file: db.name };
+}
+
+/** The batch transaction: runs of appends go through appendBatch, every other write in a savepoint. */
+function prepareCommit(conn: Database.Database, q: Statements) {
+  const inSavepoint = conn.transaction((op: Exclude<WriteOp, { kind: 'append' }>) => applyWrite(q, op));
+  const one = (op: Exclude<WriteOp, { kind: 'append' }>): Outcome<unknown> => {
+    try {
+      return { ok: true, value: inSavepoint(op) };
+    } catch (error) {
+      if (isPerItemError(error)) return { ok: false, error };
+      throw error;
+    }
+  };
+  const batch = conn.transaction((ops: readonly WriteOp[], now: number) => {
+    const outcomes: Outcome<unknown>[] = [];
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i]!;
+      if (op.kind !== 'append') {
+        outcomes.push(one(op));
+        i++;
+        continue;
+      }
+      // Consecutive appends share appendBatch, which writes each conversation's last seq once;
+      // a later write in the batch (a receipt) then sees those seqs.
+      const inputs: AppendInput[] = [];
+      for (let next = ops[i]; next?.kind === 'append'; next = ops[++i]) inputs.push(next.input);
+      outcomes.push(...appendBatch(q, inputs, now));
+    }
+    if (gate) passGate(gate);
+    return outcomes;
+  });
+  return (ops: readonly WriteOp[]) => batch.immediate(ops, Date.now());
+}
+
+serveRequests(
+  {
+    open,
+    commit: (ops: WriteOp[]): CommitReply => {
+      if (!commit) throw new Error('SQLite writer: open the database first.');
+      const started = performance.now();
+      const outcomes = commit(ops);
+      const ms = performance.now() - started;
+      return {
+        ms,
+        outcomes: outcomes.map((o) => (o.ok ? o : { ok: false, error: errorToWire(o.error) })),
+      };
+    },
+  },
+  () => db?.close(),
+);
