@@ -55,15 +55,21 @@ describe('reloading while the server is down', () => {
     await eventually(() => messageTexts(page, 'Lighthouse')).toEqual(before);
     expect(await textOf(connectionStatus(page))).toMatch(/Connecting|Offline/);
 
-    // Keep Alice's browser off the network while the server comes back and Bob writes, so the
-    // messages can only reach her by catch-up, not live.
+    // Keep Alice's hub out while the server comes back and Bob writes, so the messages can only
+    // reach her by catch-up, not live. setOffline alone does not stop a SharedWorker's socket
+    // from reconnecting in Chromium, so the restarted server also refuses her handshakes.
     await alice.context.setOffline(true);
     await suite.ferry.restart();
+    let holdAlice = true;
+    suite.ferry.app.io.use((socket, next) =>
+      holdAlice && socket.data.user?.id === alice.user.id ? next(new Error('held by the test')) : next(),
+    );
     expect(await socketCount(suite.ferry, alice.user.id)).toBe(0);
     const missed = ['Missed 1', 'Missed 2', 'Missed 3'];
     for (const text of missed) await sendViaApi(suite.ferry, bob.cookie, room.id, text);
     expect(await socketCount(suite.ferry, alice.user.id)).toBe(0);
 
+    holdAlice = false;
     await alice.context.setOffline(false);
     // Reconnecting waits out the hub's backoff, which may have grown while the server was down.
     await waitOnline(page, 60_000);
