@@ -81,14 +81,22 @@ const OPTIONS = {
 export class SearchIndex {
   private index: MiniSearch<IndexedMessage> | null = null;
   /** Every operation runs after the previous one, the first being the load. */
-  private queue: Promise<unknown>;
+  private queue: Promise<unknown> = Promise.resolve();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
   private builtAt = 0;
   private readonly counters = { rebuilds: 0, loads: 0, reconciled: 0 };
 
   constructor(private readonly getDb: GetFerryDb) {
-    this.queue = this.run(() => this.load());
+    void this.run(async () => {
+      try {
+        await this.load();
+      } catch (err) {
+        // Search still works on what arrives from now on; the next start tries again.
+        console.warn('ferry: the search index could not be loaded', err);
+        this.index ??= new MiniSearch<IndexedMessage>(OPTIONS);
+      }
+    });
   }
 
   /** Applies a write to the messages store (see localdb/messageWrites.ts). */
