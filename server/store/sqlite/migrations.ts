@@ -77,8 +77,14 @@ function addMessageSearch(db: Database.Database): void {
   const insert = db.prepare<[number | bigint, string]>(
     'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
   );
-  const rows = db.prepare<[], { rowid: number; text: string }>('SELECT rowid, text FROM messages');
-  for (const row of rows.iterate()) insert.run(row.rowid, searchTermsText(row.text));
+  // In chunks by rowid: better-sqlite3 cannot write while a statement is still iterating.
+  const chunk = db.prepare<[number], { rowid: number; text: string }>(
+    'SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid LIMIT 1000',
+  );
+  for (let after = 0, rows = chunk.all(after); rows.length > 0; rows = chunk.all(after)) {
+    for (const row of rows) insert.run(row.rowid, searchTermsText(row.text));
+    after = rows.at(-1)!.rowid;
+  }
 }
 
 /** Every migration, oldest first. */
