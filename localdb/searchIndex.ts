@@ -48,18 +48,6 @@ export interface LocalSearchMatch {
   score: number;
 }
 
-/** Counters for tests and diagnostics: how the index came to be, and how much it did. */
-export interface SearchIndexStats {
-  /** Built from the stored messages because no usable saved index was there. */
-  rebuilds: number;
-  /** Loaded from the saved index. */
-  loads: number;
-  /** Messages added by reconciling with the store (not by a reported write). */
-  reconciled: number;
-  documents: number;
-  builtAt: number;
-}
-
 const LATIN_ONLY = /^[\p{Script=Latin}\p{N}]+$/u;
 
 const OPTIONS = {
@@ -68,6 +56,8 @@ const OPTIONS = {
   tokenize: (text: string) => searchWords(text),
   // searchWords already normalises case and width.
   processTerm: (term: string) => term,
+  // Removed messages' words are swept out before each save instead (see save()).
+  autoVacuum: false,
   searchOptions: {
     prefix: true,
     // A typo allowance only for alphabetic words long enough to carry one: a Chinese or Japanese
@@ -85,7 +75,6 @@ export class SearchIndex {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
   private builtAt = 0;
-  private readonly counters = { rebuilds: 0, loads: 0, reconciled: 0 };
 
   constructor(private readonly getDb: GetFerryDb) {
     void this.run(async () => {
@@ -172,7 +161,6 @@ export class SearchIndex {
         if (m) messages.push(m);
       }
       index.addAll(messages.map(toIndexed));
-      this.counters.reconciled += messages.length;
       if (messages.length > 0 || gone.length > 0) this.saveSoon();
     });
   }
@@ -191,15 +179,6 @@ export class SearchIndex {
         .slice(0, options.limit)
         .map((r) => ({ id: String(r.id), terms: r.terms, score: r.score }));
     });
-  }
-
-  /** How the index came to be and what it holds (tests read this through the hub). */
-  stats(): Promise<SearchIndexStats> {
-    return this.run(() => ({
-      ...this.counters,
-      documents: this.index!.documentCount,
-      builtAt: this.builtAt,
-    }));
   }
 
   /** Saves now whatever is not saved yet (e.g. before the hub goes away). */
@@ -229,7 +208,6 @@ export class SearchIndex {
       try {
         this.index = await MiniSearch.loadJSONAsync<IndexedMessage>(saved.json, OPTIONS);
         this.builtAt = saved.builtAt;
-        this.counters.loads++;
       } catch (err) {
         console.warn('ferry: the saved search index could not be read; rebuilding it', err);
       }
@@ -237,7 +215,6 @@ export class SearchIndex {
     if (!this.index) {
       this.index = new MiniSearch<IndexedMessage>(OPTIONS);
       this.builtAt = Date.now();
-      this.counters.rebuilds++;
       this.dirty = true;
     }
     // Runs before any other queued step: reconcile() would queue behind this one.
@@ -247,7 +224,6 @@ export class SearchIndex {
     const messages = await Promise.all(missing.map((id) => db.get('messages', id)));
     const found = messages.filter((m): m is Message => m !== undefined);
     index.addAll(found.map(toIndexed));
-    if (this.counters.loads > 0) this.counters.reconciled += found.length;
     if (found.length > 0 || this.dirty) this.saveSoon();
   }
 
@@ -265,6 +241,9 @@ export class SearchIndex {
   private async save(): Promise<void> {
     if (!this.dirty || !this.index) return;
     this.dirty = false;
+    // A removed message's words stay in the index until it is vacuumed: sweep them before they
+    // reach the disk, so what was deleted or left does not linger in the saved copy.
+    if (this.index.dirtCount > 0) await this.index.vacuum();
     const saved: SavedSearchIndex = {
       format: SEARCH_INDEX_FORMAT,
       builtAt: this.builtAt,

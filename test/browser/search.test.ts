@@ -161,6 +161,17 @@ describe('message search', () => {
     await eventually(() => textOf(searchRegion(page))).toContain('No messages found.');
     expect(await textOf(searchRegion(page))).not.toContain('Searching the server');
     expect(await resultTexts(page)).toEqual([]);
+
+    // Leaving the room takes its messages off the device, and out of the results.
+    await search(page, 'harbour');
+    await eventually(async () => (await resultTexts(page)).length).toBe(2);
+    await openConversation(page, 'Harbour');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Leave' }).click();
+    await eventually(() => conversationLink(page, 'Harbour').count()).toBe(0);
+    await search(page, 'street');
+    await eventually(() => textOf(searchRegion(page))).toContain('No messages found.');
+    await eventually(async () => (await savedIndex(page))!.json).not.toContain('noon');
     await alice.context.close();
   });
 
