@@ -8,6 +8,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  axeViolations,
   conversationLink,
   eventually,
   ferrySuite,
@@ -176,7 +177,8 @@ describe('message search', () => {
   });
 
   it('shows server results for messages not on the device and opens them with the page around them', async () => {
-    const dave = await newUser(suite.browser, suite.ferry, 'search-dave');
+    // bypassCSP: the axe audit below injects its script.
+    const dave = await newUser(suite.browser, suite.ferry, 'search-dave', { bypassCSP: true });
     const erin = await signUp(suite.ferry, 'search-erin');
     const room = await sharedRoom(suite.ferry, erin, dave, 'Archive');
     await sendViaApi(suite.ferry, erin.cookie, room.id, 'The old lighthouse keeper retired');
@@ -194,6 +196,7 @@ describe('message search', () => {
     ]);
     expect(await marks(page)).toEqual(['lighthouse']);
     expect(await textOf(searchRegion(page))).not.toContain('this device only');
+    expect(await axeViolations(page)).toEqual([]);
 
     await results(page).first().click();
     const found = page.getByRole('log', { name: 'Archive' }).locator('.log-row.found article');
