@@ -23,6 +23,8 @@ export const SEARCH_INDEX_FORMAT = 1;
 const SAVED_KEY = 'messages';
 /** Changes are saved this long after the last one (a burst of arrivals saves once). */
 const SAVE_DELAY_MS = 1_000;
+/** Reconciling reads every stored id: announced writes are reconciled at most this often. */
+const RECONCILE_DELAY_MS = 2_000;
 /** Query words this long or longer also match with one typo in five letters. */
 const FUZZY_MIN_LENGTH = 4;
 
@@ -73,6 +75,7 @@ export class SearchIndex {
   /** Every operation runs after the previous one, the first being the load. */
   private queue: Promise<unknown> = Promise.resolve();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
   private builtAt = 0;
 
@@ -165,6 +168,20 @@ export class SearchIndex {
     });
   }
 
+  /**
+   * Reconciles a moment from now, once for all the calls meanwhile: another context announces
+   * its writes while it drains, many times a second.
+   */
+  reconcileSoon(): void {
+    if (this.reconcileTimer !== undefined) return;
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = undefined;
+      this.reconcile().catch((err: unknown) =>
+        console.warn('ferry: could not reconcile the search index', err),
+      );
+    }, RECONCILE_DELAY_MS);
+  }
+
   /** The best matches of `query`, best first. */
   search(query: string, options: LocalSearchOptions): Promise<LocalSearchMatch[]> {
     return this.run(() => {
@@ -183,6 +200,7 @@ export class SearchIndex {
 
   /** Saves now whatever is not saved yet (e.g. before the hub goes away). */
   flush(): Promise<void> {
+    clearTimeout(this.reconcileTimer);
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     return this.run(() => this.save());

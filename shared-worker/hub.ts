@@ -123,7 +123,7 @@ export class Hub {
     this.stopListening = onAnnouncedChange((change) => {
       notify(change);
       // Another context (the Service Worker's replay) stored messages: index what it stored.
-      if (change.stores.includes('messages')) void search.reconcile().catch(() => {});
+      if (change.stores.includes('messages')) search.reconcileSoon();
       if (change.stores.includes('outbox')) void this.refreshQueued();
     });
     this.ready = this.init();

@@ -176,6 +176,55 @@ describe('message search', () => {
     await alice.context.close();
   });
 
+  it('indexes messages another context stored and announced (the Service Worker replay path)', async () => {
+    const frank = await newUser(suite.browser, suite.ferry, 'search-frank');
+    const gina = await signUp(suite.ferry, 'search-gina');
+    const room = await sharedRoom(suite.ferry, gina, frank, 'Quay');
+    await sendViaApi(suite.ferry, gina.cookie, room.id, 'first');
+    const page = await openOnlineTab(frank.context, suite.ferry);
+    await openConversation(page, 'Quay');
+    await eventually(() => messageTexts(page, 'Quay')).toEqual(['first']);
+
+    // Written straight into IndexedDB, as the Service Worker's replay does, then announced.
+    await page.evaluate(
+      ({ conversationId, senderId }) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('ferry');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction('messages', 'readwrite');
+            tx.objectStore('messages').put({
+              id: crypto.randomUUID(),
+              conversationId,
+              seq: 99,
+              senderId,
+              senderName: 'search-frank',
+              text: 'replayed while every tab was closed',
+              typedAt: 1,
+              createdAt: Date.now(),
+            });
+            tx.oncomplete = () => {
+              db.close();
+              const channel = new BroadcastChannel('ferry-changes');
+              channel.postMessage({ stores: ['messages'], conversationIds: [conversationId] });
+              channel.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      { conversationId: room.id, senderId: frank.user.id },
+    );
+    await search(page, 'replayed');
+    await eventually(async () => {
+      await search(page, 'replaye');
+      await search(page, 'replayed');
+      return resultTexts(page);
+    }).toEqual(['Quay|You: replayed while every tab was closed']);
+    await frank.context.close();
+  });
+
   it('shows server results for messages not on the device and opens them with the page around them', async () => {
     // bypassCSP: the axe audit below injects its script.
     const dave = await newUser(suite.browser, suite.ferry, 'search-dave', { bypassCSP: true });
