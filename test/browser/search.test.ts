@@ -16,6 +16,7 @@ import {
   newUser,
   openConversation,
   openOnlineTab,
+  removeSharedWorker,
   sendViaApi,
   sharedRoom,
   signUp,
@@ -223,6 +224,27 @@ describe('message search', () => {
       return resultTexts(page);
     }).toEqual(['Quay|You: replayed while every tab was closed']);
     await frank.context.close();
+  });
+
+  it('finds Japanese by word in every tab where one tab hosts the hub (no SharedWorker)', async () => {
+    const hana = await newUser(suite.browser, suite.ferry, 'search-hana');
+    await removeSharedWorker(hana.context);
+    const ivan = await signUp(suite.ferry, 'search-ivan');
+    const room = await sharedRoom(suite.ferry, ivan, hana, 'Tokyo');
+    await sendViaApi(suite.ferry, ivan.cookie, room.id, '東京タワーに行きました');
+    const [first, second] = [
+      await openOnlineTab(hana.context, suite.ferry),
+      await openOnlineTab(hana.context, suite.ferry),
+    ];
+    expect(await first.evaluate(() => typeof SharedWorker)).toBe('undefined');
+    for (const page of [first, second]) {
+      await search(page, '東京タワー');
+      await eventually(() => resultTexts(page)).toEqual(['Tokyo|search-ivan: 東京タワーに行きました']);
+      expect(await marks(page)).toEqual(['東京タワー']);
+    }
+    // The elected tab keeps and saves the index as the SharedWorker would.
+    await eventually(async () => (await savedIndex(first))?.json.includes('東京タワー') ?? false).toBe(true);
+    await hana.context.close();
   });
 
   it('shows server results for messages not on the device and opens them with the page around them', async () => {
