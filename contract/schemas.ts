@@ -13,12 +13,13 @@ import {
   PASSWORD_MAX,
   PASSWORD_MIN,
   ROOM_NAME_MAX,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX,
   USERNAME_MAX,
   USERNAME_MIN,
   USERNAME_PATTERN,
   textLength,
 } from './limits.js';
-import { SEARCH_PAGE_MAX, SEARCH_QUERY_MAX } from './search.js';
 
 /**
  * Ids are compared as stored text, so one id has one spelling: lower case. A client that resends

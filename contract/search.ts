@@ -6,12 +6,6 @@
  * "don't" and "3.14" give plain alphanumeric terms that need no quoting in any query language.
  */
 
-/** Longest search query, in characters. */
-export const SEARCH_QUERY_MAX = 200;
-/** Default and largest page of server search results. */
-export const SEARCH_PAGE_DEFAULT = 20;
-export const SEARCH_PAGE_MAX = 50;
-
 const TERM = /[\p{L}\p{M}\p{N}]+/gu;
 let segmenter: Intl.Segmenter | undefined;
 

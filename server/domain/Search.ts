@@ -5,7 +5,8 @@
  * with (contract/search.ts).
  */
 import type { SearchPage, User } from '../../contract/events.js';
-import { SEARCH_PAGE_DEFAULT, searchWords } from '../../contract/search.js';
+import { SEARCH_PAGE_DEFAULT } from '../../contract/limits.js';
+import { searchWords } from '../../contract/search.js';
 import type { SearchMessagesInput } from '../../contract/schemas.js';
 import type { Store } from '../store/Store.js';
 import type { Membership } from './membership.js';
