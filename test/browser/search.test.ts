@@ -2,8 +2,9 @@
  * Message search in real Chromium: the device's index finds English (with a typo) and Chinese
  * with the server down, a result opens its conversation at that message, the index is saved and
  * loaded again after a reload (not rebuilt) and follows new arrivals; a room the user is not in
- * never shows; online, the server finds a message the device does not hold, and opening it loads
- * the messages around it.
+ * never shows, and a room left leaves the results; messages another context stored are indexed
+ * when it announces them; the filters; the elected-tab mode; online, the server finds a message
+ * the device does not hold, and opening it loads the messages around it.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -223,6 +224,23 @@ describe('message search', () => {
       await search(page, 'replayed');
       return resultTexts(page);
     }).toEqual(['Quay|You: replayed while every tab was closed']);
+
+    // The filters: this conversation only, and one sender.
+    const pier = await sharedRoom(suite.ferry, gina, frank, 'Pier');
+    await sendViaApi(suite.ferry, gina.cookie, pier.id, 'first light at the pier');
+    await search(page, 'first');
+    await eventually(async () => (await resultTexts(page)).sort()).toEqual([
+      'Pier|search-gina: first light at the pier',
+      'Quay|search-gina: first',
+    ]);
+    const region = searchRegion(page);
+    await region.getByRole('checkbox', { name: 'In this conversation' }).check();
+    await eventually(() => resultTexts(page)).toEqual(['Quay|search-gina: first']);
+    await region.getByRole('checkbox', { name: 'In this conversation' }).uncheck();
+    await region.getByRole('combobox', { name: 'From' }).selectOption({ label: 'search-frank (You)' });
+    await eventually(() => textOf(region)).toContain('No messages found.');
+    await region.getByRole('combobox', { name: 'From' }).selectOption({ label: 'search-gina' });
+    await eventually(async () => (await resultTexts(page)).length).toBe(2);
     await frank.context.close();
   });
 
