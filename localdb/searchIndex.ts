@@ -237,10 +237,15 @@ export class SearchIndex {
     }
     // Runs before any other queued step: reconcile() would queue behind this one.
     const index = this.index;
-    const stored = await db.getAllKeys('messages');
-    const missing = stored.filter((id) => !index.has(id));
-    const messages = await Promise.all(missing.map((id) => db.get('messages', id)));
-    const found = messages.filter((m): m is Message => m !== undefined);
+    let found: Message[];
+    if (index.documentCount === 0) {
+      // A new index: every message, in one read.
+      found = await db.getAll('messages');
+    } else {
+      const missing = (await db.getAllKeys('messages')).filter((id) => !index.has(id));
+      const messages = await Promise.all(missing.map((id) => db.get('messages', id)));
+      found = messages.filter((m): m is Message => m !== undefined);
+    }
     index.addAll(found.map(toIndexed));
     if (found.length > 0 || this.dirty) this.saveSoon();
   }
