@@ -11,6 +11,7 @@ import type {
   MessagesAfterInput,
   MessagesBeforeInput,
   ReceiptUpdateInput,
+  SearchMessagesInput,
   SendMessageInput,
   StartDirectInput,
   TypingUpdateInput,
@@ -99,6 +100,19 @@ export interface MessagePage {
   lastSeq: number;
 }
 
+/** Where a search page ends: the next page starts after this message (newest first). */
+export interface SearchCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** One page of server search results, newest first. */
+export interface SearchPage {
+  messages: Message[];
+  /** Pass as `after` for the next page; null when this was the last one. */
+  next: SearchCursor | null;
+}
+
 export interface SendResult {
   message: Message;
   /** True when this id was already stored: nothing new was created. */
@@ -118,6 +132,7 @@ export const ClientEvent = {
   members: 'members:list',
   receipt: 'receipt:update',
   typing: 'typing:update',
+  search: 'messages:search',
 } as const;
 
 /** Socket event names, server to client. */
@@ -159,6 +174,8 @@ export interface ClientToServerEvents {
   'members:list': (p: ConversationRef, ack: AckCallback<{ members: Member[] }>) => void;
   'receipt:update': (p: ReceiptUpdateInput, ack: AckCallback<{ receipt: Receipt }>) => void;
   'typing:update': (p: TypingUpdateInput, ack?: AckCallback) => void;
+  /** Messages of the user's conversations whose words match the query, newest first, paged. */
+  'messages:search': (p: SearchMessagesInput, ack: AckCallback<SearchPage>) => void;
 }
 
 export interface ServerToClientEvents {

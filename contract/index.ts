@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
+export * from './search.js';

@@ -60,6 +60,12 @@ export const SOCKET_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 export const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** Longest search query, in characters. */
+export const SEARCH_QUERY_MAX = 200;
+/** Default and largest page of server search results. */
+export const SEARCH_PAGE_DEFAULT = 20;
+export const SEARCH_PAGE_MAX = 50;
+
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {
   let n = 0;

@@ -13,6 +13,8 @@ import {
   PASSWORD_MAX,
   PASSWORD_MIN,
   ROOM_NAME_MAX,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX,
   USERNAME_MAX,
   USERNAME_MIN,
   USERNAME_PATTERN,
@@ -90,6 +92,18 @@ export const receiptUpdateSchema = z
   .strictObject({ conversationId: id, deliveredSeq: seq.optional(), readSeq: seq.optional() })
   .refine((r) => r.deliveredSeq !== undefined || r.readSeq !== undefined, 'give deliveredSeq or readSeq');
 export const typingUpdateSchema = z.strictObject({ conversationId: id, typing: z.boolean() });
+/** Server search over every conversation the user is in (or one of them, or one sender's messages). */
+export const searchMessagesSchema = z.strictObject({
+  query: text()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(SEARCH_QUERY_MAX, `must be at most ${SEARCH_QUERY_MAX} characters`),
+  conversationId: id.optional(),
+  senderId: id.optional(),
+  /** The `next` of the previous page: results continue after it (newest first). */
+  after: z.strictObject({ createdAt: z.int().min(0), id }).optional(),
+  limit: z.int().min(1).max(SEARCH_PAGE_MAX).optional(),
+});
 
 /** The payload schema of every client event: the type makes the list complete. */
 export const clientEventSchemas = {
@@ -104,6 +118,7 @@ export const clientEventSchemas = {
   'members:list': conversationRefSchema,
   'receipt:update': receiptUpdateSchema,
   'typing:update': typingUpdateSchema,
+  'messages:search': searchMessagesSchema,
 } as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
 
 /** The JSON body schema of each HTTP route that reads a body (the others ignore theirs). */
@@ -127,3 +142,4 @@ export type StartDirectInput = z.infer<typeof startDirectSchema>;
 export type ConversationRef = z.infer<typeof conversationRefSchema>;
 export type ReceiptUpdateInput = z.infer<typeof receiptUpdateSchema>;
 export type TypingUpdateInput = z.infer<typeof typingUpdateSchema>;
+export type SearchMessagesInput = z.infer<typeof searchMessagesSchema>;

@@ -1,6 +1,7 @@
 import type { ConversationSummary, Message } from '../contract/index';
 import type { IDBPTransaction } from 'idb';
 import { replaceMembersIn } from './members';
+import { reportMessageWrite } from './messageWrites';
 import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
 
 /** Every conversation cached on this device, newest activity first. */
@@ -66,23 +67,26 @@ export async function saveConversations(
 
     await replaceMembersIn(members, summary.id, summary.members);
   }
+  const removedMessages: string[] = [];
   if (complete) {
     const listed = new Set(summaries.map((s) => s.id));
     for (const id of await conversations.getAllKeys()) {
       if (listed.has(id)) continue;
-      await deleteConversationIn(tx, id);
+      removedMessages.push(...(await deleteConversationIn(tx, id)));
       report.removed.push(id);
     }
   }
   await tx.done;
+  reportMessageWrite({ kind: 'removed', ids: removedMessages });
   return report;
 }
 
 /** Removes a conversation with its members and messages (the user left it). */
 export async function removeConversation(db: FerryDb, id: string): Promise<void> {
   const tx = db.transaction(['conversations', 'members', 'messages'], 'readwrite');
-  await deleteConversationIn(tx, id);
+  const ids = await deleteConversationIn(tx, id);
   await tx.done;
+  reportMessageWrite({ kind: 'removed', ids });
 }
 
 type ConversationTx = IDBPTransaction<
@@ -91,14 +95,16 @@ type ConversationTx = IDBPTransaction<
   'readwrite'
 >;
 
-/** Deletes a conversation, its members and its messages inside an open transaction. */
-async function deleteConversationIn(tx: ConversationTx, id: string): Promise<void> {
+/** Deletes a conversation, its members and its messages inside an open transaction; returns the messages' ids. */
+async function deleteConversationIn(tx: ConversationTx, id: string): Promise<string[]> {
   await tx.objectStore('conversations').delete(id);
   const members = tx.objectStore('members');
   for (const key of await members.index('by-conv').getAllKeys(id)) await members.delete(key);
   const messages = tx.objectStore('messages');
   const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
-  for (const key of await messages.index('by-conv-seq').getAllKeys(range)) await messages.delete(key);
+  const ids = await messages.index('by-conv-seq').getAllKeys(range);
+  for (const key of ids) await messages.delete(key);
+  return ids;
 }
 
 /**

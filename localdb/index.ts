@@ -6,3 +6,4 @@ export * from './conversations';
 export * from './messages';
 export * from './members';
 export * from './changes';
+export * from './messageWrites';

@@ -1,6 +1,7 @@
 import type { IDBPTransaction } from 'idb';
 import type { Message } from '../contract/index';
 import { newerMessage } from './conversations';
+import { reportMessageWrite } from './messageWrites';
 import type { FerryDb, FerryDbSchema } from './schema';
 
 type MessageTx = IDBPTransaction<
@@ -53,6 +54,7 @@ export async function putMessages(
     );
   }
   await tx.done;
+  reportMessageWrite({ kind: 'stored', messages: result.added });
   return result;
 }
 

@@ -1,4 +1,5 @@
 import type { User } from '../contract/index';
+import { reportMessageWrite } from './messageWrites';
 import type { FerryDb } from './schema';
 
 /** The signed-in user remembered on this device, or null. */
@@ -22,11 +23,14 @@ export async function clearMe(db: FerryDb): Promise<void> {
  * entries carry their senderId, so they are only ever sent with their own account's session.
  */
 export async function clearAccountData(db: FerryDb): Promise<void> {
-  const tx = db.transaction(['conversations', 'messages', 'members'], 'readwrite');
+  const tx = db.transaction(['conversations', 'messages', 'members', 'search'], 'readwrite');
   await Promise.all([
     tx.objectStore('conversations').clear(),
     tx.objectStore('messages').clear(),
     tx.objectStore('members').clear(),
+    // The search index holds words of those messages: it goes with them.
+    tx.objectStore('search').clear(),
   ]);
   await tx.done;
+  reportMessageWrite({ kind: 'cleared' });
 }

@@ -7,7 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ConversationSummary, Member, Message, User, WireError } from '../contract/index';
 
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** A conversation as cached locally. */
 export interface LocalConversation extends Omit<ConversationSummary, 'members'> {
@@ -46,6 +46,17 @@ export interface OutboxEntry {
   error?: WireError;
 }
 
+/** The device's search index as saved (localdb/searchIndex.ts), so a reload does not rebuild it. */
+export interface SavedSearchIndex {
+  /** Format of the saved index and its tokenizer: another format is rebuilt from the messages. */
+  format: number;
+  /** When this index was built from scratch (kept across saves: tells a rebuild from an update). */
+  builtAt: number;
+  savedAt: number;
+  /** MiniSearch's JSON. */
+  json: string;
+}
+
 export interface FerryDbSchema extends DBSchema {
   /** Small key-value facts: 'me' (the signed-in User). */
   meta: { key: 'me'; value: User };
@@ -70,6 +81,8 @@ export interface FerryDbSchema extends DBSchema {
     value: OutboxEntry;
     indexes: { 'by-order': number; 'by-conv-order': [string, number] };
   };
+  /** The search index over 'messages', saved whole under the key 'messages'. */
+  search: { key: string; value: SavedSearchIndex };
 }
 
 export type FerryDb = IDBPDatabase<FerryDbSchema>;
@@ -107,6 +120,9 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
         const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
         outbox.createIndex('by-order', 'order');
         outbox.createIndex('by-conv-order', ['conversationId', 'order']);
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('search');
       }
     },
   });

@@ -7,7 +7,9 @@
 import { ErrorCode, HttpPath, type Ack, type User } from '../contract/index';
 import { onAnnouncedChange } from '../localdb/changes';
 import { lazyFerryDb, type GetFerryDb } from '../localdb/connection';
+import { onMessageWrite } from '../localdb/messageWrites';
 import { clearAccountData, clearMe, getMe, setMe } from '../localdb/meta';
+import { SearchIndex } from '../localdb/searchIndex';
 import { listEntries } from '../outbox/store';
 import { Connection } from './connection';
 import { Drainer } from './drainer';
@@ -15,6 +17,7 @@ import type { HubPort } from './ports';
 import { PortRegistry } from './ports';
 import type { HubEvent, HubEvents, HubRequest, HubStatus, HubToTab, TabToHub } from './protocol';
 import { serverRequests, type Handler, type Handlers } from './requests';
+import { searchRequests } from './search';
 import { bindServerEvents } from './serverEvents';
 import { Sync } from './sync';
 
@@ -44,6 +47,8 @@ export class Hub {
   private readonly handlers: Handlers;
   private readonly ready: Promise<void>;
   private readonly stopListening: () => void;
+  private readonly search: SearchIndex;
+  private readonly stopIndexing: () => void;
   private closed = false;
   private pendingChange: HubEvents['changed'] | null = null;
   private lastChangeAt = -Infinity;
@@ -73,7 +78,19 @@ export class Hub {
     this.drainer = new Drainer(getDb, this.connection, me, (messages) => {
       for (const message of messages) this.sync.learned(message.conversationId, message.seq);
     });
+    // The one search index of this browser lives here, beside the one writer of messages.
+    const search = (this.search = new SearchIndex(getDb));
+    this.stopIndexing = onMessageWrite((write) => {
+      search.apply(write).catch((err: unknown) => console.warn('ferry hub: could not index messages', err));
+    });
     this.handlers = {
+      ...searchRequests({
+        getDb,
+        connection: this.connection,
+        index: search,
+        meId: () => this.me?.id,
+        notify,
+      }),
       ...serverRequests({
         getDb,
         connection: this.connection,
@@ -105,6 +122,8 @@ export class Hub {
     // Outbox writes by pages and by the Service Worker reach every tab through the hub.
     this.stopListening = onAnnouncedChange((change) => {
       notify(change);
+      // Another context (the Service Worker's replay) stored messages: index what it stored.
+      if (change.stores.includes('messages')) search.reconcileSoon();
       if (change.stores.includes('outbox')) void this.refreshQueued();
     });
     this.ready = this.init();
@@ -130,6 +149,8 @@ export class Hub {
     this.closed = true;
     this.connection.stop();
     this.stopListening();
+    this.stopIndexing();
+    void this.search.flush().catch(() => {});
     this.ports.clear();
   }
 

@@ -13,6 +13,8 @@ import type {
   Message,
   MessagePage,
   PresenceNotice,
+  SearchMessagesInput,
+  SearchPage,
   TypingNotice,
   User,
 } from '../contract/index';
@@ -48,6 +50,15 @@ export interface HubMethods {
   /** The user has seen messages up to `seq` in a conversation. */
   markRead: { params: { conversationId: string; seq: number }; result: object };
   typing: { params: { conversationId: string; typing: boolean }; result: object };
+  /** Searches this device's messages (instant, offline): the best matches and the words matched. */
+  search: {
+    params: { query: string; conversationId?: string; senderId?: string };
+    result: { hits: Array<{ message: Message; terms: string[] }> };
+  };
+  /** Searches the server (everything the user can read), one page. */
+  searchServer: { params: SearchMessagesInput; result: SearchPage };
+  /** Loads the messages around `seq` into IndexedDB (opening a search result not on the device). */
+  loadAround: { params: { conversationId: string; seq: number }; result: MessagePage };
 }
 export type HubMethod = keyof HubMethods;
 

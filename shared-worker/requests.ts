@@ -83,7 +83,7 @@ export function serverRequests(
 }
 
 /** Turns "not connected" into the clear UNAVAILABLE answer instead of an exception. */
-function offlineAware<P, R extends object>(
+export function offlineAware<P, R extends object>(
   fn: (params: P) => Promise<Ack<R>>,
 ): (params: P) => Promise<Ack<R>> {
   return async (params) => {

@@ -8,6 +8,7 @@ import { Membership } from './membership.js';
 import { Messaging } from './Messaging.js';
 import { PresenceService } from './PresenceService.js';
 import { Receipts } from './Receipts.js';
+import { Search } from './Search.js';
 import { Typing } from './Typing.js';
 
 export interface DomainDeps {
@@ -27,6 +28,7 @@ export interface Domain {
   receipts: Receipts;
   typing: Typing;
   presence: PresenceService;
+  search: Search;
 }
 
 /** Wires the domain services together. */
@@ -41,5 +43,6 @@ export function createDomain(deps: DomainDeps): Domain {
     receipts: new Receipts({ store, relay, membership }),
     typing: new Typing({ relay, rateLimiter, membership }),
     presence: new PresenceService({ presence, relay }),
+    search: new Search({ store, membership }),
   };
 }

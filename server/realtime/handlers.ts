@@ -12,6 +12,7 @@ import {
   messagesAfterSchema,
   messagesBeforeSchema,
   receiptUpdateSchema,
+  searchMessagesSchema,
   sendMessageSchema,
   startDirectSchema,
   typingUpdateSchema,
@@ -89,4 +90,5 @@ export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodTy
     });
     return {};
   }),
+  'messages:search': handler(searchMessagesSchema, (ctx, p) => ctx.domain.search.messages(ctx.user, p)),
 };

@@ -3,7 +3,7 @@
  * (test/server/store/storeContract.ts) runs against both. Every method that writes resolves only
  * after the write is durably committed.
  */
-import type { ConversationKind, Message } from '../../contract/index.js';
+import type { ConversationKind, Message, SearchCursor } from '../../contract/index.js';
 
 export interface UserRecord {
   id: string;
@@ -67,6 +67,18 @@ export type AppendResult =
   | { status: 'duplicate'; message: Message }
   /** The id exists for another sender or conversation: nothing stored. */
   | { status: 'conflict' };
+
+/** A search over the messages of the conversations a user is a member of. */
+export interface MessageSearch {
+  userId: string;
+  /** Terms from searchWords() (contract/search.ts); each matches a word it starts, all must match. */
+  terms: string[];
+  conversationId?: string;
+  senderId?: string;
+  /** Only messages after this one in the order (older, or as old with a smaller id). */
+  after?: SearchCursor;
+  limit: number;
+}
 
 export interface CommitInfo {
   /** Messages in the batch (group commit). */
@@ -141,6 +153,11 @@ export interface Store {
   messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
   /** Messages with seq < beforeSeq (all when null), the newest `limit` of them, ascending. */
   messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]>;
+  /**
+   * Messages matching every term (as a word prefix), only in conversations the user is a member
+   * of now, newest first (createdAt, then id, descending), at most `limit`.
+   */
+  searchMessages(search: MessageSearch): Promise<Message[]>;
 
   /**
    * Raises a member's receipts monotonically (never lowers), clamped to the conversation's

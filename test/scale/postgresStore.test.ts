@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { searchWords } from '../../contract/search.js';
 import { createPostgresStore } from '../../server/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../server/store/postgres/migrations.js';
 import type { AppendInput, AppendResult, CommitInfo, Store } from '../../server/store/Store.js';
@@ -65,6 +66,22 @@ describe('PostgresStore across nodes', () => {
     for (const s of stores) expect(await s.migrate()).toBe(LATEST_VERSION);
     const rows = await adminQuery(`SELECT version FROM "${schema}".ferry_migrations ORDER BY version`);
     expect(rows.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('makes the messages a database already holds searchable when search arrives', async () => {
+    const schema = await schemaWithCleanup();
+    // A database as the first version left it, with messages in it.
+    await adminQuery(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${MIGRATIONS[0]!.sql};
+      CREATE TABLE ferry_migrations (version integer PRIMARY KEY, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO ferry_migrations (version, name) VALUES (1, 'initial schema');
+      INSERT INTO users VALUES ('u1', 'old', 'h', 1);
+      INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 1, 1);
+      INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+      INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'Meet at the Harbour-street gate!', 1, 1);`);
+    const store = await open(schema);
+    const found = await store.searchMessages({ userId: 'u1', terms: searchWords('harbour gat'), limit: 10 });
+    expect(found.map((m) => m.id)).toEqual(['m1']);
   });
 
   it('refuses a database whose schema is newer than this server, with advice', async () => {

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Message, User } from '../../contract/index';
 import { getConversation, listConversations } from '../../localdb/conversations';
 import { listMembers } from '../../localdb/members';
-import { newestMessages, oldestStoredSeq } from '../../localdb/messages';
+import { conversationRange, newestMessages, oldestStoredSeq } from '../../localdb/messages';
 import { getMe } from '../../localdb/meta';
 import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
 import { listEntries } from '../../outbox/store';
@@ -104,6 +104,8 @@ export interface MessagesView {
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder(): Promise<void>;
+  /** Widens the window down to `seq` (a stored message shown from a search result). */
+  reach(seq: number): Promise<void>;
 }
 
 const NO_MESSAGES = { messages: [] as Message[], outbox: [] as OutboxEntry[] };
@@ -159,7 +161,22 @@ export function useMessages(conversationId: string): MessagesView {
     }
   }, [conversationId, lowest, limit]);
 
+  const reach = useCallback(
+    async (seq: number) => {
+      const db = await getDb();
+      const from = await db.countFromIndex('messages', 'by-conv-seq', conversationRange(conversationId, seq));
+      // A little context above the message, too.
+      const needed = from + MESSAGE_PAGE / 4;
+      setView((v) => ({
+        conversationId,
+        limit: Math.max(v.conversationId === conversationId ? v.limit : MESSAGE_PAGE, needed),
+      }));
+    },
+    [conversationId],
+  );
+
   return {
+    reach,
     messages: data.messages,
     outbox: data.outbox,
     hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,

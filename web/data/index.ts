@@ -16,3 +16,5 @@ import { hubClient } from './hubClient';
 export function onArrived(cb: (m: Message) => void): () => void {
   return hubClient().on('arrived', cb);
 }
+export { searchDevice, searchServer, mergeHits, loadAround, useAllMembers, isStored } from './search';
+export type { SearchHit, SearchFilters } from './search';

@@ -92,6 +92,18 @@ export const en = {
   // Screen reader announcements
   newMessages: (n: number) => `${n} new messages`,
   newMessagesIn: (n: number, conversations: number) => `${n} new messages in ${conversations} conversations`,
+  // Search (a11y: "Search messages", "In this conversation", "From")
+  searchMessages: 'Search messages',
+  searchResults: 'Search results',
+  searchInConversation: 'In this conversation',
+  searchFrom: 'From',
+  searchFromAnyone: 'Anyone',
+  searchNoResults: 'No messages found.',
+  searchResultCount: (n: number) => (n === 1 ? '1 message found' : `${n} messages found`),
+  searchDeviceOnly: 'Showing messages on this device only: the server cannot be reached.',
+  searchServerPending: 'Searching the server too…',
+  searchMore: 'More results',
+  searchClear: 'Clear search',
 };
 
 export type Strings = typeof en;

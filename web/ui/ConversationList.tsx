@@ -8,6 +8,7 @@ import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/schema';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
+import { MessageSearch } from '../search/MessageSearch';
 import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
 import { conversationPath, onLinkClick } from './router';
@@ -24,19 +25,22 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
   const nav = useRef<HTMLElement>(null);
   useFocusTarget('conversationList', nav);
   return (
-    <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
-      {conversations.length === 0 ? (
-        <p class="muted pad">{t.noConversations}</p>
-      ) : (
-        <ul>
-          {conversations.map((c) => (
-            <li key={c.id}>
-              <ConversationLink conversation={c} active={c.id === activeId} myId={myId} />
-            </li>
-          ))}
-        </ul>
-      )}
-    </nav>
+    <>
+      <MessageSearch activeId={activeId} myId={myId} />
+      <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
+        {conversations.length === 0 ? (
+          <p class="muted pad">{t.noConversations}</p>
+        ) : (
+          <ul>
+            {conversations.map((c) => (
+              <li key={c.id}>
+                <ConversationLink conversation={c} active={c.id === activeId} myId={myId} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </nav>
+    </>
   );
 }
 

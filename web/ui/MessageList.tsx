@@ -8,9 +8,10 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/schema';
-import { actions, messageStatus, useMembers, useMessages } from '../data/index';
+import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { dayKey, formatDay } from './format';
+import { jumpDone, useJumpTarget } from '../search/jump';
 import { fromMessage, fromOutbox, MessageItem, type MessageItemProps } from './MessageItem';
 
 const WINDOW_INITIAL = 50;
@@ -39,7 +40,7 @@ export function MessageList({
   jumpToLatest: number;
 }) {
   const { t, lang } = useI18n();
-  const { messages, outbox, hasOlder, loadingOlder, loadOlder } = useMessages(conversation.id);
+  const { messages, outbox, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
   const members = useMembers(conversation.id);
 
   const items: MessageItemProps[] = useMemo(
@@ -155,6 +156,47 @@ export function MessageList({
     setSize(WINDOW_INITIAL);
   }, [jumpToLatest]);
 
+  // A search result asked for a message: bring it into the window (loading it first when it is
+  // not on the device), then scroll to it, highlight it and give it the focus.
+  const jump = useJumpTarget(conversation.id);
+  const [foundId, setFoundId] = useState<string | null>(null);
+  const scrollTo = useRef<string | null>(null);
+  const fetched = useRef<string | null>(null);
+  useEffect(() => {
+    if (!jump) return;
+    const i = items.findIndex((it) => it.id === jump.messageId);
+    if (i >= 0) {
+      jumpDone(jump.messageId);
+      atBottom.current = false;
+      anchor.current = null;
+      const last = Math.min(n - 1, i + WINDOW_STEP);
+      setSize(Math.max(size, last - i + WINDOW_STEP));
+      setEndId(last >= n - 1 ? null : items[last]!.id);
+      setFoundId(jump.messageId);
+      scrollTo.current = jump.messageId;
+      return;
+    }
+    if (fetched.current === jump.messageId) return;
+    fetched.current = jump.messageId;
+    void (async () => {
+      if (!(await isStored(jump.messageId)) && !(await loadAround(conversation.id, jump.seq))) {
+        jumpDone(jump.messageId);
+        return;
+      }
+      await reach(jump.seq);
+    })();
+  }, [jump, items]);
+  useLayoutEffect(() => {
+    const id = scrollTo.current;
+    const el = id && scroller.current?.querySelector<HTMLElement>(`article[data-id="${CSS.escape(id)}"]`);
+    if (!el) return;
+    scrollTo.current = null;
+    el.scrollIntoView({ block: 'center' });
+    el.tabIndex = -1;
+    el.focus({ preventScroll: true });
+    captureAnchor();
+  });
+
   useEffect(markRead, [markRead]);
   useEffect(() => {
     document.addEventListener('visibilitychange', markRead);
@@ -177,7 +219,7 @@ export function MessageList({
           const prev = i > 0 ? visible[i - 1] : start > 0 ? items[start - 1] : undefined;
           const newDay = !prev || dayKey(prev.time) !== dayKey(item.time);
           return (
-            <div key={item.id} class="log-row">
+            <div key={item.id} class={item.id === foundId ? 'log-row found' : 'log-row'}>
               {newDay && (
                 <p class="day">
                   <span>{formatDay(item.time, lang, t)}</span>

@@ -11,6 +11,7 @@ import type {
   AppendResult,
   ConversationRecord,
   MemberRecord,
+  MessageSearch,
   SessionRecord,
   Store,
   UserConversation,
@@ -286,6 +287,33 @@ export class PostgresStore implements Store {
           ORDER BY seq DESC LIMIT $3
        ) newest ORDER BY seq`,
       [conversationId, beforeSeq, pageLimit(limit)],
+    );
+    return r.rows.map(toMessage);
+  }
+
+  async searchMessages(search: MessageSearch): Promise<Message[]> {
+    if (search.terms.length === 0) return [];
+    // Terms hold only letters, marks and digits (searchWords), so single quotes need no escaping.
+    const query = search.terms.map((term) => `'${term}':*`).join(' & ');
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS.replace(/(\w+)/g, 'm.$1')}
+         FROM messages m
+         JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = $1
+        WHERE array_to_tsvector(string_to_array(m.search_terms, ' ')) @@ $2::tsquery
+          AND ($3::text IS NULL OR m.conversation_id = $3::text)
+          AND ($4::text IS NULL OR m.sender_id = $4::text)
+          AND ($5::bigint IS NULL OR (m.created_at, m.id) < ($5::bigint, $6::text))
+        ORDER BY m.created_at DESC, m.id DESC
+        LIMIT $7`,
+      [
+        search.userId,
+        query,
+        search.conversationId ?? null,
+        search.senderId ?? null,
+        search.after?.createdAt ?? null,
+        search.after?.id ?? null,
+        pageLimit(search.limit),
+      ],
     );
     return r.rows.map(toMessage);
   }

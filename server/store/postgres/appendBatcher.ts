@@ -9,6 +9,7 @@ import { ErrorCode } from '../../../contract/errors.js';
 import type { Message } from '../../../contract/index.js';
 import type { AppendInput, AppendResult, CommitInfo } from '../Store.js';
 import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
+import { searchTermsText } from '../../../contract/search.js';
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -214,9 +215,9 @@ export class AppendBatcher {
 async function insertMessages(client: PoolClient, messages: Message[]): Promise<void> {
   const col = <K extends keyof Message>(k: K): Message[K][] => messages.map((m) => m[k]);
   await client.query(
-    `INSERT INTO messages (${MESSAGE_COLUMNS})
+    `INSERT INTO messages (${MESSAGE_COLUMNS}, search_terms)
      SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                          $7::bigint[], $8::bigint[])`,
+                          $7::bigint[], $8::bigint[], $9::text[])`,
     [
       col('id'),
       col('conversationId'),
@@ -226,6 +227,7 @@ async function insertMessages(client: PoolClient, messages: Message[]): Promise<
       col('text'),
       col('typedAt'),
       col('createdAt'),
+      messages.map((m) => searchTermsText(m.text)),
     ],
   );
   // The sender has obviously seen what they sent: raise their receipts to their newest seq.

@@ -68,6 +68,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'message search',
+    // search_terms is the segmented copy of the text (contract/search.ts: words joined by
+    // spaces), written with each message. The index reads it as an array of lexemes, with no
+    // parser or dictionary in between, so Chinese and Japanese words and any locale behave alike.
+    // Rows older than this migration get a copy split at non-alphanumerics by SQL: their English
+    // words are found, their CJK runs only from the start of the run.
+    sql: `
+      ALTER TABLE messages ADD COLUMN search_terms text NOT NULL DEFAULT '';
+      UPDATE messages
+         SET search_terms = array_to_string(
+               array_remove(regexp_split_to_array(lower(text), '[^[:alnum:]]+'), ''), ' ');
+      CREATE INDEX messages_search ON messages
+        USING GIN (array_to_tsvector(string_to_array(search_terms, ' ')));
+    `,
+  },
 ];
 
 /** Highest version this code knows. */

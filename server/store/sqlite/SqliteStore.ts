@@ -20,6 +20,7 @@ import type {
   AppendResult,
   ConversationRecord,
   MemberRecord,
+  MessageSearch,
   SessionRecord,
   Store,
   StoreOptions,
@@ -200,6 +201,10 @@ export class SqliteStore implements Store {
 
   async messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
     return this.#read('messagesBefore', { conversationId, beforeSeq, limit });
+  }
+
+  async searchMessages(search: MessageSearch): Promise<Message[]> {
+    return this.#read('searchMessages', search);
   }
 
   async updateReceipt(

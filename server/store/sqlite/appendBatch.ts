@@ -1,5 +1,6 @@
 /** The body of one group-commit transaction for appendMessage (runs inside the transaction). */
 import type { Message } from '../../../contract/index.js';
+import { searchTermsText } from '../../../contract/search.js';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
 import { isPerItemError } from './errors.js';
@@ -72,8 +73,9 @@ function appendOne(
     typedAt: input.typedAt,
     createdAt: now,
   };
-  // The insert is this input's only write: if a constraint rejects it, nothing of it remains and
-  // the batch can go on (no savepoint needed).
-  q.insertMessage.run(message);
+  // The insert is this input's only write that a constraint can reject: if it does, nothing of it
+  // remains and the batch can go on (no savepoint needed). Its search words follow it.
+  const { lastInsertRowid } = q.insertMessage.run(message);
+  q.insertSearchTerms.run(lastInsertRowid, searchTermsText(message.text));
   return { status: 'created', message };
 }

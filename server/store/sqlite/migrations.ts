@@ -3,6 +3,7 @@
  * `schema_migrations`. Append new migrations to the end; never edit one that has shipped.
  */
 import type Database from 'better-sqlite3';
+import { searchTermsText } from '../../../contract/search.js';
 import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
 
 export interface Migration extends VersionedMigration {
@@ -65,9 +66,31 @@ CREATE TABLE messages (
 );
 `;
 
+/**
+ * Full-text search: FTS5 over a segmented copy of each message's text (contract/search.ts: words
+ * joined by spaces), so unicode61 finds Chinese and Japanese words, which have no spaces of their
+ * own. Contentless (the text is in messages already), with deletes allowed; rowid = messages.rowid.
+ */
+function addMessageSearch(db: Database.Database): void {
+  db.exec(`CREATE VIRTUAL TABLE message_search USING fts5(
+    terms, content='', contentless_delete=1, tokenize='unicode61')`);
+  const insert = db.prepare<[number | bigint, string]>(
+    'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
+  );
+  // In chunks by rowid: better-sqlite3 cannot write while a statement is still iterating.
+  const chunk = db.prepare<[number], { rowid: number; text: string }>(
+    'SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid LIMIT 1000',
+  );
+  for (let after = 0, rows = chunk.all(after); rows.length > 0; rows = chunk.all(after)) {
+    for (const row of rows) insert.run(row.rowid, searchTermsText(row.text));
+    after = rows.at(-1)!.rowid;
+  }
+}
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
+  { version: 2, name: 'message search', up: addMessageSearch },
 ];
 
 /** The schema version this build creates. */

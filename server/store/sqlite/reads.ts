@@ -4,7 +4,7 @@
  * event loop.
  */
 import type { Message } from '../../../contract/index.js';
-import type { MemberRecord, UserConversation } from '../Store.js';
+import type { MemberRecord, MessageSearch, UserConversation } from '../Store.js';
 import type { ConversationWithLastRow, ReadStatements } from './statements.js';
 import type Database from 'better-sqlite3';
 
@@ -14,6 +14,7 @@ export interface ReadOps {
   messagesBefore: { conversationId: string; beforeSeq: number | null; limit: number };
   listMembers: { conversationId: string };
   listUserConversations: { userId: string };
+  searchMessages: MessageSearch;
 }
 
 /** What each read resolves to. */
@@ -22,6 +23,7 @@ export interface ReadResults {
   messagesBefore: Message[];
   listMembers: MemberRecord[];
   listUserConversations: UserConversation[];
+  searchMessages: Message[];
 }
 
 /** The read operations over one connection. */
@@ -37,6 +39,19 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
       q.messagesAfter.all(conversationId, afterSeq, pageLimit(limit)),
     messagesBefore: ({ conversationId, beforeSeq, limit }: ReadOps['messagesBefore']): Message[] =>
       q.messagesBefore.all(conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, pageLimit(limit)).reverse(),
+    searchMessages: (search: MessageSearch): Message[] =>
+      search.terms.length === 0
+        ? []
+        : q.searchMessages.all({
+            userId: search.userId,
+            // Terms hold only letters, marks and digits (searchWords), so quoting is enough.
+            match: search.terms.map((term) => `"${term}"*`).join(' '),
+            conversationId: search.conversationId ?? null,
+            senderId: search.senderId ?? null,
+            afterCreatedAt: search.after?.createdAt ?? null,
+            afterId: search.after?.id ?? null,
+            limit: pageLimit(search.limit),
+          }),
     listMembers: ({ conversationId }: ReadOps['listMembers']): MemberRecord[] =>
       q.membersOf.all(conversationId),
     listUserConversations: ({ userId }: ReadOps['listUserConversations']): UserConversation[] => {

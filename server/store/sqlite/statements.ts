@@ -26,6 +26,17 @@ export interface ConversationWithLastRow extends ConversationRecord {
   mCreatedAt: number | null;
 }
 
+/** Named parameters of the search statement (null: no such filter). */
+export interface SearchParams {
+  userId: string;
+  match: string;
+  conversationId: string | null;
+  senderId: string | null;
+  afterCreatedAt: number | null;
+  afterId: string | null;
+  limit: number;
+}
+
 interface NewConversation {
   id: string;
   kind: ConversationKind;
@@ -94,6 +105,20 @@ export function prepareReads(db: Database.Database) {
     messagesAfter: db.prepare<[string, number, number], Message>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
+    /** Newest first; `match` is an FTS5 query of quoted prefix terms (reads.ts). */
+    searchMessages: db.prepare<[SearchParams], Message>(
+      `SELECT ${MESSAGE.replace(/(^|,\s*)(\w+)/g, '$1m.$2')}
+       FROM message_search s
+       JOIN messages m ON m.rowid = s.rowid
+       JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = @userId
+       WHERE message_search MATCH @match
+         AND (@conversationId IS NULL OR m.conversation_id = @conversationId)
+         AND (@senderId IS NULL OR m.sender_id = @senderId)
+         AND (@afterCreatedAt IS NULL OR m.created_at < @afterCreatedAt
+              OR (m.created_at = @afterCreatedAt AND m.id < @afterId))
+       ORDER BY m.created_at DESC, m.id DESC
+       LIMIT @limit`,
+    ),
     /** Newest first; the store reverses the page. */
     messagesBefore: db.prepare<[string, number, number], Message>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
@@ -143,6 +168,10 @@ function prepareWrites(db: Database.Database) {
        WHERE conversation_id = ? AND user_id = ?`,
     ),
 
+    /** The message's words for search (rowid of the messages row just inserted). */
+    insertSearchTerms: db.prepare<[number | bigint, string]>(
+      'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
+    ),
     insertMessage: db.prepare<[Message]>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at)
        VALUES (@id, @conversationId, @seq, @senderId, @senderName, @text, @typedAt, @createdAt)`,

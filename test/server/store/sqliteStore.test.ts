@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../contract/index.js';
+import { searchWords } from '../../../contract/search.js';
 import { createStore } from '../../../server/store/createStore.js';
 import {
   CommitGate,
@@ -135,6 +136,25 @@ describe('SqliteStore', () => {
       expect(runMigrations(db)).toBe(LATEST_VERSION);
       const table = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get();
       expect(table).toBeUndefined();
+    });
+
+    it('indexes the messages a database already holds when search arrives', async () => {
+      const dir = await tempDir();
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const db = new Database(join(dir, 'ferry.db'));
+      runMigrations(db, MIGRATIONS.slice(0, 1));
+      db.exec(`INSERT INTO users VALUES ('u1', 'old', 'h', 1);
+        INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
+        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+        INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', '我们明天在北京见面吧', 1, 1),
+                                    ('m2', 'c1', 2, 'u1', 'old', 'Harbour street', 1, 2);`);
+      db.close();
+      const store = await createSqliteStore(dir);
+      cleanups.push(() => store.close());
+      const find = async (query: string) =>
+        (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
+      expect(await find('北京')).toEqual(['m1']);
+      expect(await find('harb')).toEqual(['m2']);
     });
 
     it('refuses a database written by a newer schema, with advice', async () => {

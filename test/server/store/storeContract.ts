@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../contract/index.js';
+import { searchWords } from '../../../contract/search.js';
 import type {
   AppendInput,
   AppendResult,
@@ -545,6 +546,109 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         const stranger = await newUser('stranger');
         expect(await store.updateReceipt(room.id, stranger.userId, { readSeq: 1 })).toBeNull();
         expect(await store.getMember(room.id, stranger.userId)).toBeNull();
+      });
+    });
+
+    describe('search', () => {
+      const words = (query: string) => searchWords(query);
+      const newestFirst = (a: Message, b: Message) =>
+        b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+      it('finds English by word prefix and Chinese and Japanese by word, all terms required', async () => {
+        const alice = await newUser('alice');
+        const room = await newRoom(alice);
+        const english = created(
+          await store.appendMessage(draft(room.id, alice, 'The address is 12 Harbour Street')),
+        );
+        const chinese = created(await store.appendMessage(draft(room.id, alice, '我们明天在北京见面吧')));
+        const japanese = created(await store.appendMessage(draft(room.id, alice, '東京タワーに行きました')));
+        await store.appendMessage(draft(room.id, alice, 'nothing to see'));
+        const find = async (query: string) =>
+          (await store.searchMessages({ userId: alice.userId, terms: words(query), limit: 10 })).map(
+            (m) => m.id,
+          );
+        expect(await find('harb')).toEqual([english.id]);
+        expect(await find('ADDRESS street')).toEqual([english.id]);
+        expect(await find('address nowhere')).toEqual([]);
+        expect(await find('北京')).toEqual([chinese.id]);
+        expect(await find('明天见面')).toEqual([chinese.id]);
+        expect(await find('東京タワー')).toEqual([japanese.id]);
+        expect(await store.searchMessages({ userId: alice.userId, terms: [], limit: 10 })).toEqual([]);
+        // Whole messages come back, as stored.
+        expect(await store.searchMessages({ userId: alice.userId, terms: words('北京'), limit: 10 })).toEqual(
+          [chinese],
+        );
+      });
+
+      it('never returns messages of a conversation the user is not (or no longer) a member of', async () => {
+        const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+        const secret = await newRoom(alice, 'secret');
+        await store.addMember(secret.id, bob, 1);
+        const mine = await newRoom(carol, 'mine');
+        const hidden = created(await store.appendMessage(draft(secret.id, alice, 'password is swordfish')));
+        const visible = created(await store.appendMessage(draft(mine.id, carol, 'swordfish for dinner')));
+        const find = (userId: string) =>
+          store
+            .searchMessages({ userId, terms: words('swordfish'), limit: 10 })
+            .then((r) => r.map((m) => m.id));
+        expect(await find(carol.userId)).toEqual([visible.id]);
+        expect(await find(bob.userId)).toEqual([hidden.id]);
+        // Naming the other conversation does not help either.
+        expect(
+          await store.searchMessages({
+            userId: carol.userId,
+            terms: words('swordfish'),
+            conversationId: secret.id,
+            limit: 10,
+          }),
+        ).toEqual([]);
+        await store.removeMember(secret.id, bob.userId);
+        expect(await find(bob.userId)).toEqual([]);
+      });
+
+      it('pages newest first with a cursor, with no repeat and no gap, and filters by conversation and sender', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        const other = await newRoom(alice, 'other');
+        await store.addMember(room.id, bob, 1);
+        const all: Message[] = [];
+        for (let i = 0; i < 7; i++) {
+          const sender = i % 2 === 0 ? alice : bob;
+          all.push(created(await store.appendMessage(draft(room.id, sender, `apple number ${i}`))));
+        }
+        const elsewhere = created(await store.appendMessage(draft(other.id, alice, 'apple pie')));
+        const expected = [...all, elsewhere].sort(newestFirst).map((m) => m.id);
+
+        const seen: string[] = [];
+        let after: { createdAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.searchMessages({
+            userId: alice.userId,
+            terms: words('apple'),
+            after,
+            limit: 3,
+          });
+          seen.push(...page.map((m) => m.id));
+          if (page.length < 3) break;
+          const last = page.at(-1)!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(expected);
+
+        const inRoom = await store.searchMessages({
+          userId: alice.userId,
+          terms: words('apple'),
+          conversationId: room.id,
+          limit: 50,
+        });
+        expect(inRoom.map((m) => m.id)).toEqual([...all].sort(newestFirst).map((m) => m.id));
+        const fromBob = await store.searchMessages({
+          userId: alice.userId,
+          terms: words('apple'),
+          senderId: bob.userId,
+          limit: 50,
+        });
+        expect(fromBob.map((m) => m.seq).sort()).toEqual([2, 4, 6]);
       });
     });
 
