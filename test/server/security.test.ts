@@ -466,6 +466,8 @@ describe('conversation ids a non-member probes', () => {
         return { conversationId, readSeq: 0 };
       case 'typing:update':
         return { conversationId, typing: true };
+      case 'messages:search':
+        return { conversationId, query: 'probe' };
       default:
         return { conversationId };
     }
