@@ -18,6 +18,8 @@ import type { HubEvents } from './protocol';
 
 /** A device new to a conversation loads only its newest page; older ones load on scroll. */
 export const NEWEST_PAGE = 100;
+/** How many live message ids are remembered so a repeated delivery is not announced twice. */
+const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
 const DELIVERED_DELAY_MS = 250;
 
@@ -38,6 +40,7 @@ export class Sync {
   private readonly readSent = new Map<string, number>();
   private listing: Promise<void> | undefined;
   private readonly liveBatches = new Map<string, Message[]>();
+  private readonly arrivedIds = new Set<string>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
   private readonly gaps: GapWatch;
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -126,9 +129,11 @@ export class Sync {
     const db = await this.deps.getDb();
     const meId = this.deps.me()?.id;
     const known = await getConversation(db, conversationId);
-    const result = await putMessages(db, batch, { meId });
+    await putMessages(db, batch, { meId });
     this.deps.notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
-    for (const message of result.added) if (message.senderId !== meId) this.deps.arrived(message);
+    // Every live message from someone else is an arrival, even one a catch-up running just before
+    // in this chain already stored (then it is not in `added`): otherwise it is never announced.
+    for (const message of batch) if (message.senderId !== meId) this.arrivedOnce(message);
     if (!known) {
       // A conversation this device has not listed yet (joined elsewhere): list again.
       void this.relist();
@@ -136,6 +141,17 @@ export class Sync {
     }
     this.learned(conversationId, Math.max(...batch.map((m) => m.seq)));
     this.deliveredSoon(conversationId);
+  }
+
+  /** Emits an arrival unless this message id was already emitted (a repeated live delivery). */
+  private arrivedOnce(message: Message): void {
+    if (this.arrivedIds.has(message.id)) return;
+    this.arrivedIds.add(message.id);
+    if (this.arrivedIds.size > ARRIVED_REMEMBERED) {
+      const oldest = this.arrivedIds.values().next().value;
+      if (oldest !== undefined) this.arrivedIds.delete(oldest);
+    }
+    this.deps.arrived(message);
   }
 
   /** Records a read locally (every tab clears the unread count) and tells the server when online. */

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { ClientEvent, ServerEvent, type Message } from '../../contract/index';
 import {
   announcements,
   eventually,
@@ -59,6 +60,44 @@ describe('live announcements', () => {
     await b.close();
     await alice.context.close();
     await bob.context.close();
+  });
+
+  it('says a live message that a catch-up running at the same time already stored', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'race-alice');
+    const bob = await signUp(suite.ferry, 'race-bob');
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Jetty');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await recordAnnouncements(page);
+
+    // On the next connection, hold the hub's first catch-up request until the server has sent
+    // that connection a live message: the catch-up then stores it before the live copy is handled.
+    let holding = true;
+    const held: (() => void)[] = [];
+    const liveSent: string[] = [];
+    suite.ferry.app.io.use((socket, next) => {
+      if (!holding) return next();
+      socket.onAnyOutgoing((event: string, message: Message) => {
+        if (event === ServerEvent.message) liveSent.push(message.text);
+      });
+      // The server answers every event from one onAny listener (registered after this): wrap it.
+      const onAny = socket.onAny.bind(socket);
+      socket.onAny = (listener) =>
+        onAny((event: string, ...args: unknown[]) => {
+          if (holding && event === ClientEvent.messagesAfter) held.push(() => listener(event, ...args));
+          else listener(event, ...args);
+        });
+      next();
+    });
+    for (const socket of suite.ferry.app.io.of('/').sockets.values()) socket.conn.close();
+    await eventually(() => held.length).toBeGreaterThan(0);
+    await sendViaApi(suite.ferry, bob.cookie, room.id, 'Just in time');
+    await eventually(() => liveSent).toContain('Just in time');
+    holding = false;
+    for (const release of held.splice(0)) release();
+
+    await messageArticle(page, 'Jetty', 'Just in time').waitFor();
+    await eventually(() => said(page, /Just in time/)).toEqual(['race-bob in Jetty: Just in time']);
+    await alice.context.close();
   });
 
   it('stays quiet through a catch-up of hundreds of messages, and says the connection change once each way', async () => {
