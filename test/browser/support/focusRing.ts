@@ -96,17 +96,22 @@ export function focusRing(page: Page): Promise<FocusRing | null> {
 /** Tabs through every control once (until the focus comes back round); the ring of each. */
 export async function ringsAlongTab(page: Page, max = 60): Promise<FocusRing[]> {
   const rings: FocusRing[] = [];
-  const seen = new Set<string>();
+  // The elements themselves are remembered (two unnamed inputs must not look like one).
+  await page.evaluate(() => {
+    (window as unknown as { __ringSeen?: WeakSet<Element> }).__ringSeen = new WeakSet();
+  });
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const ring = await focusRing(page);
     if (!ring) continue;
-    const key = await page.evaluate(() => {
+    const seenBefore = await page.evaluate(() => {
+      const seen = (window as unknown as { __ringSeen: WeakSet<Element> }).__ringSeen;
       const el = document.activeElement!;
-      return `${el.tagName}|${el.getAttribute('aria-label') ?? ''}|${el.textContent?.slice(0, 40) ?? ''}|${[...el.parentElement!.children].indexOf(el)}`;
+      if (seen.has(el)) return true;
+      seen.add(el);
+      return false;
     });
-    if (seen.has(key)) break;
-    seen.add(key);
+    if (seenBefore) break;
     rings.push(ring);
   }
   return rings;
