@@ -39,7 +39,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Under CI=true a browser test that fails is run once more: on a loaded 2-core machine a
-          // few UI tests (xss, ops keyboard, keyboard Alt+Shift) have each failed once in ~5 full
+          // few UI tests (xss, keyboard Alt+Shift) have each failed once in ~5 full
           // runs and passed alone. A retry is reported, so these stay visible; locally none.
           retry: process.env.CI === 'true' ? 1 : 0,
         },
