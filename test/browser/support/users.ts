@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import {
+  ErrorCode,
   HttpPath,
   SESSION_COOKIE,
+  USERNAME_MAX,
   messagesPath,
   type Ack,
   type ConversationSummary,
@@ -82,7 +84,13 @@ export async function signUp(
   username: string,
   password = TEST_PASSWORD,
 ): Promise<SignedUpUser> {
-  const res = await api<{ user: User }>(ferry, 'POST', HttpPath.signup, { username, password });
+  let res = await api<{ user: User }>(ferry, 'POST', HttpPath.signup, { username, password });
+  // A test run again after a failure (CI retries browser tests once) meets the users its first
+  // run made on the same server: it takes a fresh name, read back from `user.username`.
+  for (let n = 2; !res.body.ok && res.body.error.code === ErrorCode.USERNAME_TAKEN && n < 10; n++) {
+    const fresh = `${username.slice(0, USERNAME_MAX - 3)}-r${n}`;
+    res = await api<{ user: User }>(ferry, 'POST', HttpPath.signup, { username: fresh, password });
+  }
   if (!res.body.ok) throw new Error(`Sign-up of "${username}" failed: ${JSON.stringify(res.body.error)}`);
   const prefix = `${SESSION_COOKIE}=`;
   const cookie = res.setCookie

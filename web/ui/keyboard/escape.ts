@@ -4,7 +4,7 @@
  * keyboard handler (KeyboardShortcuts) asks the newest one to close. Modal dialogs close
  * themselves on Escape (native <dialog>), so they need no entry here.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 const stack: Array<{ current: () => void }> = [];
 
@@ -12,7 +12,9 @@ const stack: Array<{ current: () => void }> = [];
 export function useEscape(active: boolean, onEscape: () => void): void {
   const handler = useRef(onEscape);
   handler.current = onEscape;
-  useEffect(() => {
+  // Registered in the same commit that shows the panel (a layout effect), not after the next
+  // paint: an Escape pressed as soon as the panel appears must find its handler.
+  useLayoutEffect(() => {
     if (!active) return;
     stack.push(handler);
     return () => {
