@@ -34,6 +34,14 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** A message id was reused for a different message (another sender or conversation). */
   ID_CONFLICT: 'ID_CONFLICT',
+  /** An edit, deletion or reaction names a message that is not in that conversation. */
+  MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** Only a message's author may edit or delete it. */
+  NOT_AUTHOR: 'NOT_AUTHOR',
+  /** The message is older than the edit window (EDIT_WINDOW_HOURS): it can still be deleted. */
+  EDIT_WINDOW_CLOSED: 'EDIT_WINDOW_CLOSED',
+  /** The message was deleted for everyone: it can no longer be edited, replied to or reacted to. */
+  MESSAGE_DELETED: 'MESSAGE_DELETED',
   /** The server is shutting down or its store is unreachable: retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
@@ -59,6 +67,10 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.NOT_FOUND,
   ErrorCode.ID_CONFLICT,
   ErrorCode.ORIGIN_NOT_ALLOWED,
+  ErrorCode.MESSAGE_NOT_FOUND,
+  ErrorCode.NOT_AUTHOR,
+  ErrorCode.EDIT_WINDOW_CLOSED,
+  ErrorCode.MESSAGE_DELETED,
 ]);
 
 /** True when retrying cannot succeed (see PERMANENT). */
@@ -81,6 +93,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   TOO_MANY_CONNECTIONS: 429,
   ID_CONFLICT: 409,
+  MESSAGE_NOT_FOUND: 404,
+  NOT_AUTHOR: 403,
+  EDIT_WINDOW_CLOSED: 409,
+  MESSAGE_DELETED: 410,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };

@@ -12,7 +12,7 @@ import type {
   MessagesBeforeInput,
   ReceiptUpdateInput,
   SearchMessagesInput,
-  SendMessageInput,
+  SendMessageRequest,
   StartDirectInput,
   TypingUpdateInput,
 } from './schemas.js';
@@ -28,15 +28,59 @@ export interface User {
   username: string;
 }
 
-/** A stored message. `id` is the client's; `seq` and `createdAt` are the server's. */
+/**
+ * What a log entry is. A conversation is one ordered log: messages, and operations on earlier
+ * messages of the same conversation (edit, delete for everyone, reaction change), each with its
+ * own seq, so catch-up "after seq N" converges on every kind alike. Receipts are not entries.
+ */
+export const EntryKind = {
+  message: 'message',
+  edit: 'edit',
+  delete: 'delete',
+  reaction: 'reaction',
+} as const;
+export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
+
+/** One emoji's reactions on a message. */
+export interface Reaction {
+  emoji: string;
+  /** Who reacted with it, in the order they did. */
+  userIds: string[];
+}
+
+/**
+ * A stored log entry (named Message because most are). `id` is the client's; `seq` and `createdAt`
+ * are the server's. Only `kind: 'message'` entries are shown; the others change their target.
+ * A message read from the server already carries the effect of every later entry (latest text,
+ * deletion, reactions); applying those entries again on a device changes nothing.
+ */
 export interface Message {
   id: string;
   conversationId: string;
-  /** Per-conversation sequence number: 1, 2, 3, … with no gaps. */
+  /** Per-conversation sequence number: 1, 2, 3, … with no gaps, shared by every kind. */
   seq: number;
   senderId: string;
   senderName: string;
+  kind: EntryKind;
+  /**
+   * message: its current text; edit: the new text. Empty for delete and reaction, and for a
+   * deleted message and its edits (the text is removed from the store, not hidden).
+   */
   text: string;
+  /** message: the message of the same conversation it answers, or null. */
+  replyTo: string | null;
+  /** edit, delete, reaction: the message acted on; null for a message. */
+  targetId: string | null;
+  /** reaction: the emoji (one grapheme); null otherwise. */
+  emoji: string | null;
+  /** reaction: true when added, false when taken back; null otherwise. */
+  reactionOn: boolean | null;
+  /** message: server clock of its latest edit, or null when never edited. */
+  editedAt: number | null;
+  /** message: deleted for everyone (its text is then ''). */
+  deleted: boolean;
+  /** message: reactions as of when it was read, per emoji (empty when none). */
+  reactions: Reaction[];
   /** Client clock when typed (ms since epoch). */
   typedAt: number;
   /** Server clock at durable commit (ms since epoch). */
@@ -64,12 +108,16 @@ export interface ConversationSummary {
   name: string;
   /** Rooms only: the code of the invite link (`/join/<code>`). */
   inviteCode: string | null;
+  /** The log's newest seq (any kind of entry). */
   lastSeq: number;
+  /** The newest entry of kind 'message' (possibly deleted), or null. */
   lastMessage: Message | null;
   createdAt: number;
-  /** The viewer's own receipts. Unread count = lastSeq - readSeq. */
+  /** The viewer's own receipts. */
   deliveredSeq: number;
   readSeq: number;
+  /** Others' messages (kind 'message', not deleted) with seq > readSeq, when this was read. */
+  unreadCount: number;
   members: Member[];
 }
 
@@ -114,6 +162,7 @@ export interface SearchPage {
 }
 
 export interface SendResult {
+  /** The stored entry (for an operation, the operation itself; its target is changed too). */
   message: Message;
   /** True when this id was already stored: nothing new was created. */
   duplicate: boolean;
@@ -158,7 +207,8 @@ export const ServerEvent = {
 } as const;
 
 export interface ClientToServerEvents {
-  'message:send': (p: SendMessageInput, ack: AckCallback<SendResult>) => void;
+  /** Appends a log entry of any kind (a message when `kind` is absent); idempotent by id. */
+  'message:send': (p: SendMessageRequest, ack: AckCallback<SendResult>) => void;
   /** Catch-up: messages with seq > afterSeq, oldest first. */
   'messages:after': (p: MessagesAfterInput, ack: AckCallback<MessagePage>) => void;
   /** History: messages with seq < beforeSeq (newest page if omitted), oldest first. */
@@ -179,6 +229,7 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
+  /** Every new log entry, of every kind. */
   'message:new': (m: Message) => void;
   'receipt:changed': (r: Receipt) => void;
   'typing:changed': (t: TypingNotice) => void;

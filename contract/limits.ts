@@ -2,6 +2,18 @@
 
 /** Longest message text, counted in Unicode code points (what a person sees as characters). */
 export const MESSAGE_TEXT_MAX = 4000;
+/** Default of EDIT_WINDOW_HOURS: how long after sending its author may edit a message. */
+export const EDIT_WINDOW_HOURS_DEFAULT = 48;
+/** The emoji a message's "React" menu offers (any single emoji is accepted). */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+
+// Written with the constructor: the `v` flag (Unicode sets) is newer than the compile target.
+const ONE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+/** True when `text` is exactly one emoji (one grapheme, e.g. 👍, 👍🏽, 🇫🇷 or 👨‍👩‍👧). */
+export function isOneEmoji(text: string): boolean {
+  return text.length <= 32 && ONE_EMOJI.test(text);
+}
+
 /** Usernames: 3 to 32 of a-z, 0-9, `_`, `.`, `-`; stored lower-case. */
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;

@@ -18,8 +18,10 @@ import {
   USERNAME_MAX,
   USERNAME_MIN,
   USERNAME_PATTERN,
+  isOneEmoji,
   textLength,
 } from './limits.js';
+import { EntryKind } from './events.js';
 
 /**
  * Ids are compared as stored text, so one id has one spelling: lower case. A client that resends
@@ -60,16 +62,62 @@ export const messageText = text()
   .refine((t) => t.trim().length > 0, 'must not be empty')
   .refine((t) => textLength(t) <= MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
 
-/** A message as the client typed it; `id` is made by the client (UUID) when it is typed. */
-export const sendMessageSchema = z.strictObject({
+export const emoji = text().refine(isOneEmoji, 'must be exactly one emoji');
+
+/**
+ * The kinds of log entry a client appends, without the conversation id (the HTTP route has it in
+ * its path). `id` is made by the client (UUID) when the person acts; `typedAt` is the client's
+ * clock then, ms since epoch (informational).
+ */
+const typedAt = z.int().min(0);
+const messageBody = z.strictObject({
   id,
-  conversationId: id,
+  kind: z.literal(EntryKind.message),
   text: messageText,
-  /** Client clock, ms since epoch, when the message was typed (informational). */
-  typedAt: z.int().min(0),
+  /** The message of the same conversation this one answers. */
+  replyTo: id.optional(),
+  typedAt,
 });
+const editBody = z.strictObject({
+  id,
+  kind: z.literal(EntryKind.edit),
+  targetId: id,
+  text: messageText,
+  typedAt,
+});
+const deleteBody = z.strictObject({ id, kind: z.literal(EntryKind.delete), targetId: id, typedAt });
+const reactionBody = z.strictObject({
+  id,
+  kind: z.literal(EntryKind.reaction),
+  targetId: id,
+  emoji,
+  /** true adds this user's reaction with `emoji`, false takes it back. */
+  on: z.boolean(),
+  typedAt,
+});
+const inConversation = { conversationId: id };
+
+/** A payload without `kind` is a message (what clients sent before operations existed). */
+const kindDefaultsToMessage = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !('kind' in value)
+    ? { ...value, kind: EntryKind.message }
+    : value;
+
 /** HTTP body of POST /api/conversations/:id/messages (conversation id is in the path). */
-export const sendMessageBodySchema = sendMessageSchema.omit({ conversationId: true });
+export const sendMessageBodySchema = z.preprocess(
+  kindDefaultsToMessage,
+  z.discriminatedUnion('kind', [messageBody, editBody, deleteBody, reactionBody]),
+);
+/** A log entry as the client made it: a message, edit, delete or reaction change. */
+export const sendMessageSchema = z.preprocess(
+  kindDefaultsToMessage,
+  z.discriminatedUnion('kind', [
+    messageBody.extend(inConversation),
+    editBody.extend(inConversation),
+    deleteBody.extend(inConversation),
+    reactionBody.extend(inConversation),
+  ]),
+);
 
 export const messagesAfterSchema = z.strictObject({ conversationId: id, afterSeq: seq, limit });
 export const messagesBeforeSchema = z.strictObject({
@@ -132,8 +180,10 @@ export const httpBodySchemas = {
 } as const satisfies Partial<Record<HttpRouteName, z.ZodType>>;
 
 export type Credentials = z.infer<typeof credentialsSchema>;
-export type SendMessageInput = z.infer<typeof sendMessageSchema>;
-export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+export type SendMessageInput = z.output<typeof sendMessageSchema>;
+export type SendMessageBody = z.output<typeof sendMessageBodySchema>;
+/** What a client passes before validation: `kind` may be left out for a message. */
+export type SendMessageRequest = z.input<typeof sendMessageSchema>;
 export type MessagesAfterInput = z.infer<typeof messagesAfterSchema>;
 export type MessagesBeforeInput = z.infer<typeof messagesBeforeSchema>;
 export type CreateRoomInput = z.infer<typeof createRoomSchema>;
