@@ -273,6 +273,31 @@ describe('rules', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('spends the sender allowance on operations like on messages; a resend of an accepted one still gets its duplicate ack', async () => {
+    // Refills one token per 1,000 s: nothing comes back during the test.
+    const limited = await startTestServer({ env: { SEND_BURST: '4', SEND_RATE_PER_SECOND: '0.001' } });
+    try {
+      const { room, a } = await twoInARoom(limited.url);
+      const m = await send(a, draft(room.id, 'limited'));
+      const accepted = [
+        edit(room.id, m.id, 'limited, edited'),
+        react(room.id, m.id, '👍'),
+        del(room.id, m.id),
+      ];
+      for (const entry of accepted) await send(a, entry);
+      expect(await refusedWith(a, react(room.id, m.id, '👍', false))).toBe(ErrorCode.RATE_LIMITED);
+      // The message is deleted and the allowance spent: resends are still duplicates.
+      for (const entry of accepted) {
+        expect(await request(a, 'message:send', entry)).toMatchObject({ ok: true, duplicate: true });
+      }
+      expect(await limited.store.messagesAfter(room.id, 0, 10)).toHaveLength(4);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('over HTTP', () => {
   it('POSTs each kind (201, then 200 for a resend) and GET catch-up returns every kind in seq order', async () => {
     const { alice, bob, room } = await twoInARoom(srv.url);
