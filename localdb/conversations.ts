@@ -67,7 +67,8 @@ export async function saveConversations(
     const local = await conversations.get(summary.id);
     const merged = merge(summary, local);
     // The preview shows the newest message as this device holds it (edits and deletion applied).
-    if (merged.lastMessage) merged.lastMessage = (await messages.get(merged.lastMessage.id)) ?? merged.lastMessage;
+    if (merged.lastMessage)
+      merged.lastMessage = (await messages.get(merged.lastMessage.id)) ?? merged.lastMessage;
     merged.unreadCount = await unreadCountIn(messages, merged, meId);
     await conversations.put(merged);
     if (merged.readSeq > summary.readSeq)

@@ -41,7 +41,10 @@ export function applyEntry(target: Message, entry: Message): Message {
       return { ...target, text: '', deleted: true, reactions: [] };
     case 'reaction':
       if (target.deleted || !entry.emoji) return target;
-      return { ...target, reactions: setReaction(target.reactions, entry.emoji, entry.senderId, !!entry.reactionOn) };
+      return {
+        ...target,
+        reactions: setReaction(target.reactions, entry.emoji, entry.senderId, !!entry.reactionOn),
+      };
     default:
       return target;
   }
@@ -80,7 +83,8 @@ export async function rebaseMessage<T extends Stores>(
   let state = message;
   for (const entry of entries) state = applyEntry(state, entry);
   if (state.deleted)
-    for (const entry of entries) if (entry.kind === 'edit' && entry.text !== '') await store.put({ ...entry, text: '' });
+    for (const entry of entries)
+      if (entry.kind === 'edit' && entry.text !== '') await store.put({ ...entry, text: '' });
   const stored = await store.get(message.id);
   if (!stored || JSON.stringify(stored) !== JSON.stringify(state)) await store.put(state);
   return state;
@@ -121,7 +125,11 @@ export async function unreadCountIn<T extends Stores>(
   const { id, readSeq, serverUnread } = conversation;
   const oldest = await store.index('by-conv-seq').openKeyCursor(range(id, -Infinity));
   const oldestSeq = oldest?.key[1];
-  if ((oldestSeq !== undefined && oldestSeq <= readSeq + 1) || !serverUnread || readSeq >= serverUnread.lastSeq)
+  if (
+    (oldestSeq !== undefined && oldestSeq <= readSeq + 1) ||
+    !serverUnread ||
+    readSeq >= serverUnread.lastSeq
+  )
     return countStoredUnread(store, id, readSeq, meId);
   return serverUnread.count + (await countStoredUnread(store, id, serverUnread.lastSeq, meId));
 }

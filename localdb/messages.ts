@@ -25,6 +25,12 @@ export interface PutMessagesResult {
   syncedSeq: Map<string, number>;
   /** The entries (of every kind) that were not stored before. */
   added: Message[];
+  /**
+   * With `fromOutbox`: acknowledged messages that were new here but no longer in the outbox, i.e.
+   * withdrawn (deleted by the person) while their send was already under way. They reached the
+   * server: the caller deletes them with an operation.
+   */
+  withdrawn: Message[];
 }
 
 /** What one putMessages changed for the search index (messages only, as stored afterwards). */
@@ -45,11 +51,14 @@ interface SearchChanges {
 export async function putMessages(
   db: FerryDb,
   messages: readonly Message[],
-  { meId }: { meId?: string } = {},
+  { meId, fromOutbox = false }: { meId?: string; fromOutbox?: boolean } = {},
 ): Promise<PutMessagesResult> {
-  const result: PutMessagesResult = { syncedSeq: new Map(), added: [] };
+  const result: PutMessagesResult = { syncedSeq: new Map(), added: [], withdrawn: [] };
   if (messages.length === 0) return result;
-  const tx: MessageTx = db.transaction(['messages', 'conversations', 'members', 'outbox', 'meta'], 'readwrite');
+  const tx: MessageTx = db.transaction(
+    ['messages', 'conversations', 'members', 'outbox', 'meta'],
+    'readwrite',
+  );
   const me = meId ?? (await tx.objectStore('meta').get('me'))?.id;
   const byConversation = new Map<string, Message[]>();
   for (const m of messages) {
@@ -62,7 +71,7 @@ export async function putMessages(
     list.sort((a, b) => a.seq - b.seq);
     result.syncedSeq.set(
       conversationId,
-      await storeConversationMessages(tx, conversationId, list, me, result.added, search),
+      await storeConversationMessages(tx, conversationId, list, me, result, search, fromOutbox),
     );
   }
   await tx.done;
@@ -85,8 +94,9 @@ async function storeConversationMessages(
   conversationId: string,
   list: Message[],
   meId: string | undefined,
-  added: Message[],
+  result: PutMessagesResult,
   search: SearchChanges,
+  fromOutbox: boolean,
 ): Promise<number> {
   const store = tx.objectStore('messages');
   const bySeq = store.index('by-conv-seq');
@@ -101,7 +111,9 @@ async function storeConversationMessages(
     const atSeq = await bySeq.getKey([conversationId, m.seq]);
     if (atSeq !== undefined && atSeq !== m.id) await store.delete(atSeq);
     const isNew = atSeq !== m.id;
-    if (isNew) added.push(m);
+    if (isNew) result.added.push(m);
+    if (fromOutbox && isNew && isMessageEntry(m) && (await outbox.getKey(m.id)) === undefined)
+      result.withdrawn.push(m);
     await outbox.delete(m.id);
     newestSeq = Math.max(newestSeq, m.seq);
     if (meId && m.senderId === meId) ownSeq = Math.max(ownSeq, m.seq);

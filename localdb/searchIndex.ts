@@ -176,7 +176,8 @@ export class SearchIndex {
       for (const id of gone) index.discard(id);
       let edited = 0;
       for (const m of wanted.values()) {
-        if (!index.has(m.id) || (index.getStoredFields(m.id)?.editedAt ?? null) === (m.editedAt ?? null)) continue;
+        if (!index.has(m.id) || (index.getStoredFields(m.id)?.editedAt ?? null) === (m.editedAt ?? null))
+          continue;
         index.replace(toIndexed(m));
         edited++;
       }
