@@ -14,7 +14,9 @@ import { MESSAGE_TEXT_MAX, messagesPath, type Message, type SendResult } from '.
 import type { LocalConversation, OutboxEntry } from '../../localdb/schema';
 import type {} from '../../web/data/testHook';
 import {
+  addSessionCookie,
   api,
+  newContext,
   eventually,
   ferrySuite,
   newUser,
@@ -23,6 +25,7 @@ import {
   sendViaApi,
   serverMessages,
   sharedRoom,
+  signUp,
   socketCount,
   UI_TIMEOUT,
   waitOffline,
@@ -361,4 +364,118 @@ describe('a device that was away', () => {
     },
     UI_TIMEOUT * 8,
   );
+});
+
+describe('a device upgraded from the schema before operations', () => {
+  it('keeps its messages, unread count and queued messages working', async () => {
+    const alice = await signUp(suite.ferry, 'ops-upgrade-a');
+    const bob = await signUp(suite.ferry, 'ops-upgrade-b');
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Ops upgrade');
+    const old = (await sendViaApi(suite.ferry, bob.cookie, room.id, 'Stored before the upgrade')).message;
+    const context = await newContext(suite.browser);
+    await addSessionCookie(context, suite.ferry, alice.cookie);
+
+    // A device as schema v2 left it: rows without kind, unread count or operation fields.
+    const page = await context.newPage();
+    await page.goto(`${suite.ferry.url}/healthz`);
+    const queuedId = randomUUID();
+    await page.evaluate(
+      async ({ me, room, old, queuedId }) => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const open = indexedDB.open('ferry', 2);
+          open.onupgradeneeded = () => {
+            const db = open.result;
+            db.createObjectStore('meta');
+            db.createObjectStore('conversations', { keyPath: 'id' }).createIndex('by-activity', 'activityAt');
+            db.createObjectStore('messages', { keyPath: 'id' }).createIndex(
+              'by-conv-seq',
+              ['conversationId', 'seq'],
+              { unique: true },
+            );
+            db.createObjectStore('members', { keyPath: ['conversationId', 'userId'] }).createIndex(
+              'by-conv',
+              'conversationId',
+            );
+            const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
+            outbox.createIndex('by-order', 'order');
+            outbox.createIndex('by-conv-order', ['conversationId', 'order']);
+            db.createObjectStore('search');
+          };
+          open.onsuccess = () => resolve(open.result);
+          open.onerror = () => reject(open.error);
+        });
+        const tx = db.transaction(['meta', 'conversations', 'messages', 'outbox'], 'readwrite');
+        tx.objectStore('meta').put(me, 'me');
+        const message = {
+          id: old.id,
+          conversationId: room.id,
+          seq: old.seq,
+          senderId: old.senderId,
+          senderName: old.senderName,
+          text: old.text,
+          typedAt: old.typedAt,
+          createdAt: old.createdAt,
+        };
+        tx.objectStore('messages').put(message);
+        tx.objectStore('conversations').put({
+          id: room.id,
+          kind: room.kind,
+          name: room.name,
+          inviteCode: room.inviteCode,
+          lastSeq: old.seq,
+          lastMessage: message,
+          createdAt: room.createdAt,
+          deliveredSeq: old.seq,
+          readSeq: 0,
+          syncedSeq: old.seq,
+          activityAt: old.createdAt,
+        });
+        const typedAt = Date.now();
+        tx.objectStore('outbox').put({
+          id: queuedId,
+          conversationId: room.id,
+          text: 'Queued before the upgrade',
+          typedAt,
+          senderId: me.id,
+          order: typedAt * 1000,
+          state: 'queued',
+          attempts: 0,
+          nextAttemptAt: 0,
+        });
+        await new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+        });
+        db.close();
+      },
+      { me: alice.user, room, old, queuedId },
+    );
+
+    // Not opened on the conversation: reading it would clear the unread count this test checks.
+    await page.goto(`${suite.ferry.url}/`);
+    // The entry queued under v2 (no kind) is sent as a message.
+    await eventually(async () =>
+      (await serverMessages(suite.ferry, bob.cookie, room.id)).map((m) => [m.id, m.kind, m.text]),
+    ).toEqual([
+      [old.id, 'message', 'Stored before the upgrade'],
+      [queuedId, 'message', 'Queued before the upgrade'],
+    ]);
+    // The old row is a full message now, and operations apply to it.
+    await opViaApi(suite.ferry, bob.cookie, room.id, {
+      kind: 'edit',
+      targetId: old.id,
+      text: 'Edited after it',
+    });
+    await eventually(async () => (await storedMessage(page, old.id))?.text).toBe('Edited after it');
+    expect(await storedMessage(page, old.id)).toMatchObject({
+      kind: 'message',
+      deleted: false,
+      reactions: [],
+    });
+    // Bob's message is unread; Alice's own and Bob's edit are not counted.
+    await eventually(
+      async () => (await readAll<LocalConversation>(page, 'conversations'))[0]?.unreadCount,
+    ).toBe(1);
+    await context.close();
+  });
 });
