@@ -481,3 +481,64 @@ describe('a device upgraded from the schema before operations', () => {
     await context.close();
   });
 });
+
+describe('operations arriving live and out of order', () => {
+  it('apply live (a deletion blanks the message, its edits, its preview and its unread place) and converge when history arrives after newer edits', async () => {
+    const alice = await signUp(suite.ferry, 'ops-live-a');
+    const bob = await newUser(suite.browser, suite.ferry, 'ops-live-b');
+    await exposeData(bob.context);
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Ops live');
+    const op = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, room.id, body);
+    let page = await openOnlineTab(bob.context, suite.ferry, '/');
+    await dataReady(page);
+    const conversation = async () =>
+      (await readAll<LocalConversation>(page, 'conversations')).find((c) => c.id === room.id);
+
+    const doomed = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Draft plans')).message;
+    const edit = (await op({ kind: 'edit', targetId: doomed.id, text: 'Final plans' })).message;
+    await eventually(async () => (await storedMessage(page, doomed.id))?.text).toBe('Final plans');
+    expect(await storedMessage(page, edit.id)).toMatchObject({ kind: 'edit', text: 'Final plans' });
+    await eventually(async () => (await conversation())?.unreadCount).toBe(1);
+    expect((await conversation())?.lastMessage).toMatchObject({ id: doomed.id, text: 'Final plans' });
+
+    await op({ kind: 'delete', targetId: doomed.id });
+    await eventually(async () => (await storedMessage(page, doomed.id))?.deleted).toBe(true);
+    expect(await storedMessage(page, doomed.id)).toMatchObject({ text: '' });
+    // The edit arrived with its text; the deletion removed it from this device too.
+    expect(await storedMessage(page, edit.id)).toMatchObject({ text: '' });
+    expect((await conversation())?.lastMessage).toMatchObject({ id: doomed.id, deleted: true, text: '' });
+    expect((await conversation())?.unreadCount).toBe(0);
+
+    // A room where Bob's device loads only the newest page: the message and its first edit are
+    // older than it, its latest edit inside it. History arriving later must not bring back the
+    // first edit's text. Bob's device is away meanwhile (no tab), so it catches up afterwards.
+    await page.close();
+    const deep = await sharedRoom(suite.ferry, alice, bob, 'Ops deep');
+    const deepOp = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, deep.id, body);
+    const old = (await sendViaApi(suite.ferry, alice.cookie, deep.id, 'Version one')).message;
+    await deepOp({ kind: 'edit', targetId: old.id, text: 'Version two' });
+    await deepOp({ kind: 'reaction', targetId: old.id, emoji: '👍', on: true });
+    for (let i = 0; i < 100; i++) await sendViaApi(suite.ferry, alice.cookie, deep.id, `Filler ${i}`);
+    await deepOp({ kind: 'edit', targetId: old.id, text: 'Version three' });
+    await deepOp({ kind: 'reaction', targetId: old.id, emoji: '👍', on: false });
+    page = await openOnlineTab(bob.context, suite.ferry, '/');
+    await dataReady(page);
+    await eventually(
+      async () =>
+        (await readAll<Message>(page, 'messages')).filter((m) => m.conversationId === deep.id).length,
+    ).toBe(100);
+    expect(await storedMessage(page, old.id)).toBeUndefined();
+    const lowest = Math.min(
+      ...(await readAll<Message>(page, 'messages'))
+        .filter((m) => m.conversationId === deep.id)
+        .map((m) => m.seq),
+    );
+    const answer = await page.evaluate(({ id, seq }) => window.__ferryData!.loadOlder(id, seq), {
+      id: deep.id,
+      seq: lowest,
+    });
+    expect(answer.ok).toBe(true);
+    expect(await storedMessage(page, old.id)).toMatchObject({ text: 'Version three', reactions: [] });
+    await bob.context.close();
+  });
+});

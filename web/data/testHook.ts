@@ -4,10 +4,14 @@
  * `window.__ferryData`. Nothing is exposed otherwise (a script that could set the flag could
  * already do anything the page can).
  */
+import type { Ack, MessagePage } from '../../contract/index';
 import { actions } from './actions';
+import { hubClient } from './hubClient';
 
 export interface ExposedData {
   actions: typeof actions;
+  /** What scrolling up asks the hub for: the page of history before `beforeSeq`. */
+  loadOlder(conversationId: string, beforeSeq: number): Promise<Ack<MessagePage>>;
 }
 
 declare global {
@@ -17,4 +21,8 @@ declare global {
   }
 }
 
-if (typeof window !== 'undefined' && window.__ferryExposeData === true) window.__ferryData = { actions };
+if (typeof window !== 'undefined' && window.__ferryExposeData === true)
+  window.__ferryData = {
+    actions,
+    loadOlder: (conversationId, beforeSeq) => hubClient().request('loadOlder', { conversationId, beforeSeq }),
+  };
