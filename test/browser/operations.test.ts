@@ -542,3 +542,50 @@ describe('operations arriving live and out of order', () => {
     await bob.context.close();
   });
 });
+
+describe('operations in several tabs', () => {
+  it('tells every tab at once when an operation is queued, and again when it is stored', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'ops-tabs');
+    await exposeData(alice.context);
+    const room = await sharedRoom(suite.ferry, alice, await signUp(suite.ferry, 'ops-tabs-b'), 'Ops tabs');
+    const sent = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Said in one tab')).message;
+    const [acting, watching] = [
+      await openOnlineTab(alice.context, suite.ferry, '/'),
+      await openOnlineTab(alice.context, suite.ferry, '/'),
+    ];
+    for (const tab of [acting!, watching!]) await dataReady(tab);
+    await eventually(async () => (await storedMessage(watching!, sent.id))?.text).toBe('Said in one tab');
+
+    /** How many changes of `store` for the room the watching tab was told of so far. */
+    const told = (store: string) =>
+      watching!.evaluate(
+        ({ store, id }) =>
+          window.__ferryData!.changes.filter(
+            (c) =>
+              c.stores.includes(store as never) && (!c.conversationIds || c.conversationIds.includes(id)),
+          ).length,
+        { store, id: room.id },
+      );
+
+    await suite.ferry.kill();
+    await waitOffline(acting!);
+    for (const act of ['edit', 'react', 'delete'] as const) {
+      const before = await told('outbox');
+      await acting!.evaluate(
+        async ({ act, room, id }) => {
+          const { actions } = window.__ferryData!;
+          if (act === 'edit') await actions.edit(room, id, 'Said in one tab, edited');
+          else if (act === 'react') await actions.react(room, id, '👍', true);
+          else await actions.deleteMessage(room, id);
+        },
+        { act, room: room.id, id: sent.id },
+      );
+      await eventually(() => told('outbox')).toBeGreaterThan(before);
+    }
+    const storedBefore = await told('messages');
+    await suite.ferry.restart();
+    await eventually(async () => (await storedMessage(watching!, sent.id))?.deleted).toBe(true);
+    expect(await told('messages')).toBeGreaterThan(storedBefore);
+    await alice.context.close();
+  });
+});
