@@ -589,3 +589,58 @@ describe('operations in several tabs', () => {
     await alice.context.close();
   });
 });
+
+describe('a message deleted while its send is under way', () => {
+  it('is deleted for everyone once its acknowledgement arrives', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'ops-flight', {
+      permissions: ['background-sync'],
+    });
+    await exposeData(alice.context);
+    const bob = await signUp(suite.ferry, 'ops-flight-b');
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Ops flight');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/`);
+    await waitForServiceWorkerControl(page);
+    await dataReady(page);
+
+    // Only the Service Worker can send (sockets refused), and its first POST is held in flight.
+    suite.ferry.app.io.use((_socket, next) => next(new Error('This test refuses socket connections.')));
+    suite.ferry.app.io.disconnectSockets(true);
+    await waitOffline(page);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached = () => {};
+    const inFlight = new Promise<void>((resolve) => (reached = resolve));
+    let first = true;
+    await alice.context.route('**/api/conversations/*/messages', async (route) => {
+      if (route.request().method() === 'POST' && first) {
+        first = false;
+        reached();
+        await held;
+      }
+      await route.continue();
+    });
+
+    const entry = await page.evaluate(
+      (room) => window.__ferryData!.actions.send(room, 'Taken back in flight'),
+      room.id,
+    );
+    await inFlight;
+    await page.evaluate(({ room, id }) => window.__ferryData!.actions.deleteMessage(room, id), {
+      room: room.id,
+      id: entry.id,
+    });
+    expect(await page.evaluate(readOutboxScript)).toEqual([]);
+    release();
+
+    // The message reached the server before it was taken back: a deletion follows it.
+    const names = { [entry.id]: 'taken' };
+    await eventually(async () =>
+      describeLog(await serverMessages(suite.ferry, bob.cookie, room.id), names),
+    ).toEqual(['message taken', 'delete taken']);
+    await eventually(async () => (await storedMessage(page, entry.id))?.deleted).toBe(true);
+    await alice.context.close();
+    // Accept sockets again for the tests after this one.
+    await suite.ferry.stop();
+    await suite.ferry.restart();
+  });
+});
