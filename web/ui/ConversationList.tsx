@@ -1,8 +1,9 @@
 /**
  * The conversation list: navigation landmark "Conversations"; one link per conversation whose name
- * starts with the conversation's name and includes "N unread" (issue 3 a11y contract). The link
- * shows only that name; the time and preview beside it are its description, and the link's hit
- * area covers the whole row (CSS), so the name a voice user reads off the screen is its label.
+ * starts with the conversation's name and includes "N unread". The name is the link's own text (the
+ * unread count is visually hidden text in it, the badge shows the number), never an aria-label: a
+ * voice user says what they see, so the accessible name must contain the visible text. The time
+ * and preview beside the link are its description; the link's hit area covers the row (CSS).
  */
 import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/schema';
@@ -57,10 +58,8 @@ function ConversationLink({
   const unread = unreadCount(c);
   const last = c.lastMessage;
   const preview = last
-    ? `${last.senderId === myId ? t.you : last.senderName}: ${last.text}`
+    ? `${last.senderId === myId ? t.you : last.senderName}: ${last.deleted ? t.messageDeleted : last.text}`
     : t.noMessagesYet;
-  // The name is the conversation's name first, then "N unread": stable for screen readers and tests.
-  const label = unread > 0 ? `${c.name}, ${t.unread(unread)}` : c.name;
   const timeId = `conv-time-${c.id}`;
   const previewId = `conv-preview-${c.id}`;
   return (
@@ -69,12 +68,13 @@ function ConversationLink({
         <a
           href={conversationPath(c.id)}
           onClick={onLinkClick}
-          aria-label={label}
           aria-describedby={last ? `${timeId} ${previewId}` : previewId}
           aria-current={active ? 'page' : undefined}
           class="conv-link"
         >
           {c.name}
+          {/* The name is the conversation's name first, then "N unread" (screen readers, tests). */}
+          {unread > 0 && <span class="sr-only">{`, ${t.unread(unread)}`}</span>}
         </a>
         {last && (
           <time id={timeId} class="conv-time" dateTime={new Date(last.createdAt).toISOString()}>
