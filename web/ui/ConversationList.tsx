@@ -14,9 +14,14 @@ import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
 import { conversationPath, onLinkClick } from './router';
 
-/** Unread count of a conversation: messages after the viewer's read receipt. */
+/**
+ * Unread count of a conversation: others' messages (not edits, deletions or reactions) after the
+ * viewer's read receipt, as the data layer keeps it; a cached conversation from before that count
+ * existed falls back to the seqs after the receipt.
+ */
 export function unreadCount(c: LocalConversation): number {
-  return Math.max(0, c.lastSeq - c.readSeq);
+  const kept = (c as { unreadCount?: number }).unreadCount;
+  return typeof kept === 'number' ? Math.max(0, kept) : Math.max(0, c.lastSeq - c.readSeq);
 }
 
 /** Every conversation, newest activity first. */
