@@ -108,16 +108,14 @@ export const sendMessageBodySchema = z.preprocess(
   kindDefaultsToMessage,
   z.discriminatedUnion('kind', [messageBody, editBody, deleteBody, reactionBody]),
 );
+const sendEntrySchema = z.discriminatedUnion('kind', [
+  messageBody.extend(inConversation),
+  editBody.extend(inConversation),
+  deleteBody.extend(inConversation),
+  reactionBody.extend(inConversation),
+]);
 /** A log entry as the client made it: a message, edit, delete or reaction change. */
-export const sendMessageSchema = z.preprocess(
-  kindDefaultsToMessage,
-  z.discriminatedUnion('kind', [
-    messageBody.extend(inConversation),
-    editBody.extend(inConversation),
-    deleteBody.extend(inConversation),
-    reactionBody.extend(inConversation),
-  ]),
-);
+export const sendMessageSchema = z.preprocess(kindDefaultsToMessage, sendEntrySchema);
 
 export const messagesAfterSchema = z.strictObject({ conversationId: id, afterSeq: seq, limit });
 export const messagesBeforeSchema = z.strictObject({
@@ -182,8 +180,12 @@ export const httpBodySchemas = {
 export type Credentials = z.infer<typeof credentialsSchema>;
 export type SendMessageInput = z.output<typeof sendMessageSchema>;
 export type SendMessageBody = z.output<typeof sendMessageBodySchema>;
+/** A message's `kind` may be left out (z.preprocess alone would type the input as unknown). */
+type KindOptionalForMessage<T> = T extends { kind: typeof EntryKind.message }
+  ? Omit<T, 'kind'> & { kind?: typeof EntryKind.message }
+  : T;
 /** What a client passes before validation: `kind` may be left out for a message. */
-export type SendMessageRequest = z.input<typeof sendMessageSchema>;
+export type SendMessageRequest = KindOptionalForMessage<z.input<typeof sendEntrySchema>>;
 export type MessagesAfterInput = z.infer<typeof messagesAfterSchema>;
 export type MessagesBeforeInput = z.infer<typeof messagesBeforeSchema>;
 export type CreateRoomInput = z.infer<typeof createRoomSchema>;

@@ -40,6 +40,8 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Default: memory. One passed in is closed by its creator, not by the app. */
   presence?: PresenceTracker;
+  /** The clock of the domain rules (the edit window); default Date.now. Tests inject one. */
+  now?: () => number;
   /** Installs a socket.io adapter (Redis) on the io server before it accepts connections. */
   configureIo?: (io: FerryIo) => void | Promise<void>;
 }
@@ -88,6 +90,8 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     rateLimiter,
     presence,
     sendRule: { capacity: config.sendBurst, refillPerSecond: config.sendRatePerSecond },
+    editWindowMs: config.editWindowHours * 3_600_000,
+    now: deps.now,
   });
   const api = createApi({ config, store, auth, domain, relay, logger });
   // Redis presence reaps the connections of a node that died without a goodbye (SCALE): tell

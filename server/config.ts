@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
+  EDIT_WINDOW_HOURS_DEFAULT,
   MAX_SOCKETS_PER_USER,
   SEND_BURST,
   SEND_RATE_PER_SECOND,
@@ -43,6 +44,8 @@ export interface Config {
   sessionTtlDays: number;
   sendRatePerSecond: number;
   sendBurst: number;
+  /** How long after sending its author may edit a message (hours; deleting has no limit). */
+  editWindowHours: number;
   /** Sign-ups allowed per client address: a burst, then this many per hour. */
   signupRatePerHour: number;
   signupBurst: number;
@@ -164,6 +167,7 @@ const envSchema = z.object({
     SEND_RATE_PER_SECOND,
   ),
   SEND_BURST: opt(int(1, 1_000_000, 'a whole number of messages, at least 1')).default(SEND_BURST),
+  EDIT_WINDOW_HOURS: opt(positive('a positive number of hours')).default(EDIT_WINDOW_HOURS_DEFAULT),
   SIGNUP_RATE_PER_HOUR: opt(positive('a positive number of sign-ups per hour')).default(SIGNUP_RATE_PER_HOUR),
   SIGNUP_BURST: opt(int(1, 1_000_000, 'a whole number of sign-ups, at least 1')).default(SIGNUP_BURST),
   LOG_LEVEL: opt(
@@ -221,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
     sendBurst: e.SEND_BURST,
+    editWindowHours: e.EDIT_WINDOW_HOURS,
     signupRatePerHour: e.SIGNUP_RATE_PER_HOUR,
     signupBurst: e.SIGNUP_BURST,
     logLevel: e.LOG_LEVEL,

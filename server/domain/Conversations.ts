@@ -89,13 +89,14 @@ export class Conversations {
       { userId: user.id, username: user.username },
       { userId: other.id, username: other.username },
     );
-    const uc = await this.load(conversation.id);
+    const uc = await this.load(conversation.id, user.id);
     const online = await this.onlineOf([uc]);
     const mine = toSummary(user.id, uc, online);
     // Sent even when it already existed: joining rooms is idempotent, and it repairs a device
     // that missed the first announcement.
     this.deps.relay.joined(user.id, mine);
-    if (created) this.deps.relay.joined(other.id, toSummary(other.id, uc, online));
+    // A new conversation has nothing unread for anyone.
+    if (created) this.deps.relay.joined(other.id, toSummary(other.id, { ...uc, unreadCount: 0 }, online));
     return mine;
   }
 
@@ -122,19 +123,21 @@ export class Conversations {
 
   /** One conversation as `viewerId` sees it. */
   async summary(viewerId: string, conversationId: string): Promise<ConversationSummary> {
-    const uc = await this.load(conversationId);
+    const uc = await this.load(conversationId, viewerId);
     return toSummary(viewerId, uc, await this.onlineOf([uc]));
   }
 
-  private async load(conversationId: string): Promise<UserConversation> {
+  /** One conversation, with `viewerId`'s unread count. */
+  private async load(conversationId: string, viewerId: string): Promise<UserConversation> {
     const { store } = this.deps;
-    const [conversation, members, last] = await Promise.all([
+    const [conversation, members, lastMessage, unreadCount] = await Promise.all([
       store.getConversation(conversationId),
       store.listMembers(conversationId),
-      store.messagesBefore(conversationId, null, 1),
+      store.lastMessage(conversationId),
+      store.countUnread(conversationId, viewerId),
     ]);
     if (!conversation) throw conversationNotFound();
-    return { conversation, members, lastMessage: last[0] ?? null };
+    return { conversation, members, lastMessage, unreadCount };
   }
 
   private onlineOf(list: readonly UserConversation[]): Promise<Set<string>> {

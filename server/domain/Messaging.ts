@@ -3,13 +3,14 @@
  * relay), catch-up (`after`) and history (`before`). Socket and HTTP share these semantics.
  */
 import { ErrorCode } from '../../contract/errors.js';
-import type { MessagePage, SendResult, User } from '../../contract/events.js';
+import { EntryKind, type MessagePage, type SendResult, type User } from '../../contract/events.js';
 import { PAGE_SIZE_DEFAULT } from '../../contract/limits.js';
 import type { SendMessageInput } from '../../contract/schemas.js';
 import { AppError, rateLimited } from '../errors.js';
 import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
-import type { Store } from '../store/Store.js';
+import { isSameEntry } from '../store/entries.js';
+import type { AppendInput, Store } from '../store/Store.js';
 import type { Membership } from './membership.js';
 
 export interface MessagingDeps {
@@ -18,6 +19,9 @@ export interface MessagingDeps {
   rateLimiter: RateLimiter;
   membership: Membership;
   sendRule: RateLimitRule;
+  /** How long after sending its author may edit a message (EDIT_WINDOW_HOURS), ms. */
+  editWindowMs: number;
+  now: () => number;
 }
 
 export interface SendOptions {
@@ -43,8 +47,13 @@ export class Messaging {
 
   constructor(private readonly deps: MessagingDeps) {}
 
-  /** Stores the message (or finds the original by id) and fans it out. */
+  /**
+   * Stores the log entry (a message, or an edit, delete or reaction change of one) or finds the
+   * original by id, and fans it out. The rules of operations are checked by the store, in the
+   * transaction that appends (entries.ts), so two nodes racing on one message cannot both win.
+   */
   async send(user: User, input: SendMessageInput, options: SendOptions = {}): Promise<SendResult> {
+    const entry = this.toAppendInput(user, input);
     const key = `${user.id} ${input.conversationId}`;
     const limitKey = sendLimitKey(user.id);
     const previous = this.gates.get(key);
@@ -62,20 +71,11 @@ export class Messaging {
         // A client replaying its outbox after an outage resends what is already stored: it gets
         // its duplicate acks, not RATE_LIMITED (a read only on this path, none on the hot one).
         const stored = await this.deps.store.getMessage(input.id);
-        if (stored && stored.senderId === user.id && stored.conversationId === input.conversationId) {
-          return { message: stored, duplicate: true };
-        }
+        if (stored && isSameEntry(stored, entry)) return { message: stored, duplicate: true };
         throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
       }
       if (previous) await previous;
-      appended = this.deps.store.appendMessage({
-        id: input.id,
-        conversationId: input.conversationId,
-        senderId: user.id,
-        senderName: user.username,
-        text: input.text,
-        typedAt: input.typedAt,
-      });
+      appended = this.deps.store.appendMessage(entry);
     } finally {
       open();
       if (this.gates.get(key) === gate) this.gates.delete(key);
@@ -85,13 +85,46 @@ export class Messaging {
     if (result.status === 'conflict') {
       throw new AppError(
         ErrorCode.ID_CONFLICT,
-        'This message id is already used by another message. Send it again as a new message.',
+        'This id is already used by another message or action. Send it again as a new one.',
       );
     }
     if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
     // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
     else this.refund(user.id);
     return { message: result.message, duplicate: result.status === 'duplicate' };
+  }
+
+  private toAppendInput(user: User, input: SendMessageInput): AppendInput {
+    const base = {
+      id: input.id,
+      conversationId: input.conversationId,
+      senderId: user.id,
+      senderName: user.username,
+      typedAt: input.typedAt,
+    };
+    switch (input.kind) {
+      case EntryKind.message:
+        return { ...base, kind: input.kind, text: input.text, replyTo: input.replyTo ?? null };
+      case EntryKind.edit:
+        return {
+          ...base,
+          kind: input.kind,
+          text: input.text,
+          targetId: input.targetId,
+          editableFrom: this.deps.now() - this.deps.editWindowMs,
+        };
+      case EntryKind.delete:
+        return { ...base, kind: input.kind, text: '', targetId: input.targetId };
+      case EntryKind.reaction:
+        return {
+          ...base,
+          kind: input.kind,
+          text: '',
+          targetId: input.targetId,
+          emoji: input.emoji,
+          reactionOn: input.on,
+        };
+    }
   }
 
   private refund(userId: string): void {

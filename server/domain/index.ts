@@ -18,6 +18,9 @@ export interface DomainDeps {
   presence: PresenceTracker;
   /** Per-user send rate (SEND_RATE_PER_SECOND / SEND_BURST). */
   sendRule: RateLimitRule;
+  /** EDIT_WINDOW_HOURS in ms. */
+  editWindowMs: number;
+  /** The clock of the rules (edit window, room creation); tests inject one. */
   now?: () => number;
 }
 
@@ -39,7 +42,15 @@ export function createDomain(deps: DomainDeps): Domain {
   return {
     membership,
     conversations: new Conversations({ store, presence, relay, membership, now }),
-    messaging: new Messaging({ store, relay, rateLimiter, membership, sendRule: deps.sendRule }),
+    messaging: new Messaging({
+      store,
+      relay,
+      rateLimiter,
+      membership,
+      sendRule: deps.sendRule,
+      editWindowMs: deps.editWindowMs,
+      now,
+    }),
     receipts: new Receipts({ store, relay, membership }),
     typing: new Typing({ relay, rateLimiter, membership }),
     presence: new PresenceService({ presence, relay }),

@@ -12,7 +12,10 @@ export function toMember(record: MemberRecord, online: ReadonlySet<string>): Mem
   };
 }
 
-/** One conversation as `viewerId` sees it: direct conversations are named after the other person. */
+/**
+ * One conversation as `viewerId` sees it: direct conversations are named after the other person.
+ * `uc.unreadCount` must be the viewer's.
+ */
 export function toSummary(
   viewerId: string,
   uc: UserConversation,
@@ -32,6 +35,7 @@ export function toSummary(
     createdAt: c.createdAt,
     deliveredSeq: me?.deliveredSeq ?? 0,
     readSeq: me?.readSeq ?? 0,
+    unreadCount: uc.unreadCount,
     members: members.map((m) => toMember(m, online)),
   };
 }

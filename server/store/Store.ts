@@ -3,7 +3,7 @@
  * (test/server/store/storeContract.ts) runs against both. Every method that writes resolves only
  * after the write is durably committed.
  */
-import type { ConversationKind, Message, SearchCursor } from '../../contract/index.js';
+import type { ConversationKind, EntryKind, Message, SearchCursor } from '../../contract/index.js';
 
 export interface UserRecord {
   id: string;
@@ -48,15 +48,38 @@ export interface UserConversation {
   conversation: ConversationRecord;
   /** Every current member, the user included. */
   members: MemberRecord[];
+  /** The newest entry of kind 'message' (deleted or not). */
   lastMessage: Message | null;
+  /** The viewer's unread count (see countUnread); the viewer is the user it was read for. */
+  unreadCount: number;
 }
 
+/**
+ * One log entry to append. Fields beyond the kind's own are ignored (stored as null). The rules
+ * (entries.ts checkEntry) are checked inside the write transaction, after the duplicate check.
+ */
 export interface AppendInput {
   id: string;
   conversationId: string;
   senderId: string;
   senderName: string;
+  /** Default: a message. */
+  kind?: EntryKind;
+  /** message and edit: the text; '' for the other kinds. */
   text: string;
+  /** message: the message of the same conversation it answers. */
+  replyTo?: string | null;
+  /** edit, delete, reaction: the message acted on. */
+  targetId?: string | null;
+  /** reaction: the emoji. */
+  emoji?: string | null;
+  /** reaction: true adds (sender, emoji), false removes it. */
+  reactionOn?: boolean | null;
+  /**
+   * edit: the oldest createdAt a target may have (now minus the edit window, by the caller's
+   * clock); an older one is refused with EDIT_WINDOW_CLOSED. Unset: no window.
+   */
+  editableFrom?: number;
   typedAt: number;
 }
 
@@ -140,22 +163,33 @@ export interface Store {
   listMembers(conversationId: string): Promise<MemberRecord[]>;
   listUserConversations(userId: string): Promise<UserConversation[]>;
   listUserConversationIds(userId: string): Promise<string[]>;
+  /**
+   * Others' messages (kind 'message', not deleted) with seq above the member's readSeq; 0 when
+   * not a member. listUserConversations gives the same count for each of the user's conversations.
+   */
+  countUnread(conversationId: string, userId: string): Promise<number>;
 
   /**
-   * Stores a message with the conversation's next seq, or finds the original by id. Resolves
-   * after a durable commit; many concurrent calls share one transaction (group commit). The
-   * sender's own delivered/read receipts advance to the new seq in the same transaction.
+   * Stores a log entry with the conversation's next seq, or finds the original by id (before any
+   * rule is checked). An operation changes its target in the same transaction: an edit sets its
+   * text and editedAt (and its search words), a delete empties its text, its edits' texts and its
+   * search words, a reaction adds or removes (sender, emoji). A refused rule rejects with a
+   * StoreError naming it (entries.ts). Resolves after a durable commit; many concurrent calls
+   * share one transaction (group commit). The sender's own delivered/read receipts advance to the
+   * new seq in the same transaction.
    */
   appendMessage(input: AppendInput): Promise<AppendResult>;
-  /** The stored message with this id (committed), or null. */
+  /** The stored entry with this id (committed), or null; a message with its current state. */
   getMessage(id: string): Promise<Message | null>;
-  /** Messages with seq > afterSeq, ascending, at most `limit`. */
+  /** The conversation's newest entry of kind 'message' (deleted or not), or null. */
+  lastMessage(conversationId: string): Promise<Message | null>;
+  /** Entries (every kind) with seq > afterSeq, ascending, at most `limit`. */
   messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
-  /** Messages with seq < beforeSeq (all when null), the newest `limit` of them, ascending. */
+  /** Entries (every kind) with seq < beforeSeq (all when null), the newest `limit` of them, ascending. */
   messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]>;
   /**
-   * Messages matching every term (as a word prefix), only in conversations the user is a member
-   * of now, newest first (createdAt, then id, descending), at most `limit`.
+   * Messages (kind 'message', by their latest text; never a deleted one) matching every term (as
+   * a word prefix), only in conversations the user is a member of now, newest first (createdAt, then id, descending), at most `limit`.
    */
   searchMessages(search: MessageSearch): Promise<Message[]>;
 

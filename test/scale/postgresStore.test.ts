@@ -13,7 +13,16 @@ import { PG_URL, adminQuery, freshSchema, uniqueSchemaName } from './support/pos
 
 describeStoreContract('postgres', async () => {
   const { schema, drop } = await freshSchema();
-  return reopenable(() => createPostgresStore(PG_URL, { schema }), drop);
+  return reopenable(
+    () => createPostgresStore(PG_URL, { schema }),
+    drop,
+    async (conversationId) =>
+      (
+        await adminQuery(`SELECT text, search_terms FROM "${schema}".messages WHERE conversation_id = $1`, [
+          conversationId,
+        ])
+      ).rows.flatMap((r: { text: string; search_terms: string }) => [r.text, r.search_terms]),
+  );
 });
 
 describe('PostgresStore across nodes', () => {

@@ -27,7 +27,7 @@ import {
   MESSAGE_COLUMNS,
   toConversation,
   toMember,
-  toMessage,
+  toMessages,
   toSession,
   toUser,
   type ConversationRow,
@@ -38,6 +38,11 @@ import {
 } from './rows.js';
 
 type Party = { userId: string; username: string };
+
+/** Unread count of member row `m`: others' messages, not deleted, after its readSeq (messages_shown). */
+const UNREAD_OF_MEMBER_M = `SELECT count(*) FROM messages x
+  WHERE x.conversation_id = m.conversation_id AND x.kind = 'message' AND x.seq > m.read_seq
+    AND NOT x.deleted AND x.sender_id <> m.user_id`;
 
 /** Unique key of the direct conversation between two users, whichever started it. */
 const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
@@ -219,8 +224,8 @@ export class PostgresStore implements Store {
   async listUserConversations(userId: string): Promise<UserConversation[]> {
     // One snapshot, so members, last messages and lastSeq agree with each other.
     return this.tx(async (c) => {
-      const convs = await c.query<ConversationRow>(
-        `SELECT ${CONVERSATION_COLUMNS.replace(/(\w+)/g, 'c.$1')}
+      const convs = await c.query<ConversationRow & { unread_count: number }>(
+        `SELECT ${CONVERSATION_COLUMNS.replace(/(\w+)/g, 'c.$1')}, (${UNREAD_OF_MEMBER_M}) AS unread_count
            FROM conversations c JOIN members m ON m.conversation_id = c.id
           WHERE m.user_id = $1`,
         [userId],
@@ -233,18 +238,23 @@ export class PostgresStore implements Store {
         [ids],
       );
       const last = await c.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS.replace(/(\w+)/g, 'msg.$1')}
-           FROM messages msg JOIN conversations c ON c.id = msg.conversation_id AND msg.seq = c.last_seq
-          WHERE c.id = ANY($1::text[])`,
+        `SELECT msg.* FROM unnest($1::text[]) AS conv(id)
+           CROSS JOIN LATERAL (
+             SELECT ${MESSAGE_COLUMNS} FROM messages x
+              WHERE x.conversation_id = conv.id AND x.kind = 'message'
+              ORDER BY x.seq DESC LIMIT 1
+           ) msg`,
         [ids],
       );
+      const lastMessages = await toMessages(c, last.rows);
       const byConv = new Map<string, MemberRecord[]>(ids.map((id) => [id, []]));
       for (const r of members.rows) byConv.get(r.conversation_id)!.push(toMember(r));
-      const lastById = new Map<string, Message>(last.rows.map((r) => [r.conversation_id, toMessage(r)]));
+      const lastById = new Map<string, Message>(lastMessages.map((m) => [m.conversationId, m]));
       const list = convs.rows.map((r) => ({
         conversation: toConversation(r),
         members: byConv.get(r.id)!,
         lastMessage: lastById.get(r.id) ?? null,
+        unreadCount: r.unread_count,
       }));
       // Most recent activity first.
       const activity = (u: UserConversation): number => u.lastMessage?.createdAt ?? u.conversation.createdAt;
@@ -268,7 +278,24 @@ export class PostgresStore implements Store {
 
   async getMessage(id: string): Promise<Message | null> {
     const r = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id]);
-    return r.rows[0] ? toMessage(r.rows[0]) : null;
+    return (await toMessages(this.db, r.rows))[0] ?? null;
+  }
+
+  async lastMessage(conversationId: string): Promise<Message | null> {
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND kind = 'message'
+        ORDER BY seq DESC LIMIT 1`,
+      [conversationId],
+    );
+    return (await toMessages(this.db, r.rows))[0] ?? null;
+  }
+
+  async countUnread(conversationId: string, userId: string): Promise<number> {
+    const r = await this.db.query<{ n: number }>(
+      `SELECT (${UNREAD_OF_MEMBER_M}) AS n FROM members m WHERE m.conversation_id = $1 AND m.user_id = $2`,
+      [conversationId, userId],
+    );
+    return r.rows[0]?.n ?? 0;
   }
 
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
@@ -276,7 +303,7 @@ export class PostgresStore implements Store {
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [conversationId, afterSeq, pageLimit(limit)],
     );
-    return r.rows.map(toMessage);
+    return toMessages(this.db, r.rows);
   }
 
   async messagesBefore(conversationId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
@@ -288,7 +315,7 @@ export class PostgresStore implements Store {
        ) newest ORDER BY seq`,
       [conversationId, beforeSeq, pageLimit(limit)],
     );
-    return r.rows.map(toMessage);
+    return toMessages(this.db, r.rows);
   }
 
   async searchMessages(search: MessageSearch): Promise<Message[]> {
@@ -300,6 +327,7 @@ export class PostgresStore implements Store {
          FROM messages m
          JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = $1
         WHERE array_to_tsvector(string_to_array(m.search_terms, ' ')) @@ $2::tsquery
+          AND m.kind = 'message' AND NOT m.deleted
           AND ($3::text IS NULL OR m.conversation_id = $3::text)
           AND ($4::text IS NULL OR m.sender_id = $4::text)
           AND ($5::bigint IS NULL OR (m.created_at, m.id) < ($5::bigint, $6::text))
@@ -315,7 +343,7 @@ export class PostgresStore implements Store {
         pageLimit(search.limit),
       ],
     );
-    return r.rows.map(toMessage);
+    return toMessages(this.db, r.rows);
   }
 
   async updateReceipt(

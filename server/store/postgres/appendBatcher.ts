@@ -6,11 +6,12 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode } from '../../../contract/errors.js';
-import type { Message } from '../../../contract/index.js';
+import { EntryKind, type Message } from '../../../contract/index.js';
 import type { AppendInput, AppendResult, CommitInfo } from '../Store.js';
 import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
 import { searchTermsText } from '../../../contract/search.js';
-import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows.js';
+import { checkEntry, isSameEntry, newEntry } from '../entries.js';
+import { MESSAGE_COLUMNS, toMessages, type MessageRow } from './rows.js';
 import { inTransaction } from './transaction.js';
 
 interface Pending {
@@ -39,11 +40,6 @@ function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** The same message sent again: same id, same sender, same conversation. */
-function sameOrigin(stored: Message, input: AppendInput): boolean {
-  return stored.senderId === input.senderId && stored.conversationId === input.conversationId;
-}
-
 export class AppendBatcher {
   private queue: Pending[] = [];
   private draining: Promise<void> | null = null;
@@ -57,7 +53,14 @@ export class AppendBatcher {
   /** Queues one append; resolves after the batch holding it has committed. */
   append(input: AppendInput): Promise<AppendResult> {
     if (this.closed) return Promise.reject(storeClosedError());
-    const text = [input.id, input.conversationId, input.senderId, input.senderName, input.text];
+    const text = [
+      input.id,
+      input.conversationId,
+      input.senderId,
+      input.senderName,
+      input.text,
+      input.emoji ?? '',
+    ];
     if (text.some(hasNul)) {
       return Promise.reject(
         new StoreError(
@@ -121,93 +124,139 @@ export class AppendBatcher {
   }
 
   private async appendAll(client: PoolClient, inputs: AppendInput[]): Promise<Outcome[]> {
-    // Lock the conversations first, in id order (two nodes' batches cannot deadlock), so the id
-    // check below sees every message committed to them before this transaction got the lock.
+    // Lock the conversations first, in id order (two nodes' batches cannot deadlock), so the reads
+    // below see every entry committed to them before this transaction got the lock: an edit and a
+    // delete of one message on two nodes are decided one after the other, never both on the
+    // state before either.
     const conversationIds = [...new Set(inputs.map((i) => i.conversationId))].sort();
-    await client.query('SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
-      conversationIds,
-    ]);
+    const locked = await client.query<{ id: string; last_seq: number }>(
+      'SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+      [conversationIds],
+    );
+    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
 
-    const ids = [...new Set(inputs.map((i) => i.id))];
+    // The inputs' ids (duplicates) and the messages they act on or reply to, as stored.
+    const wanted = new Set<string>();
+    for (const input of inputs) {
+      wanted.add(input.id);
+      if (input.targetId) wanted.add(input.targetId);
+      if (input.replyTo) wanted.add(input.replyTo);
+    }
     const existing = await client.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`,
-      [ids],
+      [[...wanted]],
     );
-    const stored = new Map(existing.rows.map((r) => [r.id, toMessage(r)]));
-
-    // Decide each input: already stored, repeated within this batch, or new.
-    const outcomes: (Outcome | undefined)[] = new Array(inputs.length);
-    const firstInBatch = new Map<string, number>();
-    const repeats: Array<[index: number, first: number]> = [];
-    const fresh: number[] = [];
-    inputs.forEach((input, i) => {
-      const found = stored.get(input.id);
-      if (found) {
-        outcomes[i] = {
-          result: sameOrigin(found, input) ? { status: 'duplicate', message: found } : { status: 'conflict' },
-        };
-        return;
-      }
-      const first = firstInBatch.get(input.id);
-      if (first !== undefined) return void repeats.push([i, first]);
-      firstInBatch.set(input.id, i);
-      fresh.push(i);
-    });
-
-    const counts = new Map<string, number>();
-    for (const i of fresh) {
-      const c = inputs[i].conversationId;
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-    const next = new Map<string, number>();
-    if (counts.size > 0) {
-      const bumped = await client.query<{ id: string; last_seq: number }>(
-        `UPDATE conversations AS c SET last_seq = c.last_seq + v.n
-           FROM UNNEST($1::text[], $2::int[]) AS v(id, n)
-          WHERE c.id = v.id
-        RETURNING c.id, c.last_seq`,
-        [[...counts.keys()], [...counts.values()]],
-      );
-      for (const r of bumped.rows) next.set(r.id, r.last_seq - counts.get(r.id)! + 1);
-    }
+    /** Every entry the batch can see, as the inputs so far left it (copies: acks stay as made). */
+    const known = new Map((await toMessages(client, existing.rows)).map((m) => [m.id, m]));
 
     const createdAt = Date.now();
     const created: Message[] = [];
-    for (const i of fresh) {
-      const input = inputs[i];
-      const seq = next.get(input.conversationId);
-      if (seq === undefined) {
-        outcomes[i] = { error: conversationMissingError() };
-        continue;
-      }
-      next.set(input.conversationId, seq + 1);
-      const message: Message = {
-        id: input.id,
-        conversationId: input.conversationId,
-        seq,
-        senderId: input.senderId,
-        senderName: input.senderName,
-        text: input.text,
-        typedAt: input.typedAt,
-        createdAt,
-      };
-      created.push(message);
-      outcomes[i] = { result: { status: 'created', message } };
-    }
-    for (const [i, first] of repeats) {
-      const o = outcomes[first]!;
-      if ('error' in o) outcomes[i] = o;
-      else if (o.result.status !== 'created') outcomes[i] = o;
-      else
-        outcomes[i] = {
-          result: sameOrigin(o.result.message, inputs[i])
-            ? { status: 'duplicate', message: o.result.message }
+    /** Targets whose text or deletion changed, by id (their state is in `known`). */
+    const changed = new Set<string>();
+    const reactionChanges: Message[] = [];
+    const outcomes = inputs.map((input): Outcome => {
+      // The duplicate check comes before the rules: a resend of an accepted operation gets its
+      // ack even if its target has changed since. Entries made earlier in this batch count too.
+      const found = known.get(input.id);
+      if (found) {
+        return {
+          result: isSameEntry(found, input)
+            ? { status: 'duplicate', message: found }
             : { status: 'conflict' },
         };
-    }
+      }
+      const lastSeq = lastSeqs.get(input.conversationId);
+      if (lastSeq === undefined) return { error: conversationMissingError() };
+      try {
+        checkEntry(input, (id) => known.get(id));
+      } catch (error) {
+        return { error: error as Error };
+      }
+      const message = newEntry(input, lastSeq + 1, createdAt);
+      lastSeqs.set(input.conversationId, message.seq);
+      created.push(message);
+      known.set(message.id, { ...message });
+      const target = message.targetId === null ? undefined : known.get(message.targetId);
+      if (message.kind === EntryKind.edit && target) {
+        target.text = message.text;
+        target.editedAt = createdAt;
+        changed.add(target.id);
+      } else if (message.kind === EntryKind.delete && target) {
+        target.text = '';
+        target.deleted = true;
+        changed.add(target.id);
+      } else if (message.kind === EntryKind.reaction) {
+        reactionChanges.push(message);
+      }
+      return { result: { status: 'created', message } };
+    });
 
-    if (created.length > 0) await insertMessages(client, created);
-    return outcomes as Outcome[];
+    if (created.length > 0) {
+      await insertMessages(client, created);
+      await applyToTargets(
+        client,
+        [...changed].map((id) => known.get(id)!),
+        reactionChanges,
+      );
+      const tops = [...new Set(created.map((m) => m.conversationId))];
+      await client.query(
+        `UPDATE conversations AS c SET last_seq = v.last_seq
+           FROM UNNEST($1::text[], $2::bigint[]) AS v(id, last_seq)
+          WHERE c.id = v.id`,
+        [tops, tops.map((id) => lastSeqs.get(id)!)],
+      );
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * What operations do to their targets, after the entries are inserted: the latest text, edit time,
+ * deletion and search words of each changed message (a deleted one keeps no words, and its edits
+ * lose their text), then reaction changes in the order they were made.
+ */
+async function applyToTargets(
+  client: PoolClient,
+  targets: readonly Message[],
+  reactionChanges: readonly Message[],
+): Promise<void> {
+  if (targets.length > 0) {
+    await client.query(
+      `UPDATE messages AS m
+          SET text = v.text, edited_at = v.edited_at, deleted = v.deleted, search_terms = v.terms
+         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[])
+           AS v(id, text, edited_at, deleted, terms)
+        WHERE m.id = v.id`,
+      [
+        targets.map((t) => t.id),
+        targets.map((t) => t.text),
+        targets.map((t) => t.editedAt),
+        targets.map((t) => t.deleted),
+        targets.map((t) => (t.deleted ? '' : searchTermsText(t.text))),
+      ],
+    );
+    const deleted = targets.filter((t) => t.deleted).map((t) => t.id);
+    if (deleted.length > 0) {
+      await client.query(
+        "UPDATE messages SET text = '' WHERE kind = 'edit' AND target_id = ANY($1::text[]) AND text <> ''",
+        [deleted],
+      );
+    }
+  }
+  for (const r of reactionChanges) {
+    if (r.reactionOn) {
+      await client.query(
+        `INSERT INTO reactions (message_id, user_id, emoji, conversation_id, seq) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (message_id, user_id, emoji) DO NOTHING`,
+        [r.targetId, r.senderId, r.emoji, r.conversationId, r.seq],
+      );
+    } else {
+      await client.query('DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3', [
+        r.targetId,
+        r.senderId,
+        r.emoji,
+      ]);
+    }
   }
 }
 
@@ -217,17 +266,26 @@ async function insertMessages(client: PoolClient, messages: Message[]): Promise<
   await client.query(
     `INSERT INTO messages (${MESSAGE_COLUMNS}, search_terms)
      SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                          $7::bigint[], $8::bigint[], $9::text[])`,
+                          $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::bigint[],
+                          $13::boolean[], $14::bigint[], $15::bigint[], $16::text[])`,
     [
       col('id'),
       col('conversationId'),
       col('seq'),
       col('senderId'),
       col('senderName'),
+      col('kind'),
       col('text'),
+      col('replyTo'),
+      col('targetId'),
+      col('emoji'),
+      col('reactionOn'),
+      col('editedAt'),
+      col('deleted'),
       col('typedAt'),
       col('createdAt'),
-      messages.map((m) => searchTermsText(m.text)),
+      // Only messages are found by search; an edit's words go to its target.
+      messages.map((m) => (m.kind === EntryKind.message ? searchTermsText(m.text) : '')),
     ],
   );
   // The sender has obviously seen what they sent: raise their receipts to their newest seq.

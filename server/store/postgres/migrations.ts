@@ -85,6 +85,38 @@ export const MIGRATIONS: readonly Migration[] = [
         USING GIN (array_to_tsvector(string_to_array(search_terms, ' ')));
     `,
   },
+  {
+    version: 3,
+    name: 'entry kinds',
+    // A conversation is one log: messages and operations on them (edit, delete, reaction change),
+    // each with its own seq. Existing rows are messages. A message row carries its current state
+    // (latest text and search_terms, edited_at, deleted); reactions have a table, in the order
+    // they were added. messages_shown serves the conversation list (last message, unread count)
+    // without reading operations; messages_target finds a deleted message's edits to empty them.
+    sql: `
+      ALTER TABLE messages
+        ADD COLUMN kind text NOT NULL DEFAULT 'message'
+          CHECK (kind IN ('message', 'edit', 'delete', 'reaction')),
+        ADD COLUMN reply_to text,
+        ADD COLUMN target_id text,
+        ADD COLUMN emoji text,
+        ADD COLUMN reaction_on boolean,
+        ADD COLUMN edited_at bigint,
+        ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+      CREATE INDEX messages_shown ON messages (conversation_id, seq, sender_id, deleted)
+        WHERE kind = 'message';
+      CREATE INDEX messages_target ON messages (target_id) WHERE target_id IS NOT NULL;
+      CREATE TABLE reactions (
+        message_id text NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        user_id text NOT NULL,
+        emoji text NOT NULL,
+        conversation_id text NOT NULL,
+        -- seq of the entry that added it: reactions are shown in the order people reacted.
+        seq bigint NOT NULL,
+        PRIMARY KEY (message_id, user_id, emoji)
+      );
+    `,
+  },
 ];
 
 /** Highest version this code knows. */

@@ -1,5 +1,6 @@
 /** Row shapes as PostgreSQL returns them, and their mapping to the store's records. */
-import type { Message } from '../../../contract/index.js';
+import type { EntryKind, Message } from '../../../contract/index.js';
+import { groupReactions } from '../entries.js';
 import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
 
 export interface UserRow {
@@ -36,16 +37,32 @@ export interface MessageRow {
   seq: number;
   sender_id: string;
   sender_name: string;
+  kind: EntryKind;
   text: string;
+  reply_to: string | null;
+  target_id: string | null;
+  emoji: string | null;
+  reaction_on: boolean | null;
+  edited_at: number | null;
+  deleted: boolean;
   typed_at: number;
   created_at: number;
+}
+export interface ReactionRow {
+  message_id: string;
+  emoji: string;
+  user_id: string;
 }
 
 export const CONVERSATION_COLUMNS = 'id, kind, name, invite_code, last_seq, created_at';
 /** Members with their username, from `members m JOIN users u` (see memberSelect). */
 export const MEMBER_COLUMNS =
   'm.conversation_id, m.user_id, u.username, m.delivered_seq, m.read_seq, m.joined_at';
-export const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at';
+export const MESSAGE_COLUMNS =
+  'id, conversation_id, seq, sender_id, sender_name, kind, text, reply_to, target_id, emoji, reaction_on, edited_at, deleted, typed_at, created_at';
+/** Reactions of the messages whose ids are $1, in the order they were added. */
+export const REACTIONS_OF = `SELECT message_id, emoji, user_id FROM reactions
+  WHERE message_id = ANY($1::text[]) ORDER BY seq, user_id, emoji`;
 
 export const toUser = (r: UserRow): UserRecord => ({
   id: r.id,
@@ -79,13 +96,42 @@ export const toMember = (r: MemberRow): MemberRecord => ({
   joinedAt: r.joined_at,
 });
 
-export const toMessage = (r: MessageRow): Message => ({
+/** A row as a Message with the given reactions (a message's, from REACTIONS_OF; none otherwise). */
+export const toMessage = (r: MessageRow, reactions: readonly ReactionRow[] = []): Message => ({
   id: r.id,
   conversationId: r.conversation_id,
   seq: r.seq,
   senderId: r.sender_id,
   senderName: r.sender_name,
+  kind: r.kind,
   text: r.text,
+  replyTo: r.reply_to,
+  targetId: r.target_id,
+  emoji: r.emoji,
+  reactionOn: r.reaction_on,
+  editedAt: r.edited_at,
+  deleted: r.deleted,
+  reactions: groupReactions(reactions.map((x) => ({ emoji: x.emoji, userId: x.user_id }))),
   typedAt: r.typed_at,
   createdAt: r.created_at,
 });
+
+/** Something that runs a query: the pool or one transaction's client. */
+interface Queryable {
+  query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** The rows as Messages, in order, messages with their reactions (one query for the page). */
+export async function toMessages(db: Queryable, rows: readonly MessageRow[]): Promise<Message[]> {
+  const ids = rows.filter((r) => r.kind === 'message').map((r) => r.id);
+  const byMessage = new Map<string, ReactionRow[]>();
+  if (ids.length > 0) {
+    const reactions = await db.query<ReactionRow>(REACTIONS_OF, [ids]);
+    for (const r of reactions.rows) {
+      const list = byMessage.get(r.message_id);
+      if (list) list.push(r);
+      else byMessage.set(r.message_id, [r]);
+    }
+  }
+  return rows.map((r) => toMessage(r, byMessage.get(r.id)));
+}

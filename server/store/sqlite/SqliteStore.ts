@@ -28,6 +28,7 @@ import type {
   UserRecord,
 } from '../Store.js';
 import { GroupCommit, type Outcome } from './groupCommit.js';
+import { toMessageOrNull } from './messageRows.js';
 import { DATABASE_FILE, type DatabaseSettings, openReadOnly } from './openDatabase.js';
 import type { ReadOps, ReadResults } from './reads.js';
 import { type ReadStatements, prepareReads } from './statements.js';
@@ -192,7 +193,17 @@ export class SqliteStore implements Store {
   }
 
   async getMessage(id: string): Promise<Message | null> {
-    return this.#ready().messageById.get(id) ?? null;
+    const q = this.#ready();
+    return toMessageOrNull(q, q.messageById.get(id));
+  }
+
+  async lastMessage(conversationId: string): Promise<Message | null> {
+    const q = this.#ready();
+    return toMessageOrNull(q, q.lastMessage.get(conversationId));
+  }
+
+  async countUnread(conversationId: string, userId: string): Promise<number> {
+    return this.#ready().countUnread.get(conversationId, userId) ?? 0;
   }
 
   async messagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {

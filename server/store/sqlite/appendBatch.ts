@@ -1,11 +1,13 @@
 /** The body of one group-commit transaction for appendMessage (runs inside the transaction). */
-import type { Message } from '../../../contract/index.js';
+import { EntryKind } from '../../../contract/index.js';
 import { searchTermsText } from '../../../contract/search.js';
+import { checkEntry, isSameEntry, newEntry } from '../entries.js';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
 import { isPerItemError } from './errors.js';
 import type { Outcome } from './groupCommit.js';
-import type { Statements } from './statements.js';
+import { toMessageOrNull, toNewEntryRow } from './messageRows.js';
+import type { Statements, TargetRow } from './statements.js';
 
 /**
  * Appends each input in order. A bad input (unknown conversation, constraint failure) fails
@@ -52,30 +54,55 @@ function appendOne(
   now: number,
   lastSeqs: Map<string, number>,
 ): AppendResult {
-  // Reads inside the transaction also see rows inserted earlier in this batch, so a message sent
-  // twice within one batch is a duplicate too.
-  const existing = q.messageById.get(input.id);
+  // Reads inside the transaction also see rows written earlier in this batch, so an entry sent
+  // twice within one batch is a duplicate too, and an operation sees its target as the earlier
+  // entries of the batch left it. The duplicate check comes before the rules: a resend of an
+  // accepted operation gets its ack even if its target has changed since.
+  const existing = toMessageOrNull(q, q.messageById.get(input.id));
   if (existing) {
-    const same = existing.senderId === input.senderId && existing.conversationId === input.conversationId;
-    return same ? { status: 'duplicate', message: existing } : { status: 'conflict' };
+    return isSameEntry(existing, input) ? { status: 'duplicate', message: existing } : { status: 'conflict' };
   }
   const lastSeq = lastSeqs.get(input.conversationId) ?? q.lastSeq.get(input.conversationId);
   if (lastSeq === undefined) {
     throw conversationMissingError();
   }
-  const message: Message = {
-    id: input.id,
-    conversationId: input.conversationId,
-    seq: lastSeq + 1,
-    senderId: input.senderId,
-    senderName: input.senderName,
-    text: input.text,
-    typedAt: input.typedAt,
-    createdAt: now,
-  };
-  // The insert is this input's only write that a constraint can reject: if it does, nothing of it
-  // remains and the batch can go on (no savepoint needed). Its search words follow it.
-  const { lastInsertRowid } = q.insertMessage.run(message);
-  q.insertSearchTerms.run(lastInsertRowid, searchTermsText(message.text));
+  let target: TargetRow | undefined;
+  checkEntry(input, (id) => {
+    const row = q.target.get(id);
+    if (id === input.targetId) target = row;
+    return row && { ...row, deleted: row.deleted === 1 };
+  });
+  const message = newEntry(input, lastSeq + 1, now);
+  // The insert is this input's first write and the only one a constraint can reject: if it does,
+  // nothing of it remains and the batch can go on (no savepoint needed).
+  const { lastInsertRowid } = q.insertMessage.run(toNewEntryRow(message));
+  switch (message.kind) {
+    case EntryKind.message:
+      q.insertSearchTerms.run(lastInsertRowid, searchTermsText(message.text));
+      break;
+    case EntryKind.edit:
+      q.editMessage.run(message.text, now, message.targetId!);
+      q.deleteSearchTerms.run(target!.rowid);
+      q.insertSearchTerms.run(target!.rowid, searchTermsText(message.text));
+      break;
+    case EntryKind.delete:
+      q.deleteMessage.run(message.targetId!);
+      q.emptyEdits.run(message.targetId!);
+      q.deleteSearchTerms.run(target!.rowid);
+      break;
+    case EntryKind.reaction:
+      if (message.reactionOn) {
+        q.addReaction.run(
+          message.targetId!,
+          message.senderId,
+          message.emoji!,
+          message.conversationId,
+          message.seq,
+        );
+      } else {
+        q.removeReaction.run(message.targetId!, message.senderId, message.emoji!);
+      }
+      break;
+  }
   return { status: 'created', message };
 }

@@ -87,10 +87,41 @@ function addMessageSearch(db: Database.Database): void {
   }
 }
 
+/**
+ * A conversation is one log: messages and operations on them (edit, delete, reaction change), each
+ * with its own seq. Existing rows are messages. A message row carries its current state (latest
+ * text, edited_at, deleted); reactions are a table of their own, in the order they were added.
+ * messages_shown serves the conversation list (last message, unread count) without reading the
+ * operations; messages_target finds a deleted message's edits to empty them.
+ */
+const ENTRY_KINDS = `
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'
+  CHECK (kind IN ('message', 'edit', 'delete', 'reaction'));
+ALTER TABLE messages ADD COLUMN reply_to TEXT;
+ALTER TABLE messages ADD COLUMN target_id TEXT;
+ALTER TABLE messages ADD COLUMN emoji TEXT;
+ALTER TABLE messages ADD COLUMN reaction_on INTEGER;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_shown ON messages(conversation_id, seq, sender_id, deleted) WHERE kind = 'message';
+CREATE INDEX messages_target ON messages(target_id) WHERE target_id IS NOT NULL;
+
+CREATE TABLE reactions (
+  message_id      TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  user_id         TEXT NOT NULL,
+  emoji           TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  -- seq of the entry that added it: reactions are shown in the order people reacted.
+  seq             INTEGER NOT NULL,
+  PRIMARY KEY (message_id, user_id, emoji)
+) WITHOUT ROWID;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, name: 'message search', up: addMessageSearch },
+  { version: 3, name: 'entry kinds', up: (db) => db.exec(ENTRY_KINDS) },
 ];
 
 /** The schema version this build creates. */

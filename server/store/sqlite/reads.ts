@@ -5,7 +5,8 @@
  */
 import type { Message } from '../../../contract/index.js';
 import type { MemberRecord, MessageSearch, UserConversation } from '../Store.js';
-import type { ConversationWithLastRow, ReadStatements } from './statements.js';
+import { toMessages } from './messageRows.js';
+import type { ReadStatements } from './statements.js';
 import type Database from 'better-sqlite3';
 
 /** The reader thread's operations, by name, with their arguments. */
@@ -32,37 +33,48 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
   const conversationsWithMembers = db.transaction((userId: string) => {
     const rows = q.userConversations.all(userId);
     const members = q.membersOfUserConversations.all(userId);
-    return [rows, members] as const;
+    const lastIds = rows.flatMap((r) => (r.lastMessageId === null ? [] : [r.lastMessageId]));
+    const last = lastIds.length > 0 ? toMessages(q, q.messagesByIds.all(JSON.stringify(lastIds))) : [];
+    return [rows, members, last] as const;
   });
   return {
     messagesAfter: ({ conversationId, afterSeq, limit }: ReadOps['messagesAfter']): Message[] =>
-      q.messagesAfter.all(conversationId, afterSeq, pageLimit(limit)),
+      toMessages(q, q.messagesAfter.all(conversationId, afterSeq, pageLimit(limit))),
     messagesBefore: ({ conversationId, beforeSeq, limit }: ReadOps['messagesBefore']): Message[] =>
-      q.messagesBefore.all(conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, pageLimit(limit)).reverse(),
+      toMessages(
+        q,
+        q.messagesBefore
+          .all(conversationId, beforeSeq ?? Number.MAX_SAFE_INTEGER, pageLimit(limit))
+          .reverse(),
+      ),
     searchMessages: (search: MessageSearch): Message[] =>
       search.terms.length === 0
         ? []
-        : q.searchMessages.all({
-            userId: search.userId,
-            // Terms hold only letters, marks and digits (searchWords), so quoting is enough.
-            match: search.terms.map((term) => `"${term}"*`).join(' '),
-            conversationId: search.conversationId ?? null,
-            senderId: search.senderId ?? null,
-            afterCreatedAt: search.after?.createdAt ?? null,
-            afterId: search.after?.id ?? null,
-            limit: pageLimit(search.limit),
-          }),
+        : toMessages(
+            q,
+            q.searchMessages.all({
+              userId: search.userId,
+              // Terms hold only letters, marks and digits (searchWords), so quoting is enough.
+              match: search.terms.map((term) => `"${term}"*`).join(' '),
+              conversationId: search.conversationId ?? null,
+              senderId: search.senderId ?? null,
+              afterCreatedAt: search.after?.createdAt ?? null,
+              afterId: search.after?.id ?? null,
+              limit: pageLimit(search.limit),
+            }),
+          ),
     listMembers: ({ conversationId }: ReadOps['listMembers']): MemberRecord[] =>
       q.membersOf.all(conversationId),
     listUserConversations: ({ userId }: ReadOps['listUserConversations']): UserConversation[] => {
-      const [rows, members] = conversationsWithMembers(userId);
+      const [rows, members, last] = conversationsWithMembers(userId);
+      const lastById = new Map(last.map((m) => [m.id, m]));
       const byConversation = new Map<string, MemberRecord[]>();
       for (const m of members) {
         const list = byConversation.get(m.conversationId);
         if (list) list.push(m);
         else byConversation.set(m.conversationId, [m]);
       }
-      return rows.map((row) => ({
+      const list = rows.map((row) => ({
         conversation: {
           id: row.id,
           kind: row.kind,
@@ -72,24 +84,16 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
           createdAt: row.createdAt,
         },
         members: byConversation.get(row.id) ?? [],
-        lastMessage: lastMessageOf(row),
+        lastMessage: (row.lastMessageId !== null && lastById.get(row.lastMessageId)) || null,
+        unreadCount: row.unreadCount,
       }));
+      // Newest activity first.
+      const activity = (u: UserConversation): number => u.lastMessage?.createdAt ?? u.conversation.createdAt;
+      return list.sort(
+        (x, y) => activity(y) - activity(x) || x.conversation.id.localeCompare(y.conversation.id),
+      );
     },
   } satisfies { [K in keyof ReadOps]: (args: ReadOps[K]) => ReadResults[K] };
-}
-
-function lastMessageOf(row: ConversationWithLastRow): Message | null {
-  if (row.mId === null) return null;
-  return {
-    id: row.mId,
-    conversationId: row.id,
-    seq: row.mSeq!,
-    senderId: row.mSenderId!,
-    senderName: row.mSenderName!,
-    text: row.mText!,
-    typedAt: row.mTypedAt!,
-    createdAt: row.mCreatedAt!,
-  };
 }
 
 function pageLimit(limit: number): number {

@@ -4,26 +4,57 @@
  * only the reads; the writer worker prepares both.
  */
 import type Database from 'better-sqlite3';
-import type { ConversationKind, Message } from '../../../contract/index.js';
+import type { ConversationKind, EntryKind } from '../../../contract/index.js';
 import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
 
 const USER = 'id, username, password_hash AS passwordHash, created_at AS createdAt';
 const CONVERSATION =
   'id, kind, name, invite_code AS inviteCode, last_seq AS lastSeq, created_at AS createdAt';
 const MESSAGE = `id, conversation_id AS conversationId, seq, sender_id AS senderId,
-  sender_name AS senderName, text, typed_at AS typedAt, created_at AS createdAt`;
+  sender_name AS senderName, kind, text, reply_to AS replyTo, target_id AS targetId, emoji,
+  reaction_on AS reactionOn, edited_at AS editedAt, deleted, typed_at AS typedAt,
+  created_at AS createdAt`;
 const MEMBER = `m.conversation_id AS conversationId, m.user_id AS userId, u.username,
   m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq, m.joined_at AS joinedAt`;
 
-/** A conversation joined with its last message (all message columns null when it has none). */
-export interface ConversationWithLastRow extends ConversationRecord {
-  mId: string | null;
-  mSeq: number | null;
-  mSenderId: string | null;
-  mSenderName: string | null;
-  mText: string | null;
-  mTypedAt: number | null;
-  mCreatedAt: number | null;
+/** A messages row as SQLite returns it (booleans are 0/1); messageRows.ts makes it a Message. */
+export interface MessageRow {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  senderName: string;
+  kind: EntryKind;
+  text: string;
+  replyTo: string | null;
+  targetId: string | null;
+  emoji: string | null;
+  reactionOn: number | null;
+  editedAt: number | null;
+  deleted: number;
+  typedAt: number;
+  createdAt: number;
+}
+
+/** A new entry as inserted. */
+export interface NewEntryRow extends Omit<MessageRow, 'reactionOn' | 'deleted'> {
+  reactionOn: number | null;
+}
+
+/** What the rules read of a target (and its rowid, the key of its search words). */
+export interface TargetRow {
+  rowid: number;
+  conversationId: string;
+  kind: EntryKind;
+  senderId: string;
+  deleted: number;
+  createdAt: number;
+}
+
+/** A conversation of a user's list, with its last message's id and the user's unread count. */
+export interface UserConversationRow extends ConversationRecord {
+  lastMessageId: string | null;
+  unreadCount: number;
 }
 
 /** Named parameters of the search statement (null: no such filter). */
@@ -84,34 +115,61 @@ export function prepareReads(db: Database.Database) {
        WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
        ORDER BY m.conversation_id, m.joined_at, u.username`,
     ),
-    /** Newest activity first. */
-    userConversations: db.prepare<[string], ConversationWithLastRow>(
+    /** The list's order (newest activity first) is made by the caller, which has the messages. */
+    userConversations: db.prepare<[string], UserConversationRow>(
       `SELECT c.id, c.kind, c.name, c.invite_code AS inviteCode, c.last_seq AS lastSeq,
-              c.created_at AS createdAt, msg.id AS mId, msg.seq AS mSeq, msg.sender_id AS mSenderId,
-              msg.sender_name AS mSenderName, msg.text AS mText, msg.typed_at AS mTypedAt,
-              msg.created_at AS mCreatedAt
+              c.created_at AS createdAt,
+              (SELECT x.id FROM messages x WHERE x.conversation_id = c.id AND x.kind = 'message'
+                ORDER BY x.seq DESC LIMIT 1) AS lastMessageId,
+              (SELECT count(*) FROM messages x
+                WHERE x.conversation_id = c.id AND x.kind = 'message' AND x.seq > me.read_seq
+                  AND x.deleted = 0 AND x.sender_id <> me.user_id) AS unreadCount
        FROM members me
        JOIN conversations c ON c.id = me.conversation_id
-       LEFT JOIN messages msg ON msg.conversation_id = c.id AND msg.seq = c.last_seq
-       WHERE me.user_id = ?
-       ORDER BY coalesce(msg.created_at, c.created_at) DESC, c.id`,
+       WHERE me.user_id = ?`,
+    ),
+    countUnread: db
+      .prepare<[string, string], number>(
+        `SELECT count(*) FROM members me
+         JOIN messages x ON x.conversation_id = me.conversation_id AND x.kind = 'message'
+          AND x.seq > me.read_seq AND x.deleted = 0 AND x.sender_id <> me.user_id
+         WHERE me.conversation_id = ? AND me.user_id = ?`,
+      )
+      .pluck(),
+    lastMessage: db.prepare<[string], MessageRow>(
+      `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND kind = 'message'
+       ORDER BY seq DESC LIMIT 1`,
+    ),
+    /** `ids` is a JSON array of message ids. */
+    messagesByIds: db.prepare<[string], MessageRow>(
+      `SELECT ${MESSAGE} FROM messages WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    /** Reactions of the messages in a JSON array of ids, in the order they were added. */
+    reactionsOf: db.prepare<[string], { messageId: string; emoji: string; userId: string }>(
+      `SELECT message_id AS messageId, emoji, user_id AS userId FROM reactions
+       WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY seq, user_id, emoji`,
+    ),
+    target: db.prepare<[string], TargetRow>(
+      `SELECT rowid, conversation_id AS conversationId, kind, sender_id AS senderId, deleted,
+              created_at AS createdAt
+       FROM messages WHERE id = ?`,
     ),
     userConversationIds: db
       .prepare<[string], string>(
         'SELECT conversation_id FROM members WHERE user_id = ? ORDER BY conversation_id',
       )
       .pluck(),
-    messageById: db.prepare<[string], Message>(`SELECT ${MESSAGE} FROM messages WHERE id = ?`),
-    messagesAfter: db.prepare<[string, number, number], Message>(
+    messageById: db.prepare<[string], MessageRow>(`SELECT ${MESSAGE} FROM messages WHERE id = ?`),
+    messagesAfter: db.prepare<[string, number, number], MessageRow>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     /** Newest first; `match` is an FTS5 query of quoted prefix terms (reads.ts). */
-    searchMessages: db.prepare<[SearchParams], Message>(
+    searchMessages: db.prepare<[SearchParams], MessageRow>(
       `SELECT ${MESSAGE.replace(/(^|,\s*)(\w+)/g, '$1m.$2')}
        FROM message_search s
        JOIN messages m ON m.rowid = s.rowid
        JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = @userId
-       WHERE message_search MATCH @match
+       WHERE message_search MATCH @match AND m.kind = 'message' AND m.deleted = 0
          AND (@conversationId IS NULL OR m.conversation_id = @conversationId)
          AND (@senderId IS NULL OR m.sender_id = @senderId)
          AND (@afterCreatedAt IS NULL OR m.created_at < @afterCreatedAt
@@ -120,7 +178,7 @@ export function prepareReads(db: Database.Database) {
        LIMIT @limit`,
     ),
     /** Newest first; the store reverses the page. */
-    messagesBefore: db.prepare<[string, number, number], Message>(
+    messagesBefore: db.prepare<[string, number, number], MessageRow>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     ),
   };
@@ -172,9 +230,26 @@ function prepareWrites(db: Database.Database) {
     insertSearchTerms: db.prepare<[number | bigint, string]>(
       'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
     ),
-    insertMessage: db.prepare<[Message]>(
-      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at)
-       VALUES (@id, @conversationId, @seq, @senderId, @senderName, @text, @typedAt, @createdAt)`,
+    deleteSearchTerms: db.prepare<[number | bigint]>('DELETE FROM message_search WHERE rowid = ?'),
+    insertMessage: db.prepare<[NewEntryRow]>(
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, kind, text, reply_to,
+                             target_id, emoji, reaction_on, edited_at, typed_at, created_at)
+       VALUES (@id, @conversationId, @seq, @senderId, @senderName, @kind, @text, @replyTo,
+               @targetId, @emoji, @reactionOn, @editedAt, @typedAt, @createdAt)`,
+    ),
+    /** An edit: the message's latest text and when. */
+    editMessage: db.prepare<[string, number, string]>(
+      'UPDATE messages SET text = ?, edited_at = ? WHERE id = ?',
+    ),
+    /** Delete for everyone: the text leaves the row, and every edit of it loses its text too. */
+    deleteMessage: db.prepare<[string]>("UPDATE messages SET text = '', deleted = 1 WHERE id = ?"),
+    emptyEdits: db.prepare<[string]>("UPDATE messages SET text = '' WHERE target_id = ? AND kind = 'edit'"),
+    addReaction: db.prepare<[string, string, string, string, number]>(
+      `INSERT INTO reactions (message_id, user_id, emoji, conversation_id, seq) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (message_id, user_id, emoji) DO NOTHING`,
+    ),
+    removeReaction: db.prepare<[string, string, string]>(
+      'DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?',
     ),
   };
 }

@@ -37,6 +37,18 @@ describeStoreContract('sqlite', async () => {
   return reopenable(
     () => createStore({ dataDir }),
     () => rm(dataDir, { recursive: true, force: true }),
+    async (conversationId) => {
+      // The file itself, through a connection of its own (the store's writes are committed).
+      const db = new Database(join(dataDir, 'ferry.db'), { readonly: true });
+      try {
+        return db
+          .prepare<[string], string>('SELECT text FROM messages WHERE conversation_id = ?')
+          .pluck()
+          .all(conversationId);
+      } finally {
+        db.close();
+      }
+    },
   );
 });
 

@@ -22,6 +22,11 @@ export interface OpenedStore {
   reopen?: () => Promise<Store>;
   /** Closes every store open() and reopen() gave (close is idempotent) and removes their data. */
   cleanup: () => Promise<void>;
+  /**
+   * Every text the database itself holds for a conversation's entries (text and any search copy),
+   * read past the store, to prove a deletion removed the words instead of hiding them.
+   */
+  storedTexts?: (conversationId: string) => Promise<string[]>;
 }
 
 /**
@@ -31,6 +36,7 @@ export interface OpenedStore {
 export async function reopenable(
   openOne: () => Promise<Store>,
   removeData: () => Promise<unknown>,
+  storedTexts?: OpenedStore['storedTexts'],
 ): Promise<OpenedStore> {
   const stores: Store[] = [];
   const open = async (): Promise<Store> => {
@@ -41,6 +47,7 @@ export async function reopenable(
   return {
     store: await open(),
     reopen: open,
+    storedTexts,
     cleanup: async () => {
       for (const store of stores) await store.close();
       await removeData();
@@ -343,7 +350,19 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         const before = Date.now();
         const input = draft(room.id, alice, 'first');
         const message = created(await store.appendMessage(input));
-        expect(message).toEqual({ ...input, seq: 1, createdAt: expect.any(Number) });
+        expect(message).toEqual({
+          ...input,
+          seq: 1,
+          createdAt: expect.any(Number),
+          kind: 'message',
+          replyTo: null,
+          targetId: null,
+          emoji: null,
+          reactionOn: null,
+          editedAt: null,
+          deleted: false,
+          reactions: [],
+        });
         expect(message.createdAt).toBeGreaterThanOrEqual(before);
         expect(message.createdAt).toBeLessThanOrEqual(Date.now());
         expect(await store.messagesAfter(room.id, 0, 10)).toEqual([message]);
@@ -390,8 +409,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         const input = draft(room.id, alice, 'original');
         const original = created(await store.appendMessage(input));
         await appendN(room.id, alice, 2);
-        const again = await store.appendMessage({ ...input, text: 'edited on resend', typedAt: 5 });
+        // The client's clock is informational: a resend typed "later" is the same message.
+        const again = await store.appendMessage({ ...input, typedAt: 5 });
         expect(again).toEqual({ status: 'duplicate', message: original });
+        // Another text under the same id is another message.
+        expect(await store.appendMessage({ ...input, text: 'changed on resend' })).toEqual({
+          status: 'conflict',
+        });
         expect((await store.getConversation(room.id))?.lastSeq).toBe(3);
         expect(await store.messagesAfter(room.id, 0, 10)).toHaveLength(3);
       });
@@ -460,6 +484,246 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           status: 'fulfilled',
           value: { status: 'created', message: { seq: 1 } },
         });
+      });
+    });
+
+    describe('log entries (edit, delete, reaction)', () => {
+      const op = (
+        conversationId: string,
+        sender: Person,
+        fields: Partial<AppendInput> & Pick<AppendInput, 'kind'>,
+      ): AppendInput => ({ ...draft(conversationId, sender, ''), ...fields });
+      const edit = (c: string, who: Person, targetId: string, text: string, editableFrom?: number) =>
+        op(c, who, { kind: 'edit', targetId, text, editableFrom });
+      const del = (c: string, who: Person, targetId: string) => op(c, who, { kind: 'delete', targetId });
+      const react = (c: string, who: Person, targetId: string, emoji: string, reactionOn: boolean) =>
+        op(c, who, { kind: 'reaction', targetId, emoji, reactionOn });
+      const refusal = async (input: AppendInput, code: string): Promise<void> => {
+        await expect(store.appendMessage(input)).rejects.toMatchObject({ code });
+      };
+      const search = async (userId: string, query: string): Promise<string[]> =>
+        (await store.searchMessages({ userId, terms: searchWords(query), limit: 20 })).map((m) => m.id);
+
+      async function twoInRoom() {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        await store.addMember(room.id, bob, 1);
+        return { alice, bob, room };
+      }
+
+      it('appends each kind with the next seq; the message read back carries their effect', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        const m = created(await store.appendMessage(draft(room.id, alice, 'first words')));
+        const reply = created(
+          await store.appendMessage({ ...draft(room.id, bob, 'a reply'), replyTo: m.id }),
+        );
+        expect(reply).toMatchObject({ kind: 'message', replyTo: m.id, targetId: null });
+        const e = created(await store.appendMessage(edit(room.id, alice, m.id, 'second words')));
+        expect(e).toMatchObject({
+          seq: 3,
+          kind: 'edit',
+          targetId: m.id,
+          text: 'second words',
+          reactions: [],
+        });
+        const r1 = created(await store.appendMessage(react(room.id, bob, m.id, '👍', true)));
+        expect(r1).toMatchObject({ seq: 4, kind: 'reaction', text: '', emoji: '👍', reactionOn: true });
+        created(await store.appendMessage(react(room.id, alice, m.id, '❤️', true)));
+        created(await store.appendMessage(react(room.id, alice, m.id, '👍', true)));
+
+        const read = await store.getMessage(m.id);
+        expect(read).toMatchObject({
+          text: 'second words',
+          editedAt: e.createdAt,
+          deleted: false,
+          reactions: [
+            { emoji: '👍', userIds: [bob.userId, alice.userId] },
+            { emoji: '❤️', userIds: [alice.userId] },
+          ],
+        });
+        const all = await store.messagesAfter(room.id, 0, 10);
+        expect(all.map((x) => [x.seq, x.kind])).toEqual([
+          [1, 'message'],
+          [2, 'message'],
+          [3, 'edit'],
+          [4, 'reaction'],
+          [5, 'reaction'],
+          [6, 'reaction'],
+        ]);
+        expect(all[0]).toEqual(read);
+        // Catch-up after seq 2 returns only the operations; history pages read the same state.
+        expect((await store.messagesAfter(room.id, 2, 10)).map((x) => x.kind)).toEqual([
+          'edit',
+          'reaction',
+          'reaction',
+          'reaction',
+        ]);
+        expect((await store.messagesBefore(room.id, 2, 10))[0]).toEqual(read);
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(6);
+      });
+
+      it('toggles reactions per user and emoji: adding twice keeps one, taking back removes it, each change is logged', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        const m = created(await store.appendMessage(draft(room.id, alice)));
+        await store.appendMessage(react(room.id, bob, m.id, '👍', true));
+        await store.appendMessage(react(room.id, bob, m.id, '👍', true));
+        await store.appendMessage(react(room.id, alice, m.id, '👍', true));
+        expect((await store.getMessage(m.id))?.reactions).toEqual([
+          { emoji: '👍', userIds: [bob.userId, alice.userId] },
+        ]);
+        await store.appendMessage(react(room.id, bob, m.id, '👍', false));
+        await store.appendMessage(react(room.id, bob, m.id, '👍', false));
+        expect((await store.getMessage(m.id))?.reactions).toEqual([{ emoji: '👍', userIds: [alice.userId] }]);
+        // Taken back and given again: now after the others.
+        await store.appendMessage(react(room.id, bob, m.id, '👍🏽', true));
+        await store.appendMessage(react(room.id, bob, m.id, '👍', true));
+        expect((await store.getMessage(m.id))?.reactions).toEqual([
+          { emoji: '👍', userIds: [alice.userId, bob.userId] },
+          { emoji: '👍🏽', userIds: [bob.userId] },
+        ]);
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(8);
+      });
+
+      it('refuses each broken rule with its code and stores nothing', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        const other = await newRoom(alice, 'other');
+        const m = created(await store.appendMessage(draft(room.id, alice, 'hello')));
+        const elsewhere = created(await store.appendMessage(draft(other.id, alice, 'elsewhere')));
+        const anEdit = created(await store.appendMessage(edit(room.id, alice, m.id, 'hello again')));
+        const lastSeq = 2;
+
+        await refusal(edit(room.id, alice, randomUUID(), 'x'), 'MESSAGE_NOT_FOUND');
+        await refusal(edit(room.id, alice, elsewhere.id, 'x'), 'MESSAGE_NOT_FOUND');
+        await refusal(del(room.id, alice, anEdit.id), 'MESSAGE_NOT_FOUND');
+        await refusal(react(room.id, bob, elsewhere.id, '👍', true), 'MESSAGE_NOT_FOUND');
+        await refusal({ ...draft(room.id, bob, 'reply'), replyTo: elsewhere.id }, 'MESSAGE_NOT_FOUND');
+        await refusal({ ...draft(room.id, bob, 'reply'), replyTo: randomUUID() }, 'MESSAGE_NOT_FOUND');
+        await refusal(edit(room.id, bob, m.id, 'not mine'), 'NOT_AUTHOR');
+        await refusal(del(room.id, bob, m.id), 'NOT_AUTHOR');
+        await refusal(edit(room.id, alice, m.id, 'too late', m.createdAt + 1), 'EDIT_WINDOW_CLOSED');
+        // At the edge of the window it is still open.
+        created(await store.appendMessage(edit(room.id, alice, m.id, 'just in time', m.createdAt)));
+
+        created(await store.appendMessage(del(room.id, alice, m.id)));
+        await refusal(edit(room.id, alice, m.id, 'after deletion'), 'MESSAGE_DELETED');
+        await refusal(react(room.id, bob, m.id, '👍', true), 'MESSAGE_DELETED');
+        await refusal({ ...draft(room.id, bob, 'reply'), replyTo: m.id }, 'MESSAGE_DELETED');
+        // Deleting again is accepted as its own entry and changes nothing.
+        const again = created(await store.appendMessage(del(room.id, alice, m.id)));
+        expect(again.seq).toBe(lastSeq + 3);
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(lastSeq + 3);
+        expect(await store.messagesAfter(room.id, 0, 10)).toHaveLength(lastSeq + 3);
+      });
+
+      it('answers a resent operation as its duplicate even after its target changed, and another payload under its id as a conflict', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        const m = created(await store.appendMessage(draft(room.id, alice, 'hello')));
+        const e = edit(room.id, alice, m.id, 'edited');
+        const r = react(room.id, bob, m.id, '😂', true);
+        const storedEdit = created(await store.appendMessage(e));
+        const storedReaction = created(await store.appendMessage(r));
+        const d = del(room.id, alice, m.id);
+        const storedDelete = created(await store.appendMessage(d));
+        // The message is deleted now: every rule would refuse these, but they are resends.
+        expect(await store.appendMessage(e)).toEqual({
+          status: 'duplicate',
+          message: { ...storedEdit, text: '' },
+        });
+        expect(await store.appendMessage(r)).toEqual({ status: 'duplicate', message: storedReaction });
+        expect(await store.appendMessage(d)).toEqual({ status: 'duplicate', message: storedDelete });
+        expect(await store.appendMessage(draft(room.id, alice, 'hello', m.id))).toMatchObject({
+          status: 'duplicate',
+          message: { id: m.id, deleted: true, text: '' },
+        });
+        // Same id, other kind, emoji, direction, target or sender: another entry.
+        expect(await store.appendMessage({ ...r, reactionOn: false })).toEqual({ status: 'conflict' });
+        expect(await store.appendMessage({ ...r, emoji: '👍' })).toEqual({ status: 'conflict' });
+        expect(await store.appendMessage({ ...r, senderId: alice.userId })).toEqual({ status: 'conflict' });
+        expect(await store.appendMessage({ ...d, kind: 'edit', text: 'x' })).toEqual({ status: 'conflict' });
+        expect(await store.appendMessage({ ...e, targetId: randomUUID() })).toEqual({ status: 'conflict' });
+        expect((await store.getConversation(room.id))?.lastSeq).toBe(4);
+      });
+
+      it('decides operations in one batch in order: an edit then a delete both apply; a delete then an edit refuses the edit', async () => {
+        const { alice, room } = await twoInRoom();
+        const m1 = created(await store.appendMessage(draft(room.id, alice, 'one')));
+        const m2 = created(await store.appendMessage(draft(room.id, alice, 'two')));
+        // Not awaited one by one: they share a group commit.
+        const [e1, d1, d2, e2] = await Promise.allSettled([
+          store.appendMessage(edit(room.id, alice, m1.id, 'one edited')),
+          store.appendMessage(del(room.id, alice, m1.id)),
+          store.appendMessage(del(room.id, alice, m2.id)),
+          store.appendMessage(edit(room.id, alice, m2.id, 'two edited')),
+        ]);
+        expect(e1).toMatchObject({ status: 'fulfilled', value: { status: 'created' } });
+        expect(d1).toMatchObject({ status: 'fulfilled', value: { status: 'created' } });
+        expect(d2).toMatchObject({ status: 'fulfilled', value: { status: 'created' } });
+        expect(e2).toMatchObject({ status: 'rejected', reason: { code: 'MESSAGE_DELETED' } });
+        const entries = await store.messagesAfter(room.id, 0, 10);
+        expect(entries.map((x) => [x.seq, x.kind, x.text])).toEqual([
+          [1, 'message', ''],
+          [2, 'message', ''],
+          [3, 'edit', ''],
+          [4, 'delete', ''],
+          [5, 'delete', ''],
+        ]);
+      });
+
+      it('removes a deleted message text from the store: the row, its edits and the search index', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        const m = created(await store.appendMessage(draft(room.id, alice, 'zebra secret')));
+        const kept = created(await store.appendMessage(draft(room.id, bob, 'zebra stays')));
+        await store.appendMessage(edit(room.id, alice, m.id, 'giraffe secret'));
+        // Search finds the latest text only, and never the edit entry itself.
+        expect(await search(bob.userId, 'giraffe')).toEqual([m.id]);
+        expect(await search(bob.userId, 'zebra')).toEqual([kept.id]);
+        expect(await search(bob.userId, 'secret')).toEqual([m.id]);
+
+        await store.appendMessage(del(room.id, alice, m.id));
+        expect(await search(bob.userId, 'giraffe')).toEqual([]);
+        expect(await search(bob.userId, 'secret')).toEqual([]);
+        expect(await search(bob.userId, 'zebra')).toEqual([kept.id]);
+        expect(await store.getMessage(m.id)).toMatchObject({
+          text: '',
+          deleted: true,
+          editedAt: expect.any(Number),
+        });
+        const entries = await store.messagesAfter(room.id, 0, 10);
+        expect(entries.filter((x) => x.kind === 'edit').map((x) => x.text)).toEqual(['']);
+        if (opened.storedTexts) {
+          const texts = (await opened.storedTexts(room.id)).join(' ');
+          expect(texts).toContain('zebra stays');
+          expect(texts).not.toMatch(/secret|giraffe/);
+        }
+      });
+
+      it('counts unread as others’ undeleted messages after readSeq, and names the newest message as last, ignoring operations', async () => {
+        const { alice, bob, room } = await twoInRoom();
+        // Bob's own entry raises his receipts to seq 1.
+        await store.appendMessage(draft(room.id, bob, 'mine'));
+        const m1 = created(await store.appendMessage(draft(room.id, alice, 'one')));
+        const m2 = created(await store.appendMessage(draft(room.id, alice, 'two')));
+        const m3 = created(await store.appendMessage(draft(room.id, alice, 'three')));
+        await store.appendMessage(react(room.id, alice, m3.id, '👍', true));
+        await store.appendMessage(edit(room.id, alice, m1.id, 'one!'));
+        await store.appendMessage(del(room.id, alice, m2.id));
+        expect(await store.countUnread(room.id, bob.userId)).toBe(2);
+        expect(await store.countUnread(room.id, alice.userId)).toBe(0);
+        expect(await store.countUnread(room.id, (await newUser()).userId)).toBe(0);
+        const last = await store.lastMessage(room.id);
+        expect(last).toMatchObject({ id: m3.id, reactions: [{ emoji: '👍', userIds: [alice.userId] }] });
+        const listed = (await store.listUserConversations(bob.userId)).find(
+          (c) => c.conversation.id === room.id,
+        )!;
+        expect(listed).toMatchObject({ unreadCount: 2, lastMessage: last, conversation: { lastSeq: 7 } });
+        await store.updateReceipt(room.id, bob.userId, { readSeq: 2 });
+        expect(await store.countUnread(room.id, bob.userId)).toBe(1);
+        // The newest message deleted is still the last one (shown as deleted).
+        await store.appendMessage(del(room.id, alice, m3.id));
+        expect(await store.lastMessage(room.id)).toMatchObject({ id: m3.id, deleted: true, text: '' });
+        expect(await store.countUnread(room.id, bob.userId)).toBe(0);
+        const emptyRoom = await newRoom(alice);
+        expect(await store.lastMessage(emptyRoom.id)).toBeNull();
       });
     });
 

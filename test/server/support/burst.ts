@@ -9,15 +9,18 @@ import type {
   Ack,
   Message,
   MessagePage,
-  SendMessageInput,
+  SendMessageRequest,
   SendResult,
   WireError,
 } from '../../../contract/index.js';
+
+/** A message as typed (no kind: a message). */
+export type MessageDraft = Extract<SendMessageRequest, { text: string; targetId?: never }>;
 import { request, type ClientSocket } from './clients.js';
 
 export interface BurstState {
   /** Messages in the order they were typed. */
-  drafts: SendMessageInput[];
+  drafts: MessageDraft[];
   /** Ids answered ok, with the stored message the server returned. */
   acked: Map<string, Message>;
   /** Ids answered with an error. */
@@ -55,7 +58,7 @@ export function pump(
   socket: ClientSocket,
   state: BurstState,
   window: number,
-  queue: SendMessageInput[] = state.drafts.filter((d) => !state.acked.has(d.id)),
+  queue: MessageDraft[] = state.drafts.filter((d) => !state.acked.has(d.id)),
 ): Pump {
   let next = 0;
   let inFlight = 0;
