@@ -1,9 +1,9 @@
 /**
  * The conversation list: navigation landmark "Conversations"; one link per conversation whose name
- * starts with the conversation's name and includes "N unread". The name is the link's own text (the
- * unread count is visually hidden text in it, the badge shows the number), never an aria-label: a
- * voice user says what they see, so the accessible name must contain the visible text. The time
- * and preview beside the link are its description; the link's hit area covers the row (CSS).
+ * starts with the conversation's name and includes "N unread". The link shows only the name, so
+ * its accessible name starts with exactly what is visible (a voice user says what they see); the
+ * unread count is the badge. The time and preview beside the link are its description, outside
+ * it, and the link's hit area covers the row (CSS).
  */
 import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/schema';
@@ -65,6 +65,8 @@ function ConversationLink({
   const preview = last
     ? `${last.senderId === myId ? t.you : last.senderName}: ${last.deleted ? t.messageDeleted : last.text}`
     : t.noMessagesYet;
+  // The conversation's name first, then "N unread": stable for screen readers and tests.
+  const label = unread > 0 ? `${c.name}, ${t.unread(unread)}` : c.name;
   const timeId = `conv-time-${c.id}`;
   const previewId = `conv-preview-${c.id}`;
   return (
@@ -73,13 +75,12 @@ function ConversationLink({
         <a
           href={conversationPath(c.id)}
           onClick={onLinkClick}
+          aria-label={label}
           aria-describedby={last ? `${timeId} ${previewId}` : previewId}
           aria-current={active ? 'page' : undefined}
           class="conv-link"
         >
           {c.name}
-          {/* The name is the conversation's name first, then "N unread" (screen readers, tests). */}
-          {unread > 0 && <span class="sr-only">{`, ${t.unread(unread)}`}</span>}
         </a>
         {last && (
           <time id={timeId} class="conv-time" dateTime={new Date(last.createdAt).toISOString()}>
