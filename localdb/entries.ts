@@ -76,6 +76,8 @@ function setReaction(reactions: readonly Reaction[], emoji: string, userId: stri
 export async function rebaseMessage<T extends Stores>(
   store: MessagesStore<T>,
   message: Message,
+  /** The row stored now, when the caller has read it (null: none); read here when undefined. */
+  stored?: Message | null,
 ): Promise<Message> {
   const entries = (await store.index('by-target').getAll(message.id))
     .filter((e) => e.conversationId === message.conversationId)
@@ -85,8 +87,8 @@ export async function rebaseMessage<T extends Stores>(
   if (state.deleted)
     for (const entry of entries)
       if (entry.kind === 'edit' && entry.text !== '') await store.put({ ...entry, text: '' });
-  const stored = await store.get(message.id);
-  if (!stored || JSON.stringify(stored) !== JSON.stringify(state)) await store.put(state);
+  const current = stored === undefined ? await store.get(message.id) : stored;
+  if (!current || JSON.stringify(current) !== JSON.stringify(state)) await store.put(state);
   return state;
 }
 

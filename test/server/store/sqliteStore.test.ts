@@ -169,6 +169,34 @@ describe('SqliteStore', () => {
       expect(await find('harb')).toEqual(['m2']);
     });
 
+    it('makes the messages a database already holds entries of kind message that operations can change', async () => {
+      const dir = await tempDir();
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const db = new Database(join(dir, 'ferry.db'));
+      runMigrations(db, MIGRATIONS.slice(0, 2));
+      db.exec(`INSERT INTO users VALUES ('u1', 'old', 'h', 1);
+        INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
+        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+        INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1),
+                                    ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2);
+        INSERT INTO message_search (rowid, terms) SELECT rowid, text FROM messages;`);
+      db.close();
+      const store = await createSqliteStore(dir);
+      cleanups.push(() => store.close());
+      expect(await store.messagesAfter('c1', 0, 10)).toEqual([
+        expect.objectContaining({ id: 'm1', kind: 'message', deleted: false, editedAt: null, reactions: [] }),
+        expect.objectContaining({ id: 'm2', kind: 'message', replyTo: null, targetId: null }),
+      ]);
+      const op = { conversationId: 'c1', senderId: 'u1', senderName: 'old', typedAt: 1 };
+      await store.appendMessage({ ...op, id: 'e1', kind: 'delete', targetId: 'm1', text: '' });
+      await store.appendMessage({ ...op, id: 'e2', kind: 'edit', targetId: 'm2', text: 'falcon two' });
+      const find = async (query: string) =>
+        (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
+      expect(await find('kestrel')).toEqual([]);
+      expect(await find('falcon')).toEqual(['m2']);
+      expect(await store.lastMessage('c1')).toMatchObject({ id: 'm2', text: 'falcon two' });
+    });
+
     it('refuses a database written by a newer schema, with advice', async () => {
       const { store, dir } = await openStore();
       await store.close();
