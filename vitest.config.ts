@@ -19,6 +19,14 @@ export default defineConfig({
         },
       },
       {
+        // Pure client logic (no DOM, no IndexedDB): fast unit tests beside the browser tests.
+        test: {
+          name: 'client',
+          include: ['test/client/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
         test: {
           name: 'scale',
           globalSetup: [SERVICES],

@@ -1,5 +1,6 @@
 import type { ConversationSummary, Message } from '../contract/index';
 import type { IDBPTransaction } from 'idb';
+import { unreadCountIn } from './entries';
 import { replaceMembersIn } from './members';
 import { reportMessageWrite } from './messageWrites';
 import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
@@ -35,6 +36,8 @@ function merge(summary: ConversationSummary, local: LocalConversation | undefine
     readSeq: Math.max(summary.readSeq, local?.readSeq ?? 0),
     deliveredSeq: Math.max(summary.deliveredSeq, local?.deliveredSeq ?? 0),
     activityAt: Math.max(lastMessage?.createdAt ?? summary.createdAt, local?.activityAt ?? 0),
+    // Recounted against the device's messages before it is stored (unreadCountIn).
+    serverUnread: { count: summary.unreadCount, readSeq: summary.readSeq, lastSeq: summary.lastSeq },
   };
 }
 
@@ -55,12 +58,18 @@ export async function saveConversations(
   { complete = false }: { complete?: boolean } = {},
 ): Promise<SaveConversationsReport> {
   const report: SaveConversationsReport = { pendingReads: [], removed: [] };
-  const tx = db.transaction(['conversations', 'members', 'messages'], 'readwrite');
+  const tx = db.transaction(['conversations', 'members', 'messages', 'meta'], 'readwrite');
   const conversations = tx.objectStore('conversations');
   const members = tx.objectStore('members');
+  const messages = tx.objectStore('messages');
+  const meId = (await tx.objectStore('meta').get('me'))?.id;
   for (const summary of summaries) {
     const local = await conversations.get(summary.id);
     const merged = merge(summary, local);
+    // The preview shows the newest message as this device holds it (edits and deletion applied).
+    if (merged.lastMessage)
+      merged.lastMessage = (await messages.get(merged.lastMessage.id)) ?? merged.lastMessage;
+    merged.unreadCount = await unreadCountIn(messages, merged, meId);
     await conversations.put(merged);
     if (merged.readSeq > summary.readSeq)
       report.pendingReads.push({ conversationId: summary.id, readSeq: merged.readSeq });
@@ -83,7 +92,7 @@ export async function saveConversations(
 
 /** Removes a conversation with its members and messages (the user left it). */
 export async function removeConversation(db: FerryDb, id: string): Promise<void> {
-  const tx = db.transaction(['conversations', 'members', 'messages'], 'readwrite');
+  const tx = db.transaction(['conversations', 'members', 'messages', 'meta'], 'readwrite');
   const ids = await deleteConversationIn(tx, id);
   await tx.done;
   reportMessageWrite({ kind: 'removed', ids });
@@ -91,7 +100,7 @@ export async function removeConversation(db: FerryDb, id: string): Promise<void>
 
 type ConversationTx = IDBPTransaction<
   FerryDbSchema,
-  Array<'conversations' | 'members' | 'messages'>,
+  Array<'conversations' | 'members' | 'messages' | 'meta'>,
   'readwrite'
 >;
 
@@ -116,17 +125,21 @@ export async function markReadLocally(
   conversationId: string,
   seq: number,
 ): Promise<number | null> {
-  const tx = db.transaction('conversations', 'readwrite');
-  const conversation = await tx.store.get(conversationId);
+  const tx = db.transaction(['conversations', 'messages', 'meta'], 'readwrite');
+  const conversations = tx.objectStore('conversations');
+  const conversation = await conversations.get(conversationId);
   let result: number | null = null;
   if (conversation) {
     const readSeq = Math.min(seq, conversation.lastSeq);
     if (readSeq > conversation.readSeq) {
-      await tx.store.put({
+      const updated: LocalConversation = {
         ...conversation,
         readSeq,
         deliveredSeq: Math.max(conversation.deliveredSeq, readSeq),
-      });
+      };
+      const meId = (await tx.objectStore('meta').get('me'))?.id;
+      updated.unreadCount = await unreadCountIn(tx.objectStore('messages'), updated, meId);
+      await conversations.put(updated);
       result = readSeq;
     }
   }

@@ -1,5 +1,6 @@
 import type { Member, Receipt } from '../contract/index';
-import type { FerryDb, LocalMember } from './schema';
+import { unreadCountIn } from './entries';
+import type { FerryDb, LocalConversation, LocalMember } from './schema';
 
 /** A conversation's cached members, by username. */
 export async function listMembers(db: FerryDb, conversationId: string): Promise<LocalMember[]> {
@@ -57,7 +58,7 @@ export async function removeMember(db: FerryDb, conversationId: string, userId: 
  * conversation's receipts (its unread count) follow too.
  */
 export async function applyReceipt(db: FerryDb, receipt: Receipt, meId: string | undefined): Promise<void> {
-  const tx = db.transaction(['members', 'conversations'], 'readwrite');
+  const tx = db.transaction(['members', 'conversations', 'messages'], 'readwrite');
   const members = tx.objectStore('members');
   const member = await members.get([receipt.conversationId, receipt.userId]);
   if (member)
@@ -69,12 +70,16 @@ export async function applyReceipt(db: FerryDb, receipt: Receipt, meId: string |
   if (receipt.userId === meId) {
     const conversations = tx.objectStore('conversations');
     const conversation = await conversations.get(receipt.conversationId);
-    if (conversation)
-      await conversations.put({
+    if (conversation) {
+      const updated: LocalConversation = {
         ...conversation,
         deliveredSeq: Math.max(conversation.deliveredSeq, receipt.deliveredSeq),
         readSeq: Math.max(conversation.readSeq, receipt.readSeq),
-      });
+      };
+      if (updated.readSeq !== conversation.readSeq)
+        updated.unreadCount = await unreadCountIn(tx.objectStore('messages'), updated, meId);
+      await conversations.put(updated);
+    }
   }
   await tx.done;
 }

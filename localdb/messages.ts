@@ -2,11 +2,12 @@ import type { IDBPTransaction } from 'idb';
 import type { Message } from '../contract/index';
 import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
-import type { FerryDb, FerryDbSchema } from './schema';
+import { isMessageEntry, rebaseMessage, unreadCountIn } from './entries';
+import { withEntryDefaults, type FerryDb, type FerryDbSchema, type LocalConversation } from './schema';
 
 type MessageTx = IDBPTransaction<
   FerryDbSchema,
-  Array<'messages' | 'conversations' | 'members' | 'outbox'>,
+  Array<'messages' | 'conversations' | 'members' | 'outbox' | 'meta'>,
   'readwrite'
 >;
 
@@ -22,40 +23,70 @@ export function conversationRange(
 export interface PutMessagesResult {
   /** Each touched conversation's catch-up cursor afterwards (0 when it is not cached). */
   syncedSeq: Map<string, number>;
-  /** The messages that were not stored before. */
+  /** The entries (of every kind) that were not stored before. */
   added: Message[];
+  /**
+   * With `fromOutbox`: acknowledged messages that were new here but no longer in the outbox, i.e.
+   * withdrawn (deleted by the person) while their send was already under way. They reached the
+   * server: the caller deletes them with an operation.
+   */
+  withdrawn: Message[];
+}
+
+/** What one putMessages changed for the search index (messages only, as stored afterwards). */
+interface SearchChanges {
+  stored: Message[];
+  updated: Message[];
+  removed: string[];
 }
 
 /**
- * Stores acknowledged messages in one transaction and keeps everything that depends on them
- * consistent: each conversation's lastSeq, preview, activity time and catch-up cursor (syncedSeq
- * advances only over messages stored with no gap), the sender's own receipts when `meId` sent them,
- * and the outbox (an entry whose message is stored is done, whoever stored it). Idempotent: storing
- * a message twice changes nothing.
+ * Stores acknowledged log entries in one transaction and keeps everything that depends on them
+ * consistent: operations are applied to the messages they point at (localdb/entries.ts), each
+ * conversation's lastSeq (any kind), preview and activity time (messages only), unread count and
+ * catch-up cursor (syncedSeq advances only over entries stored with no gap, of every kind), the
+ * sender's own receipts when `meId` sent them, and the outbox (an entry that is stored is done,
+ * whoever stored it). Idempotent: storing an entry twice changes nothing.
  */
 export async function putMessages(
   db: FerryDb,
   messages: readonly Message[],
-  { meId }: { meId?: string } = {},
+  { meId, fromOutbox = false }: { meId?: string; fromOutbox?: boolean } = {},
 ): Promise<PutMessagesResult> {
-  const result: PutMessagesResult = { syncedSeq: new Map(), added: [] };
+  const result: PutMessagesResult = { syncedSeq: new Map(), added: [], withdrawn: [] };
   if (messages.length === 0) return result;
-  const tx: MessageTx = db.transaction(['messages', 'conversations', 'members', 'outbox'], 'readwrite');
+  const tx: MessageTx = db.transaction(
+    ['messages', 'conversations', 'members', 'outbox', 'meta'],
+    'readwrite',
+  );
+  const me = meId ?? (await tx.objectStore('meta').get('me'))?.id;
   const byConversation = new Map<string, Message[]>();
   for (const m of messages) {
     const list = byConversation.get(m.conversationId) ?? [];
-    list.push(m);
+    list.push(withEntryDefaults(m));
     byConversation.set(m.conversationId, list);
   }
+  const search: SearchChanges = { stored: [], updated: [], removed: [] };
   for (const [conversationId, list] of byConversation) {
+    list.sort((a, b) => a.seq - b.seq);
     result.syncedSeq.set(
       conversationId,
-      await storeConversationMessages(tx, conversationId, list, meId, result.added),
+      await storeConversationMessages(tx, conversationId, list, me, result, search, fromOutbox),
     );
   }
   await tx.done;
-  reportMessageWrite({ kind: 'stored', messages: result.added });
+  reportMessageWrite({ kind: 'stored', messages: search.stored });
+  reportMessageWrite({ kind: 'updated', messages: search.updated });
+  reportMessageWrite({ kind: 'removed', ids: search.removed });
   return result;
+}
+
+/** Records how a message's searchable text changed between `before` (undefined: new) and `after`. */
+function noteSearchChange(search: SearchChanges, before: Message | undefined, after: Message): void {
+  if (after.deleted) {
+    if (before && !before.deleted) search.removed.push(after.id);
+  } else if (!before) search.stored.push(after);
+  else if (before.text !== after.text || before.deleted) search.updated.push(after);
 }
 
 async function storeConversationMessages(
@@ -63,22 +94,46 @@ async function storeConversationMessages(
   conversationId: string,
   list: Message[],
   meId: string | undefined,
-  added: Message[],
+  result: PutMessagesResult,
+  search: SearchChanges,
+  fromOutbox: boolean,
 ): Promise<number> {
   const store = tx.objectStore('messages');
   const bySeq = store.index('by-conv-seq');
   const outbox = tx.objectStore('outbox');
   let newest: Message | null = null;
+  let newestSeq = 0;
   let ownSeq = 0;
+  /** Messages whose stored state changed here, as stored now (for the preview). */
+  const touched = new Map<string, Message>();
   for (const m of list) {
     // Defensive: a different id at the same seq (a reset server) must not abort the transaction.
     const atSeq = await bySeq.getKey([conversationId, m.seq]);
     if (atSeq !== undefined && atSeq !== m.id) await store.delete(atSeq);
-    if (atSeq !== m.id) added.push(m);
-    await store.put(m);
+    const isNew = atSeq !== m.id;
+    if (isNew) result.added.push(m);
+    if (fromOutbox && isNew && isMessageEntry(m) && (await outbox.getKey(m.id)) === undefined)
+      result.withdrawn.push(m);
     await outbox.delete(m.id);
-    newest = newerMessage(newest, m);
+    newestSeq = Math.max(newestSeq, m.seq);
     if (meId && m.senderId === meId) ownSeq = Math.max(ownSeq, m.seq);
+    if (isMessageEntry(m)) {
+      const before = isNew ? undefined : await store.get(m.id);
+      // The server's copy, with whatever stored entries point at it applied on top.
+      const state = await rebaseMessage(store, m, before ?? null);
+      noteSearchChange(search, before, state);
+      touched.set(state.id, state);
+      newest = newerMessage(newest, state);
+      continue;
+    }
+    await store.put(m);
+    if (!isNew || !m.targetId) continue;
+    // A message not stored here is skipped: when it is loaded, it comes with its server state.
+    const target = await store.get(m.targetId);
+    if (!target || target.conversationId !== conversationId) continue;
+    const state = await rebaseMessage(store, target, target);
+    noteSearchChange(search, target, state);
+    touched.set(state.id, state);
   }
 
   const conversations = tx.objectStore('conversations');
@@ -88,17 +143,21 @@ async function storeConversationMessages(
   let syncedSeq = conversation.syncedSeq;
   while (seqs.has(syncedSeq + 1) || (await bySeq.getKey([conversationId, syncedSeq + 1])) !== undefined)
     syncedSeq++;
-  const lastMessage = newerMessage(conversation.lastMessage, newest);
-  await conversations.put({
+  let lastMessage = newerMessage(conversation.lastMessage, newest);
+  // An edit or deletion of the newest message changes the preview too.
+  if (lastMessage) lastMessage = touched.get(lastMessage.id) ?? lastMessage;
+  const updated: LocalConversation = {
     ...conversation,
     syncedSeq,
-    lastSeq: Math.max(conversation.lastSeq, newest?.seq ?? 0),
+    lastSeq: Math.max(conversation.lastSeq, newestSeq),
     lastMessage,
     activityAt: Math.max(conversation.activityAt, lastMessage?.createdAt ?? 0),
-    // The server advances a sender's own receipts with each message sent.
+    // The server advances a sender's own receipts with each entry sent.
     readSeq: Math.max(conversation.readSeq, ownSeq),
     deliveredSeq: Math.max(conversation.deliveredSeq, ownSeq),
-  });
+  };
+  updated.unreadCount = await unreadCountIn(store, updated, meId);
+  await conversations.put(updated);
   if (meId && ownSeq > 0) {
     const members = tx.objectStore('members');
     const me = await members.get([conversationId, meId]);
@@ -123,13 +182,13 @@ export async function advanceSyncedSeq(db: FerryDb, conversationId: string, seq:
   await tx.done;
 }
 
-/** The newest `limit` stored messages of a conversation, ascending by seq. */
+/** The newest `limit` stored messages (kind 'message') of a conversation, ascending by seq. */
 export async function newestMessages(db: FerryDb, conversationId: string, limit: number): Promise<Message[]> {
   const out: Message[] = [];
   const tx = db.transaction('messages');
   let cursor = await tx.store.index('by-conv-seq').openCursor(conversationRange(conversationId), 'prev');
   while (cursor && out.length < limit) {
-    out.push(cursor.value);
+    if (isMessageEntry(cursor.value)) out.push(withEntryDefaults(cursor.value));
     cursor = await cursor.continue();
   }
   await tx.done;
@@ -143,4 +202,10 @@ export async function oldestStoredSeq(db: FerryDb, conversationId: string): Prom
   const key = cursor?.key ?? null;
   await tx.done;
   return key ? key[1] : null;
+}
+
+/** One stored entry by id (with every field of the current shape), or undefined. */
+export async function getMessage(db: FerryDb, id: string): Promise<Message | undefined> {
+  const m = await db.get('messages', id);
+  return m && withEntryDefaults(m);
 }

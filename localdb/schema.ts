@@ -4,10 +4,10 @@
  * (as workbox-background-sync's QueueDb.ts does); everything else goes through openFerryDb().
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ConversationSummary, Member, Message, User, WireError } from '../contract/index';
+import type { ConversationSummary, EntryKind, Member, Message, User, WireError } from '../contract/index';
 
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** A conversation as cached locally. */
 export interface LocalConversation extends Omit<ConversationSummary, 'members'> {
@@ -18,6 +18,12 @@ export interface LocalConversation extends Omit<ConversationSummary, 'members'> 
   syncedSeq: number;
   /** Last activity (ms): newest message's createdAt, or createdAt. Sort key of the list. */
   activityAt: number;
+  /**
+   * `unreadCount` (from ConversationSummary) is kept true locally: others' entries of kind
+   * 'message', not deleted, with seq > readSeq (see localdb/unread.ts). serverUnread is the
+   * server's own count as last listed, the base for what this device does not hold.
+   */
+  serverUnread?: { count: number; readSeq: number; lastSeq: number };
 }
 
 /** A member as cached locally, keyed by [conversationId, userId]. */
@@ -27,12 +33,26 @@ export interface LocalMember extends Member {
 
 export type OutboxState = 'queued' | 'failed';
 
-/** A message typed on this device and not yet acknowledged by the server. */
+/**
+ * A log entry made on this device (a message, or an edit, deletion or reaction change) and not yet
+ * acknowledged by the server. Entries written before operations existed have no `kind`: messages.
+ */
 export interface OutboxEntry {
-  /** The message id (UUID), made when typed: the server dedupes by it. */
+  /** The entry id (UUID), made when the person acted: the server dedupes by it. */
   id: string;
   conversationId: string;
+  /** Missing means 'message'. */
+  kind?: EntryKind;
+  /** message and edit: the text; '' for delete and reaction. */
   text: string;
+  /** message: the message it answers. */
+  replyTo?: string;
+  /** edit, delete, reaction: the message acted on (possibly still in this outbox). */
+  targetId?: string;
+  /** reaction: the emoji. */
+  emoji?: string;
+  /** reaction: true adds it, false takes it back. */
+  on?: boolean;
   typedAt: number;
   /** Who typed it: entries of another account are never sent with this session. */
   senderId: string;
@@ -65,11 +85,14 @@ export interface FerryDbSchema extends DBSchema {
     value: LocalConversation;
     indexes: { 'by-activity': number };
   };
-  /** Messages acknowledged by the server, keyed by id. */
+  /**
+   * Log entries acknowledged by the server (every kind: the catch-up cursor walks every seq),
+   * keyed by id. Messages hold their current state (operations applied: localdb/entries.ts).
+   */
   messages: {
     key: string;
     value: Message;
-    indexes: { 'by-conv-seq': [string, number] };
+    indexes: { 'by-conv-seq': [string, number]; 'by-target': string };
   };
   members: {
     key: [string, string];
@@ -107,7 +130,7 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
     terminated() {
       options.onClose?.();
     },
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       // Each step upgrades from the version before it; add new steps below, never edit old ones.
       if (oldVersion < 1) {
         db.createObjectStore('meta');
@@ -124,7 +147,46 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
       if (oldVersion < 2) {
         db.createObjectStore('search');
       }
+      if (oldVersion < 3) {
+        // Operations point at their message; entries of a message are found by this index.
+        const messages = transaction.objectStore('messages');
+        messages.createIndex('by-target', 'targetId');
+        // Rows of v2 are all messages: give them the fields every entry has now. The upgrade
+        // transaction stays open while these requests chain.
+        void (async () => {
+          for (let cursor = await messages.openCursor(); cursor; cursor = await cursor.continue())
+            await cursor.update(withEntryDefaults(cursor.value));
+        })();
+        // v2 had no unread count; its entries were all messages, so lastSeq - readSeq was it.
+        const conversations = transaction.objectStore('conversations');
+        void (async () => {
+          for (let cursor = await conversations.openCursor(); cursor; cursor = await cursor.continue()) {
+            const c = cursor.value;
+            if (typeof c.unreadCount !== 'number')
+              await cursor.update({ ...c, unreadCount: Math.max(0, c.lastSeq - c.readSeq) });
+          }
+        })();
+      }
     },
   });
   return opening.then((opened) => (connection = opened));
+}
+
+/**
+ * An entry with every field of the current Message shape: rows stored before operations existed
+ * (schema v2) lack them and are messages.
+ */
+export function withEntryDefaults(m: Message): Message {
+  const partial = m as Partial<Message> & Omit<Message, 'kind'>;
+  return {
+    ...m,
+    kind: partial.kind ?? 'message',
+    replyTo: partial.replyTo ?? null,
+    targetId: partial.targetId ?? null,
+    emoji: partial.emoji ?? null,
+    reactionOn: partial.reactionOn ?? null,
+    editedAt: partial.editedAt ?? null,
+    deleted: partial.deleted ?? false,
+    reactions: partial.reactions ?? [],
+  };
 }

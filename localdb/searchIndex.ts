@@ -19,7 +19,7 @@ import type { MessageWrite } from './messageWrites';
 import type { SavedSearchIndex } from './schema';
 
 /** Bump when the tokenizer or the indexed fields change: older saved indexes are rebuilt. */
-export const SEARCH_INDEX_FORMAT = 1;
+export const SEARCH_INDEX_FORMAT = 2;
 const SAVED_KEY = 'messages';
 /** Changes are saved this long after the last one (a burst of arrivals saves once). */
 const SAVE_DELAY_MS = 1_000;
@@ -28,12 +28,24 @@ const RECONCILE_DELAY_MS = 2_000;
 /** Query words this long or longer also match with one typo in five letters. */
 const FUZZY_MIN_LENGTH = 4;
 
-/** What the index holds per message: the text's words, and the two fields results are filtered by. */
+/**
+ * What the index holds per message: the text's words, the two fields results are filtered by, and
+ * when it was last edited (so a reconcile sees an edit another context stored).
+ */
 interface IndexedMessage {
   id: string;
   text: string;
   conversationId: string;
   senderId: string;
+  editedAt: number | null;
+}
+
+/**
+ * Only messages are searchable, and only while not deleted: operations carry no text of their
+ * own to find (an edit's new text is its message's text), and a deleted message's text is gone.
+ */
+function searchable(m: Message): boolean {
+  return (m.kind ?? 'message') === 'message' && !m.deleted;
 }
 
 export interface LocalSearchOptions {
@@ -54,7 +66,7 @@ const LATIN_ONLY = /^[\p{Script=Latin}\p{N}]+$/u;
 
 const OPTIONS = {
   fields: ['text'],
-  storeFields: ['conversationId', 'senderId'],
+  storeFields: ['conversationId', 'senderId', 'editedAt'],
   tokenize: (text: string) => searchWords(text),
   // searchWords already normalises case and width.
   processTerm: (term: string) => term,
@@ -108,17 +120,19 @@ export class SearchIndex {
   /** Indexes messages not indexed yet (a message already indexed is left as it is). */
   add(messages: readonly Message[]): Promise<void> {
     return this.change((index) => {
-      const fresh = messages.filter((m) => !index.has(m.id));
+      const fresh = messages.filter((m) => searchable(m) && !index.has(m.id));
       index.addAll(fresh.map(toIndexed));
       return fresh.length > 0;
     });
   }
 
-  /** Re-indexes messages whose text changed (an edit); indexes them if they were not. */
+  /** Re-indexes messages whose text changed (an edit); a deleted one leaves the index. */
   update(messages: readonly Message[]): Promise<void> {
     return this.change((index) => {
       for (const m of messages) {
-        if (index.has(m.id)) index.replace(toIndexed(m));
+        if (!searchable(m)) {
+          if (index.has(m.id)) index.discard(m.id);
+        } else if (index.has(m.id)) index.replace(toIndexed(m));
         else index.add(toIndexed(m));
       }
       return messages.length > 0;
@@ -147,24 +161,28 @@ export class SearchIndex {
   }
 
   /**
-   * Brings the index in step with the messages store by id: adds what is stored but not indexed,
-   * drops what is indexed but no longer stored. For writes made by contexts that have no index.
+   * Brings the index in step with the messages store: adds what is stored but not indexed, drops
+   * what is indexed but no longer stored (or deleted), re-indexes what was edited since. For
+   * writes made by contexts that have no index.
    */
   reconcile(): Promise<void> {
     return this.run(async () => {
       const index = this.index!;
       const db = await this.getDb();
-      const stored = new Set(await db.getAllKeys('messages'));
-      const missing = [...stored].filter((id) => !index.has(id));
-      const gone = indexedIds(index).filter((id) => !stored.has(id));
+      const wanted = new Map<string, Message>();
+      for (const m of await db.getAll('messages')) if (searchable(m)) wanted.set(m.id, m);
+      const missing = [...wanted.values()].filter((m) => !index.has(m.id));
+      const gone = indexedIds(index).filter((id) => !wanted.has(id));
       for (const id of gone) index.discard(id);
-      const messages: Message[] = [];
-      for (const id of missing) {
-        const m = await db.get('messages', id);
-        if (m) messages.push(m);
+      let edited = 0;
+      for (const m of wanted.values()) {
+        if (!index.has(m.id) || (index.getStoredFields(m.id)?.editedAt ?? null) === (m.editedAt ?? null))
+          continue;
+        index.replace(toIndexed(m));
+        edited++;
       }
-      index.addAll(messages.map(toIndexed));
-      if (messages.length > 0 || gone.length > 0) this.saveSoon();
+      index.addAll(missing.map(toIndexed));
+      if (missing.length > 0 || gone.length > 0 || edited > 0) this.saveSoon();
     });
   }
 
@@ -240,14 +258,17 @@ export class SearchIndex {
     let found: Message[];
     if (index.documentCount === 0) {
       // A new index: every message, in one read.
-      found = await db.getAll('messages');
+      found = (await db.getAll('messages')).filter(searchable);
     } else {
       const missing = (await db.getAllKeys('messages')).filter((id) => !index.has(id));
       const messages = await Promise.all(missing.map((id) => db.get('messages', id)));
-      found = messages.filter((m): m is Message => m !== undefined);
+      found = messages.filter((m): m is Message => m !== undefined && searchable(m));
     }
     index.addAll(found.map(toIndexed));
     if (found.length > 0 || this.dirty) this.saveSoon();
+    // Edits and deletions another context stored after the last save are caught by text, a
+    // moment later (reading every message is not worth delaying the first search for).
+    if (index.documentCount > 0) this.reconcileSoon();
   }
 
   private saveSoon(): void {
@@ -278,7 +299,13 @@ export class SearchIndex {
 }
 
 function toIndexed(m: Message): IndexedMessage {
-  return { id: m.id, text: m.text, conversationId: m.conversationId, senderId: m.senderId };
+  return {
+    id: m.id,
+    text: m.text,
+    conversationId: m.conversationId,
+    senderId: m.senderId,
+    editedAt: m.editedAt ?? null,
+  };
 }
 
 /**

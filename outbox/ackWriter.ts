@@ -22,6 +22,8 @@ export class AckWriter {
     private readonly meId: string,
     /** Called after each committed batch with the messages it stored. */
     private readonly onWritten: (batch: readonly Message[]) => void,
+    /** Called with acknowledged messages the person withdrew while they were being sent. */
+    private readonly onWithdrawn: (messages: readonly Message[]) => Promise<void> = async () => {},
   ) {}
 
   /**
@@ -44,8 +46,9 @@ export class AckWriter {
       // Acks arriving during a write form the next batch: batches grow with the ack rate.
       while (this.pending.length > 0 && this.error === null) {
         const batch = this.pending.splice(0, MAX_BATCH);
-        await putMessages(this.db, batch, { meId: this.meId });
+        const stored = await putMessages(this.db, batch, { meId: this.meId, fromOutbox: true });
         this.onWritten(batch);
+        if (stored.withdrawn.length > 0) await this.onWithdrawn(stored.withdrawn);
       }
     } catch (err) {
       this.error = err;

@@ -1,10 +1,15 @@
 /**
  * Outbox queue logic, shared by the hub (socket transport) and the Service Worker (HTTP
- * transport): messages are written here before any network attempt and leave only when the server
- * acknowledges them with a seq. Layered like workbox-background-sync: this file decides, store.ts
- * reads and writes.
+ * transport): every action (a message, an edit, a deletion, a reaction change) is written here
+ * before any network attempt and leaves only when the server acknowledges it with a seq.
+ * Layered like workbox-background-sync: this file decides, store.ts reads and writes.
+ *
+ * Operations on a message still in this outbox: they come after it in typing order, so they are
+ * sent after it; if it fails for good they fail too, with a reason, instead of being sent to a
+ * server that never heard of it; and withdrawing it (deleting it before it was sent) takes them
+ * out with it, so nothing of it reaches the server.
  */
-import { isPermanentError, type Message, type WireError } from '../contract/index';
+import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
 import { announceChange, coalescedAnnouncer } from '../localdb/changes';
 import type { FerryDb, OutboxEntry } from '../localdb/schema';
 import { AckWriter } from './ackWriter';
@@ -12,6 +17,8 @@ import { backoffDelay } from './backoff';
 import {
   addEntry,
   deleteEntry,
+  failDependents,
+  withdrawEntries,
   getEntries,
   getEntry,
   listEntries,
@@ -33,11 +40,20 @@ const RECHECK_CHUNK = 25;
 /** During a drain, other contexts are told of changes at most this often. */
 const ANNOUNCE_INTERVAL_MS = 75;
 
-export interface EnqueueInput {
-  conversationId: string;
-  text: string;
-  senderId: string;
-}
+/** What the person did: a message (the default), or an operation on a message of the conversation. */
+export type OutboxAction =
+  | { kind?: typeof EntryKind.message; text: string; replyTo?: string }
+  | { kind: typeof EntryKind.edit; targetId: string; text: string }
+  | { kind: typeof EntryKind.delete; targetId: string }
+  | { kind: typeof EntryKind.reaction; targetId: string; emoji: string; on: boolean };
+
+export type EnqueueInput = OutboxAction & { conversationId: string; senderId: string };
+
+/** Why an operation on a message that could not be sent is not sent either. */
+export const TARGET_NOT_SENT: WireError = {
+  code: ErrorCode.MESSAGE_NOT_FOUND,
+  message: 'Not sent: the message it changes could not be sent.',
+};
 
 /** A fresh message id (UUID v4). randomUUID needs a secure context; fall back to getRandomValues. */
 function newId(): string {
@@ -49,12 +65,28 @@ function newId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Writes a typed message to the outbox (state 'queued') and returns it. Nothing is sent here. */
+/** The entry fields of an action (text '' for a deletion or a reaction change). */
+function actionFields(
+  action: OutboxAction,
+): Pick<OutboxEntry, 'kind' | 'text' | 'replyTo' | 'targetId' | 'emoji' | 'on'> {
+  switch (action.kind) {
+    case 'edit':
+      return { kind: 'edit', text: action.text, targetId: action.targetId };
+    case 'delete':
+      return { kind: 'delete', text: '', targetId: action.targetId };
+    case 'reaction':
+      return { kind: 'reaction', text: '', targetId: action.targetId, emoji: action.emoji, on: action.on };
+    default:
+      return { kind: 'message', text: action.text, ...(action.replyTo ? { replyTo: action.replyTo } : {}) };
+  }
+}
+
+/** Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. */
 export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxEntry> {
   const entry = await addEntry(db, {
     id: newId(),
     conversationId: input.conversationId,
-    text: input.text,
+    ...actionFields(input),
     senderId: input.senderId,
     typedAt: Date.now(),
     state: 'queued',
@@ -65,22 +97,50 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
   return entry;
 }
 
-/** Puts a failed (or waiting) entry back in the queue for an immediate attempt. */
+/**
+ * Puts a failed (or waiting) entry back in the queue for an immediate attempt. Operations that
+ * failed only because this message could not be sent go back with it (they follow it in order).
+ */
 export async function retry(db: FerryDb, id: string): Promise<void> {
-  const entry = await updateEntry(db, id, ({ error: _error, ...e }) => ({
+  const requeue = ({ error: _error, ...e }: OutboxEntry): OutboxEntry => ({
     ...e,
     state: 'queued',
     attempts: 0,
     nextAttemptAt: 0,
-  }));
-  if (entry) announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+  });
+  const entry = await updateEntry(db, id, requeue);
+  if (!entry) return;
+  for (const dependent of await listEntries(db, entry.senderId, entry.conversationId))
+    if (
+      dependent.targetId === id &&
+      dependent.state === 'failed' &&
+      dependent.error?.code === TARGET_NOT_SENT.code
+    )
+      await updateEntry(db, dependent.id, requeue);
+  announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
 }
 
-/** Deletes an entry that was not sent (the user gave up on it). */
+/**
+ * Deletes an entry that was not sent (the user gave up on it), with the operations on it still
+ * here: they could never succeed without it.
+ */
 export async function discard(db: FerryDb, id: string): Promise<void> {
   const entry = await getEntry(db, id);
-  await deleteEntry(db, id);
-  if (entry) announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+  if (!entry) return;
+  if ((entry.kind ?? 'message') === 'message') await withdrawEntries(db, entry.conversationId, id);
+  else await deleteEntry(db, id);
+  announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+}
+
+/**
+ * Withdraws a message still in the outbox (queued or failed): removes it and every operation on
+ * it, and makes replies to it plain messages, in one transaction, so nothing of it reaches the
+ * server. Returns false when it is not in the outbox (it was sent: delete it with an operation).
+ */
+export async function withdraw(db: FerryDb, conversationId: string, messageId: string): Promise<boolean> {
+  const withdrawn = await withdrawEntries(db, conversationId, messageId);
+  if (withdrawn) announceChange({ stores: ['outbox'], conversationIds: [conversationId] });
+  return withdrawn;
 }
 
 export interface DrainOptions {
@@ -152,11 +212,33 @@ export function drainOutbox(
   return withOutboxLock(async () => {
     const report: DrainReport = { sent: 0, failed: 0, retrying: 0, offline: false, nextAttemptAt: null };
     const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS);
-    const acks = new AckWriter(db, options.senderId, (batch) => {
-      const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
-      announcer.announce({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
-      options.onAcked?.(batch);
-    });
+    const acks = new AckWriter(
+      db,
+      options.senderId,
+      (batch) => {
+        const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
+        announcer.announce({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
+        options.onAcked?.(batch);
+      },
+      // Deleted by the person while already on its way: it reached the server, so it is deleted
+      // for everyone there too (the next pass sends the deletion).
+      async (withdrawn) => {
+        for (const m of withdrawn)
+          await enqueue(db, {
+            kind: 'delete',
+            targetId: m.id,
+            conversationId: m.conversationId,
+            senderId: options.senderId,
+          });
+      },
+    );
+    /** Messages refused for good during this drain: operations on them are not sent. */
+    const refused = new Set<string>();
+    const failDependentsOf = async (entry: OutboxEntry): Promise<void> => {
+      refused.add(entry.id);
+      const failed = await failDependents(db, entry.conversationId, entry.id, TARGET_NOT_SENT);
+      report.failed += failed.length;
+    };
     try {
       for (;;) {
         let progressed = false;
@@ -179,6 +261,17 @@ export function drainOutbox(
               held.add(entry.conversationId);
               continue;
             }
+            // An operation on a message of this outbox that failed for good is not sent.
+            if (
+              entry.targetId &&
+              (refused.has(entry.targetId) || (await getEntry(db, entry.targetId))?.state === 'failed')
+            ) {
+              await markFailed(db, entry.id, TARGET_NOT_SENT);
+              report.failed++;
+              progressed = true;
+              announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+              continue;
+            }
             let ack;
             try {
               ack = await transport.send(entry);
@@ -193,6 +286,7 @@ export function drainOutbox(
             } else if (isPermanentError(ack.error.code)) {
               await markFailed(db, entry.id, ack.error);
               report.failed++;
+              if ((entry.kind ?? 'message') === 'message') await failDependentsOf(entry);
               announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
             } else {
               await markRetryAt(

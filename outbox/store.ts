@@ -86,3 +86,52 @@ export function markRetryAt(
 export function deleteEntry(db: FerryDb, id: string): Promise<void> {
   return db.delete('outbox', id);
 }
+
+/**
+ * In one transaction: if the message `messageId` is in the outbox, removes it and every entry
+ * pointing at it (edits, reactions, deletions), and drops `replyTo` from replies to it (a reply
+ * to a message that never existed is sent as a plain message). Returns whether it was there.
+ */
+export async function withdrawEntries(
+  db: FerryDb,
+  conversationId: string,
+  messageId: string,
+): Promise<boolean> {
+  const tx = db.transaction('outbox', 'readwrite');
+  const message = await tx.store.get(messageId);
+  if (!message || message.conversationId !== conversationId) {
+    await tx.done;
+    return false;
+  }
+  await tx.store.delete(messageId);
+  const range = IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]);
+  for (const entry of await tx.store.index('by-conv-order').getAll(range)) {
+    if (entry.targetId === messageId) await tx.store.delete(entry.id);
+    else if (entry.replyTo === messageId) {
+      const { replyTo: _replyTo, ...plain } = entry;
+      await tx.store.put(plain);
+    }
+  }
+  await tx.done;
+  return true;
+}
+
+/** Marks every entry pointing at `messageId` failed with `error`; returns how many. */
+export async function failDependents(
+  db: FerryDb,
+  conversationId: string,
+  messageId: string,
+  error: WireError,
+): Promise<OutboxEntry[]> {
+  const tx = db.transaction('outbox', 'readwrite');
+  const range = IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]);
+  const failed: OutboxEntry[] = [];
+  for (const entry of await tx.store.index('by-conv-order').getAll(range)) {
+    if (entry.targetId !== messageId || entry.state === 'failed') continue;
+    const updated: OutboxEntry = { ...entry, state: 'failed', error };
+    await tx.store.put(updated);
+    failed.push(updated);
+  }
+  await tx.done;
+  return failed;
+}

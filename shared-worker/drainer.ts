@@ -7,18 +7,16 @@ import type { SendResult, Ack, Message, User } from '../contract/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { drainOutbox } from '../outbox/queue';
 import type { OutboxTransport } from '../outbox/transport';
+import { sendPayload } from '../outbox/wire';
 import type { Connection } from './connection';
 
-/** The hub's transport: `message:send` on the socket (throws OfflineError when disconnected). */
+/**
+ * The hub's transport: `message:send` on the socket with the whole entry, whatever its kind
+ * (throws OfflineError when disconnected).
+ */
 export function socketTransport(connection: Connection): OutboxTransport {
   return {
-    send: (entry): Promise<Ack<SendResult>> =>
-      connection.call('message:send', {
-        id: entry.id,
-        conversationId: entry.conversationId,
-        text: entry.text,
-        typedAt: entry.typedAt,
-      }),
+    send: (entry): Promise<Ack<SendResult>> => connection.call('message:send', sendPayload(entry)),
   };
 }
 

@@ -41,7 +41,14 @@ export function searchRequests(
         const message = await db.get('messages', match.id);
         // Only what is stored now, in a conversation the user is still in, is shown: the index
         // may lag behind a delete or a leave by a moment.
-        if (!message || !conversations.has(message.conversationId)) gone.push(match.id);
+        // A deleted message (or an operation, never indexed but defensive) is not a result either.
+        if (
+          !message ||
+          !conversations.has(message.conversationId) ||
+          message.deleted ||
+          (message.kind ?? 'message') !== 'message'
+        )
+          gone.push(match.id);
         else hits.push({ message, terms: match.terms });
       }
       if (gone.length > 0) void index.remove(gone);

@@ -133,7 +133,9 @@ export class Sync {
     this.deps.notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
     // Every live message from someone else is an arrival, even one a catch-up running just before
     // in this chain already stored (then it is not in `added`): otherwise it is never announced.
-    for (const message of batch) if (message.senderId !== meId) this.arrivedOnce(message);
+    // Only messages arrive as such (notifications): edits, deletions and reactions change what is shown.
+    for (const message of batch)
+      if (message.senderId !== meId && (message.kind ?? 'message') === 'message') this.arrivedOnce(message);
     if (!known) {
       // A conversation this device has not listed yet (joined elsewhere): list again.
       void this.relist();

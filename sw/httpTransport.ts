@@ -1,11 +1,13 @@
 /**
- * The Service Worker's outbox transport: the idempotent HTTP send (POST messagesPath), with the
+ * The Service Worker's outbox transport: the idempotent HTTP send (POST messagesPath) of any kind
+ * of entry, with the
  * session cookie. A fetch from the worker itself never passes through its own fetch handler, and
  * `no-store` keeps any HTTP cache out of it: a replay always reaches the server.
  */
-import { ErrorCode, messagesPath, type Ack, type SendMessageBody, type SendResult } from '../contract/index';
+import { ErrorCode, messagesPath, type Ack, type SendResult } from '../contract/index';
 import type { OutboxEntry } from '../localdb/schema';
 import { OfflineError, type OutboxTransport } from '../outbox/transport';
+import { sendBody } from '../outbox/wire';
 
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
 const SEND_TIMEOUT_MS = 20_000;
@@ -31,7 +33,8 @@ export function httpTransport(fetchFn: typeof fetch = fetch): HttpTransport {
       return signedOut;
     },
     async send(entry: OutboxEntry): Promise<Ack<SendResult>> {
-      const body: SendMessageBody = { id: entry.id, text: entry.text, typedAt: entry.typedAt };
+      // The whole entry, whatever its kind: the server applies exactly that, once.
+      const body = sendBody(entry);
       let response: Response;
       try {
         response = await fetchFn(messagesPath(entry.conversationId), {

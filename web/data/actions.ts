@@ -1,7 +1,11 @@
-/** Everything the UI can do. Sending writes the outbox first; the rest goes through the hub or HTTP. */
+/**
+ * Everything the UI can do. Sending, editing, deleting and reacting write the outbox first (they
+ * work offline and reach the server in the order acted); the rest goes through the hub or HTTP.
+ */
 import {
   HttpPath,
   MESSAGE_TEXT_MAX,
+  isOneEmoji,
   textLength,
   type Ack,
   type ConversationSummary,
@@ -9,7 +13,15 @@ import {
 } from '../../contract/index';
 import { getMe } from '../../localdb/meta';
 import type { OutboxEntry } from '../../localdb/schema';
-import { discard as discardEntry, enqueue, OUTBOX_SYNC_TAG, retry as retryEntry } from '../../outbox/queue';
+import {
+  discard as discardEntry,
+  enqueue,
+  OUTBOX_SYNC_TAG,
+  retry as retryEntry,
+  withdraw,
+  type OutboxAction,
+} from '../../outbox/queue';
+import { listEntries } from '../../outbox/store';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
@@ -45,6 +57,30 @@ async function signedIn(answer: Ack<{ user: User }>): Promise<Ack<{ user: User }
 
 const lastTyping = new Map<string, boolean>();
 
+/** Refuses text the server refuses for good: it never enters the outbox (the composer says why). */
+function checkText(text: string): void {
+  if (text.trim().length === 0) throw new Error('A message cannot be empty.');
+  if (textLength(text) > MESSAGE_TEXT_MAX) {
+    throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
+  }
+}
+
+/** The signed-in user of this device (from the hub, or IndexedDB before it answers). */
+async function currentUser(): Promise<User> {
+  const me = hubClient().status?.user ?? (await getMe(await getDb()));
+  if (!me) throw new Error('Sign in to send messages.');
+  return me;
+}
+
+/** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
+async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
+  const me = await currentUser();
+  const entry = await enqueue(await getDb(), { ...action, conversationId, senderId: me.id });
+  outboxChanged(conversationId);
+  if (hubClient().status?.connection !== 'online') requestBackgroundSync();
+  return entry;
+}
+
 export const actions = {
   signUp: async (username: string, password: string) =>
     signedIn(await postJson<{ user: User }>(HttpPath.signup, { username, password })),
@@ -55,22 +91,49 @@ export const actions = {
     await postJson(HttpPath.signout, {});
     await hubClient().request('signedOut', {});
   },
-  /** Queues a message (IndexedDB first, before any network) and returns its outbox entry. */
-  async send(conversationId: string, text: string): Promise<OutboxEntry> {
-    if (text.trim().length === 0) throw new Error('A message cannot be empty.');
-    // The server refuses it for good: keep it out of the outbox (the composer says why).
-    if (textLength(text) > MESSAGE_TEXT_MAX) {
-      throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
-    }
-    const client = hubClient();
-    const db = await getDb();
-    const me = client.status?.user ?? (await getMe(db));
-    if (!me) throw new Error('Sign in to send messages.');
-    const entry = await enqueue(db, { conversationId, text, senderId: me.id });
-    outboxChanged(conversationId);
-    if (client.status?.connection !== 'online') requestBackgroundSync();
-    return entry;
+  /**
+   * Queues a message (IndexedDB first, before any network) and returns its outbox entry. With
+   * `replyTo`, it answers that message of the conversation (which may itself still be queued).
+   */
+  async send(conversationId: string, text: string, options: { replyTo?: string } = {}): Promise<OutboxEntry> {
+    checkText(text);
+    return queueAction(conversationId, {
+      kind: 'message',
+      text,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    });
   },
+  /**
+   * Queues an edit of one's own message (sent or still queued: then it follows the message). The
+   * server refuses it for good after the edit window or once the message was deleted.
+   */
+  async edit(conversationId: string, targetId: string, text: string): Promise<OutboxEntry> {
+    checkText(text);
+    return queueAction(conversationId, { kind: 'edit', targetId, text });
+  },
+  /**
+   * Deletes one's own message for everyone. Still in the outbox (queued or failed): it is taken
+   * out with every operation on it, and nothing of it reaches the server. Sent: a deletion is
+   * queued (once; queued edits and reactions of it are dropped, the deletion makes them moot).
+   */
+  async deleteMessage(conversationId: string, targetId: string): Promise<void> {
+    const me = await currentUser();
+    const db = await getDb();
+    if (await withdraw(db, conversationId, targetId)) {
+      outboxChanged(conversationId);
+      return;
+    }
+    const queued = (await listEntries(db, me.id, conversationId)).filter((e) => e.targetId === targetId);
+    if (queued.some((e) => e.kind === 'delete' && e.state === 'queued')) return;
+    for (const e of queued) await discardEntry(db, e.id);
+    await queueAction(conversationId, { kind: 'delete', targetId });
+  },
+  /** Queues adding (`on`) or taking back one's reaction `emoji` to a message. */
+  async react(conversationId: string, targetId: string, emoji: string, on: boolean): Promise<OutboxEntry> {
+    if (!isOneEmoji(emoji)) throw new Error('A reaction is exactly one emoji.');
+    return queueAction(conversationId, { kind: 'reaction', targetId, emoji, on });
+  },
+  /** Puts a failed entry (any kind) back in the queue. */
   async retry(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);
@@ -78,6 +141,7 @@ export const actions = {
     if (entry) outboxChanged(entry.conversationId);
     if (hubClient().status?.connection !== 'online') requestBackgroundSync();
   },
+  /** Drops an unsent entry (any kind; a message goes with the operations on it). */
   async discard(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);

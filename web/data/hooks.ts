@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Message, User } from '../../contract/index';
 import { getConversation, listConversations } from '../../localdb/conversations';
 import { listMembers } from '../../localdb/members';
-import { conversationRange, newestMessages, oldestStoredSeq } from '../../localdb/messages';
+import { conversationRange, getMessage, newestMessages, oldestStoredSeq } from '../../localdb/messages';
 import { getMe } from '../../localdb/meta';
 import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
 import { listEntries } from '../../outbox/store';
@@ -96,10 +96,29 @@ export function useMembers(conversationId: string): LocalMember[] {
   );
 }
 
+/**
+ * One stored message by id (e.g. the one a reply quotes), live: it follows edits, deletion and
+ * reactions. Undefined while loading, or when this device does not hold it.
+ */
+export function useMessage(id: string): Message | undefined {
+  return useLiveQuery(
+    `message:${id}`,
+    (db) => getMessage(db, id),
+    undefined,
+    (c) => touches(c, ['messages']),
+  );
+}
+
 export interface MessagesView {
-  /** Acknowledged messages, ascending seq, from IndexedDB (the newest window of them). */
+  /**
+   * Acknowledged messages (kind 'message'), ascending seq, from IndexedDB (the newest window of
+   * them), each as the server's operations left it (text, editedAt, deleted, reactions).
+   */
   messages: Message[];
-  /** This conversation's queued/failed entries, in typing order. */
+  /**
+   * This conversation's queued/failed entries of every kind (messages, edits, deletions,
+   * reaction changes), in the order acted; their effect is not in `messages` until acknowledged.
+   */
   outbox: OutboxEntry[];
   hasOlder: boolean;
   loadingOlder: boolean;

@@ -2,11 +2,20 @@
  * The page's data layer: the only module the UI imports for data. It renders from IndexedDB
  * (hooks re-read on the hub's `changed` events) and acts through the outbox, the hub and HTTP.
  */
-export { useHubStatus, useMe, useConversations, useConversation, useMembers, useMessages } from './hooks';
+export {
+  useHubStatus,
+  useMe,
+  useConversations,
+  useConversation,
+  useMembers,
+  useMessages,
+  useMessage,
+} from './hooks';
 export type { MessagesView } from './hooks';
 export { useTyping } from './typing';
 export { messageStatus } from './status';
 export { actions } from './actions';
+import './testHook';
 export type { HubStatus, ConnectionState } from '../../shared-worker/protocol';
 export type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
 import type { Message } from '../../contract/index';

@@ -1,14 +1,18 @@
 /**
- * The composer: textbox "Message" and button "Send". Enter sends, Shift+Enter adds a line (and
+ * The composer: textbox "Message" and button "Send"; while replying, the quoted message above it
+ * with "Cancel reply"; while editing, "Save" and "Cancel" (Escape cancels too). Up arrow in an
+ * empty composer edits my last message. Enter sends, Shift+Enter adds a line (and
  * Enter while an IME is composing, e.g. for Chinese, is left to the IME). The length against
  * MESSAGE_TEXT_MAX is shown before sending; over it, the limit is named and neither Send nor Enter
  * sends, so an over-long message never reaches the outbox (the server would refuse it for good).
  * Within the limit a message's payload stays far below the socket's MAX_PAYLOAD_BYTES.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { actions } from '../data/index';
+import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useI18n } from '../i18n/index';
+import { useEscape } from './keyboard/escape';
 import { useFocusTarget } from './keyboard/focus';
 import { askNotificationPermissionOnce } from './notifications';
 
@@ -17,8 +21,24 @@ const COUNTER_FROM = 500;
 /** Drafts survive switching conversations (not reloads: a draft is not a typed message yet). */
 const drafts = new Map<string, string>();
 
+/** A reply or an edit being written (null: a new message). */
+export type ComposeMode = { kind: 'reply' | 'edit'; target: ShownMessage } | null;
+
 /** Message input of one conversation. */
-export function Composer({ conversationId, onSent }: { conversationId: string; onSent: () => void }) {
+export function Composer({
+  conversationId,
+  onSent,
+  mode,
+  setMode,
+  shown,
+}: {
+  conversationId: string;
+  onSent: () => void;
+  mode: ComposeMode;
+  setMode: (mode: ComposeMode) => void;
+  /** The conversation's messages as shown (Up arrow edits my last one). */
+  shown: { current: ShownMessage[] };
+}) {
   const { t } = useI18n();
   const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
   const [error, setError] = useState<string | null>(null);
@@ -40,8 +60,42 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
   // Leaving the conversation (the composer is keyed by it) ends "typing".
   useEffect(() => stopTyping, []);
 
+  const editing = mode?.kind === 'edit' ? mode.target : null;
+  const replying = mode?.kind === 'reply' ? mode.target : null;
+  // The draft put aside while an edit uses the box; it comes back when the edit ends.
+  const draftBeforeEdit = useRef<string | null>(null);
+  const caretToEnd = useRef(false);
+
+  // Choosing Reply or Edit puts the keyboard here; Edit brings the message's text.
+  useLayoutEffect(() => {
+    if (mode?.kind === 'edit') {
+      if (draftBeforeEdit.current === null) draftBeforeEdit.current = text;
+      stopTyping();
+      setText(mode.target.text);
+      caretToEnd.current = true;
+    } else if (draftBeforeEdit.current !== null) {
+      setText(draftBeforeEdit.current);
+      draftBeforeEdit.current = null;
+    }
+    if (mode) box.current?.focus();
+  }, [mode]);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!caretToEnd.current || !el) return;
+    caretToEnd.current = false;
+    el.setSelectionRange(el.value.length, el.value.length);
+  });
+
+  function cancel() {
+    setMode(null);
+    box.current?.focus();
+  }
+  useEscape(mode !== null, cancel);
+
   function change(value: string) {
     setText(value);
+    // An edit is neither a draft nor "typing" a new message.
+    if (editing) return;
     drafts.set(conversationId, value);
     if (!value.trim()) stopTyping();
     else if (Date.now() - typingSentAt.current > TYPING_RESEND_MS) {
@@ -50,19 +104,35 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
     }
   }
 
+  async function save(target: ShownMessage) {
+    const value = text;
+    setError(null);
+    try {
+      if (value !== target.text) await actions.edit(conversationId, target.id, value);
+      setMode(null);
+    } catch {
+      setError(t.errorGeneric);
+    }
+    box.current?.focus();
+  }
+
   async function send() {
     if (empty || over) return;
+    if (editing) return save(editing);
     const value = text;
+    const answering = replying;
     setError(null);
     change('');
     stopTyping();
+    if (answering) setMode(null);
     try {
-      await actions.send(conversationId, value);
+      await actions.send(conversationId, value, answering ? { replyTo: answering.id } : undefined);
       onSent();
       askNotificationPermissionOnce();
     } catch {
-      // Not written to the outbox: give the text back so nothing typed is lost.
+      // Not written to the outbox: give the text (and the reply) back so nothing typed is lost.
       change(value);
+      if (answering) setMode({ kind: 'reply', target: answering });
       setError(t.errorGeneric);
     }
     box.current?.focus();
@@ -82,6 +152,24 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
           {error}
         </p>
       )}
+      {replying && (
+        <div class="composer-context">
+          <p class="composer-quote">
+            <span class="quote-from">{t.replyingTo(replying.senderName)}</span>
+            <span class="quote-text">{replying.deleted ? t.messageDeleted : replying.text}</span>
+          </p>
+          <button type="button" onClick={cancel}>
+            {t.cancelReply}
+          </button>
+        </div>
+      )}
+      {editing && (
+        <div class="composer-context">
+          <p class="composer-quote">
+            <span class="quote-from">{t.editingMessage}</span>
+          </p>
+        </div>
+      )}
       <div class="composer-row">
         <textarea
           ref={box}
@@ -97,12 +185,31 @@ export function Composer({ conversationId, onSent }: { conversationId: string; o
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
               e.preventDefault();
               void send();
+            } else if (
+              e.key === 'ArrowUp' &&
+              !editing &&
+              text === '' &&
+              !e.shiftKey &&
+              !e.altKey &&
+              !e.ctrlKey &&
+              !e.metaKey
+            ) {
+              const last = lastOwnMessage(shown.current);
+              if (last) {
+                e.preventDefault();
+                setMode({ kind: 'edit', target: last });
+              }
             }
           }}
           onBlur={stopTyping}
         />
+        {editing && (
+          <button type="button" onClick={cancel}>
+            {t.cancel}
+          </button>
+        )}
         <button type="submit" class="primary" disabled={empty || over}>
-          {t.send}
+          {editing ? t.save : t.send}
         </button>
       </div>
       {length > MESSAGE_TEXT_MAX - COUNTER_FROM && (

@@ -1,8 +1,9 @@
 /**
  * The conversation list: navigation landmark "Conversations"; one link per conversation whose name
- * starts with the conversation's name and includes "N unread" (issue 3 a11y contract). The link
- * shows only that name; the time and preview beside it are its description, and the link's hit
- * area covers the whole row (CSS), so the name a voice user reads off the screen is its label.
+ * starts with the conversation's name and includes "N unread". The link shows only the name, so
+ * its accessible name starts with exactly what is visible (a voice user says what they see); the
+ * unread count is the badge. The time and preview beside the link are its description, outside
+ * it, and the link's hit area covers the row (CSS).
  */
 import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/schema';
@@ -13,9 +14,14 @@ import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
 import { conversationPath, onLinkClick } from './router';
 
-/** Unread count of a conversation: messages after the viewer's read receipt. */
+/**
+ * Unread count of a conversation: others' messages (not edits, deletions or reactions) after the
+ * viewer's read receipt, as the data layer keeps it; a cached conversation from before that count
+ * existed falls back to the seqs after the receipt.
+ */
 export function unreadCount(c: LocalConversation): number {
-  return Math.max(0, c.lastSeq - c.readSeq);
+  const kept = (c as { unreadCount?: number }).unreadCount;
+  return typeof kept === 'number' ? Math.max(0, kept) : Math.max(0, c.lastSeq - c.readSeq);
 }
 
 /** Every conversation, newest activity first. */
@@ -57,9 +63,9 @@ function ConversationLink({
   const unread = unreadCount(c);
   const last = c.lastMessage;
   const preview = last
-    ? `${last.senderId === myId ? t.you : last.senderName}: ${last.text}`
+    ? `${last.senderId === myId ? t.you : last.senderName}: ${last.deleted ? t.messageDeleted : last.text}`
     : t.noMessagesYet;
-  // The name is the conversation's name first, then "N unread": stable for screen readers and tests.
+  // The conversation's name first, then "N unread": stable for screen readers and tests.
   const label = unread > 0 ? `${c.name}, ${t.unread(unread)}` : c.name;
   const timeId = `conv-time-${c.id}`;
   const previewId = `conv-preview-${c.id}`;

@@ -1,10 +1,11 @@
 /** One open conversation: header (name, members, invite link, leave), the message log, typing, composer. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/schema';
 import { actions, useConversation, useMembers } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { Composer } from './Composer';
+import type { ShownMessage } from '../data/overlay';
+import { Composer, type ComposeMode } from './Composer';
 import { errorText } from './errors';
 import { useEscape } from './keyboard/escape';
 import { MemberList } from './MemberList';
@@ -56,6 +57,16 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
   });
   const [jump, setJump] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  // A reply or an edit being written: chosen on a message, carried out by the composer.
+  const [mode, setMode] = useState<ComposeMode>(null);
+  const shown = useRef<ShownMessage[]>([]);
+  const handlers = useMemo(
+    () => ({
+      reply: (m: ShownMessage) => setMode({ kind: 'reply', target: m }),
+      edit: (m: ShownMessage) => setMode({ kind: 'edit', target: m }),
+    }),
+    [],
+  );
 
   async function leave() {
     if (!confirm(t.confirmLeave(c.name))) return;
@@ -92,9 +103,16 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
       )}
       {c.kind === 'room' && c.inviteCode && <InviteLink code={c.inviteCode} />}
       {showMembers && <MemberList members={members} myId={me.id} />}
-      <MessageList conversation={c} me={me} jumpToLatest={jump} />
+      <MessageList conversation={c} me={me} jumpToLatest={jump} handlers={handlers} shownRef={shown} />
       <TypingIndicator conversationId={c.id} />
-      <Composer key={c.id} conversationId={c.id} onSent={() => setJump((j) => j + 1)} />
+      <Composer
+        key={c.id}
+        conversationId={c.id}
+        onSent={() => setJump((j) => j + 1)}
+        mode={mode}
+        setMode={setMode}
+        shown={shown}
+      />
     </section>
   );
 }

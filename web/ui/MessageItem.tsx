@@ -1,86 +1,235 @@
 /**
- * One message: `role="article"` named by its sender and text; own messages show their status as
- * text (Queued on this device / Sent / Delivered / Read / Failed with reason, Retry and Delete).
- * Text is rendered as a text node: markup in it is never interpreted.
+ * One message: `role="article"` named by its sender and text ("Message deleted" once deleted).
+ * Own messages show their status as text (Queued on this device / Sent / Delivered / Read / Failed
+ * with reason, Retry and Delete); a pending edit, deletion or reaction shows its status the same
+ * way. "More actions" offers Reply, Edit and Delete (own messages) and React; reactions are toggle
+ * buttons named "<emoji> <count>". Text is rendered as a text node: markup in it is never
+ * interpreted.
  */
-import { useState } from 'preact/hooks';
-import type { Message } from '../../contract/index';
-import type { OutboxEntry } from '../../localdb/schema';
-import { actions } from '../data/index';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { QUICK_REACTIONS, type WireError } from '../../contract/index';
+import { actions, useMessage } from '../data/index';
+import type { ShownMessage } from '../data/overlay';
 import { useI18n } from '../i18n/index';
+import { requestJump } from '../search/jump';
+import { Dialog } from './Dialog';
 import { errorText } from './errors';
 import { formatFull, formatTime } from './format';
+import { useEscape } from './keyboard/escape';
+import { focusIsLost } from './keyboard/focus';
+import { MessageMenu, type MenuItem } from './MessageMenu';
 
-export type OwnStatus = 'Queued' | 'Sent' | 'Delivered' | 'Read' | 'Failed';
+/** What an acknowledged own message has reached (receipts). */
+export type Receipt = 'Sent' | 'Delivered' | 'Read';
+
+/** What the conversation does when a message's Reply or Edit is chosen. */
+export interface MessageHandlers {
+  reply(m: ShownMessage): void;
+  edit(m: ShownMessage): void;
+}
 
 export interface MessageItemProps {
-  id: string;
-  senderName: string;
-  text: string;
-  time: number;
-  own: boolean;
-  /** Own messages only. */
-  status?: OwnStatus;
-  /** Failed outbox entries: why. */
-  entry?: OutboxEntry;
-}
-
-/** Builds the props of an acknowledged message. */
-export function fromMessage(m: Message, own: boolean, status?: OwnStatus): MessageItemProps {
-  return { id: m.id, senderName: m.senderName, text: m.text, time: m.createdAt, own, status };
-}
-
-/** Builds the props of an outbox entry (always own). */
-export function fromOutbox(e: OutboxEntry, myName: string): MessageItemProps {
-  return {
-    id: e.id,
-    senderName: myName,
-    text: e.text,
-    time: e.typedAt,
-    own: true,
-    status: e.state === 'failed' ? 'Failed' : 'Queued',
-    entry: e,
-  };
+  m: ShownMessage;
+  /** Own acknowledged messages with nothing pending. */
+  receipt?: Receipt;
+  handlers: MessageHandlers;
+  /** A message shown in this conversation (for reply quotes), with pending changes applied. */
+  lookup: (id: string) => ShownMessage | undefined;
 }
 
 /** A message bubble. */
-export function MessageItem(p: MessageItemProps) {
-  const { lang } = useI18n();
-  const dom = `m-${p.id}`;
+export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) {
+  const { t, lang } = useI18n();
+  const dom = `m-${m.id}`;
+  const article = useRef<HTMLElement>(null);
+  const moreButton = useRef<HTMLButtonElement>(null);
+  const [picking, setPicking] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const failedSend = m.pending?.kind === 'message' && m.pending.state === 'failed';
+
+  // Deleted while its controls had the focus: keep the keyboard on the message, not the page.
+  useLayoutEffect(() => {
+    if (m.deleted && focusIsLost() && article.current) {
+      article.current.tabIndex = -1;
+      article.current.focus({ preventScroll: true });
+    }
+  }, [m.deleted]);
+
+  const items: MenuItem[] = [];
+  if (!m.deleted && !failedSend) {
+    items.push({ id: 'reply', label: t.reply, onChoose: () => handlers.reply(m) });
+    if (m.own) items.push({ id: 'edit', label: t.edit, onChoose: () => handlers.edit(m) });
+    if (m.own)
+      items.push({
+        id: 'delete',
+        label: t.delete,
+        onChoose: () => {
+          // The dialog gives the focus back to what had it when it opened: this message's button.
+          moreButton.current?.focus();
+          setConfirming(true);
+        },
+      });
+    items.push({ id: 'react', label: t.react, onChoose: () => setPicking(true) });
+  }
+
+  const closePicker = () => {
+    setPicking(false);
+    moreButton.current?.focus();
+  };
+
   return (
     <article
-      data-id={p.id}
+      ref={article}
+      data-id={m.id}
       aria-labelledby={`${dom}-from ${dom}-text`}
-      class={`msg${p.own ? ' own' : ''}${p.status === 'Failed' ? ' failed' : ''}`}
+      class={`msg${m.own ? ' own' : ''}${m.pending?.state === 'failed' ? ' failed' : ''}${m.deleted ? ' deleted' : ''}`}
     >
       <div class="msg-head">
         <span id={`${dom}-from`} class="msg-from">
-          {p.senderName}
+          {m.senderName}
         </span>
-        <time dateTime={new Date(p.time).toISOString()} title={formatFull(p.time, lang)}>
-          {formatTime(p.time, lang)}
+        <time dateTime={new Date(m.time).toISOString()} title={formatFull(m.time, lang)}>
+          {formatTime(m.time, lang)}
         </time>
+        {m.edited && !m.deleted && <span class="msg-edited">{t.edited}</span>}
+        {items.length > 0 && <MessageMenu items={items} buttonRef={moreButton} />}
       </div>
+      {m.replyTo && !m.deleted && (
+        <ReplyQuote id={m.replyTo} conversationId={m.conversationId} lookup={lookup} />
+      )}
       <p id={`${dom}-text`} class="msg-text" data-text="">
-        {p.text}
+        {m.deleted ? t.messageDeleted : m.text}
       </p>
-      {p.status && <Status {...p} />}
+      {!m.deleted && m.reactions.length > 0 && (
+        <div class="reactions" role="group" aria-label={t.reactions}>
+          {m.reactions.map((r) => (
+            <button
+              key={r.emoji}
+              type="button"
+              class="reaction"
+              aria-pressed={r.mine}
+              onClick={() => void actions.react(m.conversationId, m.id, r.emoji, !r.mine)}
+            >
+              {`${r.emoji} ${r.count}`}
+            </button>
+          ))}
+        </div>
+      )}
+      {picking && !m.deleted && (
+        <ReactionPicker
+          onClose={closePicker}
+          onPick={(emoji) => {
+            const mine = m.reactions.some((r) => r.emoji === emoji && r.mine);
+            void actions.react(m.conversationId, m.id, emoji, !mine);
+            closePicker();
+          }}
+        />
+      )}
+      <Status m={m} receipt={receipt} />
+      {confirming && (
+        <Dialog title={t.deleteForEveryone} onClose={() => setConfirming(false)} class="confirm">
+          <p>{t.deleteForEveryoneIntro}</p>
+          <div class="row">
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                setConfirming(false);
+                void actions.deleteMessage(m.conversationId, m.id);
+              }}
+            >
+              {t.delete}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              {t.cancel}
+            </button>
+          </div>
+        </Dialog>
+      )}
     </article>
   );
 }
 
-function Status(p: MessageItemProps) {
+/** The quick reactions, one button each, named by the emoji; Escape closes them. */
+function ReactionPicker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
+  const { t } = useI18n();
+  const group = useRef<HTMLDivElement>(null);
+  useEscape(true, onClose);
+  useLayoutEffect(() => group.current?.querySelector<HTMLButtonElement>('button')?.focus(), []);
+  return (
+    <div
+      class="react-picker"
+      role="group"
+      aria-label={t.react}
+      ref={group}
+      onKeyDown={(e) => {
+        if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+        const all = [...(group.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
+        const at = all.indexOf(document.activeElement as HTMLButtonElement);
+        const step = e.key === 'ArrowRight' ? 1 : -1;
+        all[(at + step + all.length) % all.length]?.focus();
+        e.preventDefault();
+      }}
+    >
+      {QUICK_REACTIONS.map((emoji) => (
+        <button key={emoji} type="button" onClick={() => onPick(emoji)}>
+          {emoji}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** The message a reply answers: "Reply to <sender>" (a link to it) and the start of its text. */
+function ReplyQuote({
+  id,
+  conversationId,
+  lookup,
+}: {
+  id: string;
+  conversationId: string;
+  lookup: (id: string) => ShownMessage | undefined;
+}) {
+  const { t } = useI18n();
+  const shown = lookup(id);
+  // Outside the loaded window, the device may still hold it.
+  const stored = useMessage(id);
+  const sender = shown?.senderName ?? stored?.senderName;
+  if (!sender) return <p class="msg-quote muted">{t.originalNotHere}</p>;
+  const deleted = shown ? shown.deleted : Boolean(stored?.deleted);
+  const text = shown ? shown.text : (stored?.text ?? '');
+  const seq = shown?.seq ?? stored?.seq ?? 0;
+  return (
+    <div class="msg-quote">
+      <a
+        href={`#m-${id}`}
+        onClick={(e) => {
+          e.preventDefault();
+          requestJump({ conversationId, messageId: id, seq });
+        }}
+      >
+        {t.replyTo(sender)}
+      </a>
+      <span class="quote-text">{deleted ? t.messageDeleted : text}</span>
+    </div>
+  );
+}
+
+function Status({ m, receipt }: { m: ShownMessage; receipt?: Receipt }) {
   const { t, lang } = useI18n();
   const [busy, setBusy] = useState(false);
-  if (p.status !== 'Failed') {
-    const text = { Queued: t.queued, Sent: t.sent, Delivered: t.delivered, Read: t.read }[p.status!];
-    return <p class={`msg-status st-${p.status!.toLowerCase()}`}>{text}</p>;
+  const pending = m.pending;
+  if (pending?.state === 'queued') return <p class="msg-status st-queued">{t.queued}</p>;
+  if (!pending) {
+    if (!receipt) return null;
+    const text = { Sent: t.sent, Delivered: t.delivered, Read: t.read }[receipt];
+    return <p class={`msg-status st-${receipt.toLowerCase()}`}>{text}</p>;
   }
-  const reason = p.entry?.error ? errorText(p.entry.error, lang) : t.errorGeneric;
+  const reason = pending.error ? errorText(pending.error as WireError, lang) : t.errorGeneric;
   const act = (fn: (id: string) => Promise<void>) => async () => {
     setBusy(true);
     try {
-      await fn(p.id);
+      await fn(pending.entryId);
     } finally {
       setBusy(false);
     }

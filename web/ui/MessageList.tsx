@@ -12,7 +12,8 @@ import { actions, isStored, loadAround, messageStatus, useMembers, useMessages }
 import { useI18n } from '../i18n/index';
 import { dayKey, formatDay } from './format';
 import { jumpDone, useJumpTarget } from '../search/jump';
-import { fromMessage, fromOutbox, MessageItem, type MessageItemProps } from './MessageItem';
+import { overlay, type ShownMessage } from '../data/overlay';
+import { MessageItem, type MessageHandlers, type Receipt } from './MessageItem';
 
 const WINDOW_INITIAL = 50;
 const WINDOW_STEP = 30;
@@ -33,29 +34,27 @@ export function MessageList({
   conversation,
   me,
   jumpToLatest,
+  handlers,
+  shownRef,
 }: {
   conversation: LocalConversation;
   me: User;
   /** Changes when the reader sends: show the newest message. */
   jumpToLatest: number;
+  handlers: MessageHandlers;
+  /** Gets the messages as shown (the composer's Up arrow edits my last one). */
+  shownRef?: { current: ShownMessage[] };
 }) {
   const { t, lang } = useI18n();
   const { messages, outbox, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
   const members = useMembers(conversation.id);
 
-  const items: MessageItemProps[] = useMemo(
-    () => [
-      ...messages.map((m) =>
-        fromMessage(
-          m,
-          m.senderId === me.id,
-          m.senderId === me.id ? messageStatus(m, members, me.id) : undefined,
-        ),
-      ),
-      ...outbox.map((e) => fromOutbox(e, me.username)),
-    ],
-    [messages, outbox, members, me.id, me.username],
-  );
+  const items = useMemo(() => overlay(messages, outbox, me), [messages, outbox, me.id, me.username]);
+  if (shownRef) shownRef.current = items;
+  const byId = useMemo(() => new Map(items.map((m) => [m.id, m])), [items]);
+  const lookup = useCallback((id: string) => byId.get(id), [byId]);
+  const receipt = (m: ShownMessage): Receipt | undefined =>
+    m.own && m.stored && !m.pending ? messageStatus(m.stored, members, me.id) : undefined;
 
   // The window: the `size` items ending at `endId` (null: at the newest item).
   const [endId, setEndId] = useState<string | null>(null);
@@ -225,7 +224,7 @@ export function MessageList({
                   <span>{formatDay(item.time, lang, t)}</span>
                 </p>
               )}
-              <MessageItem {...item} />
+              <MessageItem m={item} receipt={receipt(item)} handlers={handlers} lookup={lookup} />
             </div>
           );
         })}

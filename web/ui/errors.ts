@@ -14,6 +14,10 @@ const ZH: Partial<Record<WireError['code'], string>> = {
   TOO_MANY_CONNECTIONS: '你打开的连接太多，请关闭一些标签页或设备后再试。',
   UNAVAILABLE: '你已离线，或服务器暂时不可用，请稍后再试。',
   PAYLOAD_TOO_LARGE: '内容太长。',
+  MESSAGE_NOT_FOUND: '找不到这条消息。',
+  NOT_AUTHOR: '只有发送者可以编辑或删除这条消息。',
+  EDIT_WINDOW_CLOSED: '这条消息已超过可编辑的时间，但仍可删除。',
+  MESSAGE_DELETED: '这条消息已被删除。',
 };
 
 /** The text to show for an error. */

@@ -14,10 +14,14 @@ export interface AxeViolation {
   nodes: string[];
 }
 
-/** Runs axe-core over the whole page as it is now; returns its violations, one line per node. */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe-core over the whole page as it is now; returns its violations, one line per node.
+ * `options` go to axe.run, e.g. `{ rules: { 'label-content-name-mismatch': { enabled: true } } }`
+ * for a rule axe leaves off by default.
+ */
+export async function axeViolations(page: Page, options: object = {}): Promise<AxeViolation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axePath });
-  return page.evaluate(async () => {
+  return page.evaluate(async (extra) => {
     type AxeResult = {
       violations: Array<{
         id: string;
@@ -27,12 +31,12 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       }>;
     };
     const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<AxeResult> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run(document, { resultTypes: ['violations'], ...extra });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
     }));
-  });
+  }, options);
 }

@@ -1,0 +1,185 @@
+/**
+ * What each message of a conversation shows: the acknowledged messages (which already carry the
+ * effect of every acknowledged edit, deletion and reaction) with this device's still-pending
+ * entries laid over them in typing order. Pending messages are appended; a pending edit shows its
+ * text, a pending deletion shows the message as deleted, a pending reaction change moves the
+ * counts; the message then shows the state of its latest pending entry, as a send does ("Queued",
+ * or "Failed" with the reason and the entry to retry or discard).
+ *
+ * Pure (no DOM, no IndexedDB): the outbox is the device's optimistic guess, recomputed on every
+ * change, so when an operation is acknowledged it leaves the outbox and the stored message (now
+ * changed by the server) shows the same thing without a flash. This is the "rebase pending
+ * operations onto what the server says" half of offline operations.
+ */
+import { EntryKind, type Message, type WireError } from '../../contract/index';
+
+/** The fields of an outbox entry the overlay reads (OutboxEntry is one). */
+export interface PendingEntry {
+  id: string;
+  conversationId: string;
+  text: string;
+  typedAt: number;
+  state: 'queued' | 'failed';
+  error?: WireError;
+  /** Missing: a message (entries queued before operations existed). */
+  kind?: EntryKind;
+  replyTo?: string | null;
+  targetId?: string | null;
+  emoji?: string | null;
+  on?: boolean | null;
+}
+
+export interface ShownReaction {
+  emoji: string;
+  count: number;
+  /** The viewer reacted with it. */
+  mine: boolean;
+}
+
+/** The latest pending entry of a message (the message itself when it is unsent). */
+export interface PendingState {
+  state: 'queued' | 'failed';
+  /** The outbox entry that Retry and Delete act on. */
+  entryId: string;
+  kind: EntryKind;
+  error?: WireError;
+}
+
+export interface ShownMessage {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  senderName: string;
+  /** '' when deleted. */
+  text: string;
+  /** Server commit time, or typing time while unsent. */
+  time: number;
+  /** null while unsent. */
+  seq: number | null;
+  replyTo: string | null;
+  edited: boolean;
+  deleted: boolean;
+  reactions: ShownReaction[];
+  own: boolean;
+  pending: PendingState | null;
+  /** The acknowledged message (for receipts), absent while unsent. */
+  stored?: Message;
+}
+
+interface Draft extends Omit<ShownMessage, 'reactions'> {
+  /** Who reacted, per emoji, in first-reaction order. */
+  reactions: Map<string, string[]>;
+}
+
+function fromStored(m: Message, myId: string): Draft {
+  const reactions = new Map<string, string[]>();
+  for (const r of m.reactions ?? []) if (r.userIds.length > 0) reactions.set(r.emoji, [...r.userIds]);
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    senderId: m.senderId,
+    senderName: m.senderName,
+    text: m.deleted ? '' : m.text,
+    time: m.createdAt,
+    seq: m.seq,
+    replyTo: m.replyTo ?? null,
+    edited: m.editedAt != null,
+    deleted: Boolean(m.deleted),
+    reactions,
+    own: m.senderId === myId,
+    pending: null,
+    stored: m,
+  };
+}
+
+function fromEntry(e: PendingEntry, me: { id: string; username: string }): Draft {
+  return {
+    id: e.id,
+    conversationId: e.conversationId,
+    senderId: me.id,
+    senderName: me.username,
+    text: e.text,
+    time: e.typedAt,
+    seq: null,
+    replyTo: e.replyTo ?? null,
+    edited: false,
+    deleted: false,
+    reactions: new Map(),
+    own: true,
+    pending: null,
+  };
+}
+
+function pendingOf(e: PendingEntry): PendingState {
+  return { state: e.state, entryId: e.id, kind: e.kind ?? EntryKind.message, error: e.error };
+}
+
+/**
+ * The messages to show, in order: acknowledged ones (ascending seq), then unsent ones in typing
+ * order, each with the pending entries of `outbox` (in typing order) applied.
+ */
+export function overlay(
+  messages: readonly Message[],
+  outbox: readonly PendingEntry[],
+  me: { id: string; username: string },
+): ShownMessage[] {
+  const drafts: Draft[] = [];
+  const byId = new Map<string, Draft>();
+  for (const m of messages) {
+    if ((m.kind ?? EntryKind.message) !== EntryKind.message || byId.has(m.id)) continue;
+    const d = fromStored(m, me.id);
+    drafts.push(d);
+    byId.set(d.id, d);
+  }
+  for (const e of outbox) {
+    const kind = e.kind ?? EntryKind.message;
+    if (kind === EntryKind.message) {
+      // Acknowledged meanwhile (the outbox is read a moment apart): the stored one wins.
+      if (byId.has(e.id)) continue;
+      const d = fromEntry(e, me);
+      d.pending = pendingOf(e);
+      drafts.push(d);
+      byId.set(d.id, d);
+      continue;
+    }
+    // An operation on a message not shown here (e.g. outside the loaded window) changes nothing.
+    const target = e.targetId ? byId.get(e.targetId) : undefined;
+    if (!target) continue;
+    target.pending = pendingOf(e);
+    if (kind === EntryKind.delete) {
+      target.deleted = true;
+      target.text = '';
+      target.edited = false;
+      target.reactions.clear();
+    } else if (target.deleted) {
+      // A deletion before it wins: an edit or a reaction cannot bring the message back.
+    } else if (kind === EntryKind.edit) {
+      target.text = e.text;
+      target.edited = true;
+    } else if (kind === EntryKind.reaction && e.emoji) {
+      const who = target.reactions.get(e.emoji) ?? [];
+      const without = who.filter((id) => id !== me.id);
+      const next = e.on ? [...without, me.id] : without;
+      if (next.length > 0) target.reactions.set(e.emoji, next);
+      else target.reactions.delete(e.emoji);
+    }
+  }
+  return drafts.map((d) => ({
+    ...d,
+    reactions: [...d.reactions].map(([emoji, userIds]) => ({
+      emoji,
+      count: userIds.length,
+      mine: userIds.includes(me.id),
+    })),
+  }));
+}
+
+/** My newest message that is not deleted (what Up arrow in an empty composer edits). */
+export function lastOwnMessage(shown: readonly ShownMessage[]): ShownMessage | null {
+  for (let i = shown.length - 1; i >= 0; i--) {
+    const m = shown[i]!;
+    if (m.own && !m.deleted && !(m.pending?.kind === EntryKind.message && m.pending.state === 'failed'))
+      return m;
+  }
+  return null;
+}
