@@ -71,6 +71,8 @@ export interface ConversationSummary {
   deliveredSeq: number;
   readSeq: number;
   members: Member[];
+  /** The viewer asked for no push notifications from this conversation. */
+  muted: boolean;
 }
 
 export interface Receipt {

@@ -20,6 +20,7 @@ import { attachRealtime } from './realtime/connection.js';
 import { createIo } from './realtime/io.js';
 import { Relay } from './realtime/relay.js';
 import type { FerryIo } from './realtime/types.js';
+import { loadVapidKeys, PushService, type VapidKeys } from './push/index.js';
 import { MemoryPresence } from './scale/memoryPresence.js';
 import { MemoryRateLimiter } from './scale/memoryRateLimiter.js';
 import type { PresenceTracker } from './scale/Presence.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Default: memory. One passed in is closed by its creator, not by the app. */
   presence?: PresenceTracker;
+  /** Web Push VAPID keys; default: from the config, else made once in DATA_DIR. */
+  vapid?: VapidKeys;
   /** Installs a socket.io adapter (Redis) on the io server before it accepts connections. */
   configureIo?: (io: FerryIo) => void | Promise<void>;
 }
@@ -82,14 +85,24 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     sessionTtlMs: config.sessionTtlDays * 86_400_000,
     signupRule: { capacity: config.signupBurst, refillPerSecond: config.signupRatePerHour / 3_600 },
   });
+  const push = new PushService({
+    store,
+    presence,
+    rateLimiter,
+    logger,
+    vapid: deps.vapid ?? loadVapidKeys(config),
+    coalesceMs: config.pushCoalesceMs,
+    allowLoopbackHttp: config.pushAllowLoopbackHttp,
+  });
   const domain = createDomain({
     store,
     relay,
     rateLimiter,
     presence,
     sendRule: { capacity: config.sendBurst, refillPerSecond: config.sendRatePerSecond },
+    listener: push.notifier,
   });
-  const api = createApi({ config, store, auth, domain, relay, logger });
+  const api = createApi({ config, store, auth, domain, relay, logger, push });
   // Redis presence reaps the connections of a node that died without a goodbye (SCALE): tell
   // those users' conversations that they went offline.
   presence.onOffline?.((userIds) => {
@@ -155,6 +168,8 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     await Promise.race([serverClosed, graceOver]);
     clearTimeout(timer);
     clearInterval(sweeper);
+    // Pushes already on their way finish before the store they read closes.
+    await push.close();
     // Waits for pending group commits before closing the database.
     await store.close();
     if (!deps.rateLimiter) await rateLimiter.close();

@@ -10,6 +10,7 @@ import { AppError, rateLimited } from '../errors.js';
 import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import type { Store } from '../store/Store.js';
+import type { DomainListener } from './index.js';
 import type { Membership } from './membership.js';
 
 export interface MessagingDeps {
@@ -18,6 +19,7 @@ export interface MessagingDeps {
   rateLimiter: RateLimiter;
   membership: Membership;
   sendRule: RateLimitRule;
+  listener?: Pick<DomainListener, 'messageStored'>;
 }
 
 export interface SendOptions {
@@ -88,7 +90,10 @@ export class Messaging {
         'This message id is already used by another message. Send it again as a new message.',
       );
     }
-    if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
+    if (result.status === 'created') {
+      this.deps.relay.message(result.message, options.originSocketId);
+      this.deps.listener?.messageStored(result.message);
+    }
     // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
     else this.refund(user.id);
     return { message: result.message, duplicate: result.status === 'duplicate' };

@@ -1,4 +1,5 @@
 /** The domain services, built once per app and shared by the socket handlers and the HTTP API. */
+import type { Message } from '../../contract/events.js';
 import type { Relay } from '../realtime/relay.js';
 import type { PresenceTracker } from '../scale/Presence.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
@@ -19,6 +20,14 @@ export interface DomainDeps {
   /** Per-user send rate (SEND_RATE_PER_SECOND / SEND_BURST). */
   sendRule: RateLimitRule;
   now?: () => number;
+  /** Told after a message is stored and after a read receipt rises (Web Push, server/push/). */
+  listener?: DomainListener;
+}
+
+/** What other modules may hear from the domain, after the fact; a listener must not throw. */
+export interface DomainListener {
+  messageStored(message: Message): void;
+  readUpTo(userId: string, conversationId: string, readSeq: number): void;
 }
 
 export interface Domain {
@@ -39,8 +48,15 @@ export function createDomain(deps: DomainDeps): Domain {
   return {
     membership,
     conversations: new Conversations({ store, presence, relay, membership, now }),
-    messaging: new Messaging({ store, relay, rateLimiter, membership, sendRule: deps.sendRule }),
-    receipts: new Receipts({ store, relay, membership }),
+    messaging: new Messaging({
+      store,
+      relay,
+      rateLimiter,
+      membership,
+      sendRule: deps.sendRule,
+      listener: deps.listener,
+    }),
+    receipts: new Receipts({ store, relay, membership, listener: deps.listener }),
     typing: new Typing({ relay, rateLimiter, membership }),
     presence: new PresenceService({ presence, relay }),
     search: new Search({ store, membership }),

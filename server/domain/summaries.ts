@@ -17,6 +17,7 @@ export function toSummary(
   viewerId: string,
   uc: UserConversation,
   online: ReadonlySet<string>,
+  muted = false,
 ): ConversationSummary {
   const { conversation: c, members } = uc;
   const me = members.find((m) => m.userId === viewerId);
@@ -33,5 +34,6 @@ export function toSummary(
     deliveredSeq: me?.deliveredSeq ?? 0,
     readSeq: me?.readSeq ?? 0,
     members: members.map((m) => toMember(m, online)),
+    muted,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { searchTermsText } from '../../../contract/search.js';
+import { PUSH_SCHEMA } from './push.js';
 import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
 
 export interface Migration extends VersionedMigration {
@@ -91,6 +92,7 @@ function addMessageSearch(db: Database.Database): void {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, name: 'message search', up: addMessageSearch },
+  { version: 3, name: 'push subscriptions and mutes', up: (db) => db.exec(PUSH_SCHEMA) },
 ];
 
 /** The schema version this build creates. */
