@@ -122,11 +122,13 @@ const PUSH_ENDPOINT_MAX = 2048;
 export const pushSubscriptionSchema = z.object({
   endpoint: text()
     .max(PUSH_ENDPOINT_MAX, `must be at most ${PUSH_ENDPOINT_MAX} characters`)
-    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an https URL'),
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i, 'must be an https URL'),
   /** Browsers send null or a time; Ferry does not use it. */
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
-    p256dh: z.string().refine((v) => base64urlBytes(v) === 65, 'must be a base64url P-256 public key (65 bytes)'),
+    p256dh: z
+      .string()
+      .refine((v) => base64urlBytes(v) === 65, 'must be a base64url P-256 public key (65 bytes)'),
     auth: z.string().refine((v) => base64urlBytes(v) === 16, 'must be a base64url 16-byte secret'),
   }),
 });

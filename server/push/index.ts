@@ -7,7 +7,6 @@ import type { User } from '../../contract/events.js';
 import { ErrorCode } from '../../contract/errors.js';
 import type { PushSubscribeInput } from '../../contract/schemas.js';
 import { AppError, notAMember } from '../errors.js';
-import type { Store } from '../store/Store.js';
 import { PushNotifier, type PushNotifierDeps } from './PushNotifier.js';
 import type { VapidKeys } from './vapid.js';
 
@@ -66,7 +65,9 @@ export class PushService {
    * http://127.0.0.1 when the test flag is on).
    */
   private checkEndpoint(endpoint: string): void {
-    const url = new URL(endpoint);
+    const url = URL.parse(endpoint);
+    if (!url)
+      throw new AppError(ErrorCode.BAD_REQUEST, 'Invalid push subscription: endpoint must be an https URL.');
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (this.deps.allowLoopbackHttp && host === '127.0.0.1') return;
     const refuse = (why: string): never => {
