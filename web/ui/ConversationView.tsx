@@ -57,6 +57,11 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
   const [jump, setJump] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
+  async function toggleMute() {
+    const res = await actions.setMuted(c.id, !c.muted);
+    setError(res.ok ? null : t.muteFailed);
+  }
+
   async function leave() {
     if (!confirm(t.confirmLeave(c.name))) return;
     const res = await actions.leave(c.id);
@@ -77,6 +82,9 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
             onClick={() => setShowMembers(!showMembers)}
           >
             {t.membersCount(members.length)}
+          </button>
+          <button type="button" onClick={() => void toggleMute()}>
+            {c.muted ? t.unmute : t.mute}
           </button>
           {c.kind === 'room' && (
             <button type="button" onClick={() => void leave()}>
