@@ -214,7 +214,9 @@ const envSchema = z.object({
       .trim()
       .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters, from web-push)'),
   ),
-  VAPID_SUBJECT: opt(url(/^(mailto|https):$/, 'a mailto: or https: URL')).default('mailto:admin@ferry.invalid'),
+  VAPID_SUBJECT: opt(url(/^(mailto|https):$/, 'a mailto: or https: URL')).default(
+    'mailto:admin@ferry.invalid',
+  ),
   PUSH_ALLOW_LOOPBACK_HTTP: opt(bool).default(false),
   PUSH_COALESCE_MS: opt(int(0, 60_000, 'a whole number of milliseconds from 0 to 60000')).default(
     PUSH_COALESCE_MS,

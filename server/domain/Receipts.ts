@@ -30,7 +30,8 @@ export class Receipts {
       readSeq: member.readSeq,
     };
     this.deps.relay.receipt(receipt);
-    if (input.readSeq !== undefined) this.deps.listener?.readUpTo(user.id, receipt.conversationId, receipt.readSeq);
+    if (input.readSeq !== undefined)
+      this.deps.listener?.readUpTo(user.id, receipt.conversationId, receipt.readSeq);
     return receipt;
   }
 }

@@ -202,7 +202,9 @@ export class PushNotifier {
 
 function preview(text: string): string {
   const chars = [...text];
-  return chars.length <= PUSH_TEXT_PREVIEW_MAX ? text : `${chars.slice(0, PUSH_TEXT_PREVIEW_MAX - 1).join('')}…`;
+  return chars.length <= PUSH_TEXT_PREVIEW_MAX
+    ? text
+    : `${chars.slice(0, PUSH_TEXT_PREVIEW_MAX - 1).join('')}…`;
 }
 
 function withoutText(notice: PushMessageNotice): PushMessageNotice {

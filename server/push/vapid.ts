@@ -34,7 +34,9 @@ export function loadVapidKeys(config: Config): VapidKeys {
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<VapidKeys>;
   if (typeof stored.publicKey !== 'string' || typeof stored.privateKey !== 'string') {
-    throw new Error(`${file} does not hold a VAPID key pair: delete it to make a new one (devices then subscribe again).`);
+    throw new Error(
+      `${file} does not hold a VAPID key pair: delete it to make a new one (devices then subscribe again).`,
+    );
   }
   return { publicKey: stored.publicKey, privateKey: stored.privateKey, subject };
 }

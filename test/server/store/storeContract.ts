@@ -709,7 +709,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.setMuted(other.id, alice.userId, true)).toBe(true);
         expect(await store.mutedConversationIds(bob.userId)).toEqual([room.id]);
         expect(await store.mutedConversationIds(carol.userId)).toEqual([]);
-        expect(await store.mutedMembers(room.id, [alice.userId, bob.userId, carol.userId])).toEqual([bob.userId]);
+        expect(await store.mutedMembers(room.id, [alice.userId, bob.userId, carol.userId])).toEqual([
+          bob.userId,
+        ]);
         expect(await store.setMuted(room.id, bob.userId, false)).toBe(true);
         expect(await store.mutedMembers(room.id, [bob.userId])).toEqual([]);
         expect(await store.setMuted(room.id, bob.userId, true)).toBe(true);
