@@ -295,6 +295,27 @@ describe('a push with every tab closed', () => {
     await bob.context.close();
   });
 
+  it('shows nothing for the conversation a focused Ferry tab has open', async () => {
+    const { alice, bob, room, dispatcher } = await withWorkerOnly('watcher', 'Pier');
+    const other = await sharedRoom(suite.ferry, alice, bob, 'Dock');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await page.bringToFront();
+    await page.waitForFunction(() => document.hasFocus() && document.visibilityState === 'visible');
+    await dispatcher.deliverPush(
+      JSON.stringify(messageNotice(room.id, { senderName: bob.username, text: 'Here' })),
+    );
+    // A push for another conversation right after shows: the first push has been handled by then.
+    await dispatcher.deliverPush(
+      JSON.stringify(
+        messageNotice(other.id, { conversationName: 'Dock', senderName: bob.username, text: 'There' }),
+      ),
+    );
+    await waitShown(alice.context, pushTag(other.id), (l) => l.length === 1);
+    expect(await shown(await appWorker(alice.context), pushTag(room.id))).toEqual([]);
+    await alice.context.close();
+    await bob.context.close();
+  });
+
   it('opens /c/<id> when clicked with no Ferry window open', async () => {
     const { alice, bob, room, dispatcher } = await withWorkerOnly('clicker', 'Pier');
     await dispatcher.deliverPush(

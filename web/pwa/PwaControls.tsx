@@ -4,11 +4,12 @@
  * once signed in the "Notifications" switch (Web Push, PushSettings.tsx).
  * Mounting it also registers the Service Worker and starts the outbox replay triggers.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useHubStatus } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { listenForInstallOffer, promptInstall } from './install';
 import { PWA_LABELS } from './labels';
+import { forgetPushOnThisDevice } from './push';
 import { PushSettings } from './PushSettings';
 import { requestOutboxReplay, startReplayTriggers } from './outboxReplay';
 import { getPwaState, subscribePwaState } from './pwaState';
@@ -37,6 +38,13 @@ export function PwaControls() {
   useEffect(() => {
     void startServiceWorker().then(startReplayTriggers);
   }, []);
+
+  // Signed out: this device stops receiving pushes (the server already forgot the subscription).
+  const signedInBefore = useRef(user !== null);
+  useEffect(() => {
+    if (signedInBefore.current && !user) void forgetPushOnThisDevice().catch(() => undefined);
+    signedInBefore.current = user !== null;
+  }, [user]);
 
   // Messages wait and the socket is down: the Service Worker sends them over HTTP, now or when
   // the browser is back online, even if every tab is closed by then.

@@ -140,3 +140,13 @@ export async function resyncPush(): Promise<boolean> {
   await register(subscription, showTextSetting()).catch(() => undefined);
   return true;
 }
+
+/**
+ * After sign-out: the server deleted this device's subscription with the session; the browser's
+ * goes too, so the next person to sign in here does not inherit it.
+ */
+export async function forgetPushOnThisDevice(): Promise<void> {
+  if (!pushSupported()) return;
+  const subscription = await (await registration()).pushManager.getSubscription();
+  await subscription?.unsubscribe();
+}
