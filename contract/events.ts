@@ -119,6 +119,8 @@ export interface ConversationSummary {
   /** Others' messages (kind 'message', not deleted) with seq > readSeq, when this was read. */
   unreadCount: number;
   members: Member[];
+  /** The viewer asked for no push notifications from this conversation. */
+  muted: boolean;
 }
 
 export interface Receipt {

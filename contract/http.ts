@@ -13,6 +13,12 @@ export const HttpPath = {
   direct: '/api/conversations/direct',
   health: '/healthz',
   metrics: '/metrics',
+  /** GET: the server's VAPID public key (base64url), for `pushManager.subscribe`. */
+  pushKey: '/api/push/key',
+  /** POST {subscription, showText}: this device's Web Push subscription (saved again to change showText). */
+  pushSubscribe: '/api/push/subscribe',
+  /** POST {endpoint}: forget this device's subscription. */
+  pushUnsubscribe: '/api/push/unsubscribe',
 } as const;
 
 /** Path patterns of the per-conversation routes; `:id` is the conversation id. */
@@ -23,6 +29,11 @@ export const ConversationPath = {
   events: '/api/conversations/:id/events',
   members: '/api/conversations/:id/members',
   leave: '/api/conversations/:id/leave',
+  /** POST {readSeq}: read receipt over HTTP (the Service Worker's "Mark as read"). */
+  read: '/api/conversations/:id/read',
+  /** POST: no push notifications for this conversation (this user, every device). */
+  mute: '/api/conversations/:id/mute',
+  unmute: '/api/conversations/:id/unmute',
 } as const;
 
 const inConversation = (pattern: string, conversationId: string): string =>
@@ -35,6 +46,10 @@ export const membersPath = (conversationId: string): string =>
   inConversation(ConversationPath.members, conversationId);
 export const leavePath = (conversationId: string): string =>
   inConversation(ConversationPath.leave, conversationId);
+export const readPath = (conversationId: string): string =>
+  inConversation(ConversationPath.read, conversationId);
+export const mutePath = (conversationId: string, muted: boolean): string =>
+  inConversation(muted ? ConversationPath.mute : ConversationPath.unmute, conversationId);
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -56,6 +71,12 @@ export const HttpRoute = {
   send: { method: 'POST', path: ConversationPath.messages },
   messages: { method: 'GET', path: ConversationPath.messages },
   events: { method: 'GET', path: ConversationPath.events },
+  read: { method: 'POST', path: ConversationPath.read },
+  mute: { method: 'POST', path: ConversationPath.mute },
+  unmute: { method: 'POST', path: ConversationPath.unmute },
+  pushKey: { method: 'GET', path: HttpPath.pushKey },
+  pushSubscribe: { method: 'POST', path: HttpPath.pushSubscribe },
+  pushUnsubscribe: { method: 'POST', path: HttpPath.pushUnsubscribe },
   health: { method: 'GET', path: HttpPath.health },
   metrics: { method: 'GET', path: HttpPath.metrics },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
 export * from './search.js';
+export * from './push.js';

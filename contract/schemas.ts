@@ -151,6 +151,44 @@ export const searchMessagesSchema = z.strictObject({
   limit: z.int().min(1).max(SEARCH_PAGE_MAX).optional(),
 });
 
+/** Bytes of a base64url string (no padding), or -1 when it is not base64url. */
+function base64urlBytes(value: string): number {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(value)) return -1;
+  const bare = value.replace(/=+$/, '');
+  if (bare.length % 4 === 1) return -1;
+  return Math.floor((bare.length * 3) / 4);
+}
+/** Endpoint URLs a push service gives out are short; anything longer is not one. */
+const PUSH_ENDPOINT_MAX = 2048;
+/**
+ * A PushSubscription as `subscription.toJSON()` gives it. The endpoint must be https (the server
+ * additionally allows http://127.0.0.1 only when PUSH_ALLOW_LOOPBACK_HTTP is set, for tests);
+ * p256dh is an uncompressed P-256 point (65 bytes) and auth a 16-byte secret (RFC 8291).
+ */
+export const pushSubscriptionSchema = z.object({
+  endpoint: text()
+    .max(PUSH_ENDPOINT_MAX, `must be at most ${PUSH_ENDPOINT_MAX} characters`)
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i, 'must be an https URL'),
+  /** Browsers send null or a time; Ferry does not use it. */
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    p256dh: z
+      .string()
+      .refine((v) => base64urlBytes(v) === 65, 'must be a base64url P-256 public key (65 bytes)'),
+    auth: z.string().refine((v) => base64urlBytes(v) === 16, 'must be a base64url 16-byte secret'),
+  }),
+});
+export const pushSubscribeSchema = z.strictObject({
+  subscription: pushSubscriptionSchema,
+  /** "Show message text in notifications" for this device (default on). */
+  showText: z.boolean().optional(),
+});
+export const pushUnsubscribeSchema = z.strictObject({
+  endpoint: pushSubscriptionSchema.shape.endpoint,
+});
+/** HTTP body of POST /api/conversations/:id/read. */
+export const readReceiptBodySchema = z.strictObject({ readSeq: seq });
+
 /** The payload schema of every client event: the type makes the list complete. */
 export const clientEventSchemas = {
   'message:send': sendMessageSchema,
@@ -175,6 +213,9 @@ export const httpBodySchemas = {
   join: joinRoomSchema,
   direct: startDirectSchema,
   send: sendMessageBodySchema,
+  read: readReceiptBodySchema,
+  pushSubscribe: pushSubscribeSchema,
+  pushUnsubscribe: pushUnsubscribeSchema,
 } as const satisfies Partial<Record<HttpRouteName, z.ZodType>>;
 
 export type Credentials = z.infer<typeof credentialsSchema>;
@@ -195,3 +236,5 @@ export type ConversationRef = z.infer<typeof conversationRefSchema>;
 export type ReceiptUpdateInput = z.infer<typeof receiptUpdateSchema>;
 export type TypingUpdateInput = z.infer<typeof typingUpdateSchema>;
 export type SearchMessagesInput = z.infer<typeof searchMessagesSchema>;
+export type PushSubscriptionInput = z.infer<typeof pushSubscriptionSchema>;
+export type PushSubscribeInput = z.infer<typeof pushSubscribeSchema>;

@@ -7,3 +7,4 @@ export * from './messages';
 export * from './members';
 export * from './changes';
 export * from './messageWrites';
+export * from './pushMeta';

@@ -4,7 +4,7 @@ import type { FerryDb } from './schema';
 
 /** The signed-in user remembered on this device, or null. */
 export async function getMe(db: FerryDb): Promise<User | null> {
-  return (await db.get('meta', 'me')) ?? null;
+  return ((await db.get('meta', 'me')) as User | undefined) ?? null;
 }
 
 /** Remembers the signed-in user. */

@@ -78,8 +78,11 @@ export interface SavedSearchIndex {
 }
 
 export interface FerryDbSchema extends DBSchema {
-  /** Small key-value facts: 'me' (the signed-in User). */
-  meta: { key: 'me'; value: User };
+  /**
+   * Small key-value facts: 'me' (the signed-in User); 'lang' (the page's UI language, for the
+   * Service Worker's notifications); 'pendingReads' (read receipts waiting for the network).
+   */
+  meta: { key: 'me' | 'lang' | 'pendingReads'; value: User | string | Record<string, number> };
   conversations: {
     key: string;
     value: LocalConversation;

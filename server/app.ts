@@ -20,6 +20,7 @@ import { attachRealtime } from './realtime/connection.js';
 import { createIo } from './realtime/io.js';
 import { Relay } from './realtime/relay.js';
 import type { FerryIo } from './realtime/types.js';
+import { loadVapidKeys, PushService, type VapidKeys } from './push/index.js';
 import { MemoryPresence } from './scale/memoryPresence.js';
 import { MemoryRateLimiter } from './scale/memoryRateLimiter.js';
 import type { PresenceTracker } from './scale/Presence.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   presence?: PresenceTracker;
   /** The clock of the domain rules (the edit window); default Date.now. Tests inject one. */
   now?: () => number;
+  /** Web Push VAPID keys; default: from the config, else made once in DATA_DIR. */
+  vapid?: VapidKeys;
   /** Installs a socket.io adapter (Redis) on the io server before it accepts connections. */
   configureIo?: (io: FerryIo) => void | Promise<void>;
 }
@@ -84,6 +87,15 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     sessionTtlMs: config.sessionTtlDays * 86_400_000,
     signupRule: { capacity: config.signupBurst, refillPerSecond: config.signupRatePerHour / 3_600 },
   });
+  const push = new PushService({
+    store,
+    presence,
+    rateLimiter,
+    logger,
+    vapid: deps.vapid ?? loadVapidKeys(config),
+    coalesceMs: config.pushCoalesceMs,
+    allowLoopbackHttp: config.pushAllowLoopbackHttp,
+  });
   const domain = createDomain({
     store,
     relay,
@@ -92,8 +104,9 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     sendRule: { capacity: config.sendBurst, refillPerSecond: config.sendRatePerSecond },
     editWindowMs: config.editWindowHours * 3_600_000,
     now: deps.now,
+    listener: push.notifier,
   });
-  const api = createApi({ config, store, auth, domain, relay, logger });
+  const api = createApi({ config, store, auth, domain, relay, logger, push });
   // Redis presence reaps the connections of a node that died without a goodbye (SCALE): tell
   // those users' conversations that they went offline.
   presence.onOffline?.((userIds) => {
@@ -159,6 +172,8 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     await Promise.race([serverClosed, graceOver]);
     clearTimeout(timer);
     clearInterval(sweeper);
+    // Pushes already on their way finish before the store they read closes.
+    await push.close();
     // Waits for pending group commits before closing the database.
     await store.close();
     if (!deps.rateLimiter) await rateLimiter.close();

@@ -13,6 +13,7 @@ import {
   SSE_HEARTBEAT_MS,
   SSE_MAX_BUFFERED_BYTES,
 } from '../contract/limits.js';
+import { PUSH_COALESCE_MS } from '../contract/push.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CookieSecure = 'auto' | 'always' | 'never';
@@ -66,6 +67,15 @@ export interface Config {
   syncCheckIntervalMs: number;
   /** With Redis: devices re-check within this long after a Redis reconnect or a node start (ms). */
   syncCheckSpreadMs: number;
+  /** Web Push VAPID keys (base64url) from the environment; null: made once and kept in DATA_DIR. */
+  vapidPublicKey: string | null;
+  vapidPrivateKey: string | null;
+  /** Contact the push services may use (mailto: or https:). */
+  vapidSubject: string;
+  /** Accept push endpoints on http://127.0.0.1 (tests and local development only). */
+  pushAllowLoopbackHttp: boolean;
+  /** Messages of one conversation within this window reach a device as one push. */
+  pushCoalesceMs: number;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -196,6 +206,25 @@ const envSchema = z.object({
   SYNC_CHECK_SPREAD_MS: opt(int(0, 600_000, 'a whole number of milliseconds from 0 to 600000')).default(
     2_000,
   ),
+  VAPID_PUBLIC_KEY: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (87 characters, from web-push)'),
+  ),
+  VAPID_PRIVATE_KEY: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters, from web-push)'),
+  ),
+  VAPID_SUBJECT: opt(url(/^(mailto|https):$/, 'a mailto: or https: URL')).default(
+    'mailto:admin@ferry.invalid',
+  ),
+  PUSH_ALLOW_LOOPBACK_HTTP: opt(bool).default(false),
+  PUSH_COALESCE_MS: opt(int(0, 60_000, 'a whole number of milliseconds from 0 to 60000')).default(
+    PUSH_COALESCE_MS,
+  ),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -210,6 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  if ((e.VAPID_PUBLIC_KEY === undefined) !== (e.VAPID_PRIVATE_KEY === undefined)) {
+    throw new ConfigError([
+      'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both (a pair from `npx web-push generate-vapid-keys`) or neither',
+    ]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -237,5 +271,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
     syncCheckIntervalMs: e.SYNC_CHECK_INTERVAL_MS,
     syncCheckSpreadMs: e.SYNC_CHECK_SPREAD_MS,
+    vapidPublicKey: e.VAPID_PUBLIC_KEY ?? null,
+    vapidPrivateKey: e.VAPID_PRIVATE_KEY ?? null,
+    vapidSubject: e.VAPID_SUBJECT,
+    pushAllowLoopbackHttp: e.PUSH_ALLOW_LOOPBACK_HTTP,
+    pushCoalesceMs: e.PUSH_COALESCE_MS,
   };
 }

@@ -25,6 +25,8 @@ export function notificationTarget(data: unknown, origin: string): URL | null {
 /** Registers the `notificationclick` handler. */
 export function installNotificationClicks(): void {
   sw.addEventListener('notificationclick', (event) => {
+    // An action button (Reply, Mark as read) is sw/push.ts's and opens no window.
+    if (event.action) return;
     event.notification.close();
     event.waitUntil(openFromNotification(notificationTarget(event.notification.data, sw.location.origin)));
   });

@@ -25,12 +25,25 @@ export type SwToPage =
    * Show this same-origin path in the tab (a notification was clicked). The tab answers on the
    * transferred port once it has routed, so the worker knows it need not load the URL instead.
    */
-  { type: 'ferry:open'; path: string };
+  | { type: 'ferry:open'; path: string }
+  /**
+   * Which path does the tab show, and is the person looking at it? Answered on the transferred
+   * port with a TabWhere (a push for the conversation on screen shows no notification).
+   */
+  | { type: 'ferry:where' };
+
+/** A tab's answer to `ferry:where`. */
+export interface TabWhere {
+  path: string;
+  /** Visible and focused. */
+  focused: boolean;
+}
 
 /** True when `data` is a message a tab should act on. */
 export function isSwToPage(data: unknown): data is SwToPage {
   if (typeof data !== 'object' || data === null) return false;
   const { type, path } = data as { type?: unknown; path?: unknown };
+  if (type === 'ferry:where') return true;
   // A path of this origin: "//host" and "/\host" would name another one.
   return type === 'ferry:open' && typeof path === 'string' && /^\/(?![/\\])/.test(path);
 }

@@ -7,6 +7,7 @@ import { lazyFerryDb } from '../localdb/connection';
 import { getMe } from '../localdb/meta';
 import { drainOutbox, type DrainReport } from '../outbox/queue';
 import { httpTransport } from './httpTransport';
+import { sendPendingReads } from './pushReads';
 
 /** Backing-off entries due within this long are waited for inside the same run (the worker stays alive). */
 const WAIT_FOR_DUE_MS = 30_000;
@@ -67,6 +68,8 @@ async function runOnce(): Promise<ReplayResult> {
     if (wait > WAIT_FOR_DUE_MS || Date.now() + wait > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
   }
-  const pending = !transport.signedOut && (total.offline || total.nextAttemptAt !== null);
+  // "Mark as read" receipts from notifications ride on the same triggers.
+  const readsWaiting = await sendPendingReads(db);
+  const pending = !transport.signedOut && (total.offline || total.nextAttemptAt !== null || readsWaiting);
   return { report: total, pending };
 }

@@ -33,7 +33,7 @@ const RETRY_WHEN_OFFLINE_MS: Partial<Record<ReplayReason, number[]>> = {
 };
 
 /** Replay outside a sync event; if something is left, ask for a sync so it runs even with no tab. */
-async function replayAndReschedule(retryDelaysMs: readonly number[] = []): Promise<void> {
+export async function replayAndReschedule(retryDelaysMs: readonly number[] = []): Promise<void> {
   let { pending, report } = await replayOutbox();
   for (const delay of retryDelaysMs) {
     if (!pending || !report?.offline) break;

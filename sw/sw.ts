@@ -1,10 +1,12 @@
 /**
  * Ferry's Service Worker (built by vite-plugin-pwa in injectManifest mode): the precached app shell
  * with offline navigations, prompt-only updates, the outbox's HTTP replay (Background Sync and
- * its fallbacks) for when the hub's socket is down or every tab is closed, and notification clicks.
+ * its fallbacks) for when the hub's socket is down or every tab is closed, notification clicks, and
+ * Web Push (sw/push.ts).
  */
 import type { PrecacheEntry } from 'workbox-precaching';
 import { installNotificationClicks } from './notifications';
+import { installPush } from './push';
 import { installReplayTriggers } from './replayTriggers';
 import { installShell } from './shell';
 import { installUpdateHandling } from './update';
@@ -14,5 +16,6 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<PrecacheEn
 installUpdateHandling();
 installReplayTriggers();
 installNotificationClicks();
+installPush();
 // `self.__WB_MANIFEST` is replaced by the build with the list of files to precache.
 installShell(self.__WB_MANIFEST);

@@ -31,9 +31,13 @@ export class Conversations {
 
   /** The user's conversations, newest activity first. */
   async list(user: User): Promise<ConversationSummary[]> {
-    const all = await this.deps.store.listUserConversations(user.id);
+    const [all, mutedIds] = await Promise.all([
+      this.deps.store.listUserConversations(user.id),
+      this.deps.store.mutedConversationIds(user.id),
+    ]);
     const online = await this.onlineOf(all);
-    const summaries = all.map((uc) => toSummary(user.id, uc, online));
+    const muted = new Set(mutedIds);
+    const summaries = all.map((uc) => toSummary(user.id, uc, online, muted.has(uc.conversation.id)));
     const activity = (s: ConversationSummary): number => s.lastMessage?.createdAt ?? s.createdAt;
     return summaries.sort((a, b) => activity(b) - activity(a));
   }
@@ -123,8 +127,11 @@ export class Conversations {
 
   /** One conversation as `viewerId` sees it. */
   async summary(viewerId: string, conversationId: string): Promise<ConversationSummary> {
-    const uc = await this.load(conversationId, viewerId);
-    return toSummary(viewerId, uc, await this.onlineOf([uc]));
+    const [uc, muted] = await Promise.all([
+      this.load(conversationId, viewerId),
+      this.deps.store.mutedMembers(conversationId, [viewerId]),
+    ]);
+    return toSummary(viewerId, uc, await this.onlineOf([uc]), muted.length > 0);
   }
 
   /** One conversation, with `viewerId`'s unread count. */

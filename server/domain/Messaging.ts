@@ -11,6 +11,8 @@ import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
 import type { AppendInput, Store } from '../store/Store.js';
+import type { Store } from '../store/Store.js';
+import type { DomainListener } from './index.js';
 import type { Membership } from './membership.js';
 
 export interface MessagingDeps {
@@ -22,6 +24,7 @@ export interface MessagingDeps {
   /** How long after sending its author may edit a message (EDIT_WINDOW_HOURS), ms. */
   editWindowMs: number;
   now: () => number;
+  listener?: Pick<DomainListener, 'messageStored'>;
 }
 
 export interface SendOptions {
@@ -88,7 +91,10 @@ export class Messaging {
         'This id is already used by another message or action. Send it again as a new one.',
       );
     }
-    if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
+    if (result.status === 'created') {
+      this.deps.relay.message(result.message, options.originSocketId);
+      this.deps.listener?.messageStored(result.message);
+    }
     // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
     else this.refund(user.id);
     return { message: result.message, duplicate: result.status === 'duplicate' };

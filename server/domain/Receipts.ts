@@ -3,10 +3,18 @@ import type { Receipt, User } from '../../contract/events.js';
 import type { ReceiptUpdateInput } from '../../contract/schemas.js';
 import type { Relay } from '../realtime/relay.js';
 import type { Store } from '../store/Store.js';
+import type { DomainListener } from './index.js';
 import type { Membership } from './membership.js';
 
 export class Receipts {
-  constructor(private readonly deps: { store: Store; relay: Relay; membership: Membership }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      relay: Relay;
+      membership: Membership;
+      listener?: Pick<DomainListener, 'readUpTo'>;
+    },
+  ) {}
 
   /** Raises the user's receipts (never lowers them) and tells the conversation. */
   async update(user: User, input: ReceiptUpdateInput): Promise<Receipt> {
@@ -22,6 +30,8 @@ export class Receipts {
       readSeq: member.readSeq,
     };
     this.deps.relay.receipt(receipt);
+    if (input.readSeq !== undefined)
+      this.deps.listener?.readUpTo(user.id, receipt.conversationId, receipt.readSeq);
     return receipt;
   }
 }

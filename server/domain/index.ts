@@ -1,4 +1,5 @@
 /** The domain services, built once per app and shared by the socket handlers and the HTTP API. */
+import type { Message } from '../../contract/events.js';
 import type { Relay } from '../realtime/relay.js';
 import type { PresenceTracker } from '../scale/Presence.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
@@ -22,6 +23,14 @@ export interface DomainDeps {
   editWindowMs: number;
   /** The clock of the rules (edit window, room creation); tests inject one. */
   now?: () => number;
+  /** Told after a message is stored and after a read receipt rises (Web Push, server/push/). */
+  listener?: DomainListener;
+}
+
+/** What other modules may hear from the domain, after the fact; a listener must not throw. */
+export interface DomainListener {
+  messageStored(message: Message): void;
+  readUpTo(userId: string, conversationId: string, readSeq: number): void;
 }
 
 export interface Domain {
@@ -50,8 +59,9 @@ export function createDomain(deps: DomainDeps): Domain {
       sendRule: deps.sendRule,
       editWindowMs: deps.editWindowMs,
       now,
+      listener: deps.listener,
     }),
-    receipts: new Receipts({ store, relay, membership }),
+    receipts: new Receipts({ store, relay, membership, listener: deps.listener }),
     typing: new Typing({ relay, rateLimiter, membership }),
     presence: new PresenceService({ presence, relay }),
     search: new Search({ store, membership }),

@@ -20,6 +20,7 @@ export function toSummary(
   viewerId: string,
   uc: UserConversation,
   online: ReadonlySet<string>,
+  muted = false,
 ): ConversationSummary {
   const { conversation: c, members } = uc;
   const me = members.find((m) => m.userId === viewerId);
@@ -37,5 +38,6 @@ export function toSummary(
     readSeq: me?.readSeq ?? 0,
     unreadCount: uc.unreadCount,
     members: members.map((m) => toMember(m, online)),
+    muted,
   };
 }

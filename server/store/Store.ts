@@ -120,7 +120,40 @@ export interface StoreOptions {
   onFailure?: (error: Error) => void;
 }
 
-export interface Store {
+/** One device's Web Push subscription. The endpoint is unique: a browser re-subscribing replaces it. */
+export interface PushSubscriptionRecord {
+  endpoint: string;
+  userId: string;
+  /**
+   * Hash of the session that subscribed: deleting that session (sign-out) deletes the
+   * subscription with it (a foreign key with ON DELETE CASCADE in both stores).
+   */
+  sessionHash: string;
+  /** Base64url keys of the subscription (RFC 8291). */
+  p256dh: string;
+  auth: string;
+  /** "Show message text in notifications" on this device. */
+  showText: boolean;
+  createdAt: number;
+}
+
+/** Web Push subscriptions and per-conversation mutes (server/push/ uses them). */
+export interface PushStore {
+  /** Saves (or replaces, by endpoint) a subscription. */
+  savePushSubscription(subscription: PushSubscriptionRecord): Promise<void>;
+  /** Removes one subscription; with `userId`, only if it is that user's. True when one was removed. */
+  deletePushSubscription(endpoint: string, userId?: string): Promise<boolean>;
+  /** The subscriptions of these users. */
+  listPushSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
+  /** Mutes or unmutes a conversation for a member; false when not a member. */
+  setMuted(conversationId: string, userId: string, muted: boolean): Promise<boolean>;
+  /** The conversations this user muted. */
+  mutedConversationIds(userId: string): Promise<string[]>;
+  /** Which of these users muted the conversation. */
+  mutedMembers(conversationId: string, userIds: readonly string[]): Promise<string[]>;
+}
+
+export interface Store extends PushStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending versioned migrations; returns the schema version now in force. */
   migrate(): Promise<number>;

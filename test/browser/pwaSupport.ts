@@ -178,6 +178,18 @@ export class SyncDispatcher {
     return new SyncDispatcher(cdp, registrationId, ferry.url);
   }
 
+  /**
+   * Delivers a push message with `data` as its plaintext payload, as the browser does after the
+   * push service handed it over and it was decrypted (CDP ServiceWorker.deliverPushMessage).
+   */
+  async deliverPush(data: string): Promise<void> {
+    await this.cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: this.origin,
+      registrationId: this.registrationId,
+      data,
+    });
+  }
+
   /** Fires a `sync` event with `tag`, as the browser does when it decides to sync. */
   async dispatch(tag: string): Promise<void> {
     await this.cdp.send('ServiceWorker.dispatchSyncEvent', {

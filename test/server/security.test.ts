@@ -476,7 +476,11 @@ describe('conversation ids a non-member probes', () => {
   const routeRequest = (name: HttpRouteName, conversationId: string) => {
     const { method, path } = HttpRoute[name];
     const url = path.replace(':id', conversationId) + (name === 'messages' ? '?after=0' : '');
-    const body = name === 'send' ? { id: randomUUID(), text: 'probe', typedAt: 1 } : undefined;
+    const bodies: Partial<Record<HttpRouteName, unknown>> = {
+      send: { id: randomUUID(), text: 'probe', typedAt: 1 },
+      read: { readSeq: 1 },
+    };
+    const body = bodies[name];
     return { method, url, body };
   };
 

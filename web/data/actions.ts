@@ -6,12 +6,14 @@ import {
   HttpPath,
   MESSAGE_TEXT_MAX,
   isOneEmoji,
+  mutePath,
   textLength,
   type Ack,
   type ConversationSummary,
   type User,
 } from '../../contract/index';
 import { getMe } from '../../localdb/meta';
+import { setMutedLocally } from '../../localdb/pushMeta';
 import type { OutboxEntry } from '../../localdb/schema';
 import {
   discard as discardEntry,
@@ -154,6 +156,12 @@ export const actions = {
     hubClient().request('startDirect', { username }),
   leave: (conversationId: string): Promise<Ack> => hubClient().request('leave', { conversationId }),
   /** Marks messages up to `seq` as seen (every tab clears the unread count at once). */
+  /** Mutes or unmutes push notifications for a conversation (this user, every device). */
+  async setMuted(conversationId: string, muted: boolean): Promise<Ack<{ muted: boolean }>> {
+    const answer = await postJson<{ muted: boolean }>(mutePath(conversationId, muted), {});
+    if (answer.ok) await setMutedLocally(await getDb(), conversationId, muted);
+    return answer;
+  },
   async markRead(conversationId: string, seq: number): Promise<void> {
     await hubClient().request('markRead', { conversationId, seq });
   },

@@ -120,6 +120,27 @@ export const en = {
   searchServerPending: 'Searching the server too…',
   searchMore: 'More results',
   searchClear: 'Clear search',
+  // Notifications with every tab closed (Web Push) (a11y: "Notifications", "Show message text in notifications", "Mute", "Unmute")
+  notifications: 'Notifications',
+  notificationsHint: 'Get notified of new messages on this device, even with Ferry closed.',
+  showMessageText: 'Show message text in notifications',
+  notificationsDenied:
+    'Notifications are blocked for this site. To allow them, click the icon left of the address bar, set Notifications to Allow, then turn this switch on again.',
+  notificationsUnsupported:
+    'This browser cannot notify you while Ferry is closed (no Web Push). Use a current Chrome, Edge, Firefox or Safari; on iPhone and iPad, add Ferry to the Home Screen first.',
+  notificationsFailed: (reason: string) =>
+    `Notifications could not be turned on (${reason}). Check that you are online and try again.`,
+  notificationsOffFailed:
+    'Notifications could not be turned off on the server. Check that you are online and try again.',
+  mute: 'Mute',
+  unmute: 'Unmute',
+  muteFailed: 'Could not change this conversation’s notifications. Check that you are online and try again.',
+  pushNewMessage: 'New message',
+  pushNewMessages: (n: number) => `${n} new messages`,
+  pushFrom: (sender: string, text: string) => `${sender}: ${text}`,
+  pushReply: 'Reply',
+  pushReplyPlaceholder: 'Message',
+  pushMarkRead: 'Mark as read',
 };
 
 export type Strings = typeof en;

@@ -107,4 +107,23 @@ export const zh: Strings = {
   searchServerPending: '正在搜索服务器…',
   searchMore: '更多结果',
   searchClear: '清除搜索',
+  // 关闭所有标签页时的通知（Web Push）
+  notifications: '通知',
+  notificationsHint: '即使 Ferry 已关闭，也在此设备上接收新消息通知。',
+  showMessageText: '在通知中显示消息内容',
+  notificationsDenied:
+    '此网站的通知已被阻止。要允许通知，请点击地址栏左侧的图标，将“通知”设为“允许”，然后重新打开此开关。',
+  notificationsUnsupported:
+    '此浏览器无法在 Ferry 关闭时通知你（不支持 Web Push）。请使用最新版 Chrome、Edge、Firefox 或 Safari；在 iPhone 和 iPad 上，请先将 Ferry 添加到主屏幕。',
+  notificationsFailed: (reason: string) => `无法开启通知（${reason}）。请确认已联网后重试。`,
+  notificationsOffFailed: '无法在服务器上关闭通知。请确认已联网后重试。',
+  mute: '静音',
+  unmute: '取消静音',
+  muteFailed: '无法更改此会话的通知设置。请确认已联网后重试。',
+  pushNewMessage: '新消息',
+  pushNewMessages: (n: number) => `${n} 条新消息`,
+  pushFrom: (sender: string, text: string) => `${sender}：${text}`,
+  pushReply: '回复',
+  pushReplyPlaceholder: '消息',
+  pushMarkRead: '标为已读',
 };

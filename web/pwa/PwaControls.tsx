@@ -1,13 +1,16 @@
 /**
  * The PWA controls the UI mounts once, in the app's header, on every screen (signed in or not):
- * "Install" when the browser offers installation, "Reload to update" when a new version waits.
+ * "Install" when the browser offers installation, "Reload to update" when a new version waits, and
+ * once signed in the "Notifications" switch (Web Push, PushSettings.tsx).
  * Mounting it also registers the Service Worker and starts the outbox replay triggers.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useHubStatus } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { listenForInstallOffer, promptInstall } from './install';
 import { PWA_LABELS } from './labels';
+import { forgetPushOnThisDevice } from './push';
+import { PushSettings } from './PushSettings';
 import { requestOutboxReplay, startReplayTriggers } from './outboxReplay';
 import { getPwaState, subscribePwaState } from './pwaState';
 import { applyUpdate, startServiceWorker } from './serviceWorker';
@@ -30,11 +33,18 @@ export function PwaControls() {
   const { lang } = useI18n();
   const labels = PWA_LABELS[lang];
   const { canInstall, updateReady } = usePwaState();
-  const { connection, queued } = useHubStatus();
+  const { connection, queued, user } = useHubStatus();
 
   useEffect(() => {
     void startServiceWorker().then(startReplayTriggers);
   }, []);
+
+  // Signed out: this device stops receiving pushes (the server already forgot the subscription).
+  const signedInBefore = useRef(user !== null);
+  useEffect(() => {
+    if (signedInBefore.current && !user) void forgetPushOnThisDevice().catch(() => undefined);
+    signedInBefore.current = user !== null;
+  }, [user]);
 
   // Messages wait and the socket is down: the Service Worker sends them over HTTP, now or when
   // the browser is back online, even if every tab is closed by then.
@@ -42,9 +52,10 @@ export function PwaControls() {
     if (queued > 0 && connection !== 'online') void requestOutboxReplay();
   }, [queued, connection]);
 
-  if (!canInstall && !updateReady) return null;
+  if (!canInstall && !updateReady && !user) return null;
   return (
     <div class="pwa-controls">
+      {user && <PushSettings />}
       {canInstall && (
         <button
           type="button"

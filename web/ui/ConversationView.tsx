@@ -68,6 +68,11 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
     [],
   );
 
+  async function toggleMute() {
+    const res = await actions.setMuted(c.id, !c.muted);
+    setError(res.ok ? null : t.muteFailed);
+  }
+
   async function leave() {
     if (!confirm(t.confirmLeave(c.name))) return;
     const res = await actions.leave(c.id);
@@ -88,6 +93,9 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
             onClick={() => setShowMembers(!showMembers)}
           >
             {t.membersCount(members.length)}
+          </button>
+          <button type="button" onClick={() => void toggleMute()}>
+            {c.muted ? t.unmute : t.mute}
           </button>
           {c.kind === 'room' && (
             <button type="button" onClick={() => void leave()}>

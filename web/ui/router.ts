@@ -3,7 +3,7 @@
  * index.html for these paths (SPA fallback), so deep links and reloads work.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { isSwToPage } from '../../sw/protocol';
+import { isSwToPage, type TabWhere } from '../../sw/protocol';
 
 export type Route =
   | { name: 'home' }
@@ -40,6 +40,11 @@ export function navigate(path: string, { replace = false } = {}): void {
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (!isSwToPage(event.data)) return;
+    if (event.data.type === 'ferry:where') {
+      const focused = document.visibilityState === 'visible' && document.hasFocus();
+      event.ports[0]?.postMessage({ path: location.pathname, focused } satisfies TabWhere);
+      return;
+    }
     navigate(event.data.path);
     event.ports[0]?.postMessage('routed');
   });

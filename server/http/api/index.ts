@@ -9,6 +9,7 @@ import { MAX_PAYLOAD_BYTES } from '../../../contract/limits.js';
 import type { AuthService } from '../../auth/AuthService.js';
 import type { Config } from '../../config.js';
 import type { Domain } from '../../domain/index.js';
+import type { PushService } from '../../push/index.js';
 import type { Relay } from '../../realtime/relay.js';
 import type { Store } from '../../store/Store.js';
 import { authRoutes } from './authRoutes.js';
@@ -16,6 +17,7 @@ import { conversationRoutes } from './conversationRoutes.js';
 import { eventRoutes, type FeedHandle } from './eventRoutes.js';
 import { jsonBody } from './jsonBody.js';
 import { messageRoutes } from './messageRoutes.js';
+import { pushRoutes } from './pushRoutes.js';
 import { apiErrors, apiNotFound } from './respond.js';
 import { requireUser, type ApiState } from './session.js';
 
@@ -26,6 +28,7 @@ export interface ApiDeps {
   domain: Domain;
   relay: Relay;
   logger: Logger;
+  push: PushService;
 }
 
 /** One route as the router has it, e.g. `{ method: 'GET', path: '/api/auth/me' }`. */
@@ -63,6 +66,7 @@ export function createApi(deps: ApiDeps): Api {
   authRoutes(router, deps.auth, deps.config, (tokenHash) => deps.relay.endSession(tokenHash));
   conversationRoutes(router, deps.domain, needUser);
   messageRoutes(router, deps.domain, needUser);
+  pushRoutes(router, deps.push, deps.domain, needUser);
   eventRoutes(router, { ...deps, feeds });
 
   const api = chain([

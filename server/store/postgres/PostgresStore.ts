@@ -12,6 +12,7 @@ import type {
   ConversationRecord,
   MemberRecord,
   MessageSearch,
+  PushSubscriptionRecord,
   SessionRecord,
   Store,
   UserConversation,
@@ -20,6 +21,7 @@ import type {
 import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { runMigrations } from './migrations.js';
+import { pushQueries } from './push.js';
 import { inTransaction } from './transaction.js';
 import {
   CONVERSATION_COLUMNS,
@@ -368,6 +370,30 @@ export class PostgresStore implements Store {
   }
 
   /** The pool, or UNAVAILABLE once close() has begun (as the SQLite store does). */
+  savePushSubscription(subscription: PushSubscriptionRecord): Promise<void> {
+    return pushQueries.save(this.db, subscription);
+  }
+
+  deletePushSubscription(endpoint: string, userId?: string): Promise<boolean> {
+    return pushQueries.delete(this.db, endpoint, userId);
+  }
+
+  listPushSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]> {
+    return pushQueries.list(this.db, userIds);
+  }
+
+  setMuted(conversationId: string, userId: string, muted: boolean): Promise<boolean> {
+    return pushQueries.setMuted(this.db, conversationId, userId, muted);
+  }
+
+  mutedConversationIds(userId: string): Promise<string[]> {
+    return pushQueries.mutedConversationIds(this.db, userId);
+  }
+
+  mutedMembers(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    return pushQueries.mutedMembers(this.db, conversationId, userIds);
+  }
+
   private get db(): Pool {
     if (this.closing) throw storeClosedError();
     return this.pool;

@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
+import { PUSH_MIGRATION_SQL } from './push.js';
 import { inTransaction } from './transaction.js';
 
 export interface Migration extends VersionedMigration {
@@ -117,6 +118,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  { version: 4, name: 'push subscriptions and mutes', sql: PUSH_MIGRATION_SQL },
 ];
 
 /** Highest version this code knows. */

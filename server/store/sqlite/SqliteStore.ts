@@ -21,6 +21,7 @@ import type {
   ConversationRecord,
   MemberRecord,
   MessageSearch,
+  PushSubscriptionRecord,
   SessionRecord,
   Store,
   StoreOptions,
@@ -224,6 +225,32 @@ export class SqliteStore implements Store {
     receipt: { deliveredSeq?: number; readSeq?: number },
   ): Promise<MemberRecord | null> {
     return this.#write({ kind: 'updateReceipt', conversationId, userId, receipt });
+  }
+
+  async savePushSubscription(subscription: PushSubscriptionRecord): Promise<void> {
+    await this.#write({ kind: 'push', op: { kind: 'saveSubscription', subscription } });
+  }
+
+  async deletePushSubscription(endpoint: string, userId?: string): Promise<boolean> {
+    const op = { kind: 'deleteSubscription', endpoint, userId: userId ?? null } as const;
+    return (await this.#write({ kind: 'push', op })) === true;
+  }
+
+  async listPushSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]> {
+    return this.#ready().pushSubscriptionsOf(userIds);
+  }
+
+  async setMuted(conversationId: string, userId: string, muted: boolean): Promise<boolean> {
+    const op = { kind: 'setMuted', conversationId, userId, muted } as const;
+    return (await this.#write({ kind: 'push', op })) === true;
+  }
+
+  async mutedConversationIds(userId: string): Promise<string[]> {
+    return this.#ready().mutedConversationIds(userId);
+  }
+
+  async mutedMembers(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.#ready().mutedMembers(conversationId, userIds);
   }
 
   /** Read statements, or a clear error when the store is closed, broken or not migrated yet. */

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { searchTermsText } from '../../../contract/search.js';
+import { PUSH_SCHEMA } from './push.js';
 import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
 
 export interface Migration extends VersionedMigration {
@@ -131,6 +132,7 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1)`);
     },
   },
+  { version: 4, name: 'push subscriptions and mutes', up: (db) => db.exec(PUSH_SCHEMA) },
 ];
 
 /** The schema version this build creates. */

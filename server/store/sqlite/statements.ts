@@ -4,7 +4,8 @@
  * only the reads; the writer worker prepares both.
  */
 import type Database from 'better-sqlite3';
-import type { ConversationKind, EntryKind } from '../../../contract/index.js';
+import type { ConversationKind, EntryKind, Message } from '../../../contract/index.js';
+import { preparePushReads, preparePushWrites } from './push.js';
 import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
 
 const USER = 'id, username, password_hash AS passwordHash, created_at AS createdAt';
@@ -85,6 +86,7 @@ export function prepareStatements(db: Database.Database) {
 /** Prepares the statements that only read (safe on a read-only connection). */
 export function prepareReads(db: Database.Database) {
   return {
+    ...preparePushReads(db),
     userByUsername: db.prepare<[string], UserRecord>(`SELECT ${USER} FROM users WHERE username = ?`),
     userById: db.prepare<[string], UserRecord>(`SELECT ${USER} FROM users WHERE id = ?`),
     liveSession: db.prepare<[string, number], SessionRecord>(
@@ -192,6 +194,7 @@ export function prepareReads(db: Database.Database) {
 /** Prepares the statements that write. */
 function prepareWrites(db: Database.Database) {
   return {
+    ...preparePushWrites(db),
     insertUser: db.prepare<[UserRecord]>(
       `INSERT INTO users (id, username, password_hash, created_at)
        VALUES (@id, @username, @passwordHash, @createdAt)

@@ -12,6 +12,7 @@ import type {
   UserRecord,
 } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
+import { applyPushWrite, type PushWriteOp } from './push.js';
 import type { Statements } from './statements.js';
 
 type Person = { userId: string; username: string };
@@ -35,7 +36,8 @@ export type WriteOp =
       conversationId: string;
       userId: string;
       receipt: { deliveredSeq?: number; readSeq?: number };
-    };
+    }
+  | { kind: 'push'; op: PushWriteOp };
 
 /** What each kind of write resolves to. */
 export interface WriteResults {
@@ -48,6 +50,7 @@ export interface WriteResults {
   addMember: { member: MemberRecord; added: boolean };
   removeMember: boolean;
   updateReceipt: MemberRecord | null;
+  push: unknown;
 }
 
 /**
@@ -106,5 +109,7 @@ export function applyWrite(q: Statements, op: Exclude<WriteOp, { kind: 'append' 
       q.raiseReceipts.run(delivered, read, conversationId, userId);
       return q.member.get(conversationId, userId)!;
     }
+    case 'push':
+      return applyPushWrite(q, op.op);
   }
 }

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createApp, type FerryApp } from '../../../server/app';
 import { loadConfig } from '../../../server/config';
 import { createStore } from '../../../server/store/createStore';
+import type { Store } from '../../../server/store/Store';
 
 export interface StartFerryOptions {
   /** Built page to serve; default `process.env.FERRY_WEB_DIST ?? 'dist/web'`. */
@@ -26,6 +27,8 @@ export interface Ferry {
   readonly dataDir: string;
   /** The running app; throws while stopped. */
   readonly app: FerryApp;
+  /** The running app's store (for checks of server state no API shows); throws while stopped. */
+  readonly store: Store;
   readonly running: boolean;
   /** Graceful stop: finishes pending commits, closes sockets and the store. */
   stop(): Promise<void>;
@@ -61,17 +64,18 @@ export async function startFerry(options: StartFerryOptions = {}): Promise<Ferry
     ...options.env,
   };
   let app: FerryApp | null = null;
+  let store: Store | null = null;
   let port = 0;
   // Every TCP connection, including upgraded WebSockets (which the http server no longer tracks).
   const connections = new Set<Socket>();
 
   async function boot(onPort: number): Promise<void> {
     const config = loadConfig(env);
-    const store = await createStore({
+    const opened = await createStore({
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl ?? undefined,
     });
-    const next = await createApp({ config, store });
+    const next = await createApp({ config, store: opened });
     next.server.on('connection', (socket: Socket) => {
       connections.add(socket);
       socket.once('close', () => connections.delete(socket));
@@ -83,6 +87,7 @@ export async function startFerry(options: StartFerryOptions = {}): Promise<Ferry
       throw err;
     }
     app = next;
+    store = opened;
     // FERRY_DEBUG_SOCKETS=1 logs every socket's life (who, transport, why it ended): for flaky tests.
     if (process.env.FERRY_DEBUG_SOCKETS)
       next.io.on('connection', (socket) => {
@@ -107,6 +112,10 @@ export async function startFerry(options: StartFerryOptions = {}): Promise<Ferry
     get app() {
       if (!app) throw new Error('The Ferry server is stopped.');
       return app;
+    },
+    get store() {
+      if (!store || !app) throw new Error('The Ferry server is stopped.');
+      return store;
     },
     get running() {
       return app !== null;

@@ -916,6 +916,75 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       });
     });
 
+    describe('push subscriptions and mutes', () => {
+      async function session(userId: string): Promise<string> {
+        const tokenHash = randomUUID();
+        await store.createSession({ tokenHash, userId, createdAt: 1, expiresAt: Date.now() + 60_000 });
+        return tokenHash;
+      }
+      const subscription = (userId: string, sessionHash: string, showText = true) => ({
+        endpoint: `https://push.example.com/${randomUUID()}`,
+        userId,
+        sessionHash,
+        p256dh: 'BP'.padEnd(87, 'x'),
+        auth: 'a'.padEnd(22, 'b'),
+        showText,
+        createdAt: 1_000,
+      });
+
+      it('saves, replaces by endpoint, lists by user and deletes subscriptions', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const a1 = subscription(alice.userId, await session(alice.userId));
+        const b1 = subscription(bob.userId, await session(bob.userId), false);
+        await store.savePushSubscription(a1);
+        await store.savePushSubscription(b1);
+        expect(await store.listPushSubscriptions([alice.userId])).toEqual([a1]);
+        expect(await store.listPushSubscriptions([alice.userId, bob.userId])).toHaveLength(2);
+        expect(await store.listPushSubscriptions([])).toEqual([]);
+        const changed = { ...a1, showText: false, auth: 'c'.padEnd(22, 'd') };
+        await store.savePushSubscription(changed);
+        expect(await store.listPushSubscriptions([alice.userId])).toEqual([changed]);
+        // Another user's endpoint is not theirs to delete.
+        expect(await store.deletePushSubscription(b1.endpoint, alice.userId)).toBe(false);
+        expect(await store.deletePushSubscription(b1.endpoint)).toBe(true);
+        expect(await store.deletePushSubscription(b1.endpoint)).toBe(false);
+        expect(await store.listPushSubscriptions([bob.userId])).toEqual([]);
+      });
+
+      it("deletes a session's subscriptions with the session (sign-out) and keeps the others", async () => {
+        const alice = await newUser('alice');
+        const [phone, laptop] = [await session(alice.userId), await session(alice.userId)];
+        const onPhone = subscription(alice.userId, phone);
+        const onLaptop = subscription(alice.userId, laptop);
+        await store.savePushSubscription(onPhone);
+        await store.savePushSubscription(onLaptop);
+        await store.deleteSession(phone);
+        expect(await store.listPushSubscriptions([alice.userId])).toEqual([onLaptop]);
+      });
+
+      it('mutes and unmutes for members only; leaving forgets the mute', async () => {
+        const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+        const room = await newRoom(alice);
+        const other = await newRoom(alice, 'Other');
+        await store.addMember(room.id, bob, 1);
+        expect(await store.setMuted(room.id, bob.userId, true)).toBe(true);
+        expect(await store.setMuted(room.id, bob.userId, true)).toBe(true);
+        expect(await store.setMuted(room.id, carol.userId, true)).toBe(false);
+        expect(await store.setMuted(other.id, alice.userId, true)).toBe(true);
+        expect(await store.mutedConversationIds(bob.userId)).toEqual([room.id]);
+        expect(await store.mutedConversationIds(carol.userId)).toEqual([]);
+        expect(await store.mutedMembers(room.id, [alice.userId, bob.userId, carol.userId])).toEqual([
+          bob.userId,
+        ]);
+        expect(await store.setMuted(room.id, bob.userId, false)).toBe(true);
+        expect(await store.mutedMembers(room.id, [bob.userId])).toEqual([]);
+        expect(await store.setMuted(room.id, bob.userId, true)).toBe(true);
+        await store.removeMember(room.id, bob.userId);
+        await store.addMember(room.id, bob, 2);
+        expect(await store.mutedConversationIds(bob.userId)).toEqual([]);
+      });
+    });
+
     describe('durability', () => {
       it('keeps every record across close and reopen', async (ctx) => {
         if (!opened.reopen) ctx.skip(`${name} gives no reopen(): persistence across restarts is not checked`);
