@@ -4,6 +4,7 @@ import { unreadCountIn } from './entries';
 import { replaceMembersIn } from './members';
 import { reportMessageWrite } from './messageWrites';
 import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
+import { meIdIn } from './meta';
 
 /** Every conversation cached on this device, newest activity first. */
 export async function listConversations(db: FerryDb): Promise<LocalConversation[]> {
@@ -62,7 +63,7 @@ export async function saveConversations(
   const conversations = tx.objectStore('conversations');
   const members = tx.objectStore('members');
   const messages = tx.objectStore('messages');
-  const meId = (await tx.objectStore('meta').get('me'))?.id;
+  const meId = await meIdIn(tx.objectStore('meta'));
   for (const summary of summaries) {
     const local = await conversations.get(summary.id);
     const merged = merge(summary, local);
@@ -137,7 +138,7 @@ export async function markReadLocally(
         readSeq,
         deliveredSeq: Math.max(conversation.deliveredSeq, readSeq),
       };
-      const meId = (await tx.objectStore('meta').get('me'))?.id;
+      const meId = await meIdIn(tx.objectStore('meta'));
       updated.unreadCount = await unreadCountIn(tx.objectStore('messages'), updated, meId);
       await conversations.put(updated);
       result = readSeq;

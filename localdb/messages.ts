@@ -4,6 +4,7 @@ import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
 import { isMessageEntry, rebaseMessage, unreadCountIn } from './entries';
 import { withEntryDefaults, type FerryDb, type FerryDbSchema, type LocalConversation } from './schema';
+import { meIdIn } from './meta';
 
 type MessageTx = IDBPTransaction<
   FerryDbSchema,
@@ -59,7 +60,7 @@ export async function putMessages(
     ['messages', 'conversations', 'members', 'outbox', 'meta'],
     'readwrite',
   );
-  const me = meId ?? (await tx.objectStore('meta').get('me'))?.id;
+  const me = meId ?? (await meIdIn(tx.objectStore('meta')));
   const byConversation = new Map<string, Message[]>();
   for (const m of messages) {
     const list = byConversation.get(m.conversationId) ?? [];

@@ -7,6 +7,11 @@ export async function getMe(db: FerryDb): Promise<User | null> {
   return ((await db.get('meta', 'me')) as User | undefined) ?? null;
 }
 
+/** The signed-in user's id as read inside a transaction that includes 'meta'. */
+export async function meIdIn(meta: { get(key: 'me'): Promise<unknown> }): Promise<string | undefined> {
+  return ((await meta.get('me')) as User | undefined)?.id;
+}
+
 /** Remembers the signed-in user. */
 export async function setMe(db: FerryDb, user: User): Promise<void> {
   await db.put('meta', { id: user.id, username: user.username }, 'me');

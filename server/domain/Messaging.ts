@@ -11,7 +11,6 @@ import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
 import type { AppendInput, Store } from '../store/Store.js';
-import type { Store } from '../store/Store.js';
 import type { DomainListener } from './index.js';
 import type { Membership } from './membership.js';
 
