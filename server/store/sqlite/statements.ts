@@ -4,7 +4,7 @@
  * only the reads; the writer worker prepares both.
  */
 import type Database from 'better-sqlite3';
-import type { ConversationKind, EntryKind, Message } from '../../../contract/index.js';
+import type { ConversationKind, EntryKind } from '../../../contract/index.js';
 import { preparePushReads, preparePushWrites } from './push.js';
 import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
 
