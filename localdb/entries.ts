@@ -38,7 +38,8 @@ export function applyEntry(target: Message, entry: Message): Message {
       if (target.deleted) return target;
       return { ...target, text: entry.text, editedAt: entry.createdAt };
     case 'delete':
-      return { ...target, text: '', deleted: true, reactions: [] };
+      // As the server keeps it: the text goes, the reactions made before stay (none can follow).
+      return { ...target, text: '', deleted: true };
     case 'reaction':
       if (target.deleted || !entry.emoji) return target;
       return {

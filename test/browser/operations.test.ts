@@ -332,6 +332,11 @@ describe('a device that was away', () => {
         '',
       ]);
       expect(byId.get(liked.id)!.reactions).toEqual([{ emoji: '👍', userIds: [alice.user.id] }]);
+      // Every entry as the server holds it now, whatever order things arrived in.
+      const state = (m: Message) => [m.id, m.kind, m.text, m.deleted, m.editedAt, m.reactions];
+      expect(stored.sort((a, b) => a.seq - b.seq).map(state)).toEqual(
+        (await serverMessages(suite.ferry, bob.cookie, room.id)).map(state),
+      );
 
       // Unread: Alice's messages that are not deleted (3), not her operations.
       const [conversation] = await readAll<LocalConversation>(page, 'conversations');
@@ -539,6 +544,14 @@ describe('operations arriving live and out of order', () => {
     });
     expect(answer.ok).toBe(true);
     expect(await storedMessage(page, old.id)).toMatchObject({ text: 'Version three', reactions: [] });
+    const server = (await serverMessages(suite.ferry, bob.cookie, deep.id)).find((m) => m.id === old.id)!;
+    const local = (await storedMessage(page, old.id))!;
+    expect([local.text, local.editedAt, local.deleted, local.reactions]).toEqual([
+      server.text,
+      server.editedAt,
+      server.deleted,
+      server.reactions,
+    ]);
     await bob.context.close();
   });
 });

@@ -133,6 +133,21 @@ describe('operations over the socket', () => {
     expect(alice.id).not.toBe(bob.id);
   });
 
+  it('relays operations over HTTP long-polling like over WebSocket', async () => {
+    const { room, a, b } = await twoInARoom(srv.url, { transports: ['polling'], upgrade: false });
+    expect(a.io.engine.transport.name).toBe('polling');
+    const m = await send(a, draft(room.id, 'polled'));
+    const seen = collect(b, 'message:new');
+    await send(a, edit(room.id, m.id, 'polled, edited'));
+    await send(b, react(room.id, m.id, '👍'));
+    await send(a, del(room.id, m.id));
+    await waitFor(() => seen.items.length === 2, undefined, 'edit and deletion over polling');
+    expect(seen.items.map((x) => [x.seq, x.kind])).toEqual([
+      [2, 'edit'],
+      [4, 'delete'],
+    ]);
+  });
+
   it('totals reactions per emoji with who reacted, as people add and take them back', async () => {
     const { alice, room, a, b } = await twoInARoom(srv.url);
     const carol = await signUp(srv.url);

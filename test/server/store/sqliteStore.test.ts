@@ -1,8 +1,8 @@
 /** The SQLite store: the shared contract on real temp files, plus SQLite-only guarantees. */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,8 +98,43 @@ describe('SqliteStore', () => {
       journalMode: 'wal',
       synchronous: 2,
       foreignKeys: true,
+      secureDelete: true,
       busyTimeoutMs: 5000,
     });
+  });
+
+  it('leaves no copy of the text of a message deleted for everyone, or of its edits, in the database file', async () => {
+    const { store, dir } = await openStore();
+    const { user, roomIds } = await seed(store);
+    const entry = {
+      conversationId: roomIds[0]!,
+      senderId: user.userId,
+      senderName: user.username,
+      typedAt: 1,
+    };
+    // Enough rows that pages are shared, as in a real conversation.
+    for (let i = 0; i < 50; i++)
+      await store.appendMessage({ ...entry, id: randomUUID(), text: `platypus kept ${i}` });
+    const m = randomUUID();
+    await store.appendMessage({ ...entry, id: m, text: 'QuokkaSecret first words' });
+    await store.appendMessage({
+      ...entry,
+      id: randomUUID(),
+      kind: 'edit',
+      targetId: m,
+      text: 'WombatSecret second',
+    });
+    await store.appendMessage({ ...entry, id: randomUUID(), kind: 'delete', targetId: m, text: '' });
+    await store.close();
+    const bytes = Buffer.concat(
+      (await readdir(dir)).filter((f) => f.startsWith('ferry.db')).map((f) => readFileSync(join(dir, f))),
+    );
+    expect(bytes.includes('platypus kept 49')).toBe(true);
+    // Case-sensitive: the rows held these spellings; the search index holds lower-case words,
+    // which the store contract proves are no longer found (FTS5 may keep a word it no longer links
+    // to any row until its segments merge).
+    expect(bytes.includes('QuokkaSecret')).toBe(false);
+    expect(bytes.includes('WombatSecret')).toBe(false);
   });
 
   describe('migrations', () => {
