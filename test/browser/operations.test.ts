@@ -123,6 +123,7 @@ describe('operations typed offline', () => {
     await waitForServiceWorkerControl(page);
     await dataReady(page);
     await eventually(async () => (await storedMessage(page, south1.id))?.text).toBe('Typo in tihs');
+    await eventually(async () => (await storedMessage(page, doomed.id))?.text).toBe('Regrettable words');
     const dispatcher = await SyncDispatcher.open(alice.context, suite.ferry);
 
     await suite.ferry.kill();
@@ -213,10 +214,12 @@ describe('operations typed offline', () => {
     await eventually(async () => (await storedMessage(again, queued.fresh))?.text).toBe(
       'Queued, then edited',
     );
-    expect(await storedMessage(again, first.id)).toMatchObject({
-      reactions: [{ emoji: '👍', userIds: [alice.user.id] }],
-    });
-    expect(await storedMessage(again, doomed.id)).toMatchObject({ deleted: true, text: '' });
+    // Each conversation is caught up in its own turn: wait for each.
+    await eventually(async () => (await storedMessage(again, first.id))?.reactions).toEqual([
+      { emoji: '👍', userIds: [alice.user.id] },
+    ]);
+    await eventually(async () => (await storedMessage(again, doomed.id))?.deleted).toBe(true);
+    expect(await storedMessage(again, doomed.id)).toMatchObject({ text: '' });
     await alice.context.close();
     await bob.context.close();
   });
