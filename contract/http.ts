@@ -23,6 +23,26 @@ export const ConversationPath = {
   events: '/api/conversations/:id/events',
   members: '/api/conversations/:id/members',
   leave: '/api/conversations/:id/leave',
+  /**
+   * GET: an attachment's bytes (Range requests work; inline only for safe image types, else a
+   * download); `?thumbnail=1` for an image's thumbnail. Members of the conversation only.
+   */
+  attachment: '/api/conversations/:id/attachments/:attachmentId',
+} as const;
+
+/**
+ * The resumable upload endpoint (tus 1.0: POST creates with Upload-Length and Upload-Metadata
+ * `conversationId`, `uploadId` (the client's UUID, which names the upload) and `filename`; HEAD
+ * and PATCH resume at Upload-Offset; DELETE cancels). An upload lives at `${UploadPath}/<uploadId>`.
+ */
+export const UploadPath = '/api/uploads';
+/** Where the upload with this client-made id lives (HEAD, PATCH, DELETE). */
+export const uploadPath = (uploadId: string): string => `${UploadPath}/${uploadId}`;
+/** Upload-Metadata keys of a tus upload's creation. */
+export const UploadMetadata = {
+  conversationId: 'conversationId',
+  uploadId: 'uploadId',
+  filename: 'filename',
 } as const;
 
 const inConversation = (pattern: string, conversationId: string): string =>
@@ -35,6 +55,10 @@ export const membersPath = (conversationId: string): string =>
   inConversation(ConversationPath.members, conversationId);
 export const leavePath = (conversationId: string): string =>
   inConversation(ConversationPath.leave, conversationId);
+/** Where an attachment's bytes are served; `thumbnail` asks for an image's thumbnail. */
+export const attachmentPath = (conversationId: string, attachmentId: string, thumbnail = false): string =>
+  inConversation(ConversationPath.attachment, conversationId).replace(':attachmentId', attachmentId) +
+  (thumbnail ? '?thumbnail=1' : '');
 
 export type HttpMethod = 'GET' | 'POST';
 
