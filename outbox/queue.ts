@@ -11,7 +11,7 @@
  */
 import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
 import { announceChange, coalescedAnnouncer } from '../localdb/changes';
-import type { FerryDb, OutboxEntry } from '../localdb/schema';
+import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/schema';
 import { AckWriter } from './ackWriter';
 import { backoffDelay } from './backoff';
 import {
@@ -27,6 +27,7 @@ import {
   updateEntry,
 } from './store';
 import type { OutboxTransport } from './transport';
+import { uploadAttachment } from './upload';
 
 /** Web Lock held while draining: one drainer in the whole browser (tabs, hub and Service Worker). */
 export const OUTBOX_LOCK = 'ferry-outbox';
@@ -42,7 +43,13 @@ const ANNOUNCE_INTERVAL_MS = 75;
 
 /** What the person did: a message (the default), or an operation on a message of the conversation. */
 export type OutboxAction =
-  | { kind?: typeof EntryKind.message; text: string; replyTo?: string }
+  | {
+      kind?: typeof EntryKind.message;
+      text: string;
+      replyTo?: string;
+      /** A file sent with the message (its text is the caption): uploaded first, then sent. */
+      file?: { blob: Blob; name: string; type: string };
+    }
   | { kind: typeof EntryKind.edit; targetId: string; text: string }
   | { kind: typeof EntryKind.delete; targetId: string }
   | { kind: typeof EntryKind.reaction; targetId: string; emoji: string; on: boolean };
@@ -56,7 +63,7 @@ export const TARGET_NOT_SENT: WireError = {
 };
 
 /** A fresh message id (UUID v4). randomUUID needs a secure context; fall back to getRandomValues. */
-function newId(): string {
+export function newId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
@@ -81,18 +88,33 @@ function actionFields(
   }
 }
 
-/** Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. */
+/**
+ * Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. A
+ * message with a file writes the file's bytes in the same transaction (all or nothing).
+ */
 export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxEntry> {
-  const entry = await addEntry(db, {
+  const file = (input.kind ?? 'message') === 'message' && 'file' in input ? input.file : undefined;
+  const attachment: OutboxAttachment | undefined = file && {
     id: newId(),
-    conversationId: input.conversationId,
-    ...actionFields(input),
-    senderId: input.senderId,
-    typedAt: Date.now(),
-    state: 'queued',
-    attempts: 0,
-    nextAttemptAt: 0,
-  });
+    name: file.name,
+    size: file.blob.size,
+    type: file.type,
+  };
+  const entry = await addEntry(
+    db,
+    {
+      id: newId(),
+      conversationId: input.conversationId,
+      ...actionFields(input),
+      ...(attachment ? { attachment } : {}),
+      senderId: input.senderId,
+      typedAt: Date.now(),
+      state: 'queued',
+      attempts: 0,
+      nextAttemptAt: 0,
+    },
+    file?.blob,
+  );
   announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
   return entry;
 }
@@ -274,7 +296,23 @@ export function drainOutbox(
             }
             let ack;
             try {
-              ack = await transport.send(entry);
+              // A message's file first (in this conversation's order: nothing typed after it
+              // overtakes it), then the message naming it.
+              const upload = entry.attachment
+                ? await uploadAttachment(db, entry, {
+                    onProgress: async (uploaded) => {
+                      await updateEntry(db, entry.id, (e) =>
+                        e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,
+                      );
+                      announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+                    },
+                  })
+                : ({ ok: true } as const);
+              if (!upload.ok && upload.withdrawn) {
+                progressed = true;
+                continue;
+              }
+              ack = upload.ok ? await transport.send(entry) : upload;
             } catch {
               report.offline = true;
               break;

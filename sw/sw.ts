@@ -1,9 +1,11 @@
 /**
  * Ferry's Service Worker (built by vite-plugin-pwa in injectManifest mode): the precached app shell
  * with offline navigations, prompt-only updates, the outbox's HTTP replay (Background Sync and
- * its fallbacks) for when the hub's socket is down or every tab is closed, and notification clicks.
+ * its fallbacks) for when the hub's socket is down or every tab is closed (files included: the same
+ * fetch-based tus upload as the hub), notification clicks, and attachments cached for offline viewing.
  */
 import type { PrecacheEntry } from 'workbox-precaching';
+import { installAttachmentCache } from './attachments';
 import { installNotificationClicks } from './notifications';
 import { installReplayTriggers } from './replayTriggers';
 import { installShell } from './shell';
@@ -16,3 +18,4 @@ installReplayTriggers();
 installNotificationClicks();
 // `self.__WB_MANIFEST` is replaced by the build with the list of files to precache.
 installShell(self.__WB_MANIFEST);
+installAttachmentCache();
