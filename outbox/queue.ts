@@ -100,7 +100,7 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
     size: file.blob.size,
     type: file.type,
   };
-  const entry = await addEntry(
+  const entry = await addWithQuotaRetry(
     db,
     {
       id: newId(),
@@ -113,10 +113,47 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
       attempts: 0,
       nextAttemptAt: 0,
     },
-    file?.blob,
+    file && (await inMemory(file.blob)),
   );
   announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
   return entry;
+}
+
+/**
+ * Chromium refuses every write for a moment (about 100 ms) after a transaction with a large file
+ * was aborted for quota, while it still counts that file: an entry without a file is tried again
+ * after these pauses, so text typed right after a file that did not fit still queues.
+ */
+const QUOTA_RETRY_MS = [150, 400, 1_000];
+
+function isQuotaError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'QuotaExceededError';
+}
+
+/**
+ * The bytes of a picked file, read into memory before they are stored. A File is backed by the
+ * disk; when Chromium aborts a transaction holding one (quota), it keeps counting the copy it
+ * made against the quota afterwards, so every later write (even a short text) failed too.
+ */
+async function inMemory(blob: Blob): Promise<Blob> {
+  if (typeof File === 'undefined' || !(blob instanceof File)) return blob;
+  return new Blob([await blob.arrayBuffer()], { type: blob.type });
+}
+
+async function addWithQuotaRetry(
+  db: FerryDb,
+  entry: Omit<OutboxEntry, 'order'>,
+  blob: Blob | undefined,
+): Promise<OutboxEntry> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await addEntry(db, entry, blob);
+    } catch (err) {
+      const pause = QUOTA_RETRY_MS[attempt];
+      if (blob || pause === undefined || !isQuotaError(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 /**
