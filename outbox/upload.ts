@@ -168,9 +168,8 @@ export async function uploadAttachment(
   if (offset === null) {
     const refused = await create(fetchFn, entry, attachment);
     if (refused) return { ok: false, error: refused };
-    offset = await serverOffset(fetchFn, attachment.id);
-    if (offset !== null && typeof offset === 'object') return { ok: false, error: offset };
-    offset ??= 0;
+    // Just created (or created by another drainer: a PATCH at 0 then answers 409 and re-asks).
+    offset = 0;
   }
   await onProgress?.(offset);
   while (offset < attachment.size) {
