@@ -38,7 +38,8 @@ export function applyEntry(target: Message, entry: Message): Message {
       if (target.deleted) return target;
       return { ...target, text: entry.text, editedAt: entry.createdAt };
     case 'delete':
-      return { ...target, text: '', deleted: true, reactions: [] };
+      // As the server keeps it: the text goes, the reactions made before stay (none can follow).
+      return { ...target, text: '', deleted: true };
     case 'reaction':
       if (target.deleted || !entry.emoji) return target;
       return {
@@ -76,6 +77,8 @@ function setReaction(reactions: readonly Reaction[], emoji: string, userId: stri
 export async function rebaseMessage<T extends Stores>(
   store: MessagesStore<T>,
   message: Message,
+  /** The row stored now, when the caller has read it (null: none); read here when undefined. */
+  stored?: Message | null,
 ): Promise<Message> {
   const entries = (await store.index('by-target').getAll(message.id))
     .filter((e) => e.conversationId === message.conversationId)
@@ -85,8 +88,8 @@ export async function rebaseMessage<T extends Stores>(
   if (state.deleted)
     for (const entry of entries)
       if (entry.kind === 'edit' && entry.text !== '') await store.put({ ...entry, text: '' });
-  const stored = await store.get(message.id);
-  if (!stored || JSON.stringify(stored) !== JSON.stringify(state)) await store.put(state);
+  const current = stored === undefined ? await store.get(message.id) : stored;
+  if (!current || JSON.stringify(current) !== JSON.stringify(state)) await store.put(state);
   return state;
 }
 

@@ -122,7 +122,7 @@ async function storeConversationMessages(
     if (isMessageEntry(m)) {
       const before = isNew ? undefined : await store.get(m.id);
       // The server's copy, with whatever stored entries point at it applied on top.
-      const state = await rebaseMessage(store, m);
+      const state = await rebaseMessage(store, m, before ?? null);
       noteSearchChange(search, before, state);
       touched.set(state.id, state);
       newest = newerMessage(newest, state);
@@ -133,7 +133,7 @@ async function storeConversationMessages(
     // A message not stored here is skipped: when it is loaded, it comes with its server state.
     const target = await store.get(m.targetId);
     if (!target || target.conversationId !== conversationId) continue;
-    const state = await rebaseMessage(store, target);
+    const state = await rebaseMessage(store, target, target);
     noteSearchChange(search, target, state);
     touched.set(state.id, state);
   }

@@ -332,6 +332,11 @@ describe('a device that was away', () => {
         '',
       ]);
       expect(byId.get(liked.id)!.reactions).toEqual([{ emoji: '👍', userIds: [alice.user.id] }]);
+      // Every entry as the server holds it now, whatever order things arrived in.
+      const state = (m: Message) => [m.id, m.kind, m.text, m.deleted, m.editedAt, m.reactions];
+      expect(stored.sort((a, b) => a.seq - b.seq).map(state)).toEqual(
+        (await serverMessages(suite.ferry, bob.cookie, room.id)).map(state),
+      );
 
       // Unread: Alice's messages that are not deleted (3), not her operations.
       const [conversation] = await readAll<LocalConversation>(page, 'conversations');
@@ -472,10 +477,183 @@ describe('a device upgraded from the schema before operations', () => {
       deleted: false,
       reactions: [],
     });
-    // Bob's message is unread; Alice's own and Bob's edit are not counted.
+    // Sending marked Bob's first message read (the server moves a sender's receipts); his next
+    // message is unread, his edit and Alice's own message are not counted.
+    await sendViaApi(suite.ferry, bob.cookie, room.id, 'Sent after the upgrade');
     await eventually(
       async () => (await readAll<LocalConversation>(page, 'conversations'))[0]?.unreadCount,
     ).toBe(1);
     await context.close();
+  });
+});
+
+describe('operations arriving live and out of order', () => {
+  it('apply live (a deletion blanks the message, its edits, its preview and its unread place) and converge when history arrives after newer edits', async () => {
+    const alice = await signUp(suite.ferry, 'ops-live-a');
+    const bob = await newUser(suite.browser, suite.ferry, 'ops-live-b');
+    await exposeData(bob.context);
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Ops live');
+    const op = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, room.id, body);
+    let page = await openOnlineTab(bob.context, suite.ferry, '/');
+    await dataReady(page);
+    const conversation = async () =>
+      (await readAll<LocalConversation>(page, 'conversations')).find((c) => c.id === room.id);
+
+    const doomed = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Draft plans')).message;
+    const edit = (await op({ kind: 'edit', targetId: doomed.id, text: 'Final plans' })).message;
+    await eventually(async () => (await storedMessage(page, doomed.id))?.text).toBe('Final plans');
+    expect(await storedMessage(page, edit.id)).toMatchObject({ kind: 'edit', text: 'Final plans' });
+    await eventually(async () => (await conversation())?.unreadCount).toBe(1);
+    expect((await conversation())?.lastMessage).toMatchObject({ id: doomed.id, text: 'Final plans' });
+
+    await op({ kind: 'delete', targetId: doomed.id });
+    await eventually(async () => (await storedMessage(page, doomed.id))?.deleted).toBe(true);
+    expect(await storedMessage(page, doomed.id)).toMatchObject({ text: '' });
+    // The edit arrived with its text; the deletion removed it from this device too.
+    expect(await storedMessage(page, edit.id)).toMatchObject({ text: '' });
+    expect((await conversation())?.lastMessage).toMatchObject({ id: doomed.id, deleted: true, text: '' });
+    expect((await conversation())?.unreadCount).toBe(0);
+
+    // A room where Bob's device loads only the newest page: the message and its first edit are
+    // older than it, its latest edit inside it. History arriving later must not bring back the
+    // first edit's text. Bob's device is away meanwhile (no tab), so it catches up afterwards.
+    await page.close();
+    const deep = await sharedRoom(suite.ferry, alice, bob, 'Ops deep');
+    const deepOp = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, deep.id, body);
+    const old = (await sendViaApi(suite.ferry, alice.cookie, deep.id, 'Version one')).message;
+    await deepOp({ kind: 'edit', targetId: old.id, text: 'Version two' });
+    await deepOp({ kind: 'reaction', targetId: old.id, emoji: '👍', on: true });
+    for (let i = 0; i < 100; i++) await sendViaApi(suite.ferry, alice.cookie, deep.id, `Filler ${i}`);
+    await deepOp({ kind: 'edit', targetId: old.id, text: 'Version three' });
+    await deepOp({ kind: 'reaction', targetId: old.id, emoji: '👍', on: false });
+    page = await openOnlineTab(bob.context, suite.ferry, '/');
+    await dataReady(page);
+    await eventually(
+      async () =>
+        (await readAll<Message>(page, 'messages')).filter((m) => m.conversationId === deep.id).length,
+    ).toBe(100);
+    expect(await storedMessage(page, old.id)).toBeUndefined();
+    const lowest = Math.min(
+      ...(await readAll<Message>(page, 'messages'))
+        .filter((m) => m.conversationId === deep.id)
+        .map((m) => m.seq),
+    );
+    const answer = await page.evaluate(({ id, seq }) => window.__ferryData!.loadOlder(id, seq), {
+      id: deep.id,
+      seq: lowest,
+    });
+    expect(answer.ok).toBe(true);
+    expect(await storedMessage(page, old.id)).toMatchObject({ text: 'Version three', reactions: [] });
+    const server = (await serverMessages(suite.ferry, bob.cookie, deep.id)).find((m) => m.id === old.id)!;
+    const local = (await storedMessage(page, old.id))!;
+    expect([local.text, local.editedAt, local.deleted, local.reactions]).toEqual([
+      server.text,
+      server.editedAt,
+      server.deleted,
+      server.reactions,
+    ]);
+    await bob.context.close();
+  });
+});
+
+describe('operations in several tabs', () => {
+  it('tells every tab at once when an operation is queued, and again when it is stored', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'ops-tabs');
+    await exposeData(alice.context);
+    const room = await sharedRoom(suite.ferry, alice, await signUp(suite.ferry, 'ops-tabs-b'), 'Ops tabs');
+    const sent = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Said in one tab')).message;
+    const [acting, watching] = [
+      await openOnlineTab(alice.context, suite.ferry, '/'),
+      await openOnlineTab(alice.context, suite.ferry, '/'),
+    ];
+    for (const tab of [acting!, watching!]) await dataReady(tab);
+    await eventually(async () => (await storedMessage(watching!, sent.id))?.text).toBe('Said in one tab');
+
+    /** How many changes of `store` for the room the watching tab was told of so far. */
+    const told = (store: string) =>
+      watching!.evaluate(
+        ({ store, id }) =>
+          window.__ferryData!.changes.filter(
+            (c) =>
+              c.stores.includes(store as never) && (!c.conversationIds || c.conversationIds.includes(id)),
+          ).length,
+        { store, id: room.id },
+      );
+
+    await suite.ferry.kill();
+    await waitOffline(acting!);
+    for (const act of ['edit', 'react', 'delete'] as const) {
+      const before = await told('outbox');
+      await acting!.evaluate(
+        async ({ act, room, id }) => {
+          const { actions } = window.__ferryData!;
+          if (act === 'edit') await actions.edit(room, id, 'Said in one tab, edited');
+          else if (act === 'react') await actions.react(room, id, '👍', true);
+          else await actions.deleteMessage(room, id);
+        },
+        { act, room: room.id, id: sent.id },
+      );
+      await eventually(() => told('outbox')).toBeGreaterThan(before);
+    }
+    const storedBefore = await told('messages');
+    await suite.ferry.restart();
+    await eventually(async () => (await storedMessage(watching!, sent.id))?.deleted).toBe(true);
+    expect(await told('messages')).toBeGreaterThan(storedBefore);
+    await alice.context.close();
+  });
+});
+
+describe('a message deleted while its send is under way', () => {
+  it('is deleted for everyone once its acknowledgement arrives', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'ops-flight', {
+      permissions: ['background-sync'],
+    });
+    await exposeData(alice.context);
+    const bob = await signUp(suite.ferry, 'ops-flight-b');
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Ops flight');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/`);
+    await waitForServiceWorkerControl(page);
+    await dataReady(page);
+
+    // Only the Service Worker can send (sockets refused), and its first POST is held in flight.
+    suite.ferry.app.io.use((_socket, next) => next(new Error('This test refuses socket connections.')));
+    suite.ferry.app.io.disconnectSockets(true);
+    await waitOffline(page);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached = () => {};
+    const inFlight = new Promise<void>((resolve) => (reached = resolve));
+    let first = true;
+    await alice.context.route('**/api/conversations/*/messages', async (route) => {
+      if (route.request().method() === 'POST' && first) {
+        first = false;
+        reached();
+        await held;
+      }
+      await route.continue();
+    });
+
+    const entry = await page.evaluate(
+      (room) => window.__ferryData!.actions.send(room, 'Taken back in flight'),
+      room.id,
+    );
+    await inFlight;
+    await page.evaluate(({ room, id }) => window.__ferryData!.actions.deleteMessage(room, id), {
+      room: room.id,
+      id: entry.id,
+    });
+    expect(await page.evaluate(readOutboxScript)).toEqual([]);
+    release();
+
+    // The message reached the server before it was taken back: a deletion follows it.
+    const names = { [entry.id]: 'taken' };
+    await eventually(async () =>
+      describeLog(await serverMessages(suite.ferry, bob.cookie, room.id), names),
+    ).toEqual(['message taken', 'delete taken']);
+    await eventually(async () => (await storedMessage(page, entry.id))?.deleted).toBe(true);
+    await alice.context.close();
+    // Accept sockets again for the tests after this one.
+    await suite.ferry.stop();
+    await suite.ferry.restart();
   });
 });

@@ -2,6 +2,7 @@
  * Two server processes on two ports, sharing PostgreSQL and Redis, act as one: people on
  * different nodes chat, see each other's receipts, typing and presence, and share the limits.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpPath, eventsPath, messagesPath, type Ack, type Message } from '../../contract/index.js';
 import {
@@ -186,6 +187,115 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const right = await signIn(A, carol.username, carol.password);
     expect(right.status).toBe(429);
     expect(right.body).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+  });
+
+  it('relays an edit, a reaction and a deletion made on one node to sockets on the other', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+    const a = await connect(A, alice.cookie);
+    const b = await connect(B, bob.cookie);
+    const sent = await request(a, 'message:send', draft(room.id, 'across'));
+    if (!sent.ok) throw new Error(sent.error.message);
+    const m = sent.message;
+
+    const editSeen = nextEvent(b, 'message:new', (x) => x.kind === 'edit');
+    const edit = {
+      id: randomUUID(),
+      conversationId: room.id,
+      kind: 'edit',
+      targetId: m.id,
+      text: 'across, edited',
+      typedAt: Date.now(),
+    } as const;
+    expect(await request(a, 'message:send', edit)).toMatchObject({
+      ok: true,
+    });
+    expect(await editSeen).toMatchObject({
+      seq: 2,
+      targetId: m.id,
+      text: 'across, edited',
+      senderId: alice.id,
+    });
+
+    const reactionSeen = nextEvent(a, 'message:new', (x) => x.kind === 'reaction');
+    const reaction = {
+      kind: 'reaction',
+      targetId: m.id,
+      emoji: '👍',
+      on: true,
+      typedAt: Date.now(),
+    } as const;
+    expect(
+      await request(b, 'message:send', { ...reaction, id: randomUUID(), conversationId: room.id }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(await reactionSeen).toMatchObject({ seq: 3, emoji: '👍', senderId: bob.id });
+
+    const deleteSeen = nextEvent(b, 'message:new', (x) => x.kind === 'delete');
+    const removal = {
+      id: randomUUID(),
+      conversationId: room.id,
+      kind: 'delete',
+      targetId: m.id,
+      typedAt: 1,
+    } as const;
+    expect(await request(a, 'message:send', removal)).toMatchObject({ ok: true });
+    expect(await deleteSeen).toMatchObject({ seq: 4, targetId: m.id });
+    const page = await request(b, 'messages:after', { conversationId: room.id, afterSeq: 0 });
+    if (!page.ok) throw new Error(page.error.message);
+    expect(page.messages[0]).toMatchObject({
+      deleted: true,
+      text: '',
+      reactions: [{ emoji: '👍', userIds: [bob.id] }],
+    });
+    expect(page.messages[1]).toMatchObject({ kind: 'edit', text: '' });
+  });
+
+  it('decides an edit and a deletion of one message sent at once on two nodes one after the other', async () => {
+    const alice = await signUp(A);
+    const room = await roomWith(A, alice, []);
+    const onA = await connect(A, alice.cookie);
+    const onB = await connect(B, alice.cookie);
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      const sent = await request(onA, 'message:send', draft(room.id, `race ${round}`));
+      if (!sent.ok) throw new Error(sent.error.message);
+      const target = sent.message.id;
+      const edit = { kind: 'edit', targetId: target, text: `race ${round}, edited`, typedAt: 1 } as const;
+      const removal = { kind: 'delete', targetId: target, typedAt: 1 } as const;
+      // Alternate which node gets which, so either may win the conversation's row lock.
+      const [editOn, deleteOn] = round % 2 === 0 ? [onA, onB] : [onB, onA];
+      const [edited, deleted] = await Promise.all([
+        request(editOn, 'message:send', { ...edit, id: randomUUID(), conversationId: room.id }),
+        request(deleteOn, 'message:send', { ...removal, id: randomUUID(), conversationId: room.id }),
+      ]);
+      // The deletion always succeeds; the edit either came first (and lost its text with the
+      // deletion) or came after it and was refused.
+      if (!deleted.ok) throw new Error(deleted.error.message);
+      if (edited.ok) {
+        expect(edited.message.seq).toBeLessThan(deleted.message.seq);
+        outcomes.add('edit first');
+      } else {
+        expect(edited.error.code).toBe('MESSAGE_DELETED');
+        outcomes.add('delete first');
+      }
+      // Both nodes read one log, with the message deleted and no text left anywhere.
+      for (const socket of [onA, onB]) {
+        const page = await request(socket, 'messages:after', {
+          conversationId: room.id,
+          afterSeq: sent.message.seq - 1,
+        });
+        if (!page.ok) throw new Error(page.error.message);
+        expect(page.messages[0]).toMatchObject({ id: target, deleted: true, text: '' });
+        expect(page.messages.filter((x) => x.kind === 'edit').every((x) => x.text === '')).toBe(true);
+        expect(page.messages.map((x) => x.kind)).toEqual(
+          edited.ok ? ['message', 'edit', 'delete'] : ['message', 'delete'],
+        );
+      }
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
   });
 });
 

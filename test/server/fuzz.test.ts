@@ -155,22 +155,51 @@ function plausible(field: string, ids: { conversationId: string }): unknown {
     case 'password':
       return 'a long enough password';
     case 'typing':
+    case 'on':
       return true;
+    case 'targetId':
+    case 'replyTo':
+      return randomUUID();
+    case 'emoji':
+      return '👍';
     default:
       return 'x';
   }
 }
 
-/** The object schema's field names (zod v4 objects, refined or not, keep `shape`). */
-function fieldsOf(schema: unknown): string[] {
+interface ZodDef {
+  type?: string;
+  out?: unknown;
+  options?: unknown[];
+  values?: unknown[];
+}
+const defOf = (schema: unknown): ZodDef => (schema as { _zod?: { def?: ZodDef } })._zod?.def ?? {};
+
+/**
+ * The object schemas a payload may match: the schema itself (zod v4 objects, refined or not, keep
+ * `shape`), what a preprocess feeds, or each option of a union (the kinds of log entry).
+ */
+function objectVariants(schema: unknown): Record<string, unknown>[] {
   const shape = (schema as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape) : [];
+  if (shape) return [shape];
+  const def = defOf(schema);
+  if (def.type === 'pipe') return objectVariants(def.out);
+  if (def.options) return def.options.flatMap(objectVariants);
+  return [];
 }
 
-/** Payloads for one object schema: each field dropped or replaced, plus extra keys and non-objects. */
+/** Payloads for a schema: for each object variant, each field dropped or replaced, plus extra keys; non-objects. */
 function payloadsFor(schema: unknown, ids: { conversationId: string }): unknown[] {
-  const fields = fieldsOf(schema);
-  const base = Object.fromEntries(fields.map((f) => [f, plausible(f, ids)]));
+  const variants = objectVariants(schema);
+  if (variants.length === 0) return variantPayloads({}, ids);
+  return variants.flatMap((shape) => variantPayloads(shape, ids));
+}
+
+function variantPayloads(shape: Record<string, unknown>, ids: { conversationId: string }): unknown[] {
+  const fields = Object.keys(shape);
+  // A literal field (a union's `kind`) keeps its one valid value.
+  const valueOf = (field: string): unknown => defOf(shape[field]).values?.[0] ?? plausible(field, ids);
+  const base = Object.fromEntries(fields.map((f) => [f, valueOf(f)]));
   const cases: unknown[] = [];
   for (const field of fields) {
     const { [field]: _dropped, ...without } = base;

@@ -4,10 +4,17 @@
  * `window.__ferryData`. Nothing is exposed otherwise (a script that could set the flag could
  * already do anything the page can).
  */
+import type { Ack, MessagePage } from '../../contract/index';
+import type { HubEvents } from '../../shared-worker/protocol';
 import { actions } from './actions';
+import { hubClient } from './hubClient';
 
 export interface ExposedData {
   actions: typeof actions;
+  /** What scrolling up asks the hub for: the page of history before `beforeSeq`. */
+  loadOlder(conversationId: string, beforeSeq: number): Promise<Ack<MessagePage>>;
+  /** What the hub tells this tab to re-read (each `changed` event), for as long as the tab lives. */
+  changes: HubEvents['changed'][];
 }
 
 declare global {
@@ -17,4 +24,12 @@ declare global {
   }
 }
 
-if (typeof window !== 'undefined' && window.__ferryExposeData === true) window.__ferryData = { actions };
+if (typeof window !== 'undefined' && window.__ferryExposeData === true) {
+  const exposed: ExposedData = {
+    actions,
+    loadOlder: (conversationId, beforeSeq) => hubClient().request('loadOlder', { conversationId, beforeSeq }),
+    changes: [],
+  };
+  hubClient().on('changed', (change) => exposed.changes.push(change));
+  window.__ferryData = exposed;
+}

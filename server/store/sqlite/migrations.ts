@@ -121,7 +121,16 @@ CREATE TABLE reactions (
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, name: 'message search', up: addMessageSearch },
-  { version: 3, name: 'entry kinds', up: (db) => db.exec(ENTRY_KINDS) },
+  {
+    version: 3,
+    name: 'entry kinds',
+    up: (db) => {
+      db.exec(ENTRY_KINDS);
+      // FTS5 otherwise only marks a deleted row's words as deleted until segments merge: a
+      // message deleted for everyone must leave the index itself. https://www.sqlite.org/fts5.html#the_secure_delete_configuration_option
+      db.exec(`INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1)`);
+    },
+  },
 ];
 
 /** The schema version this build creates. */

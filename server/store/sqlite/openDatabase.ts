@@ -18,6 +18,10 @@ export function openDatabase(dataDir: string, busyTimeoutMs = DEFAULT_BUSY_TIMEO
     // process crash (NORMAL may lose the last commits). https://www.sqlite.org/pragma.html#pragma_synchronous
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // A message deleted for everyone must leave the file, not only the row: freed space is
+    // overwritten with zeros (the WAL's old page images go at the next checkpoint). Only deletions
+    // and edits free space, so appends pay nothing. https://www.sqlite.org/pragma.html#pragma_secure_delete
+    db.pragma('secure_delete = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   } catch (error) {
     db.close();
@@ -32,6 +36,8 @@ export interface DatabaseSettings {
   /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
   synchronous: number;
   foreignKeys: boolean;
+  /** Freed space is zeroed (a deleted message's text leaves the file). */
+  secureDelete: boolean;
   busyTimeoutMs: number;
 }
 
@@ -41,6 +47,7 @@ export function readSettings(db: Database.Database): DatabaseSettings {
     journalMode: String(db.pragma('journal_mode', { simple: true })),
     synchronous: Number(db.pragma('synchronous', { simple: true })),
     foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
+    secureDelete: Number(db.pragma('secure_delete', { simple: true })) === 1,
     busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
   };
 }

@@ -115,11 +115,16 @@ export function prepareReads(db: Database.Database) {
        WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
        ORDER BY m.conversation_id, m.joined_at, u.username`,
     ),
-    /** The list's order (newest activity first) is made by the caller, which has the messages. */
+    /**
+     * The list's order (newest activity first) is made by the caller, which has the messages.
+     * messages_shown is named: without statistics the planner would walk the (conversation, seq)
+     * key backwards through every operation after the last message.
+     */
     userConversations: db.prepare<[string], UserConversationRow>(
       `SELECT c.id, c.kind, c.name, c.invite_code AS inviteCode, c.last_seq AS lastSeq,
               c.created_at AS createdAt,
-              (SELECT x.id FROM messages x WHERE x.conversation_id = c.id AND x.kind = 'message'
+              (SELECT x.id FROM messages x INDEXED BY messages_shown
+                WHERE x.conversation_id = c.id AND x.kind = 'message'
                 ORDER BY x.seq DESC LIMIT 1) AS lastMessageId,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = c.id AND x.kind = 'message' AND x.seq > me.read_seq
@@ -137,8 +142,8 @@ export function prepareReads(db: Database.Database) {
       )
       .pluck(),
     lastMessage: db.prepare<[string], MessageRow>(
-      `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND kind = 'message'
-       ORDER BY seq DESC LIMIT 1`,
+      `SELECT ${MESSAGE} FROM messages INDEXED BY messages_shown
+       WHERE conversation_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1`,
     ),
     /** `ids` is a JSON array of message ids. */
     messagesByIds: db.prepare<[string], MessageRow>(

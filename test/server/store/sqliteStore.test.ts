@@ -1,8 +1,8 @@
 /** The SQLite store: the shared contract on real temp files, plus SQLite-only guarantees. */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,8 +98,43 @@ describe('SqliteStore', () => {
       journalMode: 'wal',
       synchronous: 2,
       foreignKeys: true,
+      secureDelete: true,
       busyTimeoutMs: 5000,
     });
+  });
+
+  it('leaves no copy of the text of a message deleted for everyone, or of its edits, in the database file', async () => {
+    const { store, dir } = await openStore();
+    const { user, roomIds } = await seed(store);
+    const entry = {
+      conversationId: roomIds[0]!,
+      senderId: user.userId,
+      senderName: user.username,
+      typedAt: 1,
+    };
+    // Enough rows that pages are shared, as in a real conversation.
+    for (let i = 0; i < 50; i++)
+      await store.appendMessage({ ...entry, id: randomUUID(), text: `platypus kept ${i}` });
+    const m = randomUUID();
+    await store.appendMessage({ ...entry, id: m, text: 'QuokkaSecret first words' });
+    await store.appendMessage({
+      ...entry,
+      id: randomUUID(),
+      kind: 'edit',
+      targetId: m,
+      text: 'WombatSecret second',
+    });
+    await store.appendMessage({ ...entry, id: randomUUID(), kind: 'delete', targetId: m, text: '' });
+    await store.close();
+    const bytes = Buffer.concat(
+      (await readdir(dir)).filter((f) => f.startsWith('ferry.db')).map((f) => readFileSync(join(dir, f))),
+    );
+    expect(bytes.includes('platypus kept 49')).toBe(true);
+    // Case-sensitive: the rows held these spellings; the search index holds lower-case words,
+    // which the store contract proves are no longer found (FTS5 may keep a word it no longer links
+    // to any row until its segments merge).
+    expect(bytes.includes('QuokkaSecret')).toBe(false);
+    expect(bytes.includes('WombatSecret')).toBe(false);
   });
 
   describe('migrations', () => {
@@ -167,6 +202,34 @@ describe('SqliteStore', () => {
         (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
       expect(await find('北京')).toEqual(['m1']);
       expect(await find('harb')).toEqual(['m2']);
+    });
+
+    it('makes the messages a database already holds entries of kind message that operations can change', async () => {
+      const dir = await tempDir();
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const db = new Database(join(dir, 'ferry.db'));
+      runMigrations(db, MIGRATIONS.slice(0, 2));
+      db.exec(`INSERT INTO users VALUES ('u1', 'old', 'h', 1);
+        INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
+        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+        INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1),
+                                    ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2);
+        INSERT INTO message_search (rowid, terms) SELECT rowid, text FROM messages;`);
+      db.close();
+      const store = await createSqliteStore(dir);
+      cleanups.push(() => store.close());
+      expect(await store.messagesAfter('c1', 0, 10)).toEqual([
+        expect.objectContaining({ id: 'm1', kind: 'message', deleted: false, editedAt: null, reactions: [] }),
+        expect.objectContaining({ id: 'm2', kind: 'message', replyTo: null, targetId: null }),
+      ]);
+      const op = { conversationId: 'c1', senderId: 'u1', senderName: 'old', typedAt: 1 };
+      await store.appendMessage({ ...op, id: 'e1', kind: 'delete', targetId: 'm1', text: '' });
+      await store.appendMessage({ ...op, id: 'e2', kind: 'edit', targetId: 'm2', text: 'falcon two' });
+      const find = async (query: string) =>
+        (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
+      expect(await find('kestrel')).toEqual([]);
+      expect(await find('falcon')).toEqual(['m2']);
+      expect(await store.lastMessage('c1')).toMatchObject({ id: 'm2', text: 'falcon two' });
     });
 
     it('refuses a database written by a newer schema, with advice', async () => {
