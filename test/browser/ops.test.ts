@@ -52,10 +52,14 @@ interface Pair {
 async function pair(
   tag: string,
   before: (p: Omit<Pair, 'a' | 'b'>) => Promise<void> = async () => {},
-  { bypassCSP = false, bobTab = true } = {},
+  {
+    bypassCSP = false,
+    bobTab = true,
+    colorScheme = 'light',
+  }: { bypassCSP?: boolean; bobTab?: boolean; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<Pair & { bobTab: boolean }> {
   const id = randomUUID().slice(0, 6);
-  const alice = await newUser(suite.browser, suite.ferry, `${tag}-a-${id}`, { bypassCSP });
+  const alice = await newUser(suite.browser, suite.ferry, `${tag}-a-${id}`, { bypassCSP, colorScheme });
   const bob = await newUser(suite.browser, suite.ferry, `${tag}-b-${id}`);
   const room = `Quay ${tag}`;
   const { id: roomId } = await sharedRoom(suite.ferry, alice, bob, room);
@@ -305,34 +309,37 @@ describe('an edit made offline', () => {
 });
 
 describe('accessibility', () => {
-  it('axe finds nothing in a conversation with a reply, an edit, a deletion and reactions, nor in the open menu', async () => {
-    const p = await pair(
-      'axe',
-      async (q) => {
-        const first = await post(q, q.bob.cookie, { kind: 'message', text: 'Tide is high' });
-        await post(q, q.alice.cookie, { kind: 'message', text: 'Then we wait', replyTo: first });
-        const typo = await post(q, q.alice.cookie, { kind: 'message', text: 'Leaving at 8' });
-        await post(q, q.alice.cookie, { kind: 'edit', targetId: typo, text: 'Leaving at 9' });
-        const gone = await post(q, q.bob.cookie, { kind: 'message', text: 'Never mind' });
-        await post(q, q.bob.cookie, { kind: 'delete', targetId: gone });
-        await post(q, q.bob.cookie, { kind: 'reaction', targetId: typo, emoji: '👍', on: true });
-        await post(q, q.alice.cookie, { kind: 'reaction', targetId: first, emoji: '❤️', on: true });
-      },
-      { bypassCSP: true, bobTab: false },
-    );
-    await messageArticle(p.a, p.room, 'Leaving at 9').getByText('edited').waitFor();
-    await messageArticle(p.a, p.room, 'Then we wait')
-      .getByRole('link', { name: /^Reply to / })
-      .waitFor();
-    await p.a.getByRole('article', { name: /Message deleted/ }).waitFor();
-    await p.a.getByRole('button', { name: '👍 1', exact: true }).waitFor();
-    await p.a.getByRole('button', { name: '❤️ 1', exact: true }).waitFor();
-    await expectAccessible(p.a, 'conversation');
+  it.each(['light', 'dark'] as const)(
+    'axe finds nothing in a conversation with a reply, an edit, a deletion and reactions, nor in the open menu (%s theme)',
+    async (colorScheme) => {
+      const p = await pair(
+        `axe-${colorScheme}`,
+        async (q) => {
+          const first = await post(q, q.bob.cookie, { kind: 'message', text: 'Tide is high' });
+          await post(q, q.alice.cookie, { kind: 'message', text: 'Then we wait', replyTo: first });
+          const typo = await post(q, q.alice.cookie, { kind: 'message', text: 'Leaving at 8' });
+          await post(q, q.alice.cookie, { kind: 'edit', targetId: typo, text: 'Leaving at 9' });
+          const gone = await post(q, q.bob.cookie, { kind: 'message', text: 'Never mind' });
+          await post(q, q.bob.cookie, { kind: 'delete', targetId: gone });
+          await post(q, q.bob.cookie, { kind: 'reaction', targetId: typo, emoji: '👍', on: true });
+          await post(q, q.alice.cookie, { kind: 'reaction', targetId: first, emoji: '❤️', on: true });
+        },
+        { bypassCSP: true, bobTab: false, colorScheme },
+      );
+      await messageArticle(p.a, p.room, 'Leaving at 9').getByText('edited').waitFor();
+      await messageArticle(p.a, p.room, 'Then we wait')
+        .getByRole('link', { name: /^Reply to / })
+        .waitFor();
+      await p.a.getByRole('article', { name: /Message deleted/ }).waitFor();
+      await p.a.getByRole('button', { name: '👍 1', exact: true }).waitFor();
+      await p.a.getByRole('button', { name: '❤️ 1', exact: true }).waitFor();
+      await expectAccessible(p.a, 'conversation');
 
-    await openMenu(messageArticle(p.a, p.room, 'Leaving at 9'));
-    await expectAccessible(p.a, 'open menu');
-    await close(p);
-  });
+      await openMenu(messageArticle(p.a, p.room, 'Leaving at 9'));
+      await expectAccessible(p.a, 'open menu');
+      await close(p);
+    },
+  );
 
   it('a conversation link’s name contains its visible text, starts with the name and says "1 unread"', async () => {
     const p = await pair('link', async () => {}, { bypassCSP: true, bobTab: false });
