@@ -41,6 +41,9 @@ export interface OutboxAttachment {
   size: number;
   /** The type the browser gave the file (the server reads the real one from the bytes). */
   type: string;
+  /** Images: size in pixels as the browser decoded it (the preview's box, so the list never jumps). */
+  width?: number;
+  height?: number;
   /** Bytes the server holds so far (the drainer writes it after each chunk); missing: none yet. */
   uploaded?: number;
 }

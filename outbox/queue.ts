@@ -48,7 +48,8 @@ export type OutboxAction =
       text: string;
       replyTo?: string;
       /** A file sent with the message (its text is the caption): uploaded first, then sent. */
-      file?: { blob: Blob; name: string; type: string };
+      /** width/height: an image's size in pixels, so its preview takes its place at once. */
+      file?: { blob: Blob; name: string; type: string; width?: number; height?: number };
     }
   | { kind: typeof EntryKind.edit; targetId: string; text: string }
   | { kind: typeof EntryKind.delete; targetId: string }
@@ -99,6 +100,7 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
     name: file.name,
     size: file.blob.size,
     type: file.type,
+    ...(file.width && file.height ? { width: file.width, height: file.height } : {}),
   };
   const entry = await addWithQuotaRetry(
     db,

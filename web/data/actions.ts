@@ -102,6 +102,19 @@ export function isQuotaError(err: unknown): boolean {
   );
 }
 
+/** An image's size in pixels (EXIF orientation applied, as displayed); {} for other files. */
+async function imageSize(file: Blob): Promise<{ width?: number; height?: number }> {
+  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return {};
+  try {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  } catch {
+    return {};
+  }
+}
+
 /** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
 async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
   const me = await currentUser();
@@ -151,7 +164,12 @@ export const actions = {
     return queueAction(conversationId, {
       kind: 'message',
       text: caption,
-      file: { blob: file, name: file.name || 'file', type: file.type || 'application/octet-stream' },
+      file: {
+        blob: file,
+        name: file.name || 'file',
+        type: file.type || 'application/octet-stream',
+        ...(await imageSize(file)),
+      },
     });
   },
   /**

@@ -38,7 +38,15 @@ export interface PendingEntry {
   targetId?: string | null;
   emoji?: string | null;
   on?: boolean | null;
-  attachment?: { id: string; name: string; size: number; type: string; uploaded?: number };
+  attachment?: {
+    id: string;
+    name: string;
+    size: number;
+    type: string;
+    width?: number;
+    height?: number;
+    uploaded?: number;
+  };
 }
 
 export interface ShownReaction {
@@ -127,8 +135,8 @@ function fromEntry(e: PendingEntry, me: { id: string; username: string }): Draft
           size: e.attachment.size,
           type: e.attachment.type,
           inline: INLINE_TYPES.has(e.attachment.type),
-          width: null,
-          height: null,
+          width: e.attachment.width ?? null,
+          height: e.attachment.height ?? null,
           local: true,
           ...(e.attachment.uploaded !== undefined ? { uploaded: e.attachment.uploaded } : {}),
         }
