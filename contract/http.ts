@@ -36,6 +36,8 @@ export const ConversationPath = {
  * and PATCH resume at Upload-Offset; DELETE cancels). An upload lives at `${UploadPath}/<uploadId>`.
  */
 export const UploadPath = '/api/uploads';
+/** Path pattern of one upload (HEAD, PATCH, DELETE); `:uploadId` is the client's UUID. */
+export const UploadRoutePath = `${UploadPath}/:uploadId`;
 /** Where the upload with this client-made id lives (HEAD, PATCH, DELETE). */
 export const uploadPath = (uploadId: string): string => `${UploadPath}/${uploadId}`;
 /** Upload-Metadata keys of a tus upload's creation. */
@@ -60,7 +62,7 @@ export const attachmentPath = (conversationId: string, attachmentId: string, thu
   inConversation(ConversationPath.attachment, conversationId).replace(':attachmentId', attachmentId) +
   (thumbnail ? '?thumbnail=1' : '');
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * Every HTTP route the server answers, by name. The server's router is checked against this list
@@ -80,6 +82,11 @@ export const HttpRoute = {
   send: { method: 'POST', path: ConversationPath.messages },
   messages: { method: 'GET', path: ConversationPath.messages },
   events: { method: 'GET', path: ConversationPath.events },
+  attachment: { method: 'GET', path: ConversationPath.attachment },
+  /** tus creation; HEAD on an upload (resume) is answered beside PATCH, like GET's HEAD. */
+  uploadCreate: { method: 'POST', path: UploadPath },
+  uploadPatch: { method: 'PATCH', path: UploadRoutePath },
+  uploadCancel: { method: 'DELETE', path: UploadRoutePath },
   health: { method: 'GET', path: HttpPath.health },
   metrics: { method: 'GET', path: HttpPath.metrics },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

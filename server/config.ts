@@ -5,7 +5,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
+  ATTACHMENT_MAX_MB_DEFAULT,
   EDIT_WINDOW_HOURS_DEFAULT,
+  STORAGE_QUOTA_MB_DEFAULT,
+  UPLOAD_EXPIRY_HOURS_DEFAULT,
   MAX_SOCKETS_PER_USER,
   SEND_BURST,
   SEND_RATE_PER_SECOND,
@@ -66,6 +69,14 @@ export interface Config {
   syncCheckIntervalMs: number;
   /** With Redis: devices re-check within this long after a Redis reconnect or a node start (ms). */
   syncCheckSpreadMs: number;
+  /** Largest attachment, bytes (ATTACHMENT_MAX_MB). */
+  attachmentMaxBytes: number;
+  /** Bytes of attachments one user may have stored (STORAGE_QUOTA_MB). */
+  storageQuotaBytes: number;
+  /** An unfinished upload (or a finished one never sent) is removed after this long (ms). */
+  uploadExpiryMs: number;
+  /** Keep images' metadata (EXIF, GPS location) as uploaded; default false: it is stripped. */
+  attachmentKeepMetadata: boolean;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -196,6 +207,10 @@ const envSchema = z.object({
   SYNC_CHECK_SPREAD_MS: opt(int(0, 600_000, 'a whole number of milliseconds from 0 to 600000')).default(
     2_000,
   ),
+  ATTACHMENT_MAX_MB: opt(positive('a positive number of MiB')).default(ATTACHMENT_MAX_MB_DEFAULT),
+  STORAGE_QUOTA_MB: opt(positive('a positive number of MiB')).default(STORAGE_QUOTA_MB_DEFAULT),
+  UPLOAD_EXPIRY_HOURS: opt(positive('a positive number of hours')).default(UPLOAD_EXPIRY_HOURS_DEFAULT),
+  ATTACHMENT_KEEP_METADATA: opt(bool).default(false),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -237,5 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
     syncCheckIntervalMs: e.SYNC_CHECK_INTERVAL_MS,
     syncCheckSpreadMs: e.SYNC_CHECK_SPREAD_MS,
+    attachmentMaxBytes: Math.floor(e.ATTACHMENT_MAX_MB * 1024 * 1024),
+    storageQuotaBytes: Math.floor(e.STORAGE_QUOTA_MB * 1024 * 1024),
+    uploadExpiryMs: Math.floor(e.UPLOAD_EXPIRY_HOURS * 3_600_000),
+    attachmentKeepMetadata: e.ATTACHMENT_KEEP_METADATA,
   };
 }

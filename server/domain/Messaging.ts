@@ -11,6 +11,7 @@ import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
 import type { AppendInput, Store } from '../store/Store.js';
+import type { BlobKeeper } from '../attachments/index.js';
 import type { Membership } from './membership.js';
 
 export interface MessagingDeps {
@@ -22,6 +23,8 @@ export interface MessagingDeps {
   /** How long after sending its author may edit a message (EDIT_WINDOW_HOURS), ms. */
   editWindowMs: number;
   now: () => number;
+  /** Removes a deleted message's file once nothing else refers to it. */
+  blobs: BlobKeeper;
 }
 
 export interface SendOptions {
@@ -62,6 +65,8 @@ export class Messaging {
     this.gates.set(key, gate);
 
     let appended;
+    // A delete takes its message's file along: learn which blob before the row is gone.
+    const freed = input.kind === EntryKind.delete ? this.attachmentBlob(input.targetId, user.id) : null;
     try {
       const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
       const limit = options.knownMember
@@ -88,7 +93,11 @@ export class Messaging {
         'This id is already used by another message or action. Send it again as a new one.',
       );
     }
-    if (result.status === 'created') this.deps.relay.message(result.message, options.originSocketId);
+    if (result.status === 'created') {
+      this.deps.relay.message(result.message, options.originSocketId);
+      const sha256 = await freed?.catch(() => null);
+      if (sha256) await this.deps.blobs.release(sha256);
+    }
     // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
     else this.refund(user.id);
     return { message: result.message, duplicate: result.status === 'duplicate' };
@@ -104,7 +113,13 @@ export class Messaging {
     };
     switch (input.kind) {
       case EntryKind.message:
-        return { ...base, kind: input.kind, text: input.text, replyTo: input.replyTo ?? null };
+        return {
+          ...base,
+          kind: input.kind,
+          text: input.text,
+          replyTo: input.replyTo ?? null,
+          attachmentId: input.attachment?.id ?? null,
+        };
       case EntryKind.edit:
         return {
           ...base,
@@ -125,6 +140,13 @@ export class Messaging {
           reactionOn: input.on,
         };
     }
+  }
+
+  /** The blob of the sender's message's attachment, or null. */
+  private async attachmentBlob(messageId: string, senderId: string): Promise<string | null> {
+    const message = await this.deps.store.getMessage(messageId);
+    if (!message?.attachment || message.senderId !== senderId) return null;
+    return (await this.deps.store.getAttachment(message.attachment.id))?.sha256 ?? null;
   }
 
   private refund(userId: string): void {

@@ -1,4 +1,5 @@
 /** The domain services, built once per app and shared by the socket handlers and the HTTP API. */
+import type { BlobKeeper } from '../attachments/index.js';
 import type { Relay } from '../realtime/relay.js';
 import type { PresenceTracker } from '../scale/Presence.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
@@ -22,6 +23,8 @@ export interface DomainDeps {
   editWindowMs: number;
   /** The clock of the rules (edit window, room creation); tests inject one. */
   now?: () => number;
+  /** Attachment blobs, released when a deleted message was their last reference. */
+  blobs: BlobKeeper;
 }
 
 export interface Domain {
@@ -50,6 +53,7 @@ export function createDomain(deps: DomainDeps): Domain {
       sendRule: deps.sendRule,
       editWindowMs: deps.editWindowMs,
       now,
+      blobs: deps.blobs,
     }),
     receipts: new Receipts({ store, relay, membership }),
     typing: new Typing({ relay, rateLimiter, membership }),

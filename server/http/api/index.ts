@@ -6,13 +6,14 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../../../contract/limits.js';
+import type { Attachments } from '../../attachments/index.js';
 import type { AuthService } from '../../auth/AuthService.js';
 import type { Config } from '../../config.js';
 import type { Domain } from '../../domain/index.js';
 import type { Relay } from '../../realtime/relay.js';
 import type { Store } from '../../store/Store.js';
 import { authRoutes } from './authRoutes.js';
-import { conversationRoutes } from './conversationRoutes.js';
+import { conversationIdParam, conversationRoutes } from './conversationRoutes.js';
 import { eventRoutes, type FeedHandle } from './eventRoutes.js';
 import { jsonBody } from './jsonBody.js';
 import { messageRoutes } from './messageRoutes.js';
@@ -26,6 +27,7 @@ export interface ApiDeps {
   domain: Domain;
   relay: Relay;
   logger: Logger;
+  attachments: Attachments;
 }
 
 /** One route as the router has it, e.g. `{ method: 'GET', path: '/api/auth/me' }`. */
@@ -64,6 +66,7 @@ export function createApi(deps: ApiDeps): Api {
   conversationRoutes(router, deps.domain, needUser);
   messageRoutes(router, deps.domain, needUser);
   eventRoutes(router, { ...deps, feeds });
+  deps.attachments.routes(router, needUser, conversationIdParam);
 
   const api = chain([
     apiErrors(deps.logger),
