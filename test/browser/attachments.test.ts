@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index';
 import {
   addSessionCookie,
@@ -29,6 +29,10 @@ import {
 import { readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
 
 const suite = ferrySuite();
+// A test that stopped the server and failed before restarting it must not fail the next ones.
+afterEach(async () => {
+  if (!suite.ferry.running) await suite.ferry.restart();
+});
 
 interface TestFile {
   name: string;
@@ -231,9 +235,16 @@ describe('attachments', () => {
     await addSessionCookie(context, suite.ferry, alice.cookie);
     // Chromium applies a quota override only to an origin that has stored nothing yet: set it
     // before the app first runs. Enough for the app shell and text, not for the file.
+    const quota = 2_000_000;
     const blank = await context.newPage();
     const cdp = await context.newCDPSession(blank);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: suite.ferry.url, quotaSize: 2_000_000 });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: suite.ferry.url, quotaSize: quota });
+    // Headless Chromium's estimate() ignores the override (it reports its own fixed quota): make it
+    // report the quota the override enforces, as a real full disk would.
+    await context.addInitScript((overridden) => {
+      const real = navigator.storage.estimate.bind(navigator.storage);
+      navigator.storage.estimate = async () => ({ ...(await real()), quota: overridden });
+    }, quota);
     const page = await openOnlineTab(context, suite.ferry, `/c/${room.id}`);
     await messageLog(page, 'Quota').waitFor();
 

@@ -24,7 +24,7 @@ import {
 } from '../../outbox/queue';
 import { listEntries } from '../../outbox/store';
 import { deleteUpload } from '../../outbox/upload';
-import { askPersistentStorage, forgetCachedAttachments } from './storage';
+import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
@@ -161,6 +161,7 @@ export const actions = {
     if (textLength(caption) > MESSAGE_TEXT_MAX)
       throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
     if (file.size > attachmentMaxBytes()) throw new FileTooLargeError(ATTACHMENT_MAX_MB_DEFAULT);
+    await ensureRoomFor(file.size);
     return queueAction(conversationId, {
       kind: 'message',
       text: caption,

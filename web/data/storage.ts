@@ -42,3 +42,20 @@ export async function forgetCachedAttachments(): Promise<void> {
   if (typeof caches === 'undefined') return;
   await caches.delete(ATTACHMENT_CACHE).catch(() => false);
 }
+
+/** Room left beside a file for the IndexedDB records and indexes written with it. */
+const WRITE_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Refuses a file the browser's quota has no room for, before anything is written: a transaction
+ * that Chromium aborts for quota with a large file in it can leave that file counted against the
+ * quota afterwards, so that every later write (even a short text) is refused too. Throws a
+ * QuotaExceededError like the write would. Where the estimate is missing, the write decides.
+ */
+export async function ensureRoomFor(bytes: number): Promise<void> {
+  const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
+  const estimate = storage?.estimate ? await storage.estimate().catch(() => null) : null;
+  if (!estimate?.quota || estimate.usage === undefined) return;
+  if (estimate.usage + bytes + WRITE_OVERHEAD_BYTES > estimate.quota)
+    throw new DOMException('This device’s storage is full.', 'QuotaExceededError');
+}

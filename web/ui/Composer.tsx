@@ -144,19 +144,24 @@ export function Composer({
   async function sendFile(attached: File) {
     const caption = text;
     setError(null);
-    try {
-      await actions.sendFile(conversationId, attached, caption);
-    } catch (err) {
-      // Nothing was queued (one transaction): the file and caption stay in the composer.
-      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
-      box.current?.focus();
-      return;
-    }
+    // Cleared at once, like a text send: what is typed next is the next message, not this one.
     setFile(null);
     if (picker.current) picker.current.value = '';
     change('');
     stopTyping();
-    onSent();
+    try {
+      await actions.sendFile(conversationId, attached, caption);
+      onSent();
+    } catch (err) {
+      // Nothing was queued (one transaction): give the file and its caption back.
+      setFile(attached);
+      setText((typed) => {
+        const back = typed ? typed : caption;
+        drafts.set(conversationId, back);
+        return back;
+      });
+      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
+    }
     box.current?.focus();
   }
 
