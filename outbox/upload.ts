@@ -26,6 +26,11 @@ import { OfflineError } from './transport';
 const TUS_VERSION = '1.0.0';
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Slowest upload rate a PATCH is given time for (bytes per second): a chunk on a poor link must
+ * not time out every time, or the file would never get past it.
+ */
+const SLOWEST_BYTES_PER_S = 8 * 1024;
 
 export type UploadOutcome =
   /** The server holds the whole file: send the message. */
@@ -57,12 +62,17 @@ export function encodeMetadata(values: Record<string, string>): string {
     .join(',');
 }
 
-async function request(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+async function request(
+  fetchFn: typeof fetch,
+  url: string,
+  init: RequestInit,
+  bodyBytes = 0,
+): Promise<Response> {
   try {
     return await fetchFn(url, {
       credentials: 'same-origin',
       cache: 'no-store',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS + (bodyBytes / SLOWEST_BYTES_PER_S) * 1000),
       ...init,
     });
   } catch {
@@ -178,14 +188,19 @@ export async function uploadAttachment(
       return { ok: false, withdrawn: true };
     }
     const end = Math.min(attachment.size, offset + UPLOAD_CHUNK_BYTES);
-    const response = await request(fetchFn, uploadPath(attachment.id), {
-      method: 'PATCH',
-      headers: tusHeaders({
-        'Upload-Offset': String(offset),
-        'Content-Type': 'application/offset+octet-stream',
-      }),
-      body: blob.slice(offset, end),
-    });
+    const response = await request(
+      fetchFn,
+      uploadPath(attachment.id),
+      {
+        method: 'PATCH',
+        headers: tusHeaders({
+          'Upload-Offset': String(offset),
+          'Content-Type': 'application/offset+octet-stream',
+        }),
+        body: blob.slice(offset, end),
+      },
+      end - offset,
+    );
     if (response.status === 409) {
       // Our offset was stale (a chunk landed but its answer was lost): ask the server again.
       const current = await serverOffset(fetchFn, attachment.id);
