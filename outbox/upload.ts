@@ -72,7 +72,7 @@ async function request(
     return await fetchFn(url, {
       credentials: 'same-origin',
       cache: 'no-store',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS + (bodyBytes / SLOWEST_BYTES_PER_S) * 1000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS + Math.ceil((bodyBytes / SLOWEST_BYTES_PER_S) * 1000)),
       ...init,
     });
   } catch {
