@@ -219,8 +219,8 @@ export class Uploads {
     ctx.set('Upload-Offset', String(finished.size));
     ctx.set('Upload-Length', String(finished.size));
     if (ctx.method === 'HEAD') {
+      // No body: Koa would turn a null body into 204, which a tus client does not take for HEAD.
       ctx.status = 200;
-      ctx.body = null;
       return;
     }
     if (ctx.method === 'DELETE') {
