@@ -106,12 +106,8 @@ export async function serveAttachment(
   const end = range?.end ?? blob.size - 1;
   ctx.status = range ? 206 : 200;
   if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${blob.size}`);
-  ctx.length = blob.size === 0 ? 0 : end - start + 1;
   // HEAD answers the headers only: no read is opened that nobody would consume.
-  if (ctx.method === 'HEAD' || blob.size === 0) {
-    ctx.body = null;
-    ctx.length = blob.size === 0 ? 0 : end - start + 1;
-    return;
-  }
-  ctx.body = blob.read(start, end);
+  if (blob.size === 0) ctx.body = Buffer.alloc(0);
+  else if (ctx.method !== 'HEAD') ctx.body = blob.read(start, end);
+  ctx.length = blob.size === 0 ? 0 : end - start + 1;
 }

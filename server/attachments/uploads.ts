@@ -8,7 +8,7 @@
  * content-addressed blob, and the upload's temporary file is removed; the answer to that last PATCH
  * is sent only once the attachment is recorded, so the message can be sent right after.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
@@ -101,14 +101,21 @@ export class Uploads {
         if (!id) throw { status_code: 400, body: 'Upload-Metadata needs uploadId.' };
         return id.toLowerCase();
       },
+      // Ferry's own CORS middleware answers for the allowlist; tus must not add `*`.
+      allowedOrigins: () => false,
       onUploadCreate: async (req, upload) => {
-        const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+        const node = nodeOf(req)?.req;
         const user = node ? this.creators.get(node) : undefined;
         if (!user) throw { status_code: 401, body: 'Not signed in.' };
         return { metadata: { ...upload.metadata, [UPLOADER_KEY]: user.id } };
       },
-      onUploadFinish: async (_req, upload) => {
+      onUploadFinish: async (req, upload) => {
         await this.finish(upload);
+        // tus still reads the upload while answering (a creation of an empty file does): its
+        // temporary file goes once the answer is sent.
+        const res = nodeOf(req)?.res;
+        if (res) res.once('close', () => void this.discard(upload.id));
+        else await this.discard(upload.id);
         return {};
       },
       onResponseError: (_req, err) => this.asEnvelope(err),
@@ -162,7 +169,8 @@ export class Uploads {
           : 'This upload id is already used. Pick the file again to upload it with a new id.',
       );
     }
-    const used = await this.deps.store.attachmentBytes(user.id);
+    // Stored files and uploads under way both count: parallel uploads cannot pass the quota.
+    const used = (await this.deps.store.attachmentBytes(user.id)) + (await this.pendingBytes(user.id));
     if (used + length > storageQuotaBytes) {
       throw new AppError(
         ErrorCode.QUOTA_EXCEEDED,
@@ -192,6 +200,7 @@ export class Uploads {
       // Every byte arrived but the server stopped before recording it: record it now.
       if (pending.size !== undefined && pending.offset === pending.size) {
         await this.finish(pending);
+        await this.discard(id);
         finished = await this.deps.store.getAttachment(id);
       }
     }
@@ -219,8 +228,8 @@ export class Uploads {
     ctx.set('Upload-Offset', String(finished.size));
     ctx.set('Upload-Length', String(finished.size));
     if (ctx.method === 'HEAD') {
+      // No body: Koa would turn a null body into 204, which a tus client does not take for HEAD.
       ctx.status = 200;
-      ctx.body = null;
       return;
     }
     if (ctx.method === 'DELETE') {
@@ -229,6 +238,17 @@ export class Uploads {
       return;
     }
     throw new AppError(ErrorCode.ID_CONFLICT, 'This upload is complete already.');
+  }
+
+  /** Declared sizes of this user's uploads under way on this node. */
+  private async pendingBytes(userId: string): Promise<number> {
+    const ids = (await this.datastore.configstore.list?.()) ?? [];
+    let total = 0;
+    for (const id of ids) {
+      const upload = await this.datastore.configstore.get(id).catch(() => undefined);
+      if (upload?.metadata?.[UPLOADER_KEY] === userId) total += upload.size ?? 0;
+    }
+    return total;
   }
 
   /** Upload in progress with this id, or null. */
@@ -240,7 +260,7 @@ export class Uploads {
     }
   }
 
-  /** Inspects the complete upload, stores blob and attachment, removes the temporary file. */
+  /** Inspects the complete upload, stores its blob and records the attachment. */
   private async finish(upload: Upload): Promise<void> {
     const meta = upload.metadata ?? {};
     const uploaderId = meta[UPLOADER_KEY];
@@ -267,7 +287,11 @@ export class Uploads {
       inspected.bytes,
       inspected.thumbnail,
     );
-    await this.datastore.remove(upload.id).catch(() => undefined);
+  }
+
+  /** Removes an upload's temporary file and info (already gone: nothing to do). */
+  private async discard(id: string): Promise<void> {
+    await this.datastore.remove(id).catch(() => undefined);
   }
 
   private async handOver(ctx: Context): Promise<void> {
@@ -302,6 +326,11 @@ export class Uploads {
 
 function envelope(status: number, code: ErrorCode, message: string): { status_code: number; body: string } {
   return { status_code: status, body: JSON.stringify({ ok: false, error: { code, message } }) };
+}
+
+/** The Node request and response under tus's web Request (srvx). */
+function nodeOf(req: unknown): { req?: IncomingMessage; res?: ServerResponse } | undefined {
+  return (req as { runtime?: { node?: { req?: IncomingMessage; res?: ServerResponse } } }).runtime?.node;
 }
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');

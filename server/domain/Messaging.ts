@@ -65,8 +65,10 @@ export class Messaging {
     this.gates.set(key, gate);
 
     let appended;
-    // A delete takes its message's file along: learn which blob before the row is gone.
+    // A delete takes its message's file along: learn which blob before the row is gone (read
+    // alongside the checks, finished before the append starts).
     const freed = input.kind === EntryKind.delete ? this.attachmentBlob(input.targetId, user.id) : null;
+    freed?.catch(() => undefined);
     try {
       const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
       const limit = options.knownMember
@@ -80,6 +82,7 @@ export class Messaging {
         throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
       }
       if (previous) await previous;
+      await freed?.catch(() => null);
       appended = this.deps.store.appendMessage(entry);
     } finally {
       open();

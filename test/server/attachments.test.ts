@@ -19,6 +19,7 @@ import {
   UploadPath,
   attachmentPath,
   messagesPath,
+  uploadPath,
   type Ack,
   type Message,
 } from '../../contract/index.js';
@@ -225,6 +226,26 @@ describe('what is stored and served', () => {
     ).toBe(404);
   });
 
+  it('takes an empty file, served as an empty download', async () => {
+    const alice = await signUp(srv.url);
+    const room = await roomWith(srv.url, alice);
+    const created = await createUpload(srv.url, alice, {
+      conversationId: room.id,
+      length: 0,
+      filename: 'empty',
+    });
+    expect(created.status).toBe(201);
+    await waitFor(async () => (await srv.store.getAttachment(created.uploadId)) !== null);
+    const sent = await sendHttp(srv, alice, room.id, { attachment: { id: created.uploadId } });
+    expect(sent.body).toMatchObject({
+      ok: true,
+      message: { attachment: { size: 0, type: 'application/octet-stream', inline: false } },
+    });
+    const got = await getBytes(srv, alice, attachmentPath(room.id, created.uploadId));
+    expect(got.status).toBe(200);
+    expect(got.bytes.length).toBe(0);
+  });
+
   it('answers Range requests with 206 and the right bytes, and 416 outside the file', async () => {
     const alice = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
@@ -251,6 +272,9 @@ describe('the send rule', () => {
     const { alice, bob, room } = await twoInARoom(srv.url);
     const unfinished = await createUpload(srv.url, alice, { conversationId: room.id, length: 100 });
     expect(unfinished.status).toBe(201);
+    expect(unfinished.headers.get('location')).toBe(uploadPath(unfinished.uploadId));
+    // Only Ferry's CORS answers for other origins: tus adds no wildcard.
+    expect(unfinished.headers.get('access-control-allow-origin')).toBeNull();
     const refused = await sendHttp(srv, alice, room.id, { attachment: { id: unfinished.uploadId } });
     expect(refused.status).toBe(404);
     expect(refused.body).toMatchObject({ ok: false, error: { code: ErrorCode.UPLOAD_NOT_FOUND } });
@@ -337,6 +361,19 @@ describe('limits', () => {
       expect(over.status).toBe(507);
       expect(over.body).toMatchObject({ ok: false, error: { code: ErrorCode.QUOTA_EXCEEDED } });
       expect((over.body as { error: { message: string } }).error.message).toMatch(/storage/);
+
+      // Uploads under way count too.
+      const pending = await createUpload(small.url, alice, { conversationId: room.id, length: 1500 });
+      expect(pending.status).toBe(201);
+      const second = await createUpload(small.url, alice, { conversationId: room.id, length: 1500 });
+      expect(second.body).toMatchObject({ ok: false, error: { code: ErrorCode.QUOTA_EXCEEDED } });
+      const cancel = await http(small.url, uploadPath(pending.uploadId), {
+        method: 'DELETE',
+        cookie: alice.cookie,
+        headers: { 'tus-resumable': '1.0.0' },
+      });
+      expect(cancel.status).toBe(204);
+      expect(await uploadOffset(small.url, alice, pending.uploadId)).toBeNull();
 
       const half = await createUpload(small.url, alice, { conversationId: room.id, length: 1000 });
       expect(half.status).toBe(201);
