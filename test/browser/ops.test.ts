@@ -27,6 +27,7 @@ import {
   waitOffline,
   waitOnline,
   type BrowserUser,
+  type FerrySuite,
 } from './support/index';
 
 const suite = ferrySuite();
@@ -57,16 +58,17 @@ async function pair(
     bobTab = true,
     colorScheme = 'light',
   }: { bypassCSP?: boolean; bobTab?: boolean; colorScheme?: 'light' | 'dark' } = {},
+  on: FerrySuite = suite,
 ): Promise<Pair & { bobTab: boolean }> {
   const id = randomUUID().slice(0, 6);
-  const alice = await newUser(suite.browser, suite.ferry, `${tag}-a-${id}`, { bypassCSP, colorScheme });
-  const bob = await newUser(suite.browser, suite.ferry, `${tag}-b-${id}`);
+  const alice = await newUser(on.browser, on.ferry, `${tag}-a-${id}`, { bypassCSP, colorScheme });
+  const bob = await newUser(on.browser, on.ferry, `${tag}-b-${id}`);
   const room = `Quay ${tag}`;
-  const { id: roomId } = await sharedRoom(suite.ferry, alice, bob, room);
+  const { id: roomId } = await sharedRoom(on.ferry, alice, bob, room);
   await before({ alice, bob, roomId, room });
-  const a = await openOnlineTab(alice.context, suite.ferry, `/c/${roomId}`);
+  const a = await openOnlineTab(alice.context, on.ferry, `/c/${roomId}`);
   await shownLog(a, room);
-  const b = bobTab ? await openOnlineTab(bob.context, suite.ferry, `/c/${roomId}`) : a;
+  const b = bobTab ? await openOnlineTab(bob.context, on.ferry, `/c/${roomId}`) : a;
   if (bobTab) await shownLog(b, room);
   return { alice, bob, roomId, room, a, b, bobTab };
 }
@@ -304,6 +306,40 @@ describe('an edit made offline', () => {
     await eventually(async () => (await edited.textContent()) ?? '', 30_000).not.toContain('Queued');
     const stored = await serverMessages(suite.ferry, p.bob.cookie, p.roomId);
     expect(stored.find((m) => m.kind === 'message')?.text).toBe('Ferry leaves at 10');
+    await close(p);
+  });
+});
+
+describe('an operation the server refuses', () => {
+  // An edit window of 1.8 s: a message is past it by the time the tabs are open.
+  const EDIT_WINDOW_HOURS = 0.0005;
+  const late = ferrySuite({ env: { EDIT_WINDOW_HOURS: String(EDIT_WINDOW_HOURS) } });
+
+  it('shows Failed with the reason, Retry and Delete on its message; Delete discards it', async () => {
+    let closesAt = 0;
+    const p = await pair(
+      'late',
+      async (q) => {
+        const sent = await sendViaApi(late.ferry, q.alice.cookie, q.roomId, 'Dock 4');
+        closesAt = sent.message.createdAt + EDIT_WINDOW_HOURS * 3_600_000;
+      },
+      { bobTab: false },
+      late,
+    );
+    await eventually(() => Date.now() > closesAt + 100).toBe(true);
+    await openMenu(messageArticle(p.a, p.room, 'Dock 4'));
+    await p.a.getByRole('menuitem', { name: 'Edit' }).click();
+    await composer(p.a).fill('Dock 5');
+    await p.a.getByRole('button', { name: 'Save' }).click();
+
+    const refused = messageArticle(p.a, p.room, 'Dock 5');
+    await waitForText(refused, /Failed: /);
+    await refused.getByRole('button', { name: 'Retry' }).waitFor();
+    await refused.getByRole('button', { name: 'Delete', exact: true }).click();
+    // Discarded: the message shows what the server holds, with nothing pending.
+    const kept = messageArticle(p.a, p.room, 'Dock 4');
+    await kept.waitFor();
+    await eventually(async () => (await kept.textContent()) ?? '').not.toMatch(/Failed|edited/);
     await close(p);
   });
 });
