@@ -166,15 +166,20 @@ describe('attachments', () => {
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
     const bobPage = await openOnlineTab(bob.context, suite.ferry, `/c/${room.id}`);
     await messageLog(page, 'Photos online').waitFor();
-    // Every progressbar the page shows, however briefly: name and value.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as { __progress?: string[] }).__progress = seen;
-      new MutationObserver(() => {
-        for (const bar of document.querySelectorAll('[role="progressbar"]'))
-          seen.push(`${bar.getAttribute('aria-label')} ${bar.getAttribute('aria-valuenow')}`);
-      }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
+    // A second tab of Alice's: the upload's progress shows in every tab.
+    const otherTab = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await messageLog(otherTab, 'Photos online').waitFor();
+    await page.bringToFront();
+    // Every progressbar each tab shows, however briefly: name and value.
+    for (const tab of [page, otherTab])
+      await tab.evaluate(() => {
+        const seen: string[] = [];
+        (window as { __progress?: string[] }).__progress = seen;
+        new MutationObserver(() => {
+          for (const bar of document.querySelectorAll('[role="progressbar"]'))
+            seen.push(`${bar.getAttribute('aria-label')} ${bar.getAttribute('aria-valuenow')}`);
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
 
     // About 3 MB: three chunks of the resumable upload.
     await attach(page, png('pier.png', 1000, 1000, true));
@@ -186,9 +191,11 @@ describe('attachments', () => {
     await eventually(() =>
       image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
     ).toBe(true);
-    const progress = await page.evaluate(() => (window as { __progress?: string[] }).__progress ?? []);
-    expect(progress.length).toBeGreaterThan(0);
-    expect(progress.every((p) => p.startsWith('pier.png '))).toBe(true);
+    for (const tab of [page, otherTab]) {
+      const progress = await tab.evaluate(() => (window as { __progress?: string[] }).__progress ?? []);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((p) => p.startsWith('pier.png '))).toBe(true);
+    }
 
     const report = pdf('report.pdf', Math.round(1.2 * 1024 * 1024));
     await attach(page, report);
