@@ -42,6 +42,12 @@ export const ErrorCode = {
   EDIT_WINDOW_CLOSED: 'EDIT_WINDOW_CLOSED',
   /** The message was deleted for everyone: it can no longer be edited, replied to or reacted to. */
   MESSAGE_DELETED: 'MESSAGE_DELETED',
+  /** The file is larger than the attachment limit (ATTACHMENT_MAX_MB). */
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  /** Storing this file would pass the user's storage quota (STORAGE_QUOTA_MB). */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** The message names an upload that is not finished, not the sender's, or expired. */
+  UPLOAD_NOT_FOUND: 'UPLOAD_NOT_FOUND',
   /** The server is shutting down or its store is unreachable: retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
@@ -71,6 +77,9 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.NOT_AUTHOR,
   ErrorCode.EDIT_WINDOW_CLOSED,
   ErrorCode.MESSAGE_DELETED,
+  ErrorCode.FILE_TOO_LARGE,
+  ErrorCode.QUOTA_EXCEEDED,
+  ErrorCode.UPLOAD_NOT_FOUND,
 ]);
 
 /** True when retrying cannot succeed (see PERMANENT). */
@@ -97,6 +106,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_AUTHOR: 403,
   EDIT_WINDOW_CLOSED: 409,
   MESSAGE_DELETED: 410,
+  FILE_TOO_LARGE: 413,
+  QUOTA_EXCEEDED: 507,
+  UPLOAD_NOT_FOUND: 404,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };

@@ -41,6 +41,26 @@ export const EntryKind = {
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
+/**
+ * A file sent with a message. Its bytes are stored once per content (SHA-256) and served only to
+ * members of the conversation (attachmentPath); the type is read from the bytes, never claimed.
+ */
+export interface Attachment {
+  /** The upload's id (UUID), made by the client when the file was picked. */
+  id: string;
+  /** The file name the sender's device gave it (shown, never used as a path). */
+  name: string;
+  /** Bytes. */
+  size: number;
+  /** MIME type detected from the content by the server ('application/octet-stream' when unknown). */
+  type: string;
+  /** True for image types shown inline (PNG, JPEG, GIF, WebP); anything else is a download. */
+  inline: boolean;
+  /** Images: size in pixels as displayed (after EXIF orientation), so the list never jumps; else null. */
+  width: number | null;
+  height: number | null;
+}
+
 /** One emoji's reactions on a message. */
 export interface Reaction {
   emoji: string;
@@ -81,6 +101,8 @@ export interface Message {
   deleted: boolean;
   /** message: reactions as of when it was read, per emoji (empty when none). */
   reactions: Reaction[];
+  /** message: the file sent with it (its text is then the caption, possibly ''); null otherwise and once deleted. */
+  attachment: Attachment | null;
   /** Client clock when typed (ms since epoch). */
   typedAt: number;
   /** Server clock at durable commit (ms since epoch). */

@@ -34,6 +34,28 @@ export const ConversationPath = {
   /** POST: no push notifications for this conversation (this user, every device). */
   mute: '/api/conversations/:id/mute',
   unmute: '/api/conversations/:id/unmute',
+  /**
+   * GET: an attachment's bytes (Range requests work; inline only for safe image types, else a
+   * download); `?thumbnail=1` for an image's thumbnail. Members of the conversation only.
+   */
+  attachment: '/api/conversations/:id/attachments/:attachmentId',
+} as const;
+
+/**
+ * The resumable upload endpoint (tus 1.0: POST creates with Upload-Length and Upload-Metadata
+ * `conversationId`, `uploadId` (the client's UUID, which names the upload) and `filename`; HEAD
+ * and PATCH resume at Upload-Offset; DELETE cancels). An upload lives at `${UploadPath}/<uploadId>`.
+ */
+export const UploadPath = '/api/uploads';
+/** Path pattern of one upload (HEAD, PATCH, DELETE); `:uploadId` is the client's UUID. */
+export const UploadRoutePath = `${UploadPath}/:uploadId`;
+/** Where the upload with this client-made id lives (HEAD, PATCH, DELETE). */
+export const uploadPath = (uploadId: string): string => `${UploadPath}/${uploadId}`;
+/** Upload-Metadata keys of a tus upload's creation. */
+export const UploadMetadata = {
+  conversationId: 'conversationId',
+  uploadId: 'uploadId',
+  filename: 'filename',
 } as const;
 
 const inConversation = (pattern: string, conversationId: string): string =>
@@ -50,8 +72,12 @@ export const readPath = (conversationId: string): string =>
   inConversation(ConversationPath.read, conversationId);
 export const mutePath = (conversationId: string, muted: boolean): string =>
   inConversation(muted ? ConversationPath.mute : ConversationPath.unmute, conversationId);
+/** Where an attachment's bytes are served; `thumbnail` asks for an image's thumbnail. */
+export const attachmentPath = (conversationId: string, attachmentId: string, thumbnail = false): string =>
+  inConversation(ConversationPath.attachment, conversationId).replace(':attachmentId', attachmentId) +
+  (thumbnail ? '?thumbnail=1' : '');
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * Every HTTP route the server answers, by name. The server's router is checked against this list
@@ -77,6 +103,11 @@ export const HttpRoute = {
   pushKey: { method: 'GET', path: HttpPath.pushKey },
   pushSubscribe: { method: 'POST', path: HttpPath.pushSubscribe },
   pushUnsubscribe: { method: 'POST', path: HttpPath.pushUnsubscribe },
+  attachment: { method: 'GET', path: ConversationPath.attachment },
+  /** tus creation; HEAD on an upload (resume) is answered beside PATCH, like GET's HEAD. */
+  uploadCreate: { method: 'POST', path: UploadPath },
+  uploadPatch: { method: 'PATCH', path: UploadRoutePath },
+  uploadCancel: { method: 'DELETE', path: UploadRoutePath },
   health: { method: 'GET', path: HttpPath.health },
   metrics: { method: 'GET', path: HttpPath.metrics },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

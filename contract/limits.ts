@@ -14,6 +14,19 @@ export function isOneEmoji(text: string): boolean {
   return text.length <= 32 && ONE_EMOJI.test(text);
 }
 
+/** Default of ATTACHMENT_MAX_MB: the largest file a message may carry, in MiB. */
+export const ATTACHMENT_MAX_MB_DEFAULT = 25;
+/** Default of STORAGE_QUOTA_MB: bytes of attachments one user may have stored, in MiB. */
+export const STORAGE_QUOTA_MB_DEFAULT = 1024;
+/** Default of UPLOAD_EXPIRY_HOURS: an unfinished upload is removed after this long untouched. */
+export const UPLOAD_EXPIRY_HOURS_DEFAULT = 24;
+/** Bytes per PATCH of a resumable upload: a dropped connection repeats at most this much. */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+/** Longest side of an image thumbnail, in pixels. */
+export const THUMBNAIL_MAX_PX = 320;
+/** Longest attachment file name kept, in characters. */
+export const ATTACHMENT_NAME_MAX = 255;
+
 /** Usernames: 3 to 32 of a-z, 0-9, `_`, `.`, `-`; stored lower-case. */
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;

@@ -62,6 +62,15 @@ export const messageText = text()
   .refine((t) => t.trim().length > 0, 'must not be empty')
   .refine((t) => textLength(t) <= MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
 
+/** A caption: like a message's text, but it may be empty (the file is the message). */
+const caption = text().refine(
+  (t) => textLength(t) <= MESSAGE_TEXT_MAX,
+  `must be at most ${MESSAGE_TEXT_MAX} characters`,
+);
+
+/** A finished upload sent with a message: the id the client gave the upload when the file was picked. */
+export const attachmentRefSchema = z.strictObject({ id });
+
 export const emoji = text().refine(isOneEmoji, 'must be exactly one emoji');
 
 /**
@@ -73,9 +82,12 @@ const typedAt = z.int().min(0);
 const messageBody = z.strictObject({
   id,
   kind: z.literal(EntryKind.message),
-  text: messageText,
+  /** Not empty, unless the message carries an attachment (then it is the caption). */
+  text: caption,
   /** The message of the same conversation this one answers. */
   replyTo: id.optional(),
+  /** A file uploaded (to UploadPath) before this message was sent. */
+  attachment: attachmentRefSchema.optional(),
   typedAt,
 });
 const editBody = z.strictObject({
@@ -103,10 +115,17 @@ const kindDefaultsToMessage = (value: unknown): unknown =>
     ? { ...value, kind: EntryKind.message }
     : value;
 
+/** A message has text, or an attachment with an optional caption. */
+const textOrAttachment = (entry: { kind: string; text?: string; attachment?: unknown }) =>
+  entry.kind !== EntryKind.message || entry.attachment !== undefined || (entry.text ?? '').trim().length > 0;
+const NO_TEXT = { message: 'must not be empty', path: ['text'] };
+
 /** HTTP body of POST /api/conversations/:id/messages (conversation id is in the path). */
 export const sendMessageBodySchema = z.preprocess(
   kindDefaultsToMessage,
-  z.discriminatedUnion('kind', [messageBody, editBody, deleteBody, reactionBody]),
+  z
+    .discriminatedUnion('kind', [messageBody, editBody, deleteBody, reactionBody])
+    .refine(textOrAttachment, NO_TEXT),
 );
 const sendEntrySchema = z.discriminatedUnion('kind', [
   messageBody.extend(inConversation),
@@ -115,7 +134,10 @@ const sendEntrySchema = z.discriminatedUnion('kind', [
   reactionBody.extend(inConversation),
 ]);
 /** A log entry as the client made it: a message, edit, delete or reaction change. */
-export const sendMessageSchema = z.preprocess(kindDefaultsToMessage, sendEntrySchema);
+export const sendMessageSchema = z.preprocess(
+  kindDefaultsToMessage,
+  sendEntrySchema.refine(textOrAttachment, NO_TEXT),
+);
 
 export const messagesAfterSchema = z.strictObject({ conversationId: id, afterSeq: seq, limit });
 export const messagesBeforeSchema = z.strictObject({

@@ -8,7 +8,7 @@ import { meIdIn } from './meta';
 
 type MessageTx = IDBPTransaction<
   FerryDbSchema,
-  Array<'messages' | 'conversations' | 'members' | 'outbox' | 'meta'>,
+  Array<'messages' | 'conversations' | 'members' | 'outbox' | 'meta' | 'attachments'>,
   'readwrite'
 >;
 
@@ -57,7 +57,7 @@ export async function putMessages(
   const result: PutMessagesResult = { syncedSeq: new Map(), added: [], withdrawn: [] };
   if (messages.length === 0) return result;
   const tx: MessageTx = db.transaction(
-    ['messages', 'conversations', 'members', 'outbox', 'meta'],
+    ['messages', 'conversations', 'members', 'outbox', 'meta', 'attachments'],
     'readwrite',
   );
   const me = meId ?? (await meIdIn(tx.objectStore('meta')));
@@ -116,6 +116,8 @@ async function storeConversationMessages(
     if (fromOutbox && isNew && isMessageEntry(m) && (await outbox.getKey(m.id)) === undefined)
       result.withdrawn.push(m);
     await outbox.delete(m.id);
+    // A sent file's bytes leave the device with its outbox entry (the server serves them now).
+    if (m.attachment) await tx.objectStore('attachments').delete(m.attachment.id);
     newestSeq = Math.max(newestSeq, m.seq);
     if (meId && m.senderId === meId) ownSeq = Math.max(ownSeq, m.seq);
     if (isMessageEntry(m)) {

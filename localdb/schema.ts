@@ -7,7 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ConversationSummary, EntryKind, Member, Message, User, WireError } from '../contract/index';
 
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** A conversation as cached locally. */
 export interface LocalConversation extends Omit<ConversationSummary, 'members'> {
@@ -33,6 +33,33 @@ export interface LocalMember extends Member {
 
 export type OutboxState = 'queued' | 'failed';
 
+/** The file a queued message carries, as the outbox knows it (its bytes are in `attachments`). */
+export interface OutboxAttachment {
+  /** The upload's id (UUID, made when the file was picked): names the tus upload and the blob. */
+  id: string;
+  name: string;
+  size: number;
+  /** The type the browser gave the file (the server reads the real one from the bytes). */
+  type: string;
+  /** Images: size in pixels as the browser decoded it (the preview's box, so the list never jumps). */
+  width?: number;
+  height?: number;
+  /** Bytes the server holds so far (the drainer writes it after each chunk); missing: none yet. */
+  uploaded?: number;
+}
+
+/**
+ * A queued file's bytes, keyed by the upload id. Written in the same transaction as its outbox
+ * entry, removed with it (sent, withdrawn or discarded): never evicted while queued.
+ */
+export interface LocalAttachment {
+  id: string;
+  /** The outbox entry (a message) that carries it. */
+  entryId: string;
+  conversationId: string;
+  blob: Blob;
+}
+
 /**
  * A log entry made on this device (a message, or an edit, deletion or reaction change) and not yet
  * acknowledged by the server. Entries written before operations existed have no `kind`: messages.
@@ -47,6 +74,8 @@ export interface OutboxEntry {
   text: string;
   /** message: the message it answers. */
   replyTo?: string;
+  /** message: the file it carries (uploaded before the message is sent). */
+  attachment?: OutboxAttachment;
   /** edit, delete, reaction: the message acted on (possibly still in this outbox). */
   targetId?: string;
   /** reaction: the emoji. */
@@ -109,6 +138,8 @@ export interface FerryDbSchema extends DBSchema {
   };
   /** The search index over 'messages', saved whole under the key 'messages'. */
   search: { key: string; value: SavedSearchIndex };
+  /** Bytes of files queued with outbox messages, keyed by upload id. */
+  attachments: { key: string; value: LocalAttachment };
 }
 
 export type FerryDb = IDBPDatabase<FerryDbSchema>;
@@ -170,6 +201,10 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
           }
         })();
       }
+      if (oldVersion < 4) {
+        // Files queued with messages: written with their outbox entry, in one transaction.
+        db.createObjectStore('attachments', { keyPath: 'id' });
+      }
     },
   });
   return opening.then((opened) => (connection = opened));
@@ -191,5 +226,6 @@ export function withEntryDefaults(m: Message): Message {
     editedAt: partial.editedAt ?? null,
     deleted: partial.deleted ?? false,
     reactions: partial.reactions ?? [],
+    attachment: partial.attachment ?? null,
   };
 }

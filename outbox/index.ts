@@ -11,6 +11,7 @@ export {
 } from './queue';
 export type { EnqueueInput, OutboxAction, DrainOptions, DrainReport } from './queue';
 export { sendBody, sendPayload } from './wire';
-export { listEntries } from './store';
+export { listEntries, getAttachmentBlob } from './store';
+export { uploadAttachment, deleteUpload, type UploadOutcome } from './upload';
 export { OfflineError, type OutboxTransport } from './transport';
 export { backoffDelay, type BackoffOptions } from './backoff';

@@ -11,7 +11,7 @@
  */
 import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
 import { announceChange, coalescedAnnouncer } from '../localdb/changes';
-import type { FerryDb, OutboxEntry } from '../localdb/schema';
+import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/schema';
 import { AckWriter } from './ackWriter';
 import { backoffDelay } from './backoff';
 import {
@@ -27,6 +27,7 @@ import {
   updateEntry,
 } from './store';
 import type { OutboxTransport } from './transport';
+import { uploadAttachment } from './upload';
 
 /** Web Lock held while draining: one drainer in the whole browser (tabs, hub and Service Worker). */
 export const OUTBOX_LOCK = 'ferry-outbox';
@@ -42,7 +43,14 @@ const ANNOUNCE_INTERVAL_MS = 75;
 
 /** What the person did: a message (the default), or an operation on a message of the conversation. */
 export type OutboxAction =
-  | { kind?: typeof EntryKind.message; text: string; replyTo?: string }
+  | {
+      kind?: typeof EntryKind.message;
+      text: string;
+      replyTo?: string;
+      /** A file sent with the message (its text is the caption): uploaded first, then sent. */
+      /** width/height: an image's size in pixels, so its preview takes its place at once. */
+      file?: { blob: Blob; name: string; type: string; width?: number; height?: number };
+    }
   | { kind: typeof EntryKind.edit; targetId: string; text: string }
   | { kind: typeof EntryKind.delete; targetId: string }
   | { kind: typeof EntryKind.reaction; targetId: string; emoji: string; on: boolean };
@@ -56,7 +64,7 @@ export const TARGET_NOT_SENT: WireError = {
 };
 
 /** A fresh message id (UUID v4). randomUUID needs a secure context; fall back to getRandomValues. */
-function newId(): string {
+export function newId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
@@ -81,20 +89,73 @@ function actionFields(
   }
 }
 
-/** Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. */
+/**
+ * Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. A
+ * message with a file writes the file's bytes in the same transaction (all or nothing).
+ */
 export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxEntry> {
-  const entry = await addEntry(db, {
+  const file = (input.kind ?? 'message') === 'message' && 'file' in input ? input.file : undefined;
+  const attachment: OutboxAttachment | undefined = file && {
     id: newId(),
-    conversationId: input.conversationId,
-    ...actionFields(input),
-    senderId: input.senderId,
-    typedAt: Date.now(),
-    state: 'queued',
-    attempts: 0,
-    nextAttemptAt: 0,
-  });
+    name: file.name,
+    size: file.blob.size,
+    type: file.type,
+    ...(file.width && file.height ? { width: file.width, height: file.height } : {}),
+  };
+  const entry = await addWithQuotaRetry(
+    db,
+    {
+      id: newId(),
+      conversationId: input.conversationId,
+      ...actionFields(input),
+      ...(attachment ? { attachment } : {}),
+      senderId: input.senderId,
+      typedAt: Date.now(),
+      state: 'queued',
+      attempts: 0,
+      nextAttemptAt: 0,
+    },
+    file && (await inMemory(file.blob)),
+  );
   announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
   return entry;
+}
+
+/**
+ * Chromium refuses every write for a moment (about 100 ms) after a transaction with a large file
+ * was aborted for quota, while it still counts that file: an entry without a file is tried again
+ * after these pauses, so text typed right after a file that did not fit still queues.
+ */
+const QUOTA_RETRY_MS = [150, 400, 1_000];
+
+function isQuotaError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'QuotaExceededError';
+}
+
+/**
+ * The bytes of a picked file, read into memory before they are stored. A File is backed by the
+ * disk; when Chromium aborts a transaction holding one (quota), it keeps counting the copy it
+ * made against the quota afterwards, so every later write (even a short text) failed too.
+ */
+async function inMemory(blob: Blob): Promise<Blob> {
+  if (typeof File === 'undefined' || !(blob instanceof File)) return blob;
+  return new Blob([await blob.arrayBuffer()], { type: blob.type });
+}
+
+async function addWithQuotaRetry(
+  db: FerryDb,
+  entry: Omit<OutboxEntry, 'order'>,
+  blob: Blob | undefined,
+): Promise<OutboxEntry> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await addEntry(db, entry, blob);
+    } catch (err) {
+      const pause = QUOTA_RETRY_MS[attempt];
+      if (blob || pause === undefined || !isQuotaError(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 /**
@@ -274,7 +335,23 @@ export function drainOutbox(
             }
             let ack;
             try {
-              ack = await transport.send(entry);
+              // A message's file first (in this conversation's order: nothing typed after it
+              // overtakes it), then the message naming it.
+              const upload = entry.attachment
+                ? await uploadAttachment(db, entry, {
+                    onProgress: async (uploaded) => {
+                      await updateEntry(db, entry.id, (e) =>
+                        e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,
+                      );
+                      announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+                    },
+                  })
+                : ({ ok: true } as const);
+              if (!upload.ok && upload.withdrawn) {
+                progressed = true;
+                continue;
+              }
+              ack = upload.ok ? await transport.send(entry) : upload;
             } catch {
               report.offline = true;
               break;

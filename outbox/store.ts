@@ -8,16 +8,44 @@ import type { FerryDb, OutboxEntry } from '../localdb/schema';
 /**
  * Adds an entry, giving it the next place in typing order. The order is read and written in one
  * transaction, so two tabs typing in the same millisecond still get distinct, increasing orders.
+ * A file's bytes (`blob`, for entry.attachment) are written in that same transaction: a full
+ * quota (QuotaExceededError) or a crash leaves neither the entry nor half a file behind.
  */
-export async function addEntry(db: FerryDb, entry: Omit<OutboxEntry, 'order'>): Promise<OutboxEntry> {
-  const tx = db.transaction('outbox', 'readwrite');
-  const last = await tx.store.index('by-order').openCursor(null, 'prev');
-  // typedAt in microsecond-like units leaves room for a tie-breaker within one millisecond.
-  const order = Math.max(entry.typedAt * 1000, last ? last.value.order + 1 : 0);
-  const stored: OutboxEntry = { ...entry, order };
-  await tx.store.add(stored);
-  await tx.done;
-  return stored;
+export async function addEntry(
+  db: FerryDb,
+  entry: Omit<OutboxEntry, 'order'>,
+  blob?: Blob,
+): Promise<OutboxEntry> {
+  const tx = db.transaction(['outbox', 'attachments'], 'readwrite');
+  const outbox = tx.objectStore('outbox');
+  try {
+    const last = await outbox.index('by-order').openCursor(null, 'prev');
+    // typedAt in microsecond-like units leaves room for a tie-breaker within one millisecond.
+    const order = Math.max(entry.typedAt * 1000, last ? last.value.order + 1 : 0);
+    const stored: OutboxEntry = { ...entry, order };
+    if (entry.attachment && blob)
+      await tx.objectStore('attachments').add({
+        id: entry.attachment.id,
+        entryId: entry.id,
+        conversationId: entry.conversationId,
+        blob,
+      });
+    await outbox.add(stored);
+    await tx.done;
+    return stored;
+  } catch (err) {
+    // The request's error may come before the transaction's (QuotaExceededError is often only
+    // reported at commit): wait for the abort so the caller sees the real reason.
+    await tx.done.catch((txError: unknown) => {
+      throw txError ?? err;
+    });
+    throw err;
+  }
+}
+
+/** The bytes of a queued file, or undefined once it was sent or withdrawn. */
+export async function getAttachmentBlob(db: FerryDb, id: string): Promise<Blob | undefined> {
+  return (await db.get('attachments', id))?.blob;
 }
 
 /** One entry, or undefined once it was sent or discarded. */
@@ -82,9 +110,13 @@ export function markRetryAt(
   return updateEntry(db, id, (e) => ({ ...e, attempts: e.attempts + 1, error, nextAttemptAt }));
 }
 
-/** Removes an entry. */
-export function deleteEntry(db: FerryDb, id: string): Promise<void> {
-  return db.delete('outbox', id);
+/** Removes an entry (and the bytes of its file, if it carries one). */
+export async function deleteEntry(db: FerryDb, id: string): Promise<void> {
+  const tx = db.transaction(['outbox', 'attachments'], 'readwrite');
+  const entry = await tx.objectStore('outbox').get(id);
+  await tx.objectStore('outbox').delete(id);
+  if (entry?.attachment) await tx.objectStore('attachments').delete(entry.attachment.id);
+  await tx.done;
 }
 
 /**
@@ -97,19 +129,22 @@ export async function withdrawEntries(
   conversationId: string,
   messageId: string,
 ): Promise<boolean> {
-  const tx = db.transaction('outbox', 'readwrite');
-  const message = await tx.store.get(messageId);
+  const tx = db.transaction(['outbox', 'attachments'], 'readwrite');
+  const store = tx.objectStore('outbox');
+  const message = await store.get(messageId);
   if (!message || message.conversationId !== conversationId) {
     await tx.done;
     return false;
   }
-  await tx.store.delete(messageId);
+  await store.delete(messageId);
+  // Its file goes with it: a withdrawn message leaves nothing queued behind.
+  if (message.attachment) await tx.objectStore('attachments').delete(message.attachment.id);
   const range = IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]);
-  for (const entry of await tx.store.index('by-conv-order').getAll(range)) {
-    if (entry.targetId === messageId) await tx.store.delete(entry.id);
+  for (const entry of await store.index('by-conv-order').getAll(range)) {
+    if (entry.targetId === messageId) await store.delete(entry.id);
     else if (entry.replyTo === messageId) {
       const { replyTo: _replyTo, ...plain } = entry;
-      await tx.store.put(plain);
+      await store.put(plain);
     }
   }
   await tx.done;

@@ -25,6 +25,7 @@ export function sendBody(entry: OutboxEntry): SendMessageBody {
         kind: 'message',
         text: entry.text,
         ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+        ...(entry.attachment ? { attachment: { id: entry.attachment.id } } : {}),
         typedAt,
       };
   }

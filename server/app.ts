@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { Attachments, BlobKeeper } from './attachments/index.js';
 import { AuthService } from './auth/AuthService.js';
 import type { Config } from './config.js';
 import { createDomain } from './domain/index.js';
@@ -55,6 +56,8 @@ export interface FerryApp {
   io: FerryIo;
   /** Every method and path the HTTP API's router answers (for checks against the contract). */
   apiRoutes: readonly { method: string; path: string }[];
+  /** Uploads and their blobs (tests run its sweep). */
+  attachments: Attachments;
   /** Listens (port 0 in tests); resolves with the bound address. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   /** Graceful: stop accepting, finish pending commits, close sockets, close store. */
@@ -96,7 +99,10 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     coalesceMs: config.pushCoalesceMs,
     allowLoopbackHttp: config.pushAllowLoopbackHttp,
   });
+  const now = deps.now ?? Date.now;
+  const blobs = new BlobKeeper(store, logger);
   const domain = createDomain({
+    blobs,
     store,
     relay,
     rateLimiter,
@@ -106,7 +112,17 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     now: deps.now,
     listener: push.notifier,
   });
-  const api = createApi({ config, store, auth, domain, relay, logger, push });
+  const attachments = new Attachments({
+    config,
+    store,
+    membership: domain.membership,
+    rateLimiter,
+    blobs,
+    logger,
+    now,
+  });
+  attachments.start();
+  const api = createApi({ config, store, auth, domain, relay, logger, push, attachments });
   // Redis presence reaps the connections of a node that died without a goodbye (SCALE): tell
   // those users' conversations that they went offline.
   presence.onOffline?.((userIds) => {
@@ -174,6 +190,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     clearInterval(sweeper);
     // Pushes already on their way finish before the store they read closes.
     await push.close();
+    await attachments.close();
     // Waits for pending group commits before closing the database.
     await store.close();
     if (!deps.rateLimiter) await rateLimiter.close();
@@ -185,6 +202,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
     server,
     io,
     apiRoutes: api.routes,
+    attachments,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);

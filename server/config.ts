@@ -5,7 +5,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
+  ATTACHMENT_MAX_MB_DEFAULT,
   EDIT_WINDOW_HOURS_DEFAULT,
+  STORAGE_QUOTA_MB_DEFAULT,
+  UPLOAD_EXPIRY_HOURS_DEFAULT,
   MAX_SOCKETS_PER_USER,
   SEND_BURST,
   SEND_RATE_PER_SECOND,
@@ -76,6 +79,14 @@ export interface Config {
   pushAllowLoopbackHttp: boolean;
   /** Messages of one conversation within this window reach a device as one push. */
   pushCoalesceMs: number;
+  /** Largest attachment, bytes (ATTACHMENT_MAX_MB). */
+  attachmentMaxBytes: number;
+  /** Bytes of attachments one user may have stored (STORAGE_QUOTA_MB). */
+  storageQuotaBytes: number;
+  /** An unfinished upload (or a finished one never sent) is removed after this long (ms). */
+  uploadExpiryMs: number;
+  /** Keep images' metadata (EXIF, GPS location) as uploaded; default false: it is stripped. */
+  attachmentKeepMetadata: boolean;
 }
 
 /** Thrown by loadConfig; `problems` names each bad variable and what is expected. */
@@ -225,6 +236,10 @@ const envSchema = z.object({
   PUSH_COALESCE_MS: opt(int(0, 60_000, 'a whole number of milliseconds from 0 to 60000')).default(
     PUSH_COALESCE_MS,
   ),
+  ATTACHMENT_MAX_MB: opt(positive('a positive number of MiB')).default(ATTACHMENT_MAX_MB_DEFAULT),
+  STORAGE_QUOTA_MB: opt(positive('a positive number of MiB')).default(STORAGE_QUOTA_MB_DEFAULT),
+  UPLOAD_EXPIRY_HOURS: opt(positive('a positive number of hours')).default(UPLOAD_EXPIRY_HOURS_DEFAULT),
+  ATTACHMENT_KEEP_METADATA: opt(bool).default(false),
 });
 
 /** Reads and validates the configuration; throws ConfigError listing every bad variable. */
@@ -276,5 +291,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     vapidSubject: e.VAPID_SUBJECT,
     pushAllowLoopbackHttp: e.PUSH_ALLOW_LOOPBACK_HTTP,
     pushCoalesceMs: e.PUSH_COALESCE_MS,
+    attachmentMaxBytes: Math.floor(e.ATTACHMENT_MAX_MB * 1024 * 1024),
+    storageQuotaBytes: Math.floor(e.STORAGE_QUOTA_MB * 1024 * 1024),
+    uploadExpiryMs: Math.floor(e.UPLOAD_EXPIRY_HOURS * 3_600_000),
+    attachmentKeepMetadata: e.ATTACHMENT_KEEP_METADATA,
   };
 }

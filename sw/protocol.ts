@@ -4,6 +4,9 @@
  */
 export { OUTBOX_SYNC_TAG } from '../outbox/queue';
 
+/** Cache Storage name of attachments seen once (thumbnails, opened files): sw/attachments.ts. */
+export const ATTACHMENT_CACHE = 'ferry-attachments';
+
 /** Why a tab asks the Service Worker to replay the outbox (fallbacks where Background Sync is missing). */
 export type ReplayReason = 'app-open' | 'online' | 'queued-offline';
 

@@ -12,6 +12,7 @@ import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
 import type { AppendInput, Store } from '../store/Store.js';
 import type { DomainListener } from './index.js';
+import type { BlobKeeper } from '../attachments/index.js';
 import type { Membership } from './membership.js';
 
 export interface MessagingDeps {
@@ -24,6 +25,8 @@ export interface MessagingDeps {
   editWindowMs: number;
   now: () => number;
   listener?: Pick<DomainListener, 'messageStored'>;
+  /** Removes a deleted message's file once nothing else refers to it. */
+  blobs: BlobKeeper;
 }
 
 export interface SendOptions {
@@ -64,6 +67,10 @@ export class Messaging {
     this.gates.set(key, gate);
 
     let appended;
+    // A delete takes its message's file along: learn which blob before the row is gone (read
+    // alongside the checks, finished before the append starts).
+    const freed = input.kind === EntryKind.delete ? this.attachmentBlob(input.targetId, user.id) : null;
+    freed?.catch(() => undefined);
     try {
       const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
       const limit = options.knownMember
@@ -77,6 +84,7 @@ export class Messaging {
         throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
       }
       if (previous) await previous;
+      await freed?.catch(() => null);
       appended = this.deps.store.appendMessage(entry);
     } finally {
       open();
@@ -93,6 +101,8 @@ export class Messaging {
     if (result.status === 'created') {
       this.deps.relay.message(result.message, options.originSocketId);
       this.deps.listener?.messageStored(result.message);
+      const sha256 = await freed?.catch(() => null);
+      if (sha256) await this.deps.blobs.release(sha256);
     }
     // A duplicate stored nothing: its token goes back, so resends never use up the allowance.
     else this.refund(user.id);
@@ -109,7 +119,13 @@ export class Messaging {
     };
     switch (input.kind) {
       case EntryKind.message:
-        return { ...base, kind: input.kind, text: input.text, replyTo: input.replyTo ?? null };
+        return {
+          ...base,
+          kind: input.kind,
+          text: input.text,
+          replyTo: input.replyTo ?? null,
+          attachmentId: input.attachment?.id ?? null,
+        };
       case EntryKind.edit:
         return {
           ...base,
@@ -130,6 +146,13 @@ export class Messaging {
           reactionOn: input.on,
         };
     }
+  }
+
+  /** The blob of the sender's message's attachment, or null. */
+  private async attachmentBlob(messageId: string, senderId: string): Promise<string | null> {
+    const message = await this.deps.store.getMessage(messageId);
+    if (!message?.attachment || message.senderId !== senderId) return null;
+    return (await this.deps.store.getAttachment(message.attachment.id))?.sha256 ?? null;
   }
 
   private refund(userId: string): void {

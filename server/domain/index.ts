@@ -1,5 +1,6 @@
 /** The domain services, built once per app and shared by the socket handlers and the HTTP API. */
 import type { Message } from '../../contract/events.js';
+import type { BlobKeeper } from '../attachments/index.js';
 import type { Relay } from '../realtime/relay.js';
 import type { PresenceTracker } from '../scale/Presence.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
@@ -23,6 +24,8 @@ export interface DomainDeps {
   editWindowMs: number;
   /** The clock of the rules (edit window, room creation); tests inject one. */
   now?: () => number;
+  /** Attachment blobs, released when a deleted message was their last reference. */
+  blobs: BlobKeeper;
   /** Told after a message is stored and after a read receipt rises (Web Push, server/push/). */
   listener?: DomainListener;
 }
@@ -60,6 +63,7 @@ export function createDomain(deps: DomainDeps): Domain {
       editWindowMs: deps.editWindowMs,
       now,
       listener: deps.listener,
+      blobs: deps.blobs,
     }),
     receipts: new Receipts({ store, relay, membership, listener: deps.listener }),
     typing: new Typing({ relay, rateLimiter, membership }),

@@ -21,11 +21,13 @@ export interface SocketOriginOptions extends SecurityOptions {
 
 /** Methods that change state: the CSRF check applies to these. */
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Headers a cross-origin caller may send (JSON bodies and SSE resume). */
-const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID';
+/** Headers a cross-origin caller may send (JSON bodies, SSE resume, tus uploads, ranges). */
+const CORS_ALLOW_HEADERS =
+  'Content-Type, Last-Event-ID, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Range';
 const CORS_ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
-/** Headers a cross-origin caller may read: rate-limit waits. */
-const CORS_EXPOSE_HEADERS = 'Retry-After';
+/** Headers a cross-origin caller may read: rate-limit waits, tus upload state, file ranges. */
+const CORS_EXPOSE_HEADERS =
+  'Retry-After, Location, Tus-Resumable, Upload-Offset, Upload-Length, Content-Range, Content-Disposition';
 /** Browsers cap preflight caching anyway (Chromium: 2 h). */
 const CORS_MAX_AGE_SECONDS = 7200;
 

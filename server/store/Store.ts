@@ -3,7 +3,8 @@
  * (test/server/store/storeContract.ts) runs against both. Every method that writes resolves only
  * after the write is durably committed.
  */
-import type { ConversationKind, EntryKind, Message, SearchCursor } from '../../contract/index.js';
+import type { Readable } from 'node:stream';
+import type { Attachment, ConversationKind, EntryKind, Message, SearchCursor } from '../../contract/index.js';
 
 export interface UserRecord {
   id: string;
@@ -71,6 +72,8 @@ export interface AppendInput {
   replyTo?: string | null;
   /** edit, delete, reaction: the message acted on. */
   targetId?: string | null;
+  /** message: a finished upload of this sender for this conversation (else UPLOAD_NOT_FOUND). */
+  attachmentId?: string | null;
   /** reaction: the emoji. */
   emoji?: string | null;
   /** reaction: true adds (sender, emoji), false removes it. */
@@ -101,6 +104,43 @@ export interface MessageSearch {
   /** Only messages after this one in the order (older, or as old with a smaller id). */
   after?: SearchCursor;
   limit: number;
+}
+
+/**
+ * A finished upload: the wire Attachment plus who uploaded it where, the SHA-256 of its stored
+ * bytes (the blob's key) and the message that carries it (null until sent). A deleted message's
+ * attachment row is removed in the delete's transaction; its blob goes when no row names it.
+ */
+export interface AttachmentRecord extends Attachment {
+  uploaderId: string;
+  conversationId: string;
+  sha256: string;
+  /** True when a thumbnail blob (thumbnailKey(sha256)) was made. */
+  thumbnail: boolean;
+  messageId: string | null;
+  createdAt: number;
+}
+
+/** The blob key of an attachment's thumbnail. */
+export const thumbnailKey = (sha256: string): string => `${sha256}.thumb`;
+
+/** Bytes of one stored blob, read by range (end inclusive). */
+export interface BlobHandle {
+  size: number;
+  read(start: number, end: number): Readable;
+}
+
+/**
+ * Content-addressed bytes (attachments and thumbnails), written once per key. SQLite: files under
+ * DATA_DIR/blobs; PostgreSQL: a bytea table every node reads.
+ */
+export interface BlobStore {
+  /** Stores the bytes under `key` unless it is already there; durable when it resolves. */
+  put(key: string, bytes: Buffer): Promise<void>;
+  /** The blob, or null when there is none. */
+  open(key: string): Promise<BlobHandle | null>;
+  /** Removes the blob if present. */
+  delete(key: string): Promise<void>;
 }
 
 export interface CommitInfo {
@@ -225,6 +265,18 @@ export interface Store extends PushStore {
    * a word prefix), only in conversations the user is a member of now, newest first (createdAt, then id, descending), at most `limit`.
    */
   searchMessages(search: MessageSearch): Promise<Message[]>;
+
+  /** Blob bytes of attachments. */
+  readonly blobs: BlobStore;
+  /** Records a finished upload (its blob is stored already); 'exists' when the id is taken. */
+  createAttachment(record: AttachmentRecord): Promise<'created' | 'exists'>;
+  getAttachment(id: string): Promise<AttachmentRecord | null>;
+  /** Bytes of the attachments this user uploaded that are still stored (the quota's use). */
+  attachmentBytes(userId: string): Promise<number>;
+  /** How many attachments name this blob. */
+  blobReferences(sha256: string): Promise<number>;
+  /** Removes finished uploads never sent with a message and created before `before`; returns them. */
+  deleteUnsentAttachments(before: number): Promise<AttachmentRecord[]>;
 
   /**
    * Raises a member's receipts monotonically (never lowers), clamped to the conversation's

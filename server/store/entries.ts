@@ -5,9 +5,9 @@
  * cannot drift apart.
  */
 import { ErrorCode } from '../../contract/errors.js';
-import { EntryKind, type Message } from '../../contract/events.js';
+import { type Attachment, EntryKind, type Message } from '../../contract/events.js';
 import { StoreError } from './errors.js';
-import type { AppendInput } from './Store.js';
+import type { AppendInput, AttachmentRecord } from './Store.js';
 
 /** The kind of an input (a message when left out). */
 export const kindOf = (input: AppendInput): EntryKind => input.kind ?? EntryKind.message;
@@ -28,6 +28,13 @@ export function isSameEntry(stored: Message, input: AppendInput): boolean {
     stored.targetId !== (input.targetId ?? null) ||
     stored.emoji !== (input.emoji ?? null) ||
     stored.reactionOn !== (input.reactionOn ?? null)
+  ) {
+    return false;
+  }
+  if (
+    kind === EntryKind.message &&
+    !stored.deleted &&
+    (stored.attachment?.id ?? null) !== (input.attachmentId ?? null)
   ) {
     return false;
   }
@@ -103,6 +110,47 @@ function deletedError(consequence: string): StoreError {
   return new StoreError(ErrorCode.MESSAGE_DELETED, `This message was deleted. ${consequence}`);
 }
 
+/** What the send rule reads of an upload. */
+export interface UploadState {
+  uploaderId: string;
+  conversationId: string;
+  messageId: string | null;
+}
+
+/**
+ * Throws UPLOAD_NOT_FOUND unless the message's attachment is a finished upload of its sender, for
+ * its conversation, not yet sent with another message. `find` reads the upload as the transaction
+ * sees it now (undefined: not finished, expired, or never made).
+ */
+export function checkAttachment(input: AppendInput, find: (id: string) => UploadState | undefined): void {
+  if (kindOf(input) !== EntryKind.message || input.attachmentId == null) return;
+  const upload = find(input.attachmentId);
+  if (
+    !upload ||
+    upload.uploaderId !== input.senderId ||
+    upload.conversationId !== input.conversationId ||
+    (upload.messageId !== null && upload.messageId !== input.id)
+  ) {
+    throw new StoreError(
+      ErrorCode.UPLOAD_NOT_FOUND,
+      'The file of this message is not uploaded (or expired). Upload it again, then send.',
+    );
+  }
+}
+
+/** The wire form of an attachment record. */
+export function toAttachment(r: AttachmentRecord): Attachment {
+  return {
+    id: r.id,
+    name: r.name,
+    size: r.size,
+    type: r.type,
+    inline: r.inline,
+    width: r.width,
+    height: r.height,
+  };
+}
+
 /**
  * Reactions as the wire shows them, from (emoji, user) pairs in the order they were added: one
  * group per emoji, in the order each emoji first appeared.
@@ -135,6 +183,7 @@ export function newEntry(input: AppendInput, seq: number, createdAt: number): Me
     editedAt: null,
     deleted: false,
     reactions: [],
+    attachment: null,
     typedAt: input.typedAt,
     createdAt,
   };

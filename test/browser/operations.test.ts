@@ -29,6 +29,7 @@ import {
   socketCount,
   UI_TIMEOUT,
   waitOffline,
+  waitUntil,
   type Ferry,
 } from './support/index';
 import { putOutboxEntry, readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
@@ -313,6 +314,11 @@ describe('a device that was away', () => {
       let page = await openOnlineTab(bob.context, suite.ferry, '/');
       await eventually(async () => (await readAll<Message>(page, 'messages')).length).toBe(3);
       await page.close();
+      // Away for real: the hub let go of its socket (it closes it when its last tab goes).
+      await waitUntil(
+        "Bob's device to go away",
+        async () => (await socketCount(suite.ferry, bob.user.id)) === 0,
+      );
 
       const op = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, room.id, body);
       await op({ kind: 'edit', targetId: kept.id, text: 'Meet at the pier' });
@@ -521,6 +527,11 @@ describe('operations arriving live and out of order', () => {
     // older than it, its latest edit inside it. History arriving later must not bring back the
     // first edit's text. Bob's device is away meanwhile (no tab), so it catches up afterwards.
     await page.close();
+    // Away for real: the hub let go of its socket (it closes it when its last tab goes).
+    await waitUntil(
+      "Bob's device to go away",
+      async () => (await socketCount(suite.ferry, bob.user.id)) === 0,
+    );
     const deep = await sharedRoom(suite.ferry, alice, bob, 'Ops deep');
     const deepOp = (body: Record<string, unknown>) => opViaApi(suite.ferry, alice.cookie, deep.id, body);
     const old = (await sendViaApi(suite.ferry, alice.cookie, deep.id, 'Version one')).message;

@@ -23,6 +23,7 @@ function stored(seq: number, text: string, sender = me, extra: Partial<Message> 
     editedAt: null,
     deleted: false,
     reactions: [],
+    attachment: null,
     typedAt: seq,
     createdAt: 1000 + seq,
     ...extra,

@@ -3,6 +3,7 @@
  * work offline and reach the server in the order acted); the rest goes through the hub or HTTP.
  */
 import {
+  ATTACHMENT_MAX_MB_DEFAULT,
   HttpPath,
   MESSAGE_TEXT_MAX,
   isOneEmoji,
@@ -24,6 +25,8 @@ import {
   type OutboxAction,
 } from '../../outbox/queue';
 import { listEntries } from '../../outbox/store';
+import { deleteUpload } from '../../outbox/upload';
+import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
@@ -53,7 +56,10 @@ function outboxChanged(conversationId: string): void {
 }
 
 async function signedIn(answer: Ack<{ user: User }>): Promise<Ack<{ user: User }>> {
-  if (answer.ok) await hubClient().request('signedIn', { user: answer.user });
+  if (answer.ok) {
+    void askPersistentStorage();
+    await hubClient().request('signedIn', { user: answer.user });
+  }
   return answer;
 }
 
@@ -74,11 +80,50 @@ async function currentUser(): Promise<User> {
   return me;
 }
 
+/** Thrown when a file is over the attachment limit: it never enters the outbox. */
+export class FileTooLargeError extends Error {
+  constructor(readonly maxMb: number) {
+    super(`A file can be at most ${maxMb} MB.`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/** The largest file a message may carry, in bytes (the server's ATTACHMENT_MAX_MB default). */
+export function attachmentMaxBytes(): number {
+  return ATTACHMENT_MAX_MB_DEFAULT * 1024 * 1024;
+}
+
+/** True when an error says the browser's storage for this site is full. */
+export function isQuotaError(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    ((err as { name?: unknown }).name === 'QuotaExceededError' ||
+      // Older Firefox.
+      (err as { name?: unknown }).name === 'NS_ERROR_DOM_QUOTA_REACHED')
+  );
+}
+
+/** An image's size in pixels (EXIF orientation applied, as displayed); {} for other files. */
+async function imageSize(file: Blob): Promise<{ width?: number; height?: number }> {
+  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return {};
+  try {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  } catch {
+    return {};
+  }
+}
+
 /** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
 async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
   const me = await currentUser();
   const entry = await enqueue(await getDb(), { ...action, conversationId, senderId: me.id });
   outboxChanged(conversationId);
+  // What waits on this device only should not be cleared by the browser under storage pressure.
+  void askPersistentStorage();
   if (hubClient().status?.connection !== 'online') requestBackgroundSync();
   return entry;
 }
@@ -92,6 +137,8 @@ export const actions = {
   async signOut(): Promise<void> {
     await postJson(HttpPath.signout, {});
     await hubClient().request('signedOut', {});
+    // Files of this account's conversations must not be shown to the next one on this device.
+    await forgetCachedAttachments();
   },
   /**
    * Queues a message (IndexedDB first, before any network) and returns its outbox entry. With
@@ -104,6 +151,42 @@ export const actions = {
       text,
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
     });
+  },
+  /**
+   * Queues a message carrying a file, with `caption` as its text (may be empty). The file's bytes
+   * and the outbox entry are written in one IndexedDB transaction before any network attempt; the
+   * drainer uploads the file, then sends the message, in the conversation's order. Throws
+   * FileTooLargeError over the limit, and the browser's QuotaExceededError when storage is full
+   * (nothing is queued then).
+   */
+  async sendFile(conversationId: string, file: Blob & { name?: string }, caption = ''): Promise<OutboxEntry> {
+    if (textLength(caption) > MESSAGE_TEXT_MAX)
+      throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
+    if (file.size > attachmentMaxBytes()) throw new FileTooLargeError(ATTACHMENT_MAX_MB_DEFAULT);
+    await ensureRoomFor(file.size);
+    return queueAction(conversationId, {
+      kind: 'message',
+      text: caption,
+      file: {
+        blob: file,
+        name: file.name || 'file',
+        type: file.type || 'application/octet-stream',
+        ...(await imageSize(file)),
+      },
+    });
+  },
+  /**
+   * Cancels a file's upload: the message and its bytes leave the outbox (one transaction), and the
+   * unfinished upload is deleted on the server. The drainer sees the entry gone before its next
+   * chunk and stops (deleting it again), so the message is never sent.
+   */
+  async cancelUpload(conversationId: string, entryId: string): Promise<void> {
+    const db = await getDb();
+    const entry = await db.get('outbox', entryId);
+    if (!entry) return;
+    await withdraw(db, conversationId, entryId);
+    outboxChanged(conversationId);
+    if (entry.attachment) await deleteUpload(entry.attachment.id);
   },
   /**
    * Queues an edit of one's own message (sent or still queued: then it follows the message). The

@@ -6,11 +6,12 @@ import { listMembers } from '../../localdb/members';
 import { conversationRange, getMessage, newestMessages, oldestStoredSeq } from '../../localdb/messages';
 import { getMe } from '../../localdb/meta';
 import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
-import { listEntries } from '../../outbox/store';
+import { getAttachmentBlob, listEntries } from '../../outbox/store';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
 import { touches, useLiveQuery } from './live';
+import { storageInfo, type StorageInfo } from './storage';
 
 /** Messages shown at first, and added by each loadOlder(). */
 export const MESSAGE_PAGE = 100;
@@ -202,4 +203,41 @@ export function useMessages(conversationId: string): MessagesView {
     loadingOlder,
     loadOlder,
   };
+}
+
+/**
+ * An object URL of a queued file's bytes (still in this device's outbox), for its preview in
+ * every tab; null while loading or once it left the outbox. Revoked when no longer shown.
+ */
+export function useLocalFileUrl(attachmentId: string | null): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!attachmentId) return;
+    let alive = true;
+    let made: string | null = null;
+    void getDb()
+      .then((db) => getAttachmentBlob(db, attachmentId))
+      .then((blob) => {
+        if (!alive || !blob) return;
+        made = URL.createObjectURL(blob);
+        setUrl(made);
+      })
+      .catch(() => {});
+    return () => {
+      alive = false;
+      if (made) URL.revokeObjectURL(made);
+      setUrl(null);
+    };
+  }, [attachmentId]);
+  return url;
+}
+
+/** Whether storage is persistent, with usage and quota, read when shown and on `refresh()`. */
+export function useStorageInfo(): { info: StorageInfo | null; refresh(): void } {
+  const [info, setInfo] = useState<StorageInfo | null>(null);
+  const refresh = useCallback(() => {
+    void storageInfo().then(setInfo);
+  }, []);
+  useEffect(refresh, [refresh]);
+  return { info, refresh };
 }

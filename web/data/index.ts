@@ -10,7 +10,11 @@ export {
   useMembers,
   useMessages,
   useMessage,
+  useLocalFileUrl,
+  useStorageInfo,
 } from './hooks';
+export { askPersistentStorage, type StorageInfo } from './storage';
+export { FileTooLargeError, attachmentMaxBytes, isQuotaError } from './actions';
 export type { MessagesView } from './hooks';
 export { useTyping } from './typing';
 export { messageStatus } from './status';

@@ -11,7 +11,18 @@
  * changed by the server) shows the same thing without a flash. This is the "rebase pending
  * operations onto what the server says" half of offline operations.
  */
-import { EntryKind, type Message, type WireError } from '../../contract/index';
+import { EntryKind, type Attachment, type Message, type WireError } from '../../contract/index';
+
+/** Image types the server shows inline (Attachment.inline): a queued one is previewed as an image. */
+const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** A message's file as shown: the server's Attachment, or a queued one still on this device. */
+export interface ShownAttachment extends Attachment {
+  /** True while its bytes are in this device's outbox (shown from a local object URL). */
+  local: boolean;
+  /** Queued: bytes the server holds so far (undefined until the upload started). */
+  uploaded?: number;
+}
 
 /** The fields of an outbox entry the overlay reads (OutboxEntry is one). */
 export interface PendingEntry {
@@ -27,6 +38,15 @@ export interface PendingEntry {
   targetId?: string | null;
   emoji?: string | null;
   on?: boolean | null;
+  attachment?: {
+    id: string;
+    name: string;
+    size: number;
+    type: string;
+    width?: number;
+    height?: number;
+    uploaded?: number;
+  };
 }
 
 export interface ShownReaction {
@@ -60,6 +80,8 @@ export interface ShownMessage {
   edited: boolean;
   deleted: boolean;
   reactions: ShownReaction[];
+  /** The file it carries (its text is then the caption); null when none or deleted. */
+  attachment: ShownAttachment | null;
   own: boolean;
   pending: PendingState | null;
   /** The acknowledged message (for receipts), absent while unsent. */
@@ -86,6 +108,7 @@ function fromStored(m: Message, myId: string): Draft {
     edited: m.editedAt != null,
     deleted: Boolean(m.deleted),
     reactions,
+    attachment: m.attachment && !m.deleted ? { ...m.attachment, local: false } : null,
     own: m.senderId === myId,
     pending: null,
     stored: m,
@@ -105,6 +128,19 @@ function fromEntry(e: PendingEntry, me: { id: string; username: string }): Draft
     edited: false,
     deleted: false,
     reactions: new Map(),
+    attachment: e.attachment
+      ? {
+          id: e.attachment.id,
+          name: e.attachment.name,
+          size: e.attachment.size,
+          type: e.attachment.type,
+          inline: INLINE_TYPES.has(e.attachment.type),
+          width: e.attachment.width ?? null,
+          height: e.attachment.height ?? null,
+          local: true,
+          ...(e.attachment.uploaded !== undefined ? { uploaded: e.attachment.uploaded } : {}),
+        }
+      : null,
     own: true,
     pending: null,
   };
@@ -149,6 +185,7 @@ export function overlay(
     if (kind === EntryKind.delete) {
       target.deleted = true;
       target.text = '';
+      target.attachment = null;
       target.edited = false;
       target.reactions.clear();
     } else if (target.deleted) {

@@ -141,6 +141,26 @@ export const en = {
   pushReply: 'Reply',
   pushReplyPlaceholder: 'Message',
   pushMarkRead: 'Mark as read',
+  // Attachments (a11y: "Attach", "Remove attachment", "Cancel upload"; a file link is "name, size")
+  attach: 'Attach',
+  attachedFile: 'Attached file',
+  removeAttachment: 'Remove attachment',
+  cancelUpload: 'Cancel upload',
+  fileLink: (name: string, size: string) => `${name}, ${size}`,
+  fileTooLarge: (maxMb: number) => `This file is too large: a file can be at most ${maxMb} MB.`,
+  storageFull:
+    'Not queued: this device’s storage is full. Free some space or choose a smaller file, then try again.',
+  dropFiles: 'Drop a file to attach it',
+  // Storage panel
+  storage: 'Storage',
+  storageTitle: 'Storage on this device',
+  storagePersistent: 'Kept by the browser (persistent)',
+  storageUsage: 'Used',
+  storageQuota: 'Available to Ferry',
+  storageUnknown: 'Unknown',
+  storageAsk: 'Ask to keep storage',
+  yes: 'Yes',
+  no: 'No',
 };
 
 export type Strings = typeof en;

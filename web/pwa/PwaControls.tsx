@@ -1,12 +1,15 @@
 /**
  * The PWA controls the UI mounts once, in the app's header, on every screen (signed in or not):
- * "Install" when the browser offers installation, "Reload to update" when a new version waits, and
- * once signed in the "Notifications" switch (Web Push, PushSettings.tsx).
+ * "Install" when the browser offers installation, "Reload to update" when a new version waits,
+ * "Storage": whether this device's storage is persistent, with usage and quota, and once signed in
+ * the "Notifications" switch (Web Push, PushSettings.tsx).
  * Mounting it also registers the Service Worker and starts the outbox replay triggers.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useHubStatus } from '../data/index';
+import { askPersistentStorage, useHubStatus, useStorageInfo } from '../data/index';
 import { useI18n } from '../i18n/index';
+import { Dialog } from '../ui/Dialog';
+import { formatBytes } from '../ui/format';
 import { listenForInstallOffer, promptInstall } from './install';
 import { PWA_LABELS } from './labels';
 import { forgetPushOnThisDevice } from './push';
@@ -30,8 +33,9 @@ function usePwaState() {
 
 /** "Install" and "Reload to update" buttons, each shown only when it applies. */
 export function PwaControls() {
-  const { lang } = useI18n();
+  const { lang, t } = useI18n();
   const labels = PWA_LABELS[lang];
+  const [showStorage, setShowStorage] = useState(false);
   const { canInstall, updateReady } = usePwaState();
   const { connection, queued, user } = useHubStatus();
 
@@ -52,10 +56,13 @@ export function PwaControls() {
     if (queued > 0 && connection !== 'online') void requestOutboxReplay();
   }, [queued, connection]);
 
-  if (!canInstall && !updateReady && !user) return null;
   return (
     <div class="pwa-controls">
       {user && <PushSettings />}
+      <button type="button" class="pwa-storage" onClick={() => setShowStorage(true)}>
+        {t.storage}
+      </button>
+      {showStorage && <StoragePanel onClose={() => setShowStorage(false)} />}
       {canInstall && (
         <button
           type="button"
@@ -72,5 +79,35 @@ export function PwaControls() {
         </button>
       )}
     </div>
+  );
+}
+
+/** Persistent yes/no, usage and quota (navigator.storage), and a way to ask again. */
+function StoragePanel({ onClose }: { onClose: () => void }) {
+  const { t, lang } = useI18n();
+  const { info, refresh } = useStorageInfo();
+  const bytes = (n: number | null | undefined) => (n == null ? t.storageUnknown : formatBytes(n, lang));
+  const persistent = info?.persistent;
+  return (
+    <Dialog title={t.storageTitle} onClose={onClose} class="storage-panel">
+      <dl>
+        <dt>{t.storagePersistent}</dt>
+        <dd>{persistent == null ? t.storageUnknown : persistent ? t.yes : t.no}</dd>
+        <dt>{t.storageUsage}</dt>
+        <dd>{bytes(info?.usage)}</dd>
+        <dt>{t.storageQuota}</dt>
+        <dd>{bytes(info?.quota)}</dd>
+      </dl>
+      <div class="row">
+        {persistent === false && (
+          <button type="button" onClick={() => void askPersistentStorage().then(refresh)}>
+            {t.storageAsk}
+          </button>
+        )}
+        <button type="button" onClick={onClose}>
+          {t.close}
+        </button>
+      </div>
+    </Dialog>
   );
 }

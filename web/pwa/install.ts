@@ -3,6 +3,7 @@
  * the event and show our own button instead of the browser's mini-infobar.
  * https://developer.mozilla.org/docs/Web/API/BeforeInstallPromptEvent (not in TypeScript's DOM lib).
  */
+import { askPersistentStorage } from '../data/storage';
 import { setPwaState } from './pwaState';
 
 interface BeforeInstallPromptEvent extends Event {
@@ -25,6 +26,8 @@ export function listenForInstallOffer(): void {
   window.addEventListener('appinstalled', () => {
     offer = null;
     setPwaState({ canInstall: false });
+    // An installed app is what browsers grant persistent storage to most readily.
+    void askPersistentStorage();
   });
 }
 

@@ -6,14 +6,26 @@
  * MESSAGE_TEXT_MAX is shown before sending; over it, the limit is named and neither Send nor Enter
  * sends, so an over-long message never reaches the outbox (the server would refuse it for good).
  * Within the limit a message's payload stays far below the socket's MAX_PAYLOAD_BYTES.
+ *
+ * Files: "Attach" opens the file picker; pasting or dropping a file attaches it too. The size limit
+ * is checked at once (an over-large file is never attached); an attached file shows by name with
+ * "Remove attachment" until sent, and the text becomes its caption. Sending writes file and message
+ * to the outbox in one transaction; a full device storage is said at once (role alert), and the
+ * text typed is kept so it can still be sent alone.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
-import { actions } from '../data/index';
+import {
+  ATTACHMENT_MAX_MB_DEFAULT,
+  MESSAGE_TEXT_MAX,
+  TYPING_RESEND_MS,
+  textLength,
+} from '../../contract/index';
+import { actions, attachmentMaxBytes, isQuotaError } from '../data/index';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useI18n } from '../i18n/index';
 import { useEscape } from './keyboard/escape';
 import { useFocusTarget } from './keyboard/focus';
+import { formatBytes } from './format';
 import { askNotificationPermissionOnce } from './notifications';
 
 /** Show the counter once this few characters are left. */
@@ -39,9 +51,11 @@ export function Composer({
   /** The conversation's messages as shown (Up arrow edits my last one). */
   shown: { current: ShownMessage[] };
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
   const [error, setError] = useState<string | null>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const typingSentAt = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
   // Opening a conversation puts the keyboard here; shortcuts can send it back here.
@@ -50,7 +64,7 @@ export function Composer({
 
   const length = textLength(text);
   const over = length > MESSAGE_TEXT_MAX;
-  const empty = text.trim().length === 0;
+  const empty = text.trim().length === 0 && file === null;
   const counterId = `counter-${conversationId}`;
 
   function stopTyping() {
@@ -116,9 +130,45 @@ export function Composer({
     box.current?.focus();
   }
 
+  /** Attaches a picked, pasted or dropped file, if it is within the size limit. */
+  function attach(picked: File | null | undefined) {
+    if (!picked || editing) return;
+    if (picked.size > attachmentMaxBytes()) {
+      setError(t.fileTooLarge(ATTACHMENT_MAX_MB_DEFAULT));
+      return;
+    }
+    setError(null);
+    setFile(picked);
+  }
+
+  async function sendFile(attached: File) {
+    const caption = text;
+    setError(null);
+    // Cleared at once, like a text send: what is typed next is the next message, not this one.
+    setFile(null);
+    if (picker.current) picker.current.value = '';
+    change('');
+    stopTyping();
+    try {
+      await actions.sendFile(conversationId, attached, caption);
+      onSent();
+    } catch (err) {
+      // Nothing was queued (one transaction): give the file and its caption back.
+      setFile(attached);
+      setText((typed) => {
+        const back = typed ? typed : caption;
+        drafts.set(conversationId, back);
+        return back;
+      });
+      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
+    }
+    box.current?.focus();
+  }
+
   async function send() {
     if (empty || over) return;
     if (editing) return save(editing);
+    if (file) return sendFile(file);
     const value = text;
     const answering = replying;
     setError(null);
@@ -129,11 +179,11 @@ export function Composer({
       await actions.send(conversationId, value, answering ? { replyTo: answering.id } : undefined);
       onSent();
       askNotificationPermissionOnce();
-    } catch {
+    } catch (err) {
       // Not written to the outbox: give the text (and the reply) back so nothing typed is lost.
       change(value);
       if (answering) setMode({ kind: 'reply', target: answering });
-      setError(t.errorGeneric);
+      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
     }
     box.current?.focus();
   }
@@ -145,6 +195,15 @@ export function Composer({
       onSubmit={(e) => {
         e.preventDefault();
         void send();
+      }}
+      onDragOver={(e) => {
+        if (!editing && e.dataTransfer?.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const dropped = e.dataTransfer?.files[0];
+        if (!dropped) return;
+        e.preventDefault();
+        attach(dropped);
       }}
     >
       {error && (
@@ -170,7 +229,39 @@ export function Composer({
           </p>
         </div>
       )}
+      {file && (
+        <div class="composer-context composer-file" role="group" aria-label={t.attachedFile}>
+          <p class="composer-quote">
+            <span class="quote-text">{t.fileLink(file.name, formatBytes(file.size, lang))}</span>
+          </p>
+          <button
+            type="button"
+            onClick={() => {
+              setFile(null);
+              if (picker.current) picker.current.value = '';
+              box.current?.focus();
+            }}
+          >
+            {t.removeAttachment}
+          </button>
+        </div>
+      )}
       <div class="composer-row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              class="sr-only"
+              tabIndex={-1}
+              aria-hidden="true"
+              onChange={(e) => attach(e.currentTarget.files?.[0])}
+            />
+            <button type="button" onClick={() => picker.current?.click()}>
+              {t.attach}
+            </button>
+          </>
+        )}
         <textarea
           ref={box}
           aria-label={t.message}
@@ -180,6 +271,12 @@ export function Composer({
           rows={rows}
           value={text}
           onInput={(e) => change(e.currentTarget.value)}
+          onPaste={(e) => {
+            const pasted = e.clipboardData?.files[0];
+            if (!pasted) return;
+            e.preventDefault();
+            attach(pasted);
+          }}
           onKeyDown={(e) => {
             // keyCode 229: Safari reports IME composition this way instead of isComposing.
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {

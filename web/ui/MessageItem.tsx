@@ -5,16 +5,21 @@
  * way. "More actions" offers Reply, Edit and Delete (own messages) and React; reactions are toggle
  * buttons named "<emoji> <count>". Text is rendered as a text node: markup in it is never
  * interpreted.
+ *
+ * A file: an image shows as `img` (alt = caption or file name) sized from the Attachment so the
+ * list never jumps, loading its thumbnail and opening the full image on click; another file is a
+ * download link named "<name>, <size>". While queued it shows from this device's copy, with a
+ * progressbar named by the file name and "Cancel upload".
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { QUICK_REACTIONS, type WireError } from '../../contract/index';
-import { actions, useMessage } from '../data/index';
-import type { ShownMessage } from '../data/overlay';
+import { QUICK_REACTIONS, THUMBNAIL_MAX_PX, attachmentPath, type WireError } from '../../contract/index';
+import { actions, useLocalFileUrl, useMessage } from '../data/index';
+import type { ShownAttachment, ShownMessage } from '../data/overlay';
 import { useI18n } from '../i18n/index';
 import { requestJump } from '../search/jump';
 import { Dialog } from './Dialog';
 import { errorText } from './errors';
-import { formatFull, formatTime } from './format';
+import { formatBytes, formatFull, formatTime } from './format';
 import { useEscape } from './keyboard/escape';
 import { focusIsLost } from './keyboard/focus';
 import { MessageMenu, type MenuItem } from './MessageMenu';
@@ -97,6 +102,7 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
       {m.replyTo && !m.deleted && (
         <ReplyQuote id={m.replyTo} conversationId={m.conversationId} lookup={lookup} />
       )}
+      {m.attachment && !m.deleted && <AttachmentView m={m} attachment={m.attachment} />}
       <p id={`${dom}-text`} class="msg-text" data-text="">
         {m.deleted ? t.messageDeleted : m.text}
       </p>
@@ -147,6 +153,71 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
         </Dialog>
       )}
     </article>
+  );
+}
+
+/** Display size of an image's thumbnail: its own size scaled into THUMBNAIL_MAX_PX. */
+function thumbnailSize(a: ShownAttachment): { width: number; height: number } | null {
+  if (!a.width || !a.height) return null;
+  const scale = Math.min(1, THUMBNAIL_MAX_PX / Math.max(a.width, a.height));
+  return {
+    width: Math.max(1, Math.round(a.width * scale)),
+    height: Math.max(1, Math.round(a.height * scale)),
+  };
+}
+
+/** A message's file: image or download link; while queued, its upload's progress and "Cancel upload". */
+function AttachmentView({ m, attachment: a }: { m: ShownMessage; attachment: ShownAttachment }) {
+  const { t, lang } = useI18n();
+  const localUrl = useLocalFileUrl(a.local ? a.id : null);
+  const label = t.fileLink(a.name, formatBytes(a.size, lang));
+  const alt = m.text.trim() || a.name;
+  const full = a.local ? localUrl : attachmentPath(m.conversationId, a.id);
+  const uploading = a.local && m.pending?.kind === 'message' && m.pending.state === 'queued';
+  const percent = Math.min(100, Math.round(((a.uploaded ?? 0) / Math.max(1, a.size)) * 100));
+  let body;
+  if (a.inline) {
+    const size = thumbnailSize(a);
+    const src = a.local ? localUrl : attachmentPath(m.conversationId, a.id, true);
+    body = src ? (
+      <a href={full ?? undefined} target="_blank" rel="noopener" class="msg-image">
+        <img src={src} alt={alt} width={size?.width} height={size?.height} loading="lazy" decoding="async" />
+      </a>
+    ) : (
+      <span
+        class="msg-image placeholder"
+        style={size ? { width: size.width, height: size.height } : undefined}
+      />
+    );
+  } else {
+    body = (
+      <a href={full ?? undefined} download={a.name} class="msg-file">
+        {label}
+      </a>
+    );
+  }
+  return (
+    <div class="msg-attachment">
+      {body}
+      {uploading && (
+        <div class="upload">
+          <div
+            role="progressbar"
+            aria-label={a.name}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            aria-valuetext={`${percent}%`}
+            class="upload-bar"
+          >
+            <span style={{ width: `${percent}%` }} />
+          </div>
+          <button type="button" onClick={() => void actions.cancelUpload(m.conversationId, m.id)}>
+            {t.cancelUpload}
+          </button>
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -18,6 +18,9 @@ const ZH: Partial<Record<WireError['code'], string>> = {
   NOT_AUTHOR: '只有发送者可以编辑或删除这条消息。',
   EDIT_WINDOW_CLOSED: '这条消息已超过可编辑的时间，但仍可删除。',
   MESSAGE_DELETED: '这条消息已被删除。',
+  FILE_TOO_LARGE: '文件超过服务器允许的大小。',
+  QUOTA_EXCEEDED: '你在服务器上的存储空间已满。',
+  UPLOAD_NOT_FOUND: '上传未完成或已过期，请重试。',
 };
 
 /** The text to show for an error. */

@@ -47,3 +47,18 @@ export function formatListTime(ms: number, lang: string, now = Date.now()): stri
   if (dayKey(ms) === dayKey(now)) return formatTime(ms, lang);
   return cached(shortDayFormats, lang, { month: 'short', day: 'numeric' }).format(ms);
 }
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/** A size in bytes for people: "820 B", "1.2 MB" (units of 1,024, one decimal under 10). */
+export function formatBytes(bytes: number, lang: string): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit > 0 && value < 10 ? 1 : 0;
+  const number = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+  return `${number} ${UNITS[unit]}`;
+}

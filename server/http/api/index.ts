@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../../../contract/limits.js';
+import type { Attachments } from '../../attachments/index.js';
 import type { AuthService } from '../../auth/AuthService.js';
 import type { Config } from '../../config.js';
 import type { Domain } from '../../domain/index.js';
@@ -13,7 +14,7 @@ import type { PushService } from '../../push/index.js';
 import type { Relay } from '../../realtime/relay.js';
 import type { Store } from '../../store/Store.js';
 import { authRoutes } from './authRoutes.js';
-import { conversationRoutes } from './conversationRoutes.js';
+import { conversationIdParam, conversationRoutes } from './conversationRoutes.js';
 import { eventRoutes, type FeedHandle } from './eventRoutes.js';
 import { jsonBody } from './jsonBody.js';
 import { messageRoutes } from './messageRoutes.js';
@@ -29,6 +30,7 @@ export interface ApiDeps {
   relay: Relay;
   logger: Logger;
   push: PushService;
+  attachments: Attachments;
 }
 
 /** One route as the router has it, e.g. `{ method: 'GET', path: '/api/auth/me' }`. */
@@ -68,6 +70,7 @@ export function createApi(deps: ApiDeps): Api {
   messageRoutes(router, deps.domain, needUser);
   pushRoutes(router, deps.push, deps.domain, needUser);
   eventRoutes(router, { ...deps, feeds });
+  deps.attachments.routes(router, needUser, conversationIdParam);
 
   const api = chain([
     apiErrors(deps.logger),

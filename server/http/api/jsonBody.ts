@@ -20,6 +20,9 @@ declare module 'koa' {
   }
 }
 
+/** tus PATCH bodies (and creation-with-upload): not JSON, not read here. */
+const UPLOAD_CONTENT_TYPE = 'application/offset+octet-stream';
+
 /** Methods whose body is read; the API's routes take none on GET. */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -100,7 +103,8 @@ export function jsonBody(limit: number): Middleware {
     const hasBody =
       WITH_BODY.has(ctx.method) &&
       (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
-    if (!hasBody) return next();
+    // A resumable upload's bytes are the file itself, streamed to the upload store by its route.
+    if (!hasBody || ctx.get('Content-Type') === UPLOAD_CONTENT_TYPE) return next();
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
     if (!isJsonUtf8(ctx.get('Content-Type'))) {

@@ -6,9 +6,11 @@
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode } from '../../../contract/errors.js';
 import type { Message } from '../../../contract/index.js';
+import { PostgresBlobStore } from './blobs.js';
 import type {
   AppendInput,
   AppendResult,
+  AttachmentRecord,
   ConversationRecord,
   MemberRecord,
   MessageSearch,
@@ -24,6 +26,9 @@ import { runMigrations } from './migrations.js';
 import { pushQueries } from './push.js';
 import { inTransaction } from './transaction.js';
 import {
+  ATTACHMENT_COLUMNS,
+  toAttachmentRecord,
+  type AttachmentRow,
   CONVERSATION_COLUMNS,
   MEMBER_COLUMNS,
   MESSAGE_COLUMNS,
@@ -51,6 +56,7 @@ const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly blobs = new PostgresBlobStore(() => this.db);
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -367,6 +373,61 @@ export class PostgresStore implements Store {
       [conversationId, userId, receipt.deliveredSeq ?? 0, receipt.readSeq ?? 0],
     );
     return r.rows[0] ? toMember(r.rows[0]) : null;
+  }
+
+  async createAttachment(a: AttachmentRecord): Promise<'created' | 'exists'> {
+    const r = await this.db.query(
+      `INSERT INTO attachments (${ATTACHMENT_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+      [
+        a.id,
+        a.uploaderId,
+        a.conversationId,
+        a.messageId,
+        a.name,
+        a.size,
+        a.type,
+        a.inline,
+        a.width,
+        a.height,
+        a.sha256,
+        a.thumbnail,
+        a.createdAt,
+      ],
+    );
+    return r.rowCount === 1 ? 'created' : 'exists';
+  }
+
+  async getAttachment(id: string): Promise<AttachmentRecord | null> {
+    const r = await this.db.query<AttachmentRow>(
+      `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1`,
+      [id],
+    );
+    return r.rows[0] ? toAttachmentRecord(r.rows[0]) : null;
+  }
+
+  async attachmentBytes(userId: string): Promise<number> {
+    const r = await this.db.query<{ n: string }>(
+      'SELECT coalesce(sum(size), 0)::text AS n FROM attachments WHERE uploader_id = $1',
+      [userId],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async blobReferences(sha256: string): Promise<number> {
+    const r = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM attachments WHERE sha256 = $1',
+      [sha256],
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  async deleteUnsentAttachments(before: number): Promise<AttachmentRecord[]> {
+    const r = await this.db.query<AttachmentRow>(
+      `DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING ${ATTACHMENT_COLUMNS}`,
+      [before],
+    );
+    return r.rows.map(toAttachmentRecord);
   }
 
   /** The pool, or UNAVAILABLE once close() has begun (as the SQLite store does). */

@@ -7,11 +7,18 @@
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode } from '../../../contract/errors.js';
 import { EntryKind, type Message } from '../../../contract/index.js';
-import type { AppendInput, AppendResult, CommitInfo } from '../Store.js';
+import type { AppendInput, AppendResult, AttachmentRecord, CommitInfo } from '../Store.js';
 import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
 import { searchTermsText } from '../../../contract/search.js';
-import { checkEntry, isSameEntry, newEntry } from '../entries.js';
-import { MESSAGE_COLUMNS, toMessages, type MessageRow } from './rows.js';
+import { checkAttachment, checkEntry, isSameEntry, newEntry, toAttachment } from '../entries.js';
+import {
+  ATTACHMENT_COLUMNS,
+  MESSAGE_COLUMNS,
+  toAttachmentRecord,
+  toMessages,
+  type AttachmentRow,
+  type MessageRow,
+} from './rows.js';
 import { inTransaction } from './transaction.js';
 
 interface Pending {
@@ -146,6 +153,16 @@ export class AppendBatcher {
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`,
       [[...wanted]],
     );
+    // The uploads messages carry, locked: two nodes cannot send one upload with two messages.
+    const attachmentIds = inputs.flatMap((i) => (i.attachmentId ? [i.attachmentId] : []));
+    const uploads = new Map<string, AttachmentRecord>();
+    if (attachmentIds.length > 0) {
+      const found = await client.query<AttachmentRow>(
+        `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+        [attachmentIds],
+      );
+      for (const row of found.rows) uploads.set(row.id, toAttachmentRecord(row));
+    }
     /** Every entry the batch can see, as the inputs so far left it (copies: acks stay as made). */
     const known = new Map((await toMessages(client, existing.rows)).map((m) => [m.id, m]));
 
@@ -154,6 +171,7 @@ export class AppendBatcher {
     /** Targets whose text or deletion changed, by id (their state is in `known`). */
     const changed = new Set<string>();
     const reactionChanges: Message[] = [];
+    const attached: AttachmentRecord[] = [];
     const outcomes = inputs.map((input): Outcome => {
       // The duplicate check comes before the rules: a resend of an accepted operation gets its
       // ack even if its target has changed since. Entries made earlier in this batch count too.
@@ -169,10 +187,17 @@ export class AppendBatcher {
       if (lastSeq === undefined) return { error: conversationMissingError() };
       try {
         checkEntry(input, (id) => known.get(id));
+        checkAttachment(input, (id) => uploads.get(id));
       } catch (error) {
         return { error: error as Error };
       }
       const message = newEntry(input, lastSeq + 1, createdAt);
+      const upload = input.attachmentId ? uploads.get(input.attachmentId) : undefined;
+      if (upload && message.kind === EntryKind.message) {
+        upload.messageId = message.id;
+        message.attachment = toAttachment(upload);
+        attached.push(upload);
+      }
       lastSeqs.set(input.conversationId, message.seq);
       created.push(message);
       known.set(message.id, { ...message });
@@ -184,6 +209,7 @@ export class AppendBatcher {
       } else if (message.kind === EntryKind.delete && target) {
         target.text = '';
         target.deleted = true;
+        target.attachment = null;
         changed.add(target.id);
       } else if (message.kind === EntryKind.reaction) {
         reactionChanges.push(message);
@@ -198,6 +224,13 @@ export class AppendBatcher {
         [...changed].map((id) => known.get(id)!),
         reactionChanges,
       );
+      if (attached.length > 0) {
+        await client.query(
+          `UPDATE attachments AS a SET message_id = v.message_id
+             FROM UNNEST($1::text[], $2::text[]) AS v(id, message_id) WHERE a.id = v.id`,
+          [attached.map((a) => a.id), attached.map((a) => a.messageId)],
+        );
+      }
       const tops = [...new Set(created.map((m) => m.conversationId))];
       await client.query(
         `UPDATE conversations AS c SET last_seq = v.last_seq
@@ -237,6 +270,8 @@ async function applyToTargets(
     );
     const deleted = targets.filter((t) => t.deleted).map((t) => t.id);
     if (deleted.length > 0) {
+      // A deleted message keeps no file: its attachment row goes (the blob, once unreferenced, after).
+      await client.query('DELETE FROM attachments WHERE message_id = ANY($1::text[])', [deleted]);
       await client.query(
         "UPDATE messages SET text = '' WHERE kind = 'edit' AND target_id = ANY($1::text[]) AND text <> ''",
         [deleted],

@@ -119,6 +119,36 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 4, name: 'push subscriptions and mutes', sql: PUSH_MIGRATION_SQL },
+  {
+    version: 5,
+    name: 'attachments',
+    // One row per finished upload, naming its blob by SHA-256; blobs are rows of their own (one per
+    // hash, shared), so every node serves any file without a shared disk or another service.
+    sql: `
+      CREATE TABLE attachments (
+        id text PRIMARY KEY,
+        uploader_id text NOT NULL REFERENCES users(id),
+        conversation_id text NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        message_id text UNIQUE,
+        name text NOT NULL,
+        size bigint NOT NULL CHECK (size >= 0),
+        type text NOT NULL,
+        inline boolean NOT NULL,
+        width integer,
+        height integer,
+        sha256 text NOT NULL,
+        thumbnail boolean NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX attachments_sha256 ON attachments (sha256);
+      CREATE INDEX attachments_uploader ON attachments (uploader_id);
+      CREATE INDEX attachments_unsent ON attachments (created_at) WHERE message_id IS NULL;
+      CREATE TABLE blobs (
+        key text PRIMARY KEY,
+        data bytea NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Highest version this code knows. */

@@ -1,7 +1,13 @@
 /** Row shapes as PostgreSQL returns them, and their mapping to the store's records. */
 import type { EntryKind, Message } from '../../../contract/index.js';
-import { groupReactions } from '../entries.js';
-import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
+import { groupReactions, toAttachment } from '../entries.js';
+import type {
+  AttachmentRecord,
+  ConversationRecord,
+  MemberRecord,
+  SessionRecord,
+  UserRecord,
+} from '../Store.js';
 
 export interface UserRow {
   id: string;
@@ -54,6 +60,40 @@ export interface ReactionRow {
   user_id: string;
 }
 
+export interface AttachmentRow {
+  id: string;
+  uploader_id: string;
+  conversation_id: string;
+  message_id: string | null;
+  name: string;
+  size: number;
+  type: string;
+  inline: boolean;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  thumbnail: boolean;
+  created_at: number;
+}
+export const ATTACHMENT_COLUMNS =
+  'id, uploader_id, conversation_id, message_id, name, size, type, inline, width, height, sha256, thumbnail, created_at';
+
+export const toAttachmentRecord = (r: AttachmentRow): AttachmentRecord => ({
+  id: r.id,
+  uploaderId: r.uploader_id,
+  conversationId: r.conversation_id,
+  messageId: r.message_id,
+  name: r.name,
+  size: Number(r.size),
+  type: r.type,
+  inline: r.inline,
+  width: r.width,
+  height: r.height,
+  sha256: r.sha256,
+  thumbnail: r.thumbnail,
+  createdAt: Number(r.created_at),
+});
+
 export const CONVERSATION_COLUMNS = 'id, kind, name, invite_code, last_seq, created_at';
 /** Members with their username, from `members m JOIN users u` (see memberSelect). */
 export const MEMBER_COLUMNS =
@@ -97,7 +137,11 @@ export const toMember = (r: MemberRow): MemberRecord => ({
 });
 
 /** A row as a Message with the given reactions (a message's, from REACTIONS_OF; none otherwise). */
-export const toMessage = (r: MessageRow, reactions: readonly ReactionRow[] = []): Message => ({
+export const toMessage = (
+  r: MessageRow,
+  reactions: readonly ReactionRow[] = [],
+  attachment: AttachmentRow | undefined = undefined,
+): Message => ({
   id: r.id,
   conversationId: r.conversation_id,
   seq: r.seq,
@@ -112,6 +156,7 @@ export const toMessage = (r: MessageRow, reactions: readonly ReactionRow[] = [])
   editedAt: r.edited_at,
   deleted: r.deleted,
   reactions: groupReactions(reactions.map((x) => ({ emoji: x.emoji, userId: x.user_id }))),
+  attachment: attachment ? toAttachment(toAttachmentRecord(attachment)) : null,
   typedAt: r.typed_at,
   createdAt: r.created_at,
 });
@@ -125,7 +170,13 @@ interface Queryable {
 export async function toMessages(db: Queryable, rows: readonly MessageRow[]): Promise<Message[]> {
   const ids = rows.filter((r) => r.kind === 'message').map((r) => r.id);
   const byMessage = new Map<string, ReactionRow[]>();
+  const attachments = new Map<string, AttachmentRow>();
   if (ids.length > 0) {
+    const found = await db.query<AttachmentRow>(
+      `SELECT ${ATTACHMENT_COLUMNS} FROM attachments WHERE message_id = ANY($1::text[])`,
+      [ids],
+    );
+    for (const a of found.rows) attachments.set(a.message_id!, a);
     const reactions = await db.query<ReactionRow>(REACTIONS_OF, [ids]);
     for (const r of reactions.rows) {
       const list = byMessage.get(r.message_id);
@@ -133,5 +184,5 @@ export async function toMessages(db: Queryable, rows: readonly MessageRow[]): Pr
       else byMessage.set(r.message_id, [r]);
     }
   }
-  return rows.map((r) => toMessage(r, byMessage.get(r.id)));
+  return rows.map((r) => toMessage(r, byMessage.get(r.id), attachments.get(r.id)));
 }

@@ -15,9 +15,12 @@ import { join } from 'node:path';
 import { ErrorCode } from '../../../contract/errors.js';
 import type { Message } from '../../../contract/index.js';
 import { StoreError, storeClosedError } from '../errors.js';
+import { FileBlobStore } from './fileBlobs.js';
+import { toAttachmentRecord, toMessageOrNull } from './messageRows.js';
 import type {
   AppendInput,
   AppendResult,
+  AttachmentRecord,
   ConversationRecord,
   MemberRecord,
   MessageSearch,
@@ -29,7 +32,6 @@ import type {
   UserRecord,
 } from '../Store.js';
 import { GroupCommit, type Outcome } from './groupCommit.js';
-import { toMessageOrNull } from './messageRows.js';
 import { DATABASE_FILE, type DatabaseSettings, openReadOnly } from './openDatabase.js';
 import type { ReadOps, ReadResults } from './reads.js';
 import { type ReadStatements, prepareReads } from './statements.js';
@@ -53,6 +55,7 @@ type Person = { userId: string; username: string };
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  readonly blobs: FileBlobStore;
   /** Path of the database file. */
   readonly file: string;
   readonly #options: SqliteStoreOptions;
@@ -69,6 +72,7 @@ export class SqliteStore implements Store {
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.#options = options;
     this.file = join(dataDir, DATABASE_FILE);
+    this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
     const data: WriterData = {
       dataDir,
       busyTimeoutMs: options.busyTimeoutMs,
@@ -251,6 +255,27 @@ export class SqliteStore implements Store {
 
   async mutedMembers(conversationId: string, userIds: readonly string[]): Promise<string[]> {
     return this.#ready().mutedMembers(conversationId, userIds);
+  }
+
+  async createAttachment(record: AttachmentRecord): Promise<'created' | 'exists'> {
+    return this.#write({ kind: 'createAttachment', record });
+  }
+
+  async getAttachment(id: string): Promise<AttachmentRecord | null> {
+    const row = this.#ready().attachmentById.get(id);
+    return row ? toAttachmentRecord(row) : null;
+  }
+
+  async attachmentBytes(userId: string): Promise<number> {
+    return this.#ready().attachmentBytes.get(userId) ?? 0;
+  }
+
+  async blobReferences(sha256: string): Promise<number> {
+    return this.#ready().blobReferences.get(sha256) ?? 0;
+  }
+
+  async deleteUnsentAttachments(before: number): Promise<AttachmentRecord[]> {
+    return this.#write({ kind: 'deleteUnsentAttachments', before });
   }
 
   /** Read statements, or a clear error when the store is closed, broken or not migrated yet. */

@@ -1,12 +1,12 @@
 /** The body of one group-commit transaction for appendMessage (runs inside the transaction). */
 import { EntryKind } from '../../../contract/index.js';
 import { searchTermsText } from '../../../contract/search.js';
-import { checkEntry, isSameEntry, newEntry } from '../entries.js';
+import { checkAttachment, checkEntry, isSameEntry, newEntry, toAttachment } from '../entries.js';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
 import { isPerItemError } from './errors.js';
 import type { Outcome } from './groupCommit.js';
-import { toMessageOrNull, toNewEntryRow } from './messageRows.js';
+import { toAttachmentRecord, toMessageOrNull, toNewEntryRow } from './messageRows.js';
 import type { Statements, TargetRow } from './statements.js';
 
 /**
@@ -72,6 +72,7 @@ function appendOne(
     if (id === input.targetId) target = row;
     return row && { ...row, deleted: row.deleted === 1 };
   });
+  checkAttachment(input, (id) => q.attachmentById.get(id));
   const message = newEntry(input, lastSeq + 1, now);
   // The insert is this input's first write and the only one a constraint can reject: if it does,
   // nothing of it remains and the batch can go on (no savepoint needed).
@@ -79,6 +80,10 @@ function appendOne(
   switch (message.kind) {
     case EntryKind.message:
       q.insertSearchTerms.run(lastInsertRowid, searchTermsText(message.text));
+      if (input.attachmentId != null) {
+        q.attachToMessage.run(message.id, input.attachmentId);
+        message.attachment = toAttachment(toAttachmentRecord(q.attachmentById.get(input.attachmentId)!));
+      }
       break;
     case EntryKind.edit:
       q.editMessage.run(message.text, now, message.targetId!);
@@ -87,6 +92,7 @@ function appendOne(
       break;
     case EntryKind.delete:
       q.deleteMessage.run(message.targetId!);
+      q.detachFromMessage.run(message.targetId!);
       q.emptyEdits.run(message.targetId!);
       q.deleteSearchTerms.run(target!.rowid);
       break;

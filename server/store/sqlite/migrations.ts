@@ -118,6 +118,31 @@ CREATE TABLE reactions (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Attachments: one row per finished upload, naming its blob by SHA-256 (blobs are files under
+ * DATA_DIR/blobs, shared by every row with the same hash) and, once sent, the message carrying it.
+ */
+const ATTACHMENTS = `
+CREATE TABLE attachments (
+  id              TEXT PRIMARY KEY,
+  uploader_id     TEXT NOT NULL REFERENCES users(id),
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  message_id      TEXT UNIQUE,
+  name            TEXT NOT NULL,
+  size            INTEGER NOT NULL CHECK (size >= 0),
+  type            TEXT NOT NULL,
+  inline          INTEGER NOT NULL,
+  width           INTEGER,
+  height          INTEGER,
+  sha256          TEXT NOT NULL,
+  thumbnail       INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX attachments_sha256 ON attachments(sha256);
+CREATE INDEX attachments_uploader ON attachments(uploader_id);
+CREATE INDEX attachments_unsent ON attachments(created_at) WHERE message_id IS NULL;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
@@ -133,6 +158,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   { version: 4, name: 'push subscriptions and mutes', up: (db) => db.exec(PUSH_SCHEMA) },
+  { version: 5, name: 'attachments', up: (db) => db.exec(ATTACHMENTS) },
 ];
 
 /** The schema version this build creates. */

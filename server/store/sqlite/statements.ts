@@ -15,6 +15,9 @@ const MESSAGE = `id, conversation_id AS conversationId, seq, sender_id AS sender
   sender_name AS senderName, kind, text, reply_to AS replyTo, target_id AS targetId, emoji,
   reaction_on AS reactionOn, edited_at AS editedAt, deleted, typed_at AS typedAt,
   created_at AS createdAt`;
+const ATTACHMENT = `id, uploader_id AS uploaderId, conversation_id AS conversationId,
+  message_id AS messageId, name, size, type, inline, width, height, sha256, thumbnail,
+  created_at AS createdAt`;
 const MEMBER = `m.conversation_id AS conversationId, m.user_id AS userId, u.username,
   m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq, m.joined_at AS joinedAt`;
 
@@ -34,6 +37,23 @@ export interface MessageRow {
   editedAt: number | null;
   deleted: number;
   typedAt: number;
+  createdAt: number;
+}
+
+/** An attachments row (booleans are 0/1). */
+export interface AttachmentRow {
+  id: string;
+  uploaderId: string;
+  conversationId: string;
+  messageId: string | null;
+  name: string;
+  size: number;
+  type: string;
+  inline: number;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  thumbnail: number;
   createdAt: number;
 }
 
@@ -156,6 +176,18 @@ export function prepareReads(db: Database.Database) {
       `SELECT message_id AS messageId, emoji, user_id AS userId FROM reactions
        WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY seq, user_id, emoji`,
     ),
+    /** Attachments of the messages in a JSON array of ids. */
+    attachmentsOf: db.prepare<[string], AttachmentRow>(
+      `SELECT ${ATTACHMENT} FROM attachments WHERE message_id IN (SELECT value FROM json_each(?))`,
+    ),
+    attachmentById: db.prepare<[string], AttachmentRow>(`SELECT ${ATTACHMENT} FROM attachments WHERE id = ?`),
+    attachmentBytes: db
+      .prepare<[string], number>('SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?')
+      .pluck(),
+    blobReferences: db.prepare<[string], number>('SELECT count(*) FROM attachments WHERE sha256 = ?').pluck(),
+    unsentAttachmentsBefore: db.prepare<[number], AttachmentRow>(
+      `SELECT ${ATTACHMENT} FROM attachments WHERE message_id IS NULL AND created_at < ?`,
+    ),
     target: db.prepare<[string], TargetRow>(
       `SELECT rowid, conversation_id AS conversationId, kind, sender_id AS senderId, deleted,
               created_at AS createdAt
@@ -256,6 +288,17 @@ function prepareWrites(db: Database.Database) {
       `INSERT INTO reactions (message_id, user_id, emoji, conversation_id, seq) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (message_id, user_id, emoji) DO NOTHING`,
     ),
+    insertAttachment: db.prepare<[AttachmentRow]>(
+      `INSERT INTO attachments (id, uploader_id, conversation_id, message_id, name, size, type, inline,
+                                width, height, sha256, thumbnail, created_at)
+       VALUES (@id, @uploaderId, @conversationId, @messageId, @name, @size, @type, @inline,
+               @width, @height, @sha256, @thumbnail, @createdAt)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    attachToMessage: db.prepare<[string, string]>('UPDATE attachments SET message_id = ? WHERE id = ?'),
+    /** A deleted message keeps no file: its attachment row goes (the blob, once unreferenced, after). */
+    detachFromMessage: db.prepare<[string]>('DELETE FROM attachments WHERE message_id = ?'),
+    deleteAttachment: db.prepare<[string]>('DELETE FROM attachments WHERE id = ?'),
     removeReaction: db.prepare<[string, string, string]>(
       'DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?',
     ),

@@ -3,8 +3,10 @@
  * writer's group commit: one transaction, one fsync, for whatever arrived while the previous one
  * was being made durable.
  */
+import { toAttachmentRecord, toAttachmentRow } from './messageRows.js';
 import type {
   AppendInput,
+  AttachmentRecord,
   AppendResult,
   ConversationRecord,
   MemberRecord,
@@ -31,6 +33,8 @@ export type WriteOp =
   | { kind: 'getOrCreateDirect'; input: { id: string; createdAt: number }; a: Person; b: Person }
   | { kind: 'addMember'; conversationId: string; user: Person; joinedAt: number }
   | { kind: 'removeMember'; conversationId: string; userId: string }
+  | { kind: 'createAttachment'; record: AttachmentRecord }
+  | { kind: 'deleteUnsentAttachments'; before: number }
   | {
       kind: 'updateReceipt';
       conversationId: string;
@@ -49,6 +53,8 @@ export interface WriteResults {
   getOrCreateDirect: { conversation: ConversationRecord; created: boolean };
   addMember: { member: MemberRecord; added: boolean };
   removeMember: boolean;
+  createAttachment: 'created' | 'exists';
+  deleteUnsentAttachments: AttachmentRecord[];
   updateReceipt: MemberRecord | null;
   push: unknown;
 }
@@ -98,6 +104,13 @@ export function applyWrite(q: Statements, op: Exclude<WriteOp, { kind: 'append' 
     }
     case 'removeMember':
       return q.deleteMember.run(op.conversationId, op.userId).changes === 1;
+    case 'createAttachment':
+      return q.insertAttachment.run(toAttachmentRow(op.record)).changes === 1 ? 'created' : 'exists';
+    case 'deleteUnsentAttachments': {
+      const rows = q.unsentAttachmentsBefore.all(op.before);
+      for (const row of rows) q.deleteAttachment.run(row.id);
+      return rows.map(toAttachmentRecord);
+    }
     case 'updateReceipt': {
       const { conversationId, userId, receipt } = op;
       if (!q.member.get(conversationId, userId)) return null;

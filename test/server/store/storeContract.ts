@@ -362,6 +362,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           editedAt: null,
           deleted: false,
           reactions: [],
+          attachment: null,
         });
         expect(message.createdAt).toBeGreaterThanOrEqual(before);
         expect(message.createdAt).toBeLessThanOrEqual(Date.now());
@@ -724,6 +725,86 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.countUnread(room.id, bob.userId)).toBe(0);
         const emptyRoom = await newRoom(alice);
         expect(await store.lastMessage(emptyRoom.id)).toBeNull();
+      });
+    });
+
+    describe('attachments', () => {
+      const sha = (n: number): string => n.toString(16).padStart(64, '0');
+      const upload = (uploader: Person, conversationId: string, n: number, createdAt = Date.now()) => ({
+        id: randomUUID(),
+        uploaderId: uploader.userId,
+        conversationId,
+        name: `file${n}.png`,
+        size: 100 + n,
+        type: 'image/png',
+        inline: true,
+        width: 10,
+        height: 20,
+        sha256: sha(n),
+        thumbnail: true,
+        messageId: null,
+        createdAt,
+      });
+
+      it('sends a finished upload once, with its sender and conversation only, and forgets it with its message', async () => {
+        const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+        const room = await newRoom(alice);
+        const other = await newRoom(alice);
+        await store.addMember(room.id, bob, 1);
+        const file = upload(alice, room.id, 1);
+        expect(await store.createAttachment(file)).toBe('created');
+        expect(await store.createAttachment(file)).toBe('exists');
+        expect(await store.attachmentBytes(alice.userId)).toBe(101);
+        expect(await store.blobReferences(sha(1))).toBe(1);
+
+        const refused = async (input: AppendInput) =>
+          expect(store.appendMessage(input)).rejects.toMatchObject({ code: 'UPLOAD_NOT_FOUND' });
+        await refused({ ...draft(room.id, bob, ''), attachmentId: file.id });
+        await refused({ ...draft(other.id, alice, ''), attachmentId: file.id });
+        await refused({ ...draft(room.id, alice, ''), attachmentId: randomUUID() });
+
+        const input = { ...draft(room.id, alice, 'caption'), attachmentId: file.id };
+        const m = created(await store.appendMessage(input));
+        const wire = {
+          id: file.id,
+          name: 'file1.png',
+          size: 101,
+          type: 'image/png',
+          inline: true,
+          width: 10,
+          height: 20,
+        };
+        expect(m.attachment).toEqual(wire);
+        expect((await store.getMessage(m.id))?.attachment).toEqual(wire);
+        expect((await store.messagesAfter(room.id, 0, 10)).at(-1)?.attachment).toEqual(wire);
+        expect(await store.appendMessage(input)).toMatchObject({
+          status: 'duplicate',
+          message: { attachment: wire },
+        });
+        // One upload, one message.
+        await refused({ ...draft(room.id, alice, 'again'), attachmentId: file.id });
+        expect((await store.getAttachment(file.id))?.messageId).toBe(m.id);
+
+        created(await store.appendMessage({ ...draft(room.id, alice, ''), kind: 'delete', targetId: m.id }));
+        expect((await store.getMessage(m.id))?.attachment).toBeNull();
+        expect(await store.getAttachment(file.id)).toBeNull();
+        expect(await store.blobReferences(sha(1))).toBe(0);
+        expect(await store.attachmentBytes(alice.userId)).toBe(0);
+      });
+
+      it('removes unsent uploads older than a time, keeping sent ones', async () => {
+        const alice = await newUser('alice');
+        const room = await newRoom(alice);
+        const old = upload(alice, room.id, 2, 1_000);
+        const sent = upload(alice, room.id, 3, 1_000);
+        const fresh = upload(alice, room.id, 4, 5_000);
+        for (const file of [old, sent, fresh]) await store.createAttachment(file);
+        created(await store.appendMessage({ ...draft(room.id, alice, ''), attachmentId: sent.id }));
+        const removed = await store.deleteUnsentAttachments(2_000);
+        expect(removed.map((a) => a.id)).toEqual([old.id]);
+        expect(await store.getAttachment(old.id)).toBeNull();
+        expect(await store.getAttachment(sent.id)).not.toBeNull();
+        expect(await store.getAttachment(fresh.id)).not.toBeNull();
       });
     });
 
