@@ -70,7 +70,10 @@ export const pushQueries = {
 
   async list(db: Pool, userIds: readonly string[]): Promise<PushSubscriptionRecord[]> {
     const r = await db.query<SubscriptionRow>(
-      'SELECT * FROM push_subscriptions WHERE user_id = ANY($1::text[]) ORDER BY created_at, endpoint',
+      // Only devices whose session is still valid: access ends with the session, on push too.
+      `SELECT p.* FROM push_subscriptions p JOIN sessions s ON s.token_hash = p.session_hash
+       WHERE p.user_id = ANY($1::text[]) AND s.expires_at > (extract(epoch FROM now()) * 1000)::bigint
+       ORDER BY p.created_at, p.endpoint`,
       [userIds],
     );
     return r.rows.map(toRecord);

@@ -38,8 +38,12 @@ const toRecord = (row: SubscriptionRow): PushSubscriptionRecord => ({ ...row, sh
 /** Read statements (safe on the read-only connections). */
 export function preparePushReads(db: Database.Database) {
   const subscriptionsOf = db.prepare<[string], SubscriptionRow>(
+    // Only devices whose session is still valid: access ends with the session, on push too,
+    // even before an expired session's row is swept.
     `SELECT ${SUBSCRIPTION} FROM push_subscriptions
-     WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, endpoint`,
+     WHERE user_id IN (SELECT value FROM json_each(?))
+       AND session_hash IN (SELECT token_hash FROM sessions WHERE expires_at > CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+     ORDER BY created_at, endpoint`,
   );
   const mutedOf = db
     .prepare<[string], string>(

@@ -998,9 +998,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     });
 
     describe('push subscriptions and mutes', () => {
-      async function session(userId: string): Promise<string> {
+      async function session(userId: string, expiresAt = Date.now() + 60_000): Promise<string> {
         const tokenHash = randomUUID();
-        await store.createSession({ tokenHash, userId, createdAt: 1, expiresAt: Date.now() + 60_000 });
+        await store.createSession({ tokenHash, userId, createdAt: 1, expiresAt });
         return tokenHash;
       }
       const subscription = (userId: string, sessionHash: string, showText = true) => ({
@@ -1041,6 +1041,15 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         await store.savePushSubscription(onLaptop);
         await store.deleteSession(phone);
         expect(await store.listPushSubscriptions([alice.userId])).toEqual([onLaptop]);
+      });
+
+      it('lists no subscription of an expired session, before its row is swept', async () => {
+        const alice = await newUser('alice');
+        const valid = subscription(alice.userId, await session(alice.userId));
+        const expired = subscription(alice.userId, await session(alice.userId, Date.now() - 1));
+        await store.savePushSubscription(valid);
+        await store.savePushSubscription(expired);
+        expect(await store.listPushSubscriptions([alice.userId])).toEqual([valid]);
       });
 
       it('mutes and unmutes for members only; leaving forgets the mute', async () => {
