@@ -120,7 +120,8 @@ export async function newUser(
 ): Promise<BrowserUser> {
   const signed = await signUp(ferry, username);
   const context = await newContext(browser, options);
-  await signInThroughForm(context, ferry, username, TEST_PASSWORD);
+  // The name signed up, which differs from `username` when a retried test had to take a fresh one.
+  await signInThroughForm(context, ferry, signed.user.username, TEST_PASSWORD);
   return { ...signed, context, username: signed.user.username, password: TEST_PASSWORD };
 }
 
