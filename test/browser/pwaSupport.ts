@@ -59,8 +59,11 @@ export function launchPersistent(userDataDir: string): Promise<BrowserContext> {
   });
 }
 
-/** Waits until the page is controlled by an activated Service Worker. */
-export async function waitForServiceWorkerControl(page: Page, timeout = 15_000): Promise<void> {
+/**
+ * Waits until the page is controlled by an activated Service Worker. Installing precaches the
+ * shell: on a loaded 2-core CI machine that once took over 15 s, hence the wide default.
+ */
+export async function waitForServiceWorkerControl(page: Page, timeout = 40_000): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout });
 }
 
