@@ -181,12 +181,16 @@ describe('the hub with a SharedWorker', () => {
     await goOffline(erin.context);
     for (const tab of [tabNorth, tabSouth]) await waitOffline(tab, 30_000);
 
-    // Typed alternately in two tabs, two conversations.
+    // Typed alternately in two tabs, two conversations: each shown as queued (so written) before
+    // the other tab is used, as a person switching tabs would (typing order across tabs is the
+    // order of the writes; Enter alone returns before the write on a loaded machine).
     const typed: Array<{ room: ConversationSummary; text: string }> = [];
     for (let i = 1; i <= 6; i++) {
       await sendMessage(tabNorth, `north ${i}`);
+      await ownMessageStatus(tabNorth, 'North', `north ${i}`).waitFor();
       typed.push({ room: north, text: `north ${i}` });
       await sendMessage(tabSouth, `south ${i}`);
+      await ownMessageStatus(tabSouth, 'South', `south ${i}`).waitFor();
       typed.push({ room: south, text: `south ${i}` });
     }
     await ownMessageStatus(tabSouth, 'South', 'south 6').waitFor();
