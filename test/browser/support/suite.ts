@@ -1,5 +1,5 @@
 /** The server and browser most browser-test files share: started once, closed after the last test. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { startFerry, type Ferry, type StartFerryOptions } from './ferry';
@@ -21,6 +21,11 @@ export function ferrySuite(options: StartFerryOptions = {}): FerrySuite {
   beforeAll(async () => {
     ferry = await startFerry(options);
     browser = await launchBrowser();
+  });
+  // A test that stopped the server and then failed must not fail every test after it (and its
+  // own retry) with ECONNREFUSED: each test starts with the server up.
+  beforeEach(async () => {
+    if (ferry && !ferry.running) await ferry.restart();
   });
   afterAll(async () => {
     await browser?.close();
