@@ -28,13 +28,20 @@ describe('PortRegistry', () => {
     clock = 0;
   });
   afterEach(() => vi.useRealTimers());
+  /** A registry on the test's clock; counts how often it says the last tab is gone. */
+  const registry = () => {
+    const counts = { empty: 0 };
+    return {
+      ports: new PortRegistry(
+        () => counts.empty++,
+        () => clock,
+      ),
+      counts,
+    };
+  };
 
   it('pings live tabs and forgets a silent one after TAB_TIMEOUT_MS', () => {
-    let empty = 0;
-    const ports = new PortRegistry(
-      () => empty++,
-      () => clock,
-    );
+    const { ports, counts } = registry();
     const silent = fakePort();
     const talking = fakePort();
     ports.add(silent);
@@ -49,14 +56,11 @@ describe('PortRegistry', () => {
     expect(silent.closed).toBe(true);
     expect(ports.has(silent)).toBe(false);
     expect(ports.has(talking)).toBe(true);
-    expect(empty).toBe(0);
+    expect(counts.empty).toBe(0);
   });
 
   it('keeps a tab until it is silent for longer than the timeout', () => {
-    const ports = new PortRegistry(
-      () => {},
-      () => clock,
-    );
+    const { ports } = registry();
     const port = fakePort();
     ports.add(port);
     const sweepsWithin = Math.floor(TAB_TIMEOUT_MS / PING_INTERVAL_MS) * PING_INTERVAL_MS;
@@ -67,11 +71,7 @@ describe('PortRegistry', () => {
   });
 
   it('tells when the last tab is gone (goodbye or timeout), and broadcasts to the others until then', () => {
-    let empty = 0;
-    const ports = new PortRegistry(
-      () => empty++,
-      () => clock,
-    );
+    const { ports, counts } = registry();
     const a = fakePort();
     const b = fakePort();
     ports.add(a);
@@ -79,13 +79,13 @@ describe('PortRegistry', () => {
     ports.broadcast({ kind: 'ping' });
     ports.remove(a);
     expect(a.closed).toBe(true);
-    expect(empty).toBe(0);
+    expect(counts.empty).toBe(0);
     ports.broadcast({ kind: 'ping' });
     expect(a.received).toHaveLength(1);
     expect(b.received).toHaveLength(2);
     advance(TAB_TIMEOUT_MS + 2 * PING_INTERVAL_MS);
     expect(ports.size).toBe(0);
-    expect(empty).toBe(1);
+    expect(counts.empty).toBe(1);
     // No timer is left running once nobody is served.
     expect(vi.getTimerCount()).toBe(0);
   });
