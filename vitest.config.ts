@@ -19,7 +19,8 @@ export default defineConfig({
         },
       },
       {
-        // Pure client logic (no DOM, no IndexedDB): fast unit tests beside the browser tests.
+        // Client logic in Node (no DOM; IndexedDB from fake-indexeddb, clocks injected): fast unit
+        // tests beside the browser tests, the whole project in seconds.
         test: {
           name: 'client',
           include: ['test/client/**/*.test.ts'],

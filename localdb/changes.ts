@@ -3,13 +3,23 @@
  * pages, the hub and the Service Worker) announce what they changed on a BroadcastChannel; the hub
  * listens and tells its tabs to re-read. BroadcastChannel works in windows and in every worker.
  */
+import { coalesce, type Coalescer } from '../client-kit/index';
+
 export const CHANGES_CHANNEL = 'ferry-changes';
 
-export type StoreName = 'conversations' | 'messages' | 'members' | 'outbox';
+/** The stores a change can name: tabs re-read what a change names. */
+export const STORE_NAMES = ['conversations', 'messages', 'members', 'outbox'] as const;
+export type StoreName = (typeof STORE_NAMES)[number];
 
+/** What changed in IndexedDB: these stores, for these conversations (none given: any). */
 export interface DbChange {
   stores: StoreName[];
   conversationIds?: string[];
+}
+
+/** A change naming every store (a new account, or a tab that may have missed changes). */
+export function everythingChanged(): DbChange {
+  return { stores: [...STORE_NAMES] };
 }
 
 /** Tells every other context that these stores changed. A no-op where BroadcastChannel is missing. */
@@ -28,40 +38,13 @@ export function onAnnouncedChange(listener: (change: DbChange) => void): () => v
   return () => channel.close();
 }
 
-export interface CoalescedAnnouncer {
-  /** Announces now if nothing was announced within the interval, else merges into the next one. */
-  announce(change: DbChange): void;
-  /** Announces whatever is waiting now (e.g. at the end of a drain). */
-  flush(): void;
-}
-
 /**
  * Announces changes at most once per `intervalMs`, merging what changed in between: during a
  * burst (a drain acking hundreds of messages) every tab re-reads a few times a second instead of
  * once per message, while a single change still goes out at once.
  */
-export function coalescedAnnouncer(intervalMs: number, now: () => number = Date.now): CoalescedAnnouncer {
-  let waiting: DbChange | null = null;
-  let lastAt = -Infinity;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (!waiting) return;
-    const change = waiting;
-    waiting = null;
-    lastAt = now();
-    announceChange(change);
-  };
-  return {
-    announce(change) {
-      waiting = waiting ? mergeChanges(waiting, change) : { ...change, stores: [...change.stores] };
-      const wait = lastAt + intervalMs - now();
-      if (wait <= 0) flush();
-      else timer ??= setTimeout(flush, wait);
-    },
-    flush,
-  };
+export function coalescedAnnouncer(intervalMs: number, now: () => number = Date.now): Coalescer<DbChange> {
+  return coalesce({ merge: mergeChanges, emit: announceChange, minGapMs: intervalMs, now });
 }
 
 /** One change covering both (no conversation ids on either side means "any conversation"). */

@@ -8,3 +8,4 @@ export * from './members';
 export * from './changes';
 export * from './messageWrites';
 export * from './pushMeta';
+export { SearchIndex } from './searchIndex';

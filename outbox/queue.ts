@@ -272,13 +272,13 @@ export function drainOutbox(
   const random = options.random ?? Math.random;
   return withOutboxLock(async () => {
     const report: DrainReport = { sent: 0, failed: 0, retrying: 0, offline: false, nextAttemptAt: null };
-    const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS);
+    const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS, now);
     const acks = new AckWriter(
       db,
       options.senderId,
       (batch) => {
         const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
-        announcer.announce({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
+        announcer.push({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
         options.onAcked?.(batch);
       },
       // Deleted by the person while already on its way: it reached the server, so it is deleted
@@ -330,7 +330,7 @@ export function drainOutbox(
               await markFailed(db, entry.id, TARGET_NOT_SENT);
               report.failed++;
               progressed = true;
-              announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+              announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
               continue;
             }
             let ack;
@@ -343,7 +343,7 @@ export function drainOutbox(
                       await updateEntry(db, entry.id, (e) =>
                         e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,
                       );
-                      announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+                      announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
                     },
                   })
                 : ({ ok: true } as const);
@@ -364,7 +364,7 @@ export function drainOutbox(
               await markFailed(db, entry.id, ack.error);
               report.failed++;
               if ((entry.kind ?? 'message') === 'message') await failDependentsOf(entry);
-              announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+              announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
             } else {
               await markRetryAt(
                 db,
@@ -374,7 +374,7 @@ export function drainOutbox(
               );
               held.add(entry.conversationId);
               report.retrying++;
-              announcer.announce({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+              announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
             }
           }
         }

@@ -4,10 +4,9 @@
  * queued meanwhile, and a timer for entries backing off.
  */
 import type { SendResult, Ack, Message, User } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { drainOutbox } from '../outbox/queue';
-import type { OutboxTransport } from '../outbox/transport';
-import { sendPayload } from '../outbox/wire';
+import type { GetFerryDb } from '../localdb/index';
+import { drainOutbox, sendPayload, type OutboxTransport } from '../outbox/index';
+import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
 
 /**
@@ -21,9 +20,13 @@ export function socketTransport(connection: Connection): OutboxTransport {
 }
 
 export class Drainer {
-  private running = false;
-  private again = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the run's last completed pass found an entry backing off, when it is due. */
+  private nextAttemptAt: number | null = null;
+  private readonly drains = rerunLatch(
+    () => this.pass(),
+    (goOn) => goOn,
+  );
 
   constructor(
     private readonly getDb: GetFerryDb,
@@ -36,36 +39,32 @@ export class Drainer {
   /** Drains now if connected; if a drain is running, runs once more after it. */
   kick(): void {
     if (!this.connection.connected || !this.me()) return;
-    if (this.running) {
-      this.again = true;
+    if (this.drains.running) {
+      void this.drains.run();
       return;
     }
-    void this.run();
-  }
-
-  private async run(): Promise<void> {
-    this.running = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    try {
-      let nextAttemptAt: number | null = null;
-      do {
-        this.again = false;
-        const me = this.me();
-        if (!me || !this.connection.connected) break;
-        const report = await drainOutbox(await this.getDb(), socketTransport(this.connection), {
-          senderId: me.id,
-          onAcked: this.acked,
-        });
-        if (report.offline) break;
-        nextAttemptAt = report.nextAttemptAt;
-      } while (this.again);
-      if (nextAttemptAt !== null)
-        this.timer = setTimeout(() => this.kick(), Math.max(0, nextAttemptAt - Date.now()));
-    } catch (err) {
-      console.warn('ferry hub: draining the outbox failed', err);
-    } finally {
-      this.running = false;
-    }
+    this.nextAttemptAt = null;
+    this.drains.run().then(
+      () => {
+        const due = this.nextAttemptAt;
+        if (due !== null) this.timer = setTimeout(() => this.kick(), Math.max(0, due - Date.now()));
+      },
+      (err: unknown) => console.warn('ferry hub: draining the outbox failed', err),
+    );
+  }
+
+  /** One drain; false when the run must end (signed out, disconnected, offline). */
+  private async pass(): Promise<boolean> {
+    const me = this.me();
+    if (!me || !this.connection.connected) return false;
+    const report = await drainOutbox(await this.getDb(), socketTransport(this.connection), {
+      senderId: me.id,
+      onAcked: this.acked,
+    });
+    if (report.offline) return false;
+    this.nextAttemptAt = report.nextAttemptAt;
+    return true;
   }
 }

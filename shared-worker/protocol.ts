@@ -18,6 +18,7 @@ import type {
   TypingNotice,
   User,
 } from '../contract/index';
+import type { DbChange } from '../localdb/index';
 
 /** What the status bar shows: online, connecting, or offline; plus messages waiting to be sent. */
 export type ConnectionState = 'online' | 'connecting' | 'offline';
@@ -38,7 +39,10 @@ export interface HubMethods {
   signedIn: { params: { user: User }; result: { status: HubStatus } };
   /** The tab signed out (cookie cleared): disconnect, clear local data. */
   signedOut: { params: Record<string, never>; result: object };
-  /** The tab wrote to the outbox: drain it now if connected. */
+  /**
+   * The tab wrote to the outbox: drain it now if connected. (The write itself reaches the hub as
+   * the outbox's announced change, which recounts and tells every tab.)
+   */
   outboxChanged: { params: Record<string, never>; result: object };
   createRoom: { params: { name: string }; result: { conversation: ConversationSummary } };
   joinRoom: { params: { inviteCode: string }; result: { conversation: ConversationSummary } };
@@ -66,7 +70,7 @@ export type HubMethod = keyof HubMethods;
 export interface HubEvents {
   status: HubStatus;
   /** IndexedDB changed: re-read these stores (for these conversations, when given). */
-  changed: { stores: Array<'conversations' | 'messages' | 'members' | 'outbox'>; conversationIds?: string[] };
+  changed: DbChange;
   /** A message from someone else arrived live (tabs decide whether to notify). */
   arrived: Message;
   typing: TypingNotice;

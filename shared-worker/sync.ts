@@ -7,6 +7,7 @@
  * race. Delivered receipts follow what was stored.
  */
 import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
+import { sharedRun } from '../client-kit/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
 import { applyReceipt } from '../localdb/members';
@@ -38,7 +39,6 @@ export class Sync {
   private readonly deliveredDue = new Set<string>();
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly readSent = new Map<string, number>();
-  private listing: Promise<void> | undefined;
   private readonly liveBatches = new Map<string, Message[]>();
   private readonly arrivedIds = new Set<string>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
@@ -178,17 +178,10 @@ export class Sync {
   }
 
   /** Lists conversations again (once at a time) and catches up the ones that are new here. */
-  private relist(): Promise<void> {
-    this.listing ??= (async () => {
-      try {
-        const summaries = await this.guard(() => this.listConversations());
-        for (const { id } of summaries ?? []) void this.catchUp(id);
-      } finally {
-        this.listing = undefined;
-      }
-    })();
-    return this.listing;
-  }
+  private readonly relist = sharedRun(async () => {
+    const summaries = await this.guard(() => this.listConversations());
+    for (const { id } of summaries ?? []) void this.catchUp(id);
+  });
 
   private async fetchMissing(conversationId: string): Promise<void> {
     const { connection, getDb, notify } = this.deps;

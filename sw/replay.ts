@@ -3,9 +3,9 @@
  * account, under the outbox's Web Lock (so never at the same time as the hub or another replay).
  * The server dedupes by message id, so a message sent by both the hub and this worker is stored once.
  */
-import { lazyFerryDb } from '../localdb/connection';
-import { getMe } from '../localdb/meta';
-import { drainOutbox, type DrainReport } from '../outbox/queue';
+import { rerunLatch } from '../client-kit/index';
+import { getMe, lazyFerryDb } from '../localdb/index';
+import { drainOutbox, type DrainReport } from '../outbox/index';
 import { httpTransport } from './httpTransport';
 import { sendPendingReads } from './pushReads';
 
@@ -22,28 +22,11 @@ export interface ReplayResult {
 }
 
 const getDb = lazyFerryDb();
-let running: Promise<ReplayResult> | null = null;
-let again = false;
+const replays = rerunLatch(runOnce);
 
 /** Replays the outbox now; a call during a run makes that run drain once more before it ends. */
 export function replayOutbox(): Promise<ReplayResult> {
-  if (running) {
-    again = true;
-    return running;
-  }
-  running = (async () => {
-    try {
-      let result: ReplayResult;
-      do {
-        again = false;
-        result = await runOnce();
-      } while (again);
-      return result;
-    } finally {
-      running = null;
-    }
-  })();
-  return running;
+  return replays.run();
 }
 
 async function runOnce(): Promise<ReplayResult> {

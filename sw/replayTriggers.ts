@@ -4,17 +4,15 @@
  * or the first fetch after it wakes) and when a tab asks (app open, back online, queued offline).
  * Workbox's own fallback only covers worker start (GoogleChrome/workbox#2386), hence our own.
  */
+import { registerBackgroundSync } from '../client-kit/index';
 import { OUTBOX_SYNC_TAG, isPageToSw, type ReplayReason } from './protocol';
 import { replayOutbox } from './replay';
 import { sw } from './scope';
 
-/** Background Sync's event and registration (https://wicg.github.io/background-sync/spec/), not in TS's lib. */
+/** Background Sync's event (https://wicg.github.io/background-sync/spec/), not in TS's lib. */
 interface SyncEvent extends ExtendableEvent {
   readonly tag: string;
   readonly lastChance: boolean;
-}
-interface SyncManager {
-  register(tag: string): Promise<void>;
 }
 
 /** Sync handler: rejecting tells the browser to fire the sync again later, with back-off. */
@@ -40,8 +38,7 @@ export async function replayAndReschedule(retryDelaysMs: readonly number[] = [])
     await new Promise((resolve) => setTimeout(resolve, delay));
     ({ pending, report } = await replayOutbox());
   }
-  const sync = (sw.registration as ServiceWorkerRegistration & { sync?: SyncManager }).sync;
-  if (pending && sync) await sync.register(OUTBOX_SYNC_TAG).catch(() => undefined);
+  if (pending) await registerBackgroundSync(sw.registration, OUTBOX_SYNC_TAG);
 }
 
 /** Registers the sync, message, activate and first-fetch triggers. */

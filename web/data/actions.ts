@@ -13,6 +13,7 @@ import {
   type ConversationSummary,
   type User,
 } from '../../contract/index';
+import { registerBackgroundSync } from '../../client-kit/index';
 import { getMe } from '../../localdb/meta';
 import { setMutedLocally } from '../../localdb/pushMeta';
 import type { OutboxEntry } from '../../localdb/schema';
@@ -36,19 +37,16 @@ type ConversationAck = Ack<{ conversation: ConversationSummary }>;
 /** Asks the Service Worker to replay the outbox over HTTP when the browser is back online. */
 function requestBackgroundSync(): void {
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
-  void navigator.serviceWorker.ready
-    .then((registration) => {
-      const sync = (
-        registration as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }
-      ).sync;
-      return sync?.register(OUTBOX_SYNC_TAG);
-    })
-    .catch(() => {
-      // No Background Sync here: the Service Worker replays on start, on `online`, on app open.
-    });
+  // Without Background Sync the Service Worker replays on start, on `online`, on app open.
+  void navigator.serviceWorker.ready.then((registration) =>
+    registerBackgroundSync(registration, OUTBOX_SYNC_TAG),
+  );
 }
 
-/** Tells this tab at once, and the hub (which tells the other tabs and drains). */
+/**
+ * Tells this tab at once, and asks the hub to drain. The write itself (outbox/queue.ts announces
+ * it) reaches the hub once, which recounts the outbox and tells the other tabs.
+ */
 function outboxChanged(conversationId: string): void {
   const client = hubClient();
   client.emitLocal('changed', { stores: ['outbox'], conversationIds: [conversationId] });

@@ -5,6 +5,7 @@
  * creation, which is not idempotent and fails with a clear error instead.
  */
 import { ErrorCode, type Ack, type WireError } from '../../contract/index';
+import { everythingChanged } from '../../localdb/index';
 import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
 import { joinElection } from '../../shared-worker/elected';
 import {
@@ -145,7 +146,7 @@ export class HubClient {
       this.setStatus(answer.status);
       // Changes announced before this hub knew us (e.g. the Service Worker drained the outbox
       // while the tab was starting) were missed: re-read everything once.
-      this.emitLocal('changed', { stores: ['conversations', 'messages', 'members', 'outbox'] });
+      this.emitLocal('changed', everythingChanged());
     });
   }
 

@@ -4,12 +4,8 @@
  * tab is closed); elsewhere (Firefox, Safari) the worker is asked directly: on app open, when the
  * browser comes back online, and when a message is queued while offline.
  */
+import { registerBackgroundSync } from '../../client-kit/index';
 import { OUTBOX_SYNC_TAG, type PageToSw, type ReplayReason } from '../../sw/protocol';
-
-/** Background Sync (https://wicg.github.io/background-sync/spec/), missing from TypeScript's DOM lib. */
-interface SyncManager {
-  register(tag: string): Promise<void>;
-}
 
 async function activeWorker(): Promise<ServiceWorkerRegistration | undefined> {
   if (!('serviceWorker' in navigator)) return undefined;
@@ -29,16 +25,8 @@ export async function askWorkerToReplay(reason: ReplayReason): Promise<void> {
  * back-off while the worker reports failure.
  */
 export async function requestOutboxReplay(): Promise<void> {
-  const registration = await activeWorker();
-  const sync = (registration as (ServiceWorkerRegistration & { sync?: SyncManager }) | undefined)?.sync;
-  if (sync) {
-    try {
-      await sync.register(OUTBOX_SYNC_TAG);
-      return;
-    } catch {
-      // Background Sync turned off by the person (NotAllowedError): fall back to a direct replay.
-    }
-  }
+  if (await registerBackgroundSync(await activeWorker(), OUTBOX_SYNC_TAG)) return;
+  // No Background Sync here, or turned off by the person: ask the worker directly.
   await askWorkerToReplay('queued-offline');
 }
 

@@ -78,4 +78,18 @@ describe('the gap rule', () => {
     await d.settled();
     expect(d.caughtUp).toEqual([]);
   });
+
+  it('reads the cursor when the check runs, so an entry stored before it is not missed', async () => {
+    const cursors = { room: 1 };
+    const d = device(cursors);
+    d.watch.learned('room', 2);
+    // The entry with seq 2 is stored (in the chain) before the check runs: nothing is missing.
+    cursors.room = 2;
+    await d.settled();
+    expect(d.caughtUp).toEqual([]);
+    // A seq learned after that check schedules a new one.
+    d.watch.learned('room', 3);
+    await d.settled();
+    expect(d.caughtUp).toEqual(['room']);
+  });
 });

@@ -1,0 +1,197 @@
+/**
+ * The outbox drain (outbox/queue.ts) over fake-indexeddb, with a scripted transport and an
+ * injected clock and randomness: typing order per conversation, a backing-off entry holding back
+ * its conversation's later entries (and only those), operations following their message, and an
+ * operation on a message refused for good failing without being sent.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, type Ack, type Message, type SendResult, type WireError } from '../../contract/index';
+import { openFerryDb, type FerryDb, type OutboxEntry } from '../../localdb/index';
+import {
+  drainOutbox,
+  enqueue,
+  listEntries,
+  TARGET_NOT_SENT,
+  type OutboxAction,
+  type OutboxTransport,
+} from '../../outbox/index';
+
+const ME = 'u-me';
+let db: FerryDb;
+let dbCount = 0;
+let clock = 1_000_000;
+
+beforeEach(async () => {
+  db = await openFerryDb(`outbox-test-${++dbCount}`);
+  clock = 1_000_000;
+});
+afterEach(() => db.close());
+
+/** The server's stored copy of a sent entry (seqs per conversation, in the order sent). */
+function storedAs(entry: OutboxEntry, seq: number): Message {
+  return {
+    id: entry.id,
+    conversationId: entry.conversationId,
+    seq,
+    senderId: entry.senderId,
+    senderName: 'me',
+    kind: entry.kind ?? 'message',
+    text: entry.text,
+    replyTo: entry.replyTo ?? null,
+    targetId: entry.targetId ?? null,
+    emoji: entry.emoji ?? null,
+    reactionOn: entry.on ?? null,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    attachment: null,
+    typedAt: entry.typedAt,
+    createdAt: clock,
+  };
+}
+
+/**
+ * A server that accepts everything, except what `refuse` answers with an error. `sent` lists the
+ * texts (or kind:target) of every send attempt, in order.
+ */
+function server(refuse: (entry: OutboxEntry) => WireError | undefined = () => undefined) {
+  const sent: string[] = [];
+  const seqs = new Map<string, number>();
+  const transport: OutboxTransport = {
+    send: async (entry): Promise<Ack<SendResult>> => {
+      sent.push(label(entry));
+      const error = refuse(entry);
+      if (error) return { ok: false, error };
+      const seq = (seqs.get(entry.conversationId) ?? 0) + 1;
+      seqs.set(entry.conversationId, seq);
+      return { ok: true, message: storedAs(entry, seq), duplicate: false };
+    },
+  };
+  return { transport, sent };
+}
+
+function label(entry: OutboxEntry): string {
+  return (entry.kind ?? 'message') === 'message' ? entry.text : `${entry.kind}:${entry.targetId}`;
+}
+
+async function type(input: OutboxAction & { conversationId: string }): Promise<OutboxEntry> {
+  return enqueue(db, { ...input, senderId: ME });
+}
+
+const drain = (transport: OutboxTransport) =>
+  drainOutbox(db, transport, { senderId: ME, now: () => clock, random: () => 0 });
+
+const UNAVAILABLE: WireError = { code: ErrorCode.UNAVAILABLE, message: 'try later' };
+const FORBIDDEN: WireError = { code: ErrorCode.FORBIDDEN, message: 'no' };
+
+describe('drainOutbox', () => {
+  it('sends every entry in typing order and empties the outbox', async () => {
+    await type({ conversationId: 'a', text: 'a1' });
+    await type({ conversationId: 'b', text: 'b1' });
+    await type({ conversationId: 'a', text: 'a2' });
+    const { transport, sent } = server();
+    const report = await drain(transport);
+    expect(sent).toEqual(['a1', 'b1', 'a2']);
+    expect(report).toMatchObject({ sent: 3, failed: 0, retrying: 0, offline: false, nextAttemptAt: null });
+    expect(await listEntries(db, ME)).toEqual([]);
+    expect((await db.getAll('messages')).map((m) => m.text).sort()).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('holds back the later entries of a conversation whose entry backs off, not other conversations', async () => {
+    await type({ conversationId: 'a', text: 'a1' });
+    await type({ conversationId: 'a', text: 'a2' });
+    await type({ conversationId: 'b', text: 'b1' });
+    let flaky = true;
+    const { transport, sent } = server((entry) => (flaky && entry.text === 'a1' ? UNAVAILABLE : undefined));
+
+    const first = await drain(transport);
+    expect(sent).toEqual(['a1', 'b1']);
+    // Backoff with random() = 0: half of the first delay (1 s).
+    expect(first).toMatchObject({ sent: 1, retrying: 1, nextAttemptAt: clock + 500 });
+    const waiting = await listEntries(db, ME);
+    expect(waiting.map((e) => [e.text, e.attempts, e.error?.code])).toEqual([
+      ['a1', 1, ErrorCode.UNAVAILABLE],
+      ['a2', 0, undefined],
+    ]);
+
+    // Not due yet: nothing is sent, not even a2 behind it.
+    clock += 499;
+    await drain(transport);
+    expect(sent).toEqual(['a1', 'b1']);
+
+    flaky = false;
+    clock += 1;
+    const second = await drain(transport);
+    expect(sent).toEqual(['a1', 'b1', 'a1', 'a2']);
+    expect(second).toMatchObject({ sent: 2, retrying: 0, nextAttemptAt: null });
+  });
+
+  it('waits at least as long as the server asks', async () => {
+    await type({ conversationId: 'a', text: 'a1' });
+    const { transport } = server(() => ({ ...UNAVAILABLE, retryAfterMs: 7_000 }));
+    expect((await drain(transport)).nextAttemptAt).toBe(clock + 7_000);
+  });
+
+  it('sends an operation after the message it changes, even a message of the same drain', async () => {
+    const message = await type({ conversationId: 'a', text: 'hello' });
+    await type({ conversationId: 'a', kind: 'reaction', targetId: message.id, emoji: '👍', on: true });
+    await type({ conversationId: 'a', kind: 'edit', targetId: message.id, text: 'hello!' });
+    const { transport, sent } = server();
+    await drain(transport);
+    expect(sent).toEqual(['hello', `reaction:${message.id}`, `edit:${message.id}`]);
+  });
+
+  it('fails the operations on a message refused for good without sending them; the conversation goes on', async () => {
+    const message = await type({ conversationId: 'a', text: 'refused' });
+    await type({ conversationId: 'a', kind: 'edit', targetId: message.id, text: 'changed' });
+    await type({ conversationId: 'a', text: 'later' });
+    const { transport, sent } = server((entry) => (entry.text === 'refused' ? FORBIDDEN : undefined));
+    const report = await drain(transport);
+    expect(sent).toEqual(['refused', 'later']);
+    expect(report).toMatchObject({ sent: 1 });
+    const left = await listEntries(db, ME);
+    expect(left.map((e) => [label(e), e.state, e.error])).toEqual([
+      ['refused', 'failed', FORBIDDEN],
+      [`edit:${message.id}`, 'failed', TARGET_NOT_SENT],
+    ]);
+  });
+
+  it('fails an operation queued later on a message that already failed, without sending it', async () => {
+    const message = await type({ conversationId: 'a', text: 'refused' });
+    const { transport, sent } = server((entry) => (entry.text === 'refused' ? FORBIDDEN : undefined));
+    await drain(transport);
+    await type({ conversationId: 'a', kind: 'delete', targetId: message.id });
+    const report = await drain(transport);
+    expect(sent).toEqual(['refused']);
+    expect(report).toMatchObject({ sent: 0, failed: 1 });
+  });
+
+  it('stops at once when the server cannot be reached, leaving the entry as it was', async () => {
+    await type({ conversationId: 'a', text: 'a1' });
+    await type({ conversationId: 'b', text: 'b1' });
+    const sent: string[] = [];
+    const offline: OutboxTransport = {
+      send: async (entry) => {
+        sent.push(entry.text);
+        throw new Error('offline');
+      },
+    };
+    const report = await drain(offline);
+    expect(report.offline).toBe(true);
+    expect(sent).toEqual(['a1']);
+    expect((await listEntries(db, ME)).map((e) => [e.text, e.attempts, e.state])).toEqual([
+      ['a1', 0, 'queued'],
+      ['b1', 0, 'queued'],
+    ]);
+  });
+
+  it('sends only the signed-in account’s entries', async () => {
+    await enqueue(db, { conversationId: 'a', text: 'theirs', senderId: 'u-other' });
+    await type({ conversationId: 'a', text: 'mine' });
+    const { transport, sent } = server();
+    await drain(transport);
+    expect(sent).toEqual(['mine']);
+    expect((await listEntries(db, 'u-other')).map((e) => e.text)).toEqual(['theirs']);
+  });
+});
