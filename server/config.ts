@@ -117,11 +117,17 @@ const int = (min: number, max: number, what: string) =>
     .max(max, `must be ${what}`);
 const positive = (what: string) =>
   z.coerce.number({ message: `must be ${what}` }).positive(`must be ${what}`);
-const bool = z
-  .string()
-  .transform((v) => v.trim().toLowerCase())
-  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** One of `values`, compared trimmed and lower-case. */
+const oneOf = <const T extends readonly string[]>(values: T, message: string) =>
+  z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(values, { message }));
+/** A trimmed string matching `pattern`. */
+const matching = (pattern: RegExp, message: string) => z.string().trim().regex(pattern, message);
+const bool = oneOf(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false').transform(
+  (v) => v === 'true' || v === '1' || v === 'yes',
+);
 
 const bytes = int(65_536, 1_073_741_824, 'a whole number of bytes from 65536 to 1073741824');
 
@@ -172,17 +178,9 @@ const envSchema = z.object({
   TRUST_PROXY: opt(bool).default(false),
   TRUST_PROXY_HOPS: opt(int(1, 16, 'a whole number of proxies from 1 to 16')).default(1),
   METRICS_TOKEN: opt(
-    z
-      .string()
-      .trim()
-      .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces'),
+    matching(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces'),
   ),
-  COOKIE_SECURE: opt(
-    z
-      .string()
-      .transform((v) => v.trim().toLowerCase())
-      .pipe(z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' })),
-  ).default('auto'),
+  COOKIE_SECURE: opt(oneOf(['auto', 'true', 'false'], 'must be auto, true or false')).default('auto'),
   SESSION_TTL_DAYS: opt(positive('a positive number of days')).default(30),
   SEND_RATE_PER_SECOND: opt(positive('a positive number of messages per second')).default(
     SEND_RATE_PER_SECOND,
@@ -192,14 +190,10 @@ const envSchema = z.object({
   SIGNUP_RATE_PER_HOUR: opt(positive('a positive number of sign-ups per hour')).default(SIGNUP_RATE_PER_HOUR),
   SIGNUP_BURST: opt(int(1, 1_000_000, 'a whole number of sign-ups, at least 1')).default(SIGNUP_BURST),
   LOG_LEVEL: opt(
-    z
-      .string()
-      .transform((v) => v.trim().toLowerCase())
-      .pipe(
-        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-          message: 'must be one of fatal, error, warn, info, debug, trace, silent',
-        }),
-      ),
+    oneOf(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'must be one of fatal, error, warn, info, debug, trace, silent',
+    ),
   ).default('info'),
   WEB_ROOT: opt(z.string()).default('dist/web'),
   NODE_ID: opt(z.string().trim()),
@@ -218,16 +212,10 @@ const envSchema = z.object({
     2_000,
   ),
   VAPID_PUBLIC_KEY: opt(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (87 characters, from web-push)'),
+    matching(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (87 characters, from web-push)'),
   ),
   VAPID_PRIVATE_KEY: opt(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters, from web-push)'),
+    matching(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters, from web-push)'),
   ),
   VAPID_SUBJECT: opt(url(/^(mailto|https):$/, 'a mailto: or https: URL')).default(
     'mailto:admin@ferry.invalid',

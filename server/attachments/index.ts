@@ -5,28 +5,15 @@
  */
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { Logger } from 'pino';
 import { ConversationPath, UploadPath, UploadRoutePath } from '../../contract/http.js';
-import type { Config } from '../config.js';
-import type { Membership } from '../domain/membership.js';
-import type { RateLimiter } from '../scale/RateLimiter.js';
-import type { Store } from '../store/Store.js';
-import { BlobKeeper } from './blobKeeper.js';
 import { serveAttachment } from './serve.js';
-import { Uploads } from './uploads.js';
+import { Uploads, type UploadsDeps } from './uploads.js';
 
 export { BlobKeeper } from './blobKeeper.js';
 export { cleanName } from './uploads.js';
 
-export interface AttachmentsDeps {
-  config: Config;
-  store: Store;
-  membership: Membership;
-  rateLimiter: RateLimiter;
-  blobs: BlobKeeper;
-  logger: Logger;
-  now: () => number;
-}
+/** Uploads, serving and the sweep read the same dependencies. */
+export type AttachmentsDeps = UploadsDeps;
 
 /** Longest pause between sweeps of expired uploads. */
 const SWEEP_MAX_MS = 15 * 60_000;

@@ -9,7 +9,7 @@ import type { ConversationSummary, Member, User } from '../../contract/events.js
 import { AppError, conversationNotFound } from '../errors.js';
 import type { Relay } from '../realtime/relay.js';
 import type { PresenceTracker } from '../scale/Presence.js';
-import type { Store, UserConversation } from '../store/Store.js';
+import type { Store, UserConversation, UserRef } from '../store/Store.js';
 import type { Membership } from './membership.js';
 import { toMember, toSummary } from './summaries.js';
 
@@ -25,6 +25,9 @@ export interface ConversationsDeps {
 function newInviteCode(): string {
   return randomBytes(12).toString('base64url');
 }
+
+/** A signed-in user as the store writes a member. */
+const userRef = (user: User): UserRef => ({ userId: user.id, username: user.username });
 
 export class Conversations {
   constructor(private readonly deps: ConversationsDeps) {}
@@ -46,7 +49,7 @@ export class Conversations {
   async createRoom(user: User, name: string): Promise<ConversationSummary> {
     const room = await this.deps.store.createRoom(
       { id: randomUUID(), name, inviteCode: newInviteCode(), createdAt: this.deps.now() },
-      { userId: user.id, username: user.username },
+      userRef(user),
     );
     const summary = await this.summary(user.id, room.id);
     this.deps.relay.joined(user.id, summary);
@@ -59,11 +62,7 @@ export class Conversations {
     if (!room || room.kind !== 'room') {
       throw new AppError(ErrorCode.NOT_FOUND, 'This invite code is not valid. Ask a member for a new link.');
     }
-    const { member, added } = await this.deps.store.addMember(
-      room.id,
-      { userId: user.id, username: user.username },
-      this.deps.now(),
-    );
+    const { member, added } = await this.deps.store.addMember(room.id, userRef(user), this.deps.now());
     const summary = await this.summary(user.id, room.id);
     this.deps.relay.joined(user.id, summary);
     if (added) {
@@ -90,8 +89,8 @@ export class Conversations {
     }
     const { conversation, created } = await this.deps.store.getOrCreateDirect(
       { id: randomUUID(), createdAt: this.deps.now() },
-      { userId: user.id, username: user.username },
-      { userId: other.id, username: other.username },
+      userRef(user),
+      userRef(other),
     );
     const uc = await this.load(conversation.id, user.id);
     const online = await this.onlineOf([uc]);

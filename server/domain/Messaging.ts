@@ -3,7 +3,13 @@
  * relay), catch-up (`after`) and history (`before`). Socket and HTTP share these semantics.
  */
 import { ErrorCode } from '../../contract/errors.js';
-import { EntryKind, type MessagePage, type SendResult, type User } from '../../contract/events.js';
+import {
+  EntryKind,
+  type Message,
+  type MessagePage,
+  type SendResult,
+  type User,
+} from '../../contract/events.js';
 import { PAGE_SIZE_DEFAULT } from '../../contract/limits.js';
 import type { SendMessageInput } from '../../contract/schemas.js';
 import { AppError, rateLimited } from '../errors.js';
@@ -168,14 +174,8 @@ export class Messaging {
     afterSeq: number,
     limit = PAGE_SIZE_DEFAULT,
   ): Promise<MessagePage> {
-    await this.deps.membership.require(user.id, conversationId);
-    const [rows, conversation] = await Promise.all([
-      this.deps.store.messagesAfter(conversationId, afterSeq, limit + 1),
-      this.deps.store.getConversation(conversationId),
-    ]);
-    const hasMore = rows.length > limit;
-    const messages = hasMore ? rows.slice(0, limit) : rows;
-    return { messages, hasMore, lastSeq: lastSeqOf(conversation?.lastSeq, messages) };
+    const read = (n: number) => this.deps.store.messagesAfter(conversationId, afterSeq, n);
+    return this.page(user, conversationId, limit, read, 'oldest');
   }
 
   /** History: the newest page before `beforeSeq` (the newest page when null), oldest first. */
@@ -185,13 +185,33 @@ export class Messaging {
     beforeSeq: number | null,
     limit = PAGE_SIZE_DEFAULT,
   ): Promise<MessagePage> {
+    const read = (n: number) => this.deps.store.messagesBefore(conversationId, beforeSeq, n);
+    return this.page(user, conversationId, limit, read, 'newest');
+  }
+
+  /**
+   * One page for a member: `read` asks for one entry more than `limit`, which only tells whether
+   * there are more; the page keeps the `limit` entries at the `keep` end (the side away from
+   * where paging continues).
+   */
+  private async page(
+    user: User,
+    conversationId: string,
+    limit: number,
+    read: (count: number) => Promise<Message[]>,
+    keep: 'oldest' | 'newest',
+  ): Promise<MessagePage> {
     await this.deps.membership.require(user.id, conversationId);
     const [rows, conversation] = await Promise.all([
-      this.deps.store.messagesBefore(conversationId, beforeSeq, limit + 1),
+      read(limit + 1),
       this.deps.store.getConversation(conversationId),
     ]);
     const hasMore = rows.length > limit;
-    const messages = hasMore ? rows.slice(rows.length - limit) : rows;
+    const messages = !hasMore
+      ? rows
+      : keep === 'oldest'
+        ? rows.slice(0, limit)
+        : rows.slice(rows.length - limit);
     return { messages, hasMore, lastSeq: lastSeqOf(conversation?.lastSeq, messages) };
   }
 }

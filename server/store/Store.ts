@@ -15,6 +15,12 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** A user as a conversation's member is written: who, and the name shown. */
+export interface UserRef {
+  userId: string;
+  username: string;
+}
+
 export interface SessionRecord {
   /** SHA-256 of the cookie token: a leaked table cannot be replayed as cookies. */
   tokenHash: string;
@@ -213,13 +219,13 @@ export interface Store extends PushStore {
   /** Creates a room with its creator as the first member. */
   createRoom(
     room: { id: string; name: string; inviteCode: string; createdAt: number },
-    creator: { userId: string; username: string },
+    creator: UserRef,
   ): Promise<ConversationRecord>;
   /** The one direct conversation between two users, created on first use (race-safe). */
   getOrCreateDirect(
     input: { id: string; createdAt: number },
-    a: { userId: string; username: string },
-    b: { userId: string; username: string },
+    a: UserRef,
+    b: UserRef,
   ): Promise<{ conversation: ConversationRecord; created: boolean }>;
   getConversation(id: string): Promise<ConversationRecord | null>;
   getConversationByInvite(inviteCode: string): Promise<ConversationRecord | null>;
@@ -227,7 +233,7 @@ export interface Store extends PushStore {
   /** Adds a member (receipts start at the current lastSeq, so history is not "unread"). */
   addMember(
     conversationId: string,
-    user: { userId: string; username: string },
+    user: UserRef,
     joinedAt: number,
   ): Promise<{ member: MemberRecord; added: boolean }>;
   /** False when the user was not a member. */

@@ -1,13 +1,14 @@
 /**
- * What both stores decide alike about a log entry, inside their write transaction: whether a
- * stored entry with the same id is this input sent again (duplicate) or another one (conflict),
- * and whether an operation may apply to its target. Kept here once so SQLite and PostgreSQL
- * cannot drift apart.
+ * What both stores decide alike, apart from SQL: about a log entry, inside their write
+ * transaction, whether a stored entry with the same id is this input sent again (duplicate) or
+ * another one (conflict), and whether an operation may apply to its target; and outside it, how
+ * big a page may be and which key names a direct conversation. Kept here once so SQLite and
+ * PostgreSQL cannot drift apart.
  */
 import { ErrorCode } from '../../contract/errors.js';
 import { type Attachment, EntryKind, type Message } from '../../contract/events.js';
 import { StoreError } from './errors.js';
-import type { AppendInput, AttachmentRecord } from './Store.js';
+import type { AppendInput, AppendResult, AttachmentRecord } from './Store.js';
 
 /** The kind of an input (a message when left out). */
 export const kindOf = (input: AppendInput): EntryKind => input.kind ?? EntryKind.message;
@@ -41,6 +42,11 @@ export function isSameEntry(stored: Message, input: AppendInput): boolean {
   const textAsSent =
     kind === EntryKind.message ? stored.editedAt === null && !stored.deleted : stored.text !== '';
   return !textAsSent || stored.text === input.text;
+}
+
+/** The answer to an input whose id is stored already: the original (a duplicate) or a conflict. */
+export function storedAnswer(stored: Message, input: AppendInput): AppendResult {
+  return isSameEntry(stored, input) ? { status: 'duplicate', message: stored } : { status: 'conflict' };
 }
 
 /** The parts of a stored message the rules read. */
@@ -188,3 +194,10 @@ export function newEntry(input: AppendInput, seq: number, createdAt: number): Me
     createdAt,
   };
 }
+
+/** A page size as both stores read it: whole, not negative (0 for anything not finite). */
+export const pageLimit = (limit: number): number =>
+  Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+
+/** Unique key of the direct conversation between two users, whichever started it. */
+export const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);

@@ -23,6 +23,15 @@ export function storeClosedError(): StoreError {
   });
 }
 
+/** A batch failed for a reason of the server's (not the store being unreachable): nothing was saved. */
+export function notSavedError(cause: unknown): StoreError {
+  return new StoreError(
+    ErrorCode.INTERNAL,
+    'The server could not save your message. It was not saved; try again.',
+    { cause },
+  );
+}
+
 /** A write names a conversation that does not exist (deleted, or a wrong id). */
 export function conversationMissingError(): StoreError {
   return new StoreError(

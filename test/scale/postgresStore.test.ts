@@ -9,6 +9,7 @@ import { createPostgresStore } from '../../server/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../server/store/postgres/migrations.js';
 import type { AppendInput, AppendResult, CommitInfo, Store } from '../../server/store/Store.js';
 import { describeStoreContract, reopenable } from '../server/store/storeContract.js';
+import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations } from '../server/store/support/earlyData.js';
 import { PG_URL, adminQuery, freshSchema, uniqueSchemaName } from './support/postgres.js';
 
 describeStoreContract('postgres', async () => {
@@ -101,24 +102,10 @@ describe('PostgresStore across nodes', () => {
       CREATE TABLE ferry_migrations (version integer PRIMARY KEY, name text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now());
       INSERT INTO ferry_migrations (version, name) VALUES (1, 'initial schema'), (2, 'message search');
-      INSERT INTO users VALUES ('u1', 'old', 'h', 1);
-      INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
-      INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+      ${EARLY_ROOM_SQL}
       INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1, 'kestrel one'),
                                   ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2, 'kestrel two');`);
-    const store = await open(schema);
-    expect(await store.messagesAfter('c1', 0, 10)).toEqual([
-      expect.objectContaining({ id: 'm1', kind: 'message', deleted: false, editedAt: null, reactions: [] }),
-      expect.objectContaining({ id: 'm2', kind: 'message', replyTo: null, targetId: null }),
-    ]);
-    const op = { conversationId: 'c1', senderId: 'u1', senderName: 'old', typedAt: 1 };
-    await store.appendMessage({ ...op, id: 'e1', kind: 'delete', targetId: 'm1', text: '' });
-    await store.appendMessage({ ...op, id: 'e2', kind: 'edit', targetId: 'm2', text: 'falcon two' });
-    const find = async (query: string) =>
-      (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
-    expect(await find('kestrel')).toEqual([]);
-    expect(await find('falcon')).toEqual(['m2']);
-    expect(await store.lastMessage('c1')).toMatchObject({ id: 'm2', text: 'falcon two' });
+    await expectEarlyMessagesTakeOperations(await open(schema));
   });
 
   it('refuses a database whose schema is newer than this server, with advice', async () => {

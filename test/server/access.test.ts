@@ -3,65 +3,29 @@
  * live channel of that user (WebSocket, long-polling, Server-Sent Events) hears the conversation
  * any more, and the SSE feed is closed.
  */
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HttpPath, eventsPath, leavePath, messagesPath, type Message } from '../../contract/index.js';
+import { HttpPath, eventsPath, leavePath } from '../../contract/index.js';
 import { hashSessionToken } from '../../server/auth/tokens.js';
+import { bobListening } from './support/access.js';
 import { startTestServer, useTestServer } from './support/app.js';
 import {
   collect,
-  connect,
   createRoom,
   http,
   joinRoom,
   nextEvent,
   openSse,
-  request,
+  sendAccepted,
+  sendHttp,
+  sseTexts,
   signIn,
   signUp,
   waitFor,
   type ClientSocket,
-  type SseClient,
   type TestUser,
 } from './support/clients.js';
 
 const srv = useTestServer();
-
-async function sendHttp(url: string, user: TestUser, conversationId: string, text: string): Promise<Message> {
-  const res = await http<{ ok: true; message: Message }>(url, messagesPath(conversationId), {
-    method: 'POST',
-    body: { id: randomUUID(), text, typedAt: Date.now() },
-    cookie: user.cookie,
-  });
-  if (res.status !== 201) throw new Error(res.text);
-  return res.body.message;
-}
-
-const textsIn = (feed: SseClient): string[] =>
-  feed.events.filter((e) => e.event === 'message').map((e) => (JSON.parse(e.data) as Message).text);
-
-/**
- * Alice and Bob share `room` (the one access is taken from) and `other` (where markers go). Bob
- * listens to `room` over a WebSocket, a long-polling socket and an SSE feed.
- */
-async function setUp(url: string) {
-  const alice = await signUp(url);
-  const bob = await signUp(url);
-  const room = await createRoom(url, alice, 'secret');
-  const other = await createRoom(url, alice, 'markers');
-  await joinRoom(url, bob, room.inviteCode!);
-  await joinRoom(url, bob, other.inviteCode!);
-  const ws = await connect(url, bob.cookie, { transports: ['websocket'] });
-  const polling = await connect(url, bob.cookie, { transports: ['polling'] });
-  const feed = await openSse(url, eventsPath(room.id), bob.cookie);
-  expect(feed.status).toBe(200);
-  // Every channel hears the room before access ends.
-  const heard = [ws, polling].map((s) => nextEvent(s, 'message:new', (m) => m.text === 'before'));
-  await sendHttp(url, alice, room.id, 'before');
-  await Promise.all(heard);
-  await feed.until(() => textsIn(feed).includes('before'));
-  return { alice, bob, room, other, sockets: [ws, polling], feed };
-}
 
 /**
  * Proves that none of `sockets` hears `room` any more: a message to it, then a marker to
@@ -87,52 +51,46 @@ async function expectDeaf(
 
 describe('access ends on every live channel', () => {
   it('after leaving a room: sockets leave it, its SSE feed is closed, sends are refused', async () => {
-    const { alice, bob, room, other, sockets, feed } = await setUp(srv.url);
+    const { alice, bob, room, other, sockets, feed } = await bobListening(srv.url);
     const left = await http(srv.url, leavePath(room.id), { method: 'POST', cookie: bob.cookie });
     expect(left.status).toBe(200);
     await waitFor(() => feed.ended(), undefined, 'the SSE feed to close');
     await expectDeaf(srv.url, alice, room.id, other.id, sockets);
-    expect(textsIn(feed)).not.toContain('after');
+    expect(sseTexts(feed)).not.toContain('after');
     for (const socket of sockets) {
       expect(socket.connected).toBe(true);
-      const ack = await request(socket, 'message:send', {
-        id: randomUUID(),
-        conversationId: room.id,
-        text: 'still here?',
-        typedAt: Date.now(),
-      });
-      expect(ack.ok).toBe(false);
+      expect(await sendAccepted(socket, room.id, 'still here?')).toBe(false);
     }
   });
 
   it('after signing out: every socket and SSE feed of that session is closed', async () => {
-    const { alice, bob, room, sockets, feed } = await setUp(srv.url);
+    const { alice, bob, room, sockets, feed } = await bobListening(srv.url);
     const out = await http(srv.url, HttpPath.signout, { method: 'POST', cookie: bob.cookie });
     expect(out.status).toBe(200);
     await waitFor(() => feed.ended(), undefined, 'the SSE feed to close');
     await waitFor(() => sockets.every((s) => !s.connected), undefined, 'the sockets to be disconnected');
     await sendHttp(srv.url, alice, room.id, 'after');
-    expect(textsIn(feed)).not.toContain('after');
+    expect(sseTexts(feed)).not.toContain('after');
   });
 
   it('when the session expires: every socket and SSE feed of it is closed', async () => {
     // About 4 s of session: long enough to set up on a busy machine, short enough to wait for.
     const node = await startTestServer({ env: { SESSION_TTL_DAYS: '0.00005' } });
     try {
-      const { alice, room, sockets, feed } = await setUp(node.url);
+      const { alice, room, sockets, feed } = await bobListening(node.url);
       await waitFor(() => feed.ended(), 15_000, 'the SSE feed to close at expiry');
       await waitFor(() => sockets.every((s) => !s.connected), 15_000, 'the sockets to be disconnected');
       // Alice's session has expired too: she signs in again to send.
       const again = await signIn(node.url, alice.username, alice.password);
       await sendHttp(node.url, { ...alice, cookie: again.cookie! }, room.id, 'after');
-      expect(textsIn(feed)).not.toContain('after');
+      expect(sseTexts(feed)).not.toContain('after');
     } finally {
       await node.close();
     }
   });
 
   it('a feed opened with another session of the same user lives on after one session signs out', async () => {
-    const { alice, bob, room, feed } = await setUp(srv.url);
+    const { alice, bob, room, feed } = await bobListening(srv.url);
     const signedIn = await http(srv.url, HttpPath.signin, {
       method: 'POST',
       body: { username: bob.username, password: bob.password },
@@ -142,7 +100,7 @@ describe('access ends on every live channel', () => {
     await http(srv.url, HttpPath.signout, { method: 'POST', cookie: bob.cookie });
     await waitFor(() => feed.ended(), undefined, 'the signed-out feed to close');
     await sendHttp(srv.url, alice, room.id, 'for the other session');
-    await otherFeed.until(() => textsIn(otherFeed).includes('for the other session'));
+    await otherFeed.until(() => sseTexts(otherFeed).includes('for the other session'));
     expect(otherFeed.ended()).toBe(false);
     otherFeed.close();
   });

@@ -5,10 +5,8 @@
  * gap, every message acknowledged before the kill survived unchanged, and each sender's messages
  * are in the order they were typed.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { rm } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index.js';
-import { makeTempDir } from './support/app.js';
 import { makeBurst, pump, readAll, type BurstState } from './support/burst.js';
 import {
   closeAllSockets,
@@ -19,7 +17,8 @@ import {
   waitFor,
   type ClientSocket,
 } from './support/clients.js';
-import { killAllServerProcesses, startServerProcess } from './support/process.js';
+import { startServerProcess } from './support/process.js';
+import { useRestartableServers } from './support/restarts.js';
 
 const CLIENTS = 3;
 const PER_CLIENT = 300;
@@ -34,21 +33,13 @@ const TEST_TIMEOUT_MS = 120_000;
 /** The socket.io client retries quickly, so it is back soon after the restart. */
 const RECONNECT = { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 250, timeout: 5_000 };
 
-const dirs: string[] = [];
-afterEach(async () => {
-  closeAllSockets();
-  await killAllServerProcesses();
-});
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const servers = useRestartableServers(closeAllSockets);
 
 describe('server killed mid-burst', () => {
   it(
     'stores every message exactly once, gapless, keeping every acknowledged one, after clients resend with the same ids',
     async () => {
-      const dataDir = await makeTempDir('ferry-fault-');
-      dirs.push(dataDir);
+      const dataDir = await servers.dataDir('ferry-fault-');
       const first = await startServerProcess({ dataDir, env: ENV });
 
       // Several users in one room, each with one real socket.io client.

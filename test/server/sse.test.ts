@@ -2,10 +2,9 @@
  * The Server-Sent Events feed: event id = seq, resume with Last-Event-ID (header or query) with
  * no gap and no duplicate even while messages keep arriving, heartbeats, receipts, and refusals.
  */
-import { randomUUID } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MESSAGE_TEXT_MAX, eventsPath, messagesPath, type Message } from '../../contract/index.js';
+import { ErrorCode, MESSAGE_TEXT_MAX, eventsPath, type Message } from '../../contract/index.js';
 import { startTestServer, storeWith, useTestServer } from './support/app.js';
 import { captureLogs } from './support/logs.js';
 import {
@@ -15,6 +14,7 @@ import {
   openSse,
   request,
   roomWith,
+  sendHttp,
   signUp,
   type SseClient,
   type SseMessage,
@@ -35,20 +35,9 @@ async function open(user: TestUser, conversationId: string, options: Parameters<
   return feed;
 }
 
-async function sendHttp(
-  user: TestUser,
-  conversationId: string,
-  text: string,
-  url: string = srv.url,
-): Promise<Message> {
-  const res = await http<{ ok: true; message: Message }>(url, messagesPath(conversationId), {
-    method: 'POST',
-    body: { id: randomUUID(), text, typedAt: Date.now() },
-    cookie: user.cookie,
-  });
-  if (res.status !== 201) throw new Error(res.text);
-  return res.body.message;
-}
+/** Sends over HTTP, to this file's server unless `url` names another node. */
+const send = (user: TestUser, conversationId: string, text: string, url: string = srv.url) =>
+  sendHttp(url, user, conversationId, text);
 
 const messagesIn = (events: SseMessage[]) => events.filter((e) => e.event === 'message');
 const seqsIn = (events: SseMessage[]) => messagesIn(events).map((e) => (JSON.parse(e.data) as Message).seq);
@@ -59,7 +48,7 @@ describe('SSE feed', () => {
     const alice = await signUp(srv.url);
     const bob = await signUp(srv.url);
     const room = await roomWith(srv.url, alice, bob);
-    await sendHttp(alice, room.id, 'before the feed');
+    await send(alice, room.id, 'before the feed');
     const feed = await open(bob, room.id);
     expect(feed.status).toBe(200);
     expect(feed.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -68,7 +57,7 @@ describe('SSE feed', () => {
     // Without Last-Event-ID the feed starts at the newest message.
     const socket = await connect(srv.url, alice.cookie);
     await request(socket, 'message:send', draft(room.id, 'live 1'));
-    await sendHttp(alice, room.id, 'live 2');
+    await send(alice, room.id, 'live 2');
     await feed.until((events) => messagesIn(events).length === 2);
     const [first, second] = messagesIn(feed.events).map((e) => JSON.parse(e.data) as Message);
     expect(first).toMatchObject({ seq: 2, text: 'live 1', senderId: alice.id, conversationId: room.id });
@@ -80,7 +69,7 @@ describe('SSE feed', () => {
     const alice = await signUp(srv.url);
     const bob = await signUp(srv.url);
     const room = await roomWith(srv.url, alice, bob);
-    for (let i = 1; i <= 10; i++) await sendHttp(alice, room.id, `old ${i}`);
+    for (let i = 1; i <= 10; i++) await send(alice, room.id, `old ${i}`);
 
     // Sends keep arriving while the feed opens and reads its backlog: the race the feed must win.
     const socket = await connect(srv.url, alice.cookie);
@@ -97,10 +86,10 @@ describe('SSE feed', () => {
 
     // Reconnect as EventSource would, from the last id received: only what came after.
     feed.close();
-    await sendHttp(alice, room.id, 'while away 1');
-    await sendHttp(alice, room.id, 'while away 2');
+    await send(alice, room.id, 'while away 1');
+    await send(alice, room.id, 'while away 2');
     const resumed = await open(bob, room.id, { lastEventId: String(idsIn(feed.events).at(-1)) });
-    await sendHttp(alice, room.id, 'after resume');
+    await send(alice, room.id, 'after resume');
     await resumed.until((events) => seqsIn(events).at(-1) === 53);
     expect(seqsIn(resumed.events)).toEqual([51, 52, 53]);
   });
@@ -149,7 +138,7 @@ describe('SSE feed', () => {
   it('accepts ?lastEventId= for the first connection', async () => {
     const alice = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
-    for (let i = 1; i <= 3; i++) await sendHttp(alice, room.id, `m${i}`);
+    for (let i = 1; i <= 3; i++) await send(alice, room.id, `m${i}`);
     const feed = await openSse(srv.url, `${eventsPath(room.id)}?lastEventId=0`, alice.cookie);
     feeds.push(feed);
     await feed.until((events) => messagesIn(events).length === 3);
@@ -164,7 +153,7 @@ describe('SSE feed', () => {
     // SSE_HEARTBEAT_MS=200 here; the first comment is the connect line.
     await feed.until(() => feed.comments() >= 3);
 
-    await sendHttp(alice, room.id, 'read me');
+    await send(alice, room.id, 'read me');
     const b = await connect(srv.url, bob.cookie);
     await request(b, 'receipt:update', { conversationId: room.id, readSeq: 1 });
     await feed.until((events) => events.some((e) => e.event === 'receipt'));
@@ -206,10 +195,10 @@ describe('SSE feed', () => {
   it('resumes a Last-Event-ID past the newest message from the newest message, then streams new ones', async () => {
     const alice = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
-    for (let i = 1; i <= 3; i++) await sendHttp(alice, room.id, `m${i}`);
+    for (let i = 1; i <= 3; i++) await send(alice, room.id, `m${i}`);
     const feed = await open(alice, room.id, { lastEventId: '1000' });
     expect(feed.status).toBe(200);
-    await sendHttp(alice, room.id, 'new');
+    await send(alice, room.id, 'new');
     await feed.until((events) => messagesIn(events).length === 1);
     expect(seqsIn(feed.events)).toEqual([4]);
     expect(idsIn(feed.events)).toEqual([4]);
@@ -285,14 +274,14 @@ describe('SSE feed and its readers', () => {
             'Accept: text/event-stream\r\n\r\n',
         );
         await waitFor(() => received.includes(': connected'), undefined, 'the feed to open');
-        await sendHttp(alice, room.id, `m${i}`, node.url);
+        await send(alice, room.id, `m${i}`, node.url);
         await waitFor(() => received.includes(`"m${i}"`), undefined, 'the message');
         const open = await connections();
         reader.destroy();
         await waitFor(async () => (await connections()) < open, undefined, 'the server to see the close');
       }
       // One more round trip, so anything the closes would log has been logged.
-      await sendHttp(alice, room.id, 'after', node.url);
+      await send(alice, room.id, 'after', node.url);
       const loud = logs.lines.filter((l) => l.level >= 40);
       expect(loud).toEqual([]);
       expect(JSON.stringify(logs.lines)).not.toMatch(/Premature close/);

@@ -7,14 +7,13 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UPLOAD_CHUNK_BYTES, attachmentPath, messagesPath, uploadPath } from '../../contract/index.js';
-import { makeTempDir } from './support/app.js';
 import { http, roomWith, signUp, waitFor } from './support/clients.js';
-import { killAllServerProcesses, startServerProcess } from './support/process.js';
+import { startServerProcess } from './support/process.js';
+import { useRestartableServers } from './support/restarts.js';
 import { createUpload, patchUpload, uploadOffset } from './support/uploads.js';
 
 const CHUNKS = 8;
@@ -22,20 +21,13 @@ const SIZE = CHUNKS * UPLOAD_CHUNK_BYTES;
 /** Two cold starts of the real entry, on a shared 2-core machine. */
 const TEST_TIMEOUT_MS = 120_000;
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllServerProcesses();
-});
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const servers = useRestartableServers();
 
 describe('upload resumed after the server was killed', () => {
   it(
     'goes on from the offset the server kept, sending at most one chunk twice',
     async () => {
-      const dataDir = await makeTempDir('ferry-resume-');
-      dirs.push(dataDir);
+      const dataDir = await servers.dataDir('ferry-resume-');
       const first = await startServerProcess({ dataDir });
       const alice = await signUp(first.url);
       const room = await roomWith(first.url, alice);

@@ -19,7 +19,9 @@ import type {
   Store,
   UserConversation,
   UserRecord,
+  UserRef,
 } from '../Store.js';
+import { directKey, pageLimit } from '../entries.js';
 import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { runMigrations } from './migrations.js';
@@ -44,15 +46,10 @@ import {
   type UserRow,
 } from './rows.js';
 
-type Party = { userId: string; username: string };
-
 /** Unread count of member row `m`: others' messages, not deleted, after its readSeq (messages_shown). */
 const UNREAD_OF_MEMBER_M = `SELECT count(*) FROM messages x
   WHERE x.conversation_id = m.conversation_id AND x.kind = 'message' AND x.seq > m.read_seq
     AND NOT x.deleted AND x.sender_id <> m.user_id`;
-
-/** Unique key of the direct conversation between two users, whichever started it. */
-const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -118,7 +115,7 @@ export class PostgresStore implements Store {
 
   async createRoom(
     room: { id: string; name: string; inviteCode: string; createdAt: number },
-    creator: Party,
+    creator: UserRef,
   ): Promise<ConversationRecord> {
     if (room.name.includes('\u0000')) {
       // PostgreSQL text cannot hold U+0000 (SQLite can): refuse it clearly instead of failing inside.
@@ -137,8 +134,8 @@ export class PostgresStore implements Store {
 
   async getOrCreateDirect(
     input: { id: string; createdAt: number },
-    a: Party,
-    b: Party,
+    a: UserRef,
+    b: UserRef,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
     const key = directKey(a.userId, b.userId);
     return this.tx(async (c) => {
@@ -183,7 +180,7 @@ export class PostgresStore implements Store {
 
   async addMember(
     conversationId: string,
-    user: Party,
+    user: UserRef,
     joinedAt: number,
   ): Promise<{ member: MemberRecord; added: boolean }> {
     // Receipts start at the conversation's current last seq: earlier history is not "unread".
@@ -470,7 +467,7 @@ export class PostgresStore implements Store {
 async function insertMember(
   c: PoolClient,
   conversationId: string,
-  user: Party,
+  user: UserRef,
   joinedAt: number,
 ): Promise<void> {
   await c.query(
@@ -480,6 +477,3 @@ async function insertMember(
     [conversationId, user.userId, joinedAt],
   );
 }
-
-/** Page sizes as the SQLite store reads them: whole, not negative. */
-const pageLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0);

@@ -1,16 +1,18 @@
 /**
  * Group commit for PostgreSQL: concurrent appendMessage calls wait a moment (one event-loop turn),
- * then share one transaction. Seqs come from `conversations.last_seq`, bumped under a row lock,
- * so two nodes appending to the same conversation queue on that row and never produce a gap or a
- * duplicate seq. Every caller's promise settles only after COMMIT returns.
+ * then share one transaction; the queue is the stores' shared GroupCommit (../groupCommit.ts).
+ * Seqs come from `conversations.last_seq`, bumped under a row lock, so two nodes appending to the
+ * same conversation queue on that row and never produce a gap or a duplicate seq. Every caller's
+ * promise settles only after COMMIT returns.
  */
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode } from '../../../contract/errors.js';
 import { EntryKind, type Message } from '../../../contract/index.js';
 import type { AppendInput, AppendResult, AttachmentRecord, CommitInfo } from '../Store.js';
-import { StoreError, conversationMissingError, storeClosedError } from '../errors.js';
+import { StoreError, conversationMissingError, notSavedError, storeClosedError } from '../errors.js';
 import { searchTermsText } from '../../../contract/search.js';
-import { checkAttachment, checkEntry, isSameEntry, newEntry, toAttachment } from '../entries.js';
+import { checkAttachment, checkEntry, newEntry, storedAnswer, toAttachment } from '../entries.js';
+import { GroupCommit, type Outcome } from '../groupCommit.js';
 import {
   ATTACHMENT_COLUMNS,
   MESSAGE_COLUMNS,
@@ -20,14 +22,6 @@ import {
   type MessageRow,
 } from './rows.js';
 import { inTransaction } from './transaction.js';
-
-interface Pending {
-  input: AppendInput;
-  resolve: (result: AppendResult) => void;
-  reject: (err: Error) => void;
-}
-
-type Outcome = { result: AppendResult } | { error: Error };
 
 export interface BatcherOptions {
   /** Most appends in one transaction. */
@@ -47,15 +41,20 @@ function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** appendMessage on PostgreSQL: the shared GroupCommit queue, each batch one transaction here. */
 export class AppendBatcher {
-  private queue: Pending[] = [];
-  private draining: Promise<void> | null = null;
+  private readonly appends: GroupCommit<AppendInput, AppendResult>;
   private closed = false;
 
   constructor(
     private readonly pool: Pool,
     private readonly options: BatcherOptions,
-  ) {}
+  ) {
+    this.appends = new GroupCommit((inputs) => this.commitBatch(inputs), {
+      maxBatch: options.maxBatch,
+      batchError: toBatchError,
+    });
+  }
 
   /** Queues one append; resolves after the batch holding it has committed. */
   append(input: AppendInput): Promise<AppendResult> {
@@ -76,61 +75,62 @@ export class AppendBatcher {
         ),
       );
     }
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      this.draining ??= this.drain();
-    });
+    return this.appends.submit(input);
   }
 
   /** Refuses new appends and resolves once every queued one has settled. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining) await this.draining;
+    await this.appends.drain();
   }
 
-  private async drain(): Promise<void> {
-    // One turn of the event loop lets every append made by the same burst join this batch.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      await this.commitBatch(batch);
-    }
-    this.draining = null;
-  }
-
-  private async commitBatch(batch: Pending[]): Promise<void> {
+  /**
+   * One batch, retried whole when it lost a race with another node. Throws when the whole batch
+   * failed (GroupCommit rejects each caller with toBatchError); nothing of it was stored then.
+   */
+  private async commitBatch(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      let outcomes: Outcome[];
+      let outcomes: Outcome<AppendResult>[];
       try {
-        outcomes = await this.transaction(batch.map((p) => p.input));
+        outcomes = await this.transaction(batch);
       } catch (err) {
         const state = sqlState(err);
         if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) continue;
         // A data error (class 22/23) may come from one input: retry each alone so the others commit.
-        if (batch.length > 1 && state && /^2[23]/.test(state)) {
-          for (const p of batch) await this.commitBatch([p]);
-          return;
-        }
-        const error = toBatchError(err);
-        for (const p of batch) p.reject(error);
-        return;
+        if (batch.length > 1 && state && /^2[23]/.test(state)) return this.commitEach(batch);
+        throw err;
       }
       try {
         this.options.onCommit?.({ messages: batch.length, ms: performance.now() - started });
       } catch {
         // Metrics must never undo a commit that already happened.
       }
-      outcomes.forEach((o, i) => ('error' in o ? batch[i].reject(o.error) : batch[i].resolve(o.result)));
-      return;
+      return outcomes;
     }
   }
 
-  private transaction(inputs: AppendInput[]): Promise<Outcome[]> {
+  /** Each input in a transaction of its own, so one bad input fails alone. */
+  private async commitEach(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
+    const outcomes: Outcome<AppendResult>[] = [];
+    for (const input of batch) {
+      try {
+        outcomes.push(...(await this.commitBatch([input])));
+      } catch (err) {
+        outcomes.push({ ok: false, error: toBatchError(err) });
+      }
+    }
+    return outcomes;
+  }
+
+  private transaction(inputs: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
     return inTransaction(this.pool, (client) => this.appendAll(client, inputs));
   }
 
-  private async appendAll(client: PoolClient, inputs: AppendInput[]): Promise<Outcome[]> {
+  private async appendAll(
+    client: PoolClient,
+    inputs: readonly AppendInput[],
+  ): Promise<Outcome<AppendResult>[]> {
     // Lock the conversations first, in id order (two nodes' batches cannot deadlock), so the reads
     // below see every entry committed to them before this transaction got the lock: an edit and a
     // delete of one message on two nodes are decided one after the other, never both on the
@@ -172,24 +172,18 @@ export class AppendBatcher {
     const changed = new Set<string>();
     const reactionChanges: Message[] = [];
     const attached: AttachmentRecord[] = [];
-    const outcomes = inputs.map((input): Outcome => {
+    const outcomes = inputs.map((input): Outcome<AppendResult> => {
       // The duplicate check comes before the rules: a resend of an accepted operation gets its
       // ack even if its target has changed since. Entries made earlier in this batch count too.
       const found = known.get(input.id);
-      if (found) {
-        return {
-          result: isSameEntry(found, input)
-            ? { status: 'duplicate', message: found }
-            : { status: 'conflict' },
-        };
-      }
+      if (found) return { ok: true, value: storedAnswer(found, input) };
       const lastSeq = lastSeqs.get(input.conversationId);
-      if (lastSeq === undefined) return { error: conversationMissingError() };
+      if (lastSeq === undefined) return { ok: false, error: conversationMissingError() };
       try {
         checkEntry(input, (id) => known.get(id));
         checkAttachment(input, (id) => uploads.get(id));
       } catch (error) {
-        return { error: error as Error };
+        return { ok: false, error };
       }
       const message = newEntry(input, lastSeq + 1, createdAt);
       const upload = input.attachmentId ? uploads.get(input.attachmentId) : undefined;
@@ -214,7 +208,7 @@ export class AppendBatcher {
       } else if (message.kind === EntryKind.reaction) {
         reactionChanges.push(message);
       }
-      return { result: { status: 'created', message } };
+      return { ok: true, value: { status: 'created', message } };
     });
 
     if (created.length > 0) {
@@ -349,15 +343,7 @@ function toBatchError(err: unknown): StoreError {
     ? new StoreError(
         ErrorCode.UNAVAILABLE,
         'The message store is unreachable. Your message was not saved; it will be sent again.',
-        {
-          cause: err,
-        },
+        { cause: err },
       )
-    : new StoreError(
-        ErrorCode.INTERNAL,
-        'The server could not save your message. It was not saved; try again.',
-        {
-          cause: err,
-        },
-      );
+    : notSavedError(err);
 }

@@ -1,5 +1,5 @@
 /** Row shapes as PostgreSQL returns them, and their mapping to the store's records. */
-import type { EntryKind, Message } from '../../../contract/index.js';
+import type { Message } from '../../../contract/index.js';
 import { groupReactions, toAttachment } from '../entries.js';
 import type {
   AttachmentRecord,
@@ -9,72 +9,25 @@ import type {
   UserRecord,
 } from '../Store.js';
 
-export interface UserRow {
-  id: string;
-  username: string;
-  password_hash: string;
-  created_at: number;
-}
-export interface SessionRow {
-  token_hash: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-}
-export interface ConversationRow {
-  id: string;
-  kind: 'room' | 'direct';
-  name: string | null;
-  invite_code: string | null;
-  last_seq: number;
-  created_at: number;
-}
-export interface MemberRow {
-  conversation_id: string;
-  user_id: string;
-  username: string;
-  delivered_seq: number;
-  read_seq: number;
-  joined_at: number;
-}
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  sender_name: string;
-  kind: EntryKind;
-  text: string;
-  reply_to: string | null;
-  target_id: string | null;
-  emoji: string | null;
-  reaction_on: boolean | null;
-  edited_at: number | null;
-  deleted: boolean;
-  typed_at: number;
-  created_at: number;
-}
+/** `createdAt` → `created_at`: PostgreSQL's column names for a record's fields. */
+type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Tail>}`
+  : S;
+/** A record as its row: the same fields under their column names (no field is renamed otherwise). */
+type RowOf<T> = { [K in keyof T & string as SnakeCase<K>]: T[K] };
+
+export type UserRow = RowOf<UserRecord>;
+export type SessionRow = RowOf<SessionRecord>;
+export type ConversationRow = RowOf<ConversationRecord>;
+export type MemberRow = RowOf<MemberRecord>;
+/** A messages row: a Message without what other tables hold (reactions, attachment). */
+export type MessageRow = RowOf<Omit<Message, 'reactions' | 'attachment'>>;
 export interface ReactionRow {
   message_id: string;
   emoji: string;
   user_id: string;
 }
-
-export interface AttachmentRow {
-  id: string;
-  uploader_id: string;
-  conversation_id: string;
-  message_id: string | null;
-  name: string;
-  size: number;
-  type: string;
-  inline: boolean;
-  width: number | null;
-  height: number | null;
-  sha256: string;
-  thumbnail: boolean;
-  created_at: number;
-}
+export type AttachmentRow = RowOf<AttachmentRecord>;
 export const ATTACHMENT_COLUMNS =
   'id, uploader_id, conversation_id, message_id, name, size, type, inline, width, height, sha256, thumbnail, created_at';
 

@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { ErrorCode } from '../../../contract/errors.js';
 import type { Message } from '../../../contract/index.js';
-import { StoreError, storeClosedError } from '../errors.js';
+import { StoreError, notSavedError, storeClosedError } from '../errors.js';
 import { FileBlobStore } from './fileBlobs.js';
 import { toAttachmentRecord, toMessageOrNull } from './messageRows.js';
 import type {
@@ -30,8 +30,9 @@ import type {
   StoreOptions,
   UserConversation,
   UserRecord,
+  UserRef,
 } from '../Store.js';
-import { GroupCommit, type Outcome } from './groupCommit.js';
+import { GroupCommit, type Outcome } from '../groupCommit.js';
 import { DATABASE_FILE, type DatabaseSettings, openReadOnly } from './openDatabase.js';
 import type { ReadOps, ReadResults } from './reads.js';
 import { type ReadStatements, prepareReads } from './statements.js';
@@ -49,8 +50,6 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** Test hook: the writer waits at this gate before every commit, like a slow fsync (commitGate.ts). */
   commitGate?: { readonly cells: Int32Array };
 }
-
-type Person = { userId: string; username: string };
 
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
 export class SqliteStore implements Store {
@@ -144,15 +143,15 @@ export class SqliteStore implements Store {
 
   async createRoom(
     room: { id: string; name: string; inviteCode: string; createdAt: number },
-    creator: Person,
+    creator: UserRef,
   ): Promise<ConversationRecord> {
     return this.#write({ kind: 'createRoom', room, creator });
   }
 
   async getOrCreateDirect(
     input: { id: string; createdAt: number },
-    a: Person,
-    b: Person,
+    a: UserRef,
+    b: UserRef,
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
     return this.#write({ kind: 'getOrCreateDirect', input, a, b });
   }
@@ -167,7 +166,7 @@ export class SqliteStore implements Store {
 
   async addMember(
     conversationId: string,
-    user: Person,
+    user: UserRef,
     joinedAt: number,
   ): Promise<{ member: MemberRecord; added: boolean }> {
     return this.#write({ kind: 'addMember', conversationId, user, joinedAt });
@@ -326,6 +325,5 @@ function toBatchError(error: unknown): StoreError {
     const message = 'The message store is busy. Your message was not saved yet; try again in a moment.';
     return new StoreError(ErrorCode.UNAVAILABLE, message, { retryAfterMs: 1_000, cause: error });
   }
-  const message = 'The server could not save your message. It was not saved; try again.';
-  return new StoreError(ErrorCode.INTERNAL, message, { cause: error });
+  return notSavedError(error);
 }

@@ -1,11 +1,11 @@
 /** The body of one group-commit transaction for appendMessage (runs inside the transaction). */
 import { EntryKind } from '../../../contract/index.js';
 import { searchTermsText } from '../../../contract/search.js';
-import { checkAttachment, checkEntry, isSameEntry, newEntry, toAttachment } from '../entries.js';
+import { checkAttachment, checkEntry, newEntry, storedAnswer, toAttachment } from '../entries.js';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
 import { isPerItemError } from './errors.js';
-import type { Outcome } from './groupCommit.js';
+import type { Outcome } from '../groupCommit.js';
 import { toAttachmentRecord, toMessageOrNull, toNewEntryRow } from './messageRows.js';
 import type { Statements, TargetRow } from './statements.js';
 
@@ -59,9 +59,7 @@ function appendOne(
   // entries of the batch left it. The duplicate check comes before the rules: a resend of an
   // accepted operation gets its ack even if its target has changed since.
   const existing = toMessageOrNull(q, q.messageById.get(input.id));
-  if (existing) {
-    return isSameEntry(existing, input) ? { status: 'duplicate', message: existing } : { status: 'conflict' };
-  }
+  if (existing) return storedAnswer(existing, input);
   const lastSeq = lastSeqs.get(input.conversationId) ?? q.lastSeq.get(input.conversationId);
   if (lastSeq === undefined) {
     throw conversationMissingError();

@@ -5,6 +5,7 @@
  */
 import type { Message } from '../../../contract/index.js';
 import type { MemberRecord, MessageSearch, UserConversation } from '../Store.js';
+import { pageLimit } from '../entries.js';
 import { toMessages } from './messageRows.js';
 import type { ReadStatements } from './statements.js';
 import type Database from 'better-sqlite3';
@@ -94,8 +95,4 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
       );
     },
   } satisfies { [K in keyof ReadOps]: (args: ReadOps[K]) => ReadResults[K] };
-}
-
-function pageLimit(limit: number): number {
-  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
 }

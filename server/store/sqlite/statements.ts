@@ -4,9 +4,15 @@
  * only the reads; the writer worker prepares both.
  */
 import type Database from 'better-sqlite3';
-import type { ConversationKind, EntryKind } from '../../../contract/index.js';
+import type { ConversationKind, EntryKind, Message } from '../../../contract/index.js';
 import { preparePushReads, preparePushWrites } from './push.js';
-import type { ConversationRecord, MemberRecord, SessionRecord, UserRecord } from '../Store.js';
+import type {
+  AttachmentRecord,
+  ConversationRecord,
+  MemberRecord,
+  SessionRecord,
+  UserRecord,
+} from '../Store.js';
 
 const USER = 'id, username, password_hash AS passwordHash, created_at AS createdAt';
 const CONVERSATION =
@@ -21,46 +27,22 @@ const ATTACHMENT = `id, uploader_id AS uploaderId, conversation_id AS conversati
 const MEMBER = `m.conversation_id AS conversationId, m.user_id AS userId, u.username,
   m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq, m.joined_at AS joinedAt`;
 
-/** A messages row as SQLite returns it (booleans are 0/1); messageRows.ts makes it a Message. */
-export interface MessageRow {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  senderName: string;
-  kind: EntryKind;
-  text: string;
-  replyTo: string | null;
-  targetId: string | null;
-  emoji: string | null;
-  reactionOn: number | null;
-  editedAt: number | null;
-  deleted: number;
-  typedAt: number;
-  createdAt: number;
-}
+/** SQLite has no booleans: these fields are 0 or 1 in a row. */
+type SqliteBooleans<T, K extends keyof T> = Omit<T, K> & {
+  [P in K]: null extends T[P] ? number | null : number;
+};
+
+/**
+ * A messages row as SQLite returns it: a Message without what other tables hold (reactions,
+ * attachment), booleans as 0/1; messageRows.ts makes it a Message.
+ */
+export type MessageRow = SqliteBooleans<Omit<Message, 'reactions' | 'attachment'>, 'reactionOn' | 'deleted'>;
 
 /** An attachments row (booleans are 0/1). */
-export interface AttachmentRow {
-  id: string;
-  uploaderId: string;
-  conversationId: string;
-  messageId: string | null;
-  name: string;
-  size: number;
-  type: string;
-  inline: number;
-  width: number | null;
-  height: number | null;
-  sha256: string;
-  thumbnail: number;
-  createdAt: number;
-}
+export type AttachmentRow = SqliteBooleans<AttachmentRecord, 'inline' | 'thumbnail'>;
 
 /** A new entry as inserted. */
-export interface NewEntryRow extends Omit<MessageRow, 'reactionOn' | 'deleted'> {
-  reactionOn: number | null;
-}
+export type NewEntryRow = Omit<MessageRow, 'deleted'>;
 
 /** What the rules read of a target (and its rowid, the key of its search words). */
 export interface TargetRow {

@@ -12,7 +12,7 @@ import type { AppendInput } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
 import { passGate } from './commitGate.js';
 import { isPerItemError } from './errors.js';
-import type { Outcome } from './groupCommit.js';
+import type { Outcome } from '../groupCommit.js';
 import { runMigrations } from './migrations.js';
 import { type DatabaseSettings, openDatabase, readSettings } from './openDatabase.js';
 import { serveRequests } from './serveRequests.js';

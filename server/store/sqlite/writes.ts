@@ -12,12 +12,12 @@ import type {
   MemberRecord,
   SessionRecord,
   UserRecord,
+  UserRef,
 } from '../Store.js';
+import { directKey } from '../entries.js';
 import { conversationMissingError } from '../errors.js';
 import { applyPushWrite, type PushWriteOp } from './push.js';
 import type { Statements } from './statements.js';
-
-type Person = { userId: string; username: string };
 
 /** One write, as it is posted to the writer thread. */
 export type WriteOp =
@@ -28,10 +28,10 @@ export type WriteOp =
   | {
       kind: 'createRoom';
       room: { id: string; name: string; inviteCode: string; createdAt: number };
-      creator: Person;
+      creator: UserRef;
     }
-  | { kind: 'getOrCreateDirect'; input: { id: string; createdAt: number }; a: Person; b: Person }
-  | { kind: 'addMember'; conversationId: string; user: Person; joinedAt: number }
+  | { kind: 'getOrCreateDirect'; input: { id: string; createdAt: number }; a: UserRef; b: UserRef }
+  | { kind: 'addMember'; conversationId: string; user: UserRef; joinedAt: number }
   | { kind: 'removeMember'; conversationId: string; userId: string }
   | { kind: 'createAttachment'; record: AttachmentRecord }
   | { kind: 'deleteUnsentAttachments'; before: number }
@@ -81,16 +81,16 @@ export function applyWrite(q: Statements, op: Exclude<WriteOp, { kind: 'append' 
       return q.conversationById.get(op.room.id)!;
     case 'getOrCreateDirect': {
       const { input, a, b } = op;
-      const directKey = [a.userId, b.userId].sort().join(':');
+      const key = directKey(a.userId, b.userId);
       const inserted = q.insertDirect.run({
         id: input.id,
         kind: 'direct',
         name: null,
         inviteCode: null,
-        directKey,
+        directKey: key,
         createdAt: input.createdAt,
       });
-      const conversation = q.conversationByDirectKey.get(directKey)!;
+      const conversation = q.conversationByDirectKey.get(key)!;
       // Starting a direct conversation again brings back a person who had left it.
       q.insertMember.run(a.userId, input.createdAt, conversation.id);
       q.insertMember.run(b.userId, input.createdAt, conversation.id);

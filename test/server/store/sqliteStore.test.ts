@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../contract/index.js';
-import { searchWords } from '../../../contract/search.js';
 import { createStore } from '../../../server/store/createStore.js';
 import {
   CommitGate,
@@ -24,6 +23,7 @@ import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
 import { waitFor } from '../support/clients.js';
 import { describeStoreContract, reopenable } from './storeContract.js';
+import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD_SCRIPT = fileURLToPath(new URL('./support/appendUntilKilled.ts', import.meta.url));
@@ -185,51 +185,39 @@ describe('SqliteStore', () => {
       expect(table).toBeUndefined();
     });
 
-    it('indexes the messages a database already holds when search arrives', async () => {
+    /** A store opened on a database the first `versions` migrations made, holding `sql`'s rows. */
+    async function openEarly(versions: number, sql: string): Promise<Store> {
       const dir = await tempDir();
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const db = new Database(join(dir, 'ferry.db'));
-      runMigrations(db, MIGRATIONS.slice(0, 1));
-      db.exec(`INSERT INTO users VALUES ('u1', 'old', 'h', 1);
-        INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
-        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
-        INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', '我们明天在北京见面吧', 1, 1),
-                                    ('m2', 'c1', 2, 'u1', 'old', 'Harbour street', 1, 2);`);
+      runMigrations(db, MIGRATIONS.slice(0, versions));
+      db.exec(sql);
       db.close();
       const store = await createSqliteStore(dir);
       cleanups.push(() => store.close());
-      const find = async (query: string) =>
-        (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
-      expect(await find('北京')).toEqual(['m1']);
-      expect(await find('harb')).toEqual(['m2']);
+      return store;
+    }
+
+    it('indexes the messages a database already holds when search arrives', async () => {
+      const store = await openEarly(
+        1,
+        `${EARLY_ROOM_SQL}
+        INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', '我们明天在北京见面吧', 1, 1),
+                                    ('m2', 'c1', 2, 'u1', 'old', 'Harbour street', 1, 2);`,
+      );
+      expect(await searchIds(store, '北京')).toEqual(['m1']);
+      expect(await searchIds(store, 'harb')).toEqual(['m2']);
     });
 
     it('makes the messages a database already holds entries of kind message that operations can change', async () => {
-      const dir = await tempDir();
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const db = new Database(join(dir, 'ferry.db'));
-      runMigrations(db, MIGRATIONS.slice(0, 2));
-      db.exec(`INSERT INTO users VALUES ('u1', 'old', 'h', 1);
-        INSERT INTO conversations (id, kind, name, invite_code, last_seq, created_at) VALUES ('c1', 'room', 'r', 'i', 2, 1);
-        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u1', 1);
+      const store = await openEarly(
+        2,
+        `${EARLY_ROOM_SQL}
         INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1),
                                     ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2);
-        INSERT INTO message_search (rowid, terms) SELECT rowid, text FROM messages;`);
-      db.close();
-      const store = await createSqliteStore(dir);
-      cleanups.push(() => store.close());
-      expect(await store.messagesAfter('c1', 0, 10)).toEqual([
-        expect.objectContaining({ id: 'm1', kind: 'message', deleted: false, editedAt: null, reactions: [] }),
-        expect.objectContaining({ id: 'm2', kind: 'message', replyTo: null, targetId: null }),
-      ]);
-      const op = { conversationId: 'c1', senderId: 'u1', senderName: 'old', typedAt: 1 };
-      await store.appendMessage({ ...op, id: 'e1', kind: 'delete', targetId: 'm1', text: '' });
-      await store.appendMessage({ ...op, id: 'e2', kind: 'edit', targetId: 'm2', text: 'falcon two' });
-      const find = async (query: string) =>
-        (await store.searchMessages({ userId: 'u1', terms: searchWords(query), limit: 10 })).map((m) => m.id);
-      expect(await find('kestrel')).toEqual([]);
-      expect(await find('falcon')).toEqual(['m2']);
-      expect(await store.lastMessage('c1')).toMatchObject({ id: 'm2', text: 'falcon two' });
+        INSERT INTO message_search (rowid, terms) SELECT rowid, text FROM messages;`,
+      );
+      await expectEarlyMessagesTakeOperations(store);
     });
 
     it('refuses a database written by a newer schema, with advice', async () => {

@@ -13,6 +13,7 @@ import type {
   ConversationRecord,
   Store,
   UserRecord,
+  UserRef,
 } from '../../../server/store/Store.js';
 
 export interface OpenedStore {
@@ -55,8 +56,6 @@ export async function reopenable(
   };
 }
 
-type Person = { userId: string; username: string };
-
 /** Registers the contract tests for one Store implementation. */
 export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`Store contract: ${name}`, () => {
@@ -71,7 +70,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       await opened.cleanup();
     });
 
-    async function newUser(prefix = 'user'): Promise<Person & { record: UserRecord }> {
+    async function newUser(prefix = 'user'): Promise<UserRef & { record: UserRecord }> {
       const record: UserRecord = {
         id: randomUUID(),
         username: `${prefix}_${randomUUID().slice(0, 8)}`.toLowerCase(),
@@ -82,7 +81,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       return { userId: record.id, username: record.username, record };
     }
 
-    async function newRoom(creator: Person, name = 'Room'): Promise<ConversationRecord> {
+    async function newRoom(creator: UserRef, name = 'Room'): Promise<ConversationRecord> {
       return store.createRoom(
         { id: randomUUID(), name, inviteCode: randomUUID().replaceAll('-', ''), createdAt: Date.now() },
         creator,
@@ -91,7 +90,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
 
     function draft(
       conversationId: string,
-      sender: Person,
+      sender: UserRef,
       text = 'hello',
       id: string = randomUUID(),
     ): AppendInput {
@@ -110,7 +109,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       return result.message;
     }
 
-    async function appendN(conversationId: string, sender: Person, n: number): Promise<Message[]> {
+    async function appendN(conversationId: string, sender: UserRef, n: number): Promise<Message[]> {
       const out: Message[] = [];
       for (let i = 1; i <= n; i++)
         out.push(created(await store.appendMessage(draft(conversationId, sender, `m${i}`))));
@@ -491,13 +490,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     describe('log entries (edit, delete, reaction)', () => {
       const op = (
         conversationId: string,
-        sender: Person,
+        sender: UserRef,
         fields: Partial<AppendInput> & Pick<AppendInput, 'kind'>,
       ): AppendInput => ({ ...draft(conversationId, sender, ''), ...fields });
-      const edit = (c: string, who: Person, targetId: string, text: string, editableFrom?: number) =>
+      const edit = (c: string, who: UserRef, targetId: string, text: string, editableFrom?: number) =>
         op(c, who, { kind: 'edit', targetId, text, editableFrom });
-      const del = (c: string, who: Person, targetId: string) => op(c, who, { kind: 'delete', targetId });
-      const react = (c: string, who: Person, targetId: string, emoji: string, reactionOn: boolean) =>
+      const del = (c: string, who: UserRef, targetId: string) => op(c, who, { kind: 'delete', targetId });
+      const react = (c: string, who: UserRef, targetId: string, emoji: string, reactionOn: boolean) =>
         op(c, who, { kind: 'reaction', targetId, emoji, reactionOn });
       const refusal = async (input: AppendInput, code: string): Promise<void> => {
         await expect(store.appendMessage(input)).rejects.toMatchObject({ code });
@@ -730,7 +729,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
 
     describe('attachments', () => {
       const sha = (n: number): string => n.toString(16).padStart(64, '0');
-      const upload = (uploader: Person, conversationId: string, n: number, createdAt = Date.now()) => ({
+      const upload = (uploader: UserRef, conversationId: string, n: number, createdAt = Date.now()) => ({
         id: randomUUID(),
         uploaderId: uploader.userId,
         conversationId,
@@ -842,12 +841,18 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     });
 
     describe('receipts', () => {
-      it('raises receipts and never lowers them', async () => {
+      /** A room where Alice sent `count` messages, and Bob, who joined it at time 1. */
+      async function bobInRoomOf(count: number) {
         const alice = await newUser();
         const room = await newRoom(alice);
         const bob = await newUser('bob');
         await store.addMember(room.id, bob, 1);
-        await appendN(room.id, alice, 5);
+        await appendN(room.id, alice, count);
+        return { room, bob };
+      }
+
+      it('raises receipts and never lowers them', async () => {
+        const { room, bob } = await bobInRoomOf(5);
         expect(await store.updateReceipt(room.id, bob.userId, { deliveredSeq: 4 })).toMatchObject({
           deliveredSeq: 4,
           readSeq: 0,
@@ -866,11 +871,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       });
 
       it('clamps receipts to the last seq and counts read as delivered', async () => {
-        const alice = await newUser();
-        const room = await newRoom(alice);
-        const bob = await newUser('bob');
-        await store.addMember(room.id, bob, 1);
-        await appendN(room.id, alice, 3);
+        const { room, bob } = await bobInRoomOf(3);
         expect(await store.updateReceipt(room.id, bob.userId, { readSeq: 2 })).toMatchObject({
           deliveredSeq: 2,
           readSeq: 2,

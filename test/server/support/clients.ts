@@ -11,8 +11,10 @@ import {
   type Ack,
   type ClientToServerEvents,
   type ConversationSummary,
+  type Message,
   type ServerToClientEvents,
   type User,
+  messagesPath,
 } from '../../../contract/index.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -337,6 +339,35 @@ export async function openSse(
     until: (predicate, timeoutMs = WAIT_MS) => waitFor(() => predicate(events), timeoutMs, 'SSE events'),
     close: () => controller.abort(),
   };
+}
+
+/** The texts of the `message` events a feed has received, in order. */
+export const sseTexts = (feed: SseClient): string[] =>
+  feed.events.filter((e) => e.event === 'message').map((e) => (JSON.parse(e.data) as Message).text);
+
+/** Sends a message over HTTP as `user`; throws unless it was stored. */
+export async function sendHttp(
+  baseUrl: string,
+  user: TestUser,
+  conversationId: string,
+  text: string,
+): Promise<Message> {
+  const res = await http<{ ok: true; message: Message }>(baseUrl, messagesPath(conversationId), {
+    method: 'POST',
+    body: { id: randomUUID(), text, typedAt: Date.now() },
+    cookie: user.cookie,
+  });
+  if (res.status !== 201) throw new Error(res.text);
+  return res.body.message;
+}
+
+/** Whether the server accepts a new message from `socket` into `conversationId` (its ack's ok). */
+export async function sendAccepted(
+  socket: ClientSocket,
+  conversationId: string,
+  text: string,
+): Promise<boolean> {
+  return (await request(socket, 'message:send', draft(conversationId, text))).ok;
 }
 
 /** Creates a room over HTTP as `owner`; throws unless it worked. */

@@ -6,8 +6,7 @@
  * inside the handshake's read of the user's conversations, or inside the feed's checks) and the
  * others let them race freely.
  */
-import { randomUUID } from 'node:crypto';
-import { eventsPath, leavePath, messagesPath } from '../../../contract/index.js';
+import { eventsPath, leavePath } from '../../../contract/index.js';
 import type { FerryIo } from '../../../server/app.js';
 import type { Store } from '../../../server/store/Store.js';
 import { storeWith } from './app.js';
@@ -19,7 +18,8 @@ import {
   joinRoom,
   nextEvent,
   openSse,
-  request,
+  sendAccepted,
+  sendHttp,
   signUp,
   waitFor,
   type TestUser,
@@ -73,8 +73,8 @@ export interface RaceResult {
   leaks: string[];
 }
 
-async function post(url: string, path: string, user: TestUser, body?: unknown) {
-  const res = await http(url, path, { method: 'POST', cookie: user.cookie, body: body ?? {} });
+async function post(url: string, path: string, user: TestUser) {
+  const res = await http(url, path, { method: 'POST', cookie: user.cookie, body: {} });
   if (res.status >= 300) throw new Error(`${path}: ${res.status} ${res.text}`);
   return res;
 }
@@ -95,8 +95,7 @@ export async function runLeaveRace(
   const markers = await createRoom(url, alice, 'markers');
   await joinRoom(url, bob, markers.inviteCode!);
   const result: RaceResult = { rounds, received: 0, accepted: 0, openFeeds: 0, leaks: [] };
-  const say = (conversationId: string, text: string) =>
-    post(url, messagesPath(conversationId), alice, { id: randomUUID(), text, typedAt: Date.now() });
+  const say = (conversationId: string, text: string) => sendHttp(url, alice, conversationId, text);
 
   for (let round = 0; round < rounds; round++) {
     try {
@@ -146,13 +145,7 @@ export async function runLeaveRace(
         result.received += 1;
         result.leaks.push(`${where}: the socket heard the room`);
       }
-      const ack = await request(socket, 'message:send', {
-        id: randomUUID(),
-        conversationId: room.id,
-        text: 'after leaving',
-        typedAt: Date.now(),
-      });
-      if (ack.ok) {
+      if (await sendAccepted(socket, room.id, 'after leaving')) {
         result.accepted += 1;
         result.leaks.push(`${where}: a send was accepted`);
       }

@@ -5,6 +5,10 @@
  * One batch is in flight at a time, so batches commit in the order their inputs arrived. Every
  * caller's promise settles only after the commit holding it has returned; if the transaction
  * fails, every caller in the batch is rejected, so nothing is ever half-acked.
+ *
+ * Both stores queue through it: SQLite hands each batch to its writer thread (sqlite/SqliteStore.ts),
+ * PostgreSQL runs each batch of appends in one transaction (postgres/appendBatcher.ts). What a
+ * batch does, and how it is made durable, is the store's; queueing and settling are here.
  */
 
 const DEFAULT_MAX_BATCH = 1_000;
