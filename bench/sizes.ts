@@ -136,7 +136,7 @@ const FULL: SizeParams = {
     cluster: 120_000,
     client: 120_000,
     'noisy-disk': 150_000,
-    search: 480_000,
+    search: 540_000,
   },
 };
 
