@@ -25,6 +25,11 @@ export interface SizeParams {
   client: { queued: number; messagesInConversation: number; timeoutMs: number };
   /** The relay beside a neighbour that writes and fdatasyncs in a loop (three series). */
   noisyDisk: RelayParams;
+  /** Device index in Chromium, and each server store (filling stops at the count or the budget). */
+  search: {
+    device: { messages: number; conversations: number; rounds: number };
+    server: { messages: number; conversations: number; rounds: number; fillBudgetMs: number };
+  };
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -64,6 +69,10 @@ const TINY: SizeParams = {
     maxOutstanding: 1000,
     warmupMs: 200,
   },
+  search: {
+    device: { messages: 500, conversations: 5, rounds: 2 },
+    server: { messages: 500, conversations: 4, rounds: 2, fillBudgetMs: 10_000 },
+  },
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -71,6 +80,7 @@ const TINY: SizeParams = {
     cluster: 90_000,
     client: 120_000,
     'noisy-disk': 60_000,
+    search: 60_000,
   },
 };
 
@@ -115,6 +125,10 @@ const FULL: SizeParams = {
     maxOutstanding: 20_000,
     warmupMs: 1000,
   },
+  search: {
+    device: { messages: 100_000, conversations: 50, rounds: 5 },
+    server: { messages: 1_000_000, conversations: 100, rounds: 5, fillBudgetMs: 150_000 },
+  },
   budgetMs: {
     relay: 120_000,
     durable: 50_000,
@@ -122,6 +136,7 @@ const FULL: SizeParams = {
     cluster: 120_000,
     client: 120_000,
     'noisy-disk': 150_000,
+    search: 540_000,
   },
 };
 

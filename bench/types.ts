@@ -3,7 +3,15 @@ import type { Pinning } from './lib/system.js';
 import type { SizeParams } from './sizes.js';
 
 export type Size = 'tiny' | 'full';
-export const SCENARIO_IDS = ['relay', 'durable', 'capacity', 'cluster', 'client', 'noisy-disk'] as const;
+export const SCENARIO_IDS = [
+  'relay',
+  'durable',
+  'capacity',
+  'cluster',
+  'client',
+  'noisy-disk',
+  'search',
+] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** Everything a scenario needs from the runner. */

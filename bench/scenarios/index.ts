@@ -6,6 +6,7 @@ import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
 import { noisyDiskScenario } from './noisyDisk.js';
 import { relayScenario } from './relay.js';
+import { searchScenario } from './search.js';
 
 export const SCENARIOS: Record<
   ScenarioId,
@@ -20,4 +21,5 @@ export const SCENARIOS: Record<
     title: '6. Relay beside a noisy disk (write + fdatasync neighbour)',
     run: noisyDiskScenario,
   },
+  search: { title: '7. Search: device index and server stores', run: searchScenario },
 };

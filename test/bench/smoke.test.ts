@@ -15,6 +15,7 @@ import type { DurableResult } from '../../bench/scenarios/durable';
 import type { CapacityResult } from '../../bench/scenarios/capacity';
 import type { ClientResult } from '../../bench/scenarios/client';
 import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
+import type { SearchResult } from '../../bench/scenarios/search';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
     process.env,
   ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
-}, 170_000);
+}, 190_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -148,6 +149,22 @@ describe('npm run bench at the tiny size', () => {
     expect(positive(data.fdatasync!.p99)).toBe(true);
   });
 
+  it('builds, saves and queries the device index in Chromium and queries both server stores', () => {
+    const data = scenario('search').data as SearchResult;
+    const d = data.device!;
+    expect(d.indexedDocuments).toBe(d.messages);
+    for (const v of [d.messageBytes, d.indexBytes, d.buildMs, d.reloadMs, d.query.p95])
+      expect(positive(v)).toBe(true);
+    expect(data.servers.map((s) => s.store)).toEqual(['sqlite', 'postgres']);
+    for (const s of data.servers) {
+      expect(s.messages).toBe(s.target);
+      expect(positive(s.query.p95)).toBe(true);
+    }
+    // The same words are found on the device and on the server (a broken index finds nothing).
+    for (const hits of [d.hits, ...data.servers.map((s) => s.hits)])
+      for (const q of ['tomorrow', 'tom', '明天', '会議']) expect(hits[q], q).toBeGreaterThan(0);
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -169,6 +186,11 @@ describe('npm run bench at the tiny size', () => {
         'noisy-disk-throughput',
         'relay-p99',
         'relay-throughput',
+        'search-device-build',
+        'search-device-query',
+        'search-device-size',
+        'search-postgres-query',
+        'search-sqlite-query',
       ].sort(),
     );
     for (const g of results.goals) {
