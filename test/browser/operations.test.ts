@@ -120,33 +120,47 @@ describe('operations typed offline', () => {
     const doomed = (await sendViaApi(suite.ferry, alice.cookie, north.id, 'Regrettable words')).message;
     const south1 = (await sendViaApi(suite.ferry, alice.cookie, south.id, 'Typo in tihs')).message;
 
+    // Two tabs, one per conversation, used in turn as a person would.
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${north.id}`);
     await waitForServiceWorkerControl(page);
     await dataReady(page);
+    const southTab = await openOnlineTab(alice.context, suite.ferry, `/c/${south.id}`);
+    await dataReady(southTab);
     await eventually(async () => (await storedMessage(page, south1.id))?.text).toBe('Typo in tihs');
     await eventually(async () => (await storedMessage(page, doomed.id))?.text).toBe('Regrettable words');
     const dispatcher = await SyncDispatcher.open(alice.context, suite.ferry);
 
     await suite.ferry.kill();
     await waitOffline(page);
-    const queued = await page.evaluate(
-      async ({ north, south, first, doomed, south1 }) => {
-        const { actions } = window.__ferryData!;
-        const reply = await actions.send(north, 'A reply while offline', { replyTo: first });
-        await actions.react(north, first, '👍', true);
-        await actions.edit(south, south1, 'Typo in this');
-        await actions.deleteMessage(north, doomed);
-        const fresh = await actions.send(south, 'Queued then changed');
-        await actions.edit(south, fresh.id, 'Queued, then edited');
-        await actions.react(south, fresh.id, '🎉', true);
-        const never = await actions.send(north, 'Never sent');
-        await actions.react(north, never.id, '😂', true);
-        await actions.edit(north, never.id, 'Never sent, edited');
-        await actions.deleteMessage(north, never.id);
-        return { reply: reply.id, fresh: fresh.id, never: never.id };
-      },
-      { north: north.id, south: south.id, first: first.id, doomed: doomed.id, south1: south1.id },
+    await waitOffline(southTab);
+    const ids = { north: north.id, south: south.id, first: first.id, doomed: doomed.id, south1: south1.id };
+    const reply = await page.evaluate(async ({ north, first }) => {
+      const { actions } = window.__ferryData!;
+      const sent = await actions.send(north, 'A reply while offline', { replyTo: first });
+      await actions.react(north, first, '👍', true);
+      return sent.id;
+    }, ids);
+    await southTab.evaluate(
+      ({ south, south1 }) => window.__ferryData!.actions.edit(south, south1, 'Typo in this'),
+      ids,
     );
+    await page.evaluate(({ north, doomed }) => window.__ferryData!.actions.deleteMessage(north, doomed), ids);
+    const fresh = await southTab.evaluate(async ({ south }) => {
+      const { actions } = window.__ferryData!;
+      const sent = await actions.send(south, 'Queued then changed');
+      await actions.edit(south, sent.id, 'Queued, then edited');
+      await actions.react(south, sent.id, '🎉', true);
+      return sent.id;
+    }, ids);
+    const never = await page.evaluate(async ({ north }) => {
+      const { actions } = window.__ferryData!;
+      const sent = await actions.send(north, 'Never sent');
+      await actions.react(north, sent.id, '😂', true);
+      await actions.edit(north, sent.id, 'Never sent, edited');
+      await actions.deleteMessage(north, sent.id);
+      return sent.id;
+    }, ids);
+    const queued = { reply, fresh, never };
 
     // The outbox holds every operation in the order acted; nothing of the withdrawn message.
     const outbox = (await page.evaluate(readOutboxScript)).sort((a, b) => a.order - b.order);
@@ -167,6 +181,7 @@ describe('operations typed offline', () => {
 
     // Every tab of the app closes: only the Service Worker is left to send.
     await page.close();
+    await southTab.close();
     await suite.ferry.restart();
     expect(await socketCount(suite.ferry, alice.user.id)).toBe(0);
     await dispatcher.dispatch('ferry-outbox');
