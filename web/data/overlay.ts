@@ -12,6 +12,7 @@
  * operations onto what the server says" half of offline operations.
  */
 import { EntryKind, type Attachment, type Message, type WireError } from '../../contract/index';
+import type { OutboxAttachment } from '../../localdb/schema';
 
 /** Image types the server shows inline (Attachment.inline): a queued one is previewed as an image. */
 const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -38,15 +39,7 @@ export interface PendingEntry {
   targetId?: string | null;
   emoji?: string | null;
   on?: boolean | null;
-  attachment?: {
-    id: string;
-    name: string;
-    size: number;
-    type: string;
-    width?: number;
-    height?: number;
-    uploaded?: number;
-  };
+  attachment?: OutboxAttachment;
 }
 
 export interface ShownReaction {
