@@ -11,6 +11,8 @@ export const HttpPath = {
   join: '/api/conversations/join',
   /** POST {username} */
   direct: '/api/conversations/direct',
+  /** GET: the server's configured limits a client checks before queueing (ServerLimits). */
+  limits: '/api/limits',
   health: '/healthz',
   metrics: '/metrics',
   /** GET: the server's VAPID public key (base64url), for `pushManager.subscribe`. */
@@ -108,6 +110,7 @@ export const HttpRoute = {
   uploadCreate: { method: 'POST', path: UploadPath },
   uploadPatch: { method: 'PATCH', path: UploadRoutePath },
   uploadCancel: { method: 'DELETE', path: UploadRoutePath },
+  limits: { method: 'GET', path: HttpPath.limits },
   health: { method: 'GET', path: HttpPath.health },
   metrics: { method: 'GET', path: HttpPath.metrics },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

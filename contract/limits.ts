@@ -16,6 +16,12 @@ export function isOneEmoji(text: string): boolean {
 
 /** Default of ATTACHMENT_MAX_MB: the largest file a message may carry, in MiB. */
 export const ATTACHMENT_MAX_MB_DEFAULT = 25;
+/** What `GET HttpPath.limits` answers: the limits this server was configured with. */
+export interface ServerLimits {
+  /** The largest file a message may carry, in bytes (ATTACHMENT_MAX_MB). */
+  attachmentMaxBytes: number;
+}
+
 /** Default of STORAGE_QUOTA_MB: bytes of attachments one user may have stored, in MiB. */
 export const STORAGE_QUOTA_MB_DEFAULT = 1024;
 /** Default of UPLOAD_EXPIRY_HOURS: an unfinished upload is removed after this long untouched. */

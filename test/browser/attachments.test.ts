@@ -28,7 +28,10 @@ import {
 } from './support/index';
 import { readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
 
-const suite = ferrySuite();
+// Below the contract's default, so the page can only know it from the server; above every file
+// the other tests send.
+const SERVER_MAX_MB = 4;
+const suite = ferrySuite({ env: { ATTACHMENT_MAX_MB: String(SERVER_MAX_MB) } });
 // A test that stopped the server and failed before restarting it must not fail the next ones.
 afterEach(async () => {
   if (!suite.ferry.running) await suite.ferry.restart();
@@ -266,6 +269,48 @@ describe('attachments', () => {
     await eventually(async () => describeLog(await serverMessages(suite.ferry, bob.cookie, room.id))).toEqual(
       ['text "Text still goes"'],
     );
+    await context.close();
+  });
+
+  it("a file over the server's configured limit is refused at once, naming that limit, and never queued", async () => {
+    const alice = await signUp(suite.ferry, `att-limit-${Date.now() % 100000}`);
+    const bob = await signUp(suite.ferry, `att-limib-${Date.now() % 100000}`);
+    const room = await sharedRoom(suite.ferry, alice, bob, 'Limit');
+    const context = await newContext(suite.browser);
+    await addSessionCookie(context, suite.ferry, alice.cookie);
+    const page = await openOnlineTab(context, suite.ferry, `/c/${room.id}`);
+    await messageLog(page, 'Limit').waitFor();
+    // The page asks the server for its limits as it starts; wait for the answer to be kept.
+    await page.waitForFunction(() => localStorage.getItem('ferry.serverLimits') !== null);
+
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Attach' }).click(),
+    ]);
+    await chooser.setFiles(pdf('huge.pdf', (SERVER_MAX_MB + 1) * 1024 * 1024));
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `at most ${SERVER_MAX_MB} MB` })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Remove attachment' }).count()).toBe(0);
+    expect(await page.evaluate(readOutboxScript)).toEqual([]);
+    expect(await queuedFileIds(page)).toEqual([]);
+
+    // The limit is remembered: offline after a reload, it still holds.
+    await waitForServiceWorkerControl(page);
+    await context.setOffline(true);
+    await page.reload();
+    await messageLog(page, 'Limit').waitFor();
+    const [offlineChooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Attach' }).click(),
+    ]);
+    await offlineChooser.setFiles(pdf('huge-again.pdf', (SERVER_MAX_MB + 1) * 1024 * 1024));
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `at most ${SERVER_MAX_MB} MB` })
+      .waitFor();
+    expect(await page.evaluate(readOutboxScript)).toEqual([]);
     await context.close();
   });
 

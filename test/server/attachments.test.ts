@@ -13,7 +13,9 @@ import sharp from 'sharp';
 import * as tus from 'tus-js-client';
 import { describe, expect, it } from 'vitest';
 import {
+  ATTACHMENT_MAX_MB_DEFAULT,
   ErrorCode,
+  HttpPath,
   THUMBNAIL_MAX_PX,
   UPLOAD_CHUNK_BYTES,
   UploadPath,
@@ -22,6 +24,7 @@ import {
   uploadPath,
   type Ack,
   type Message,
+  type ServerLimits,
 } from '../../contract/index.js';
 import type { SqliteStore } from '../../server/store/sqlite/SqliteStore.js';
 import { startTestServer, useTestServer, type TestServer } from './support/app.js';
@@ -340,6 +343,22 @@ describe('the send rule', () => {
 });
 
 describe('limits', () => {
+  it('tells any client the configured attachment limit, so files over it are never queued', async () => {
+    const asked = await http<Ack<{ limits: ServerLimits }>>(srv.url, HttpPath.limits);
+    expect(asked.status).toBe(200);
+    expect(asked.body).toEqual({
+      ok: true,
+      limits: { attachmentMaxBytes: ATTACHMENT_MAX_MB_DEFAULT * 1024 * 1024 },
+    });
+    const small = await startTestServer({ env: { ATTACHMENT_MAX_MB: '1.5' } });
+    try {
+      const answer = await http<Ack<{ limits: ServerLimits }>>(small.url, HttpPath.limits);
+      expect(answer.body).toEqual({ ok: true, limits: { attachmentMaxBytes: 1.5 * 1024 * 1024 } });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a file over ATTACHMENT_MAX_MB with 413 FILE_TOO_LARGE before any byte is stored', async () => {
     const alice = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);

@@ -3,7 +3,6 @@
  * work offline and reach the server in the order acted); the rest goes through the hub or HTTP.
  */
 import {
-  ATTACHMENT_MAX_MB_DEFAULT,
   HttpPath,
   MESSAGE_TEXT_MAX,
   isOneEmoji,
@@ -27,6 +26,7 @@ import {
 } from '../../outbox/queue';
 import { listEntries } from '../../outbox/store';
 import { deleteUpload } from '../../outbox/upload';
+import { attachmentMaxBytes, attachmentMaxMb } from './limits';
 import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';
 import { postJson } from './http';
@@ -84,11 +84,6 @@ export class FileTooLargeError extends Error {
     super(`A file can be at most ${maxMb} MB.`);
     this.name = 'FileTooLargeError';
   }
-}
-
-/** The largest file a message may carry, in bytes (the server's ATTACHMENT_MAX_MB default). */
-export function attachmentMaxBytes(): number {
-  return ATTACHMENT_MAX_MB_DEFAULT * 1024 * 1024;
 }
 
 /** True when an error says the browser's storage for this site is full. */
@@ -160,7 +155,7 @@ export const actions = {
   async sendFile(conversationId: string, file: Blob & { name?: string }, caption = ''): Promise<OutboxEntry> {
     if (textLength(caption) > MESSAGE_TEXT_MAX)
       throw new Error(`A message can have at most ${MESSAGE_TEXT_MAX} characters.`);
-    if (file.size > attachmentMaxBytes()) throw new FileTooLargeError(ATTACHMENT_MAX_MB_DEFAULT);
+    if (file.size > attachmentMaxBytes()) throw new FileTooLargeError(attachmentMaxMb());
     await ensureRoomFor(file.size);
     return queueAction(conversationId, {
       kind: 'message',

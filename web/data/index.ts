@@ -14,7 +14,8 @@ export {
   useStorageInfo,
 } from './hooks';
 export { askPersistentStorage, type StorageInfo } from './storage';
-export { FileTooLargeError, attachmentMaxBytes, isQuotaError } from './actions';
+export { FileTooLargeError, isQuotaError } from './actions';
+export { attachmentMaxBytes, attachmentMaxMb, refreshServerLimits } from './limits';
 export type { MessagesView } from './hooks';
 export { useTyping } from './typing';
 export { messageStatus } from './status';

@@ -1,6 +1,6 @@
 /** The app: sign-in when signed out; otherwise the shell with the list and the routed main area. */
 import { useEffect } from 'preact/hooks';
-import { actions, useMe } from '../data/index';
+import { actions, refreshServerLimits, useMe } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { User } from '../../contract/index';
 import { Alerts } from './Alerts';
@@ -22,6 +22,9 @@ import { SignIn } from './SignIn';
 export function App() {
   const me = useMe();
   const { t } = useI18n();
+  useEffect(() => {
+    void refreshServerLimits();
+  }, []);
   if (me === undefined)
     return (
       <div class="boot">

@@ -14,13 +14,8 @@
  * text typed is kept so it can still be sent alone.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import {
-  ATTACHMENT_MAX_MB_DEFAULT,
-  MESSAGE_TEXT_MAX,
-  TYPING_RESEND_MS,
-  textLength,
-} from '../../contract/index';
-import { actions, attachmentMaxBytes, isQuotaError } from '../data/index';
+import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
+import { actions, attachmentMaxBytes, attachmentMaxMb, isQuotaError } from '../data/index';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useI18n } from '../i18n/index';
 import { useEscape } from './keyboard/escape';
@@ -134,7 +129,7 @@ export function Composer({
   function attach(picked: File | null | undefined) {
     if (!picked || editing) return;
     if (picked.size > attachmentMaxBytes()) {
-      setError(t.fileTooLarge(ATTACHMENT_MAX_MB_DEFAULT));
+      setError(t.fileTooLarge(attachmentMaxMb()));
       return;
     }
     setError(null);

@@ -5,7 +5,8 @@
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
-import { MAX_PAYLOAD_BYTES } from '../../../contract/limits.js';
+import { HttpRoute } from '../../../contract/http.js';
+import { MAX_PAYLOAD_BYTES, type ServerLimits } from '../../../contract/limits.js';
 import type { Attachments } from '../../attachments/index.js';
 import type { AuthService } from '../../auth/AuthService.js';
 import type { Config } from '../../config.js';
@@ -19,7 +20,7 @@ import { eventRoutes, type FeedHandle } from './eventRoutes.js';
 import { jsonBody } from './jsonBody.js';
 import { messageRoutes } from './messageRoutes.js';
 import { pushRoutes } from './pushRoutes.js';
-import { apiErrors, apiNotFound } from './respond.js';
+import { apiErrors, apiNotFound, sendOk } from './respond.js';
 import { requireUser, type ApiState } from './session.js';
 
 export interface ApiDeps {
@@ -71,6 +72,12 @@ export function createApi(deps: ApiDeps): Api {
   pushRoutes(router, deps.push, deps.domain, needUser);
   eventRoutes(router, { ...deps, feeds });
   deps.attachments.routes(router, needUser, conversationIdParam);
+  // Public: a client checks a file against this before queueing it, also before signing in.
+  router.get(HttpRoute.limits.path, (ctx) => {
+    const limits: ServerLimits = { attachmentMaxBytes: deps.config.attachmentMaxBytes };
+    ctx.set('Cache-Control', 'no-cache');
+    sendOk(ctx, { limits });
+  });
 
   const api = chain([
     apiErrors(deps.logger),
