@@ -11,9 +11,13 @@
  * - Rate-limited per device (endpoint) with the shared RateLimiter, over every conversation.
  * - Never for the member's own messages, nor for a conversation the member muted.
  * - A push service answering 404 or 410 means the subscription is gone: it is deleted.
+ * - A push service that is busy or failing (429, 5xx, no answer) is asked again, at most
+ *   SEND_ATTEMPTS times, after its Retry-After or else an exponential backoff with jitter; other
+ *   refusals (400, 403, 413) would fail the same way again and are only logged.
  * The payload is encrypted for the subscription (aes128gcm) and signed with VAPID by `web-push`;
  * the request itself goes out through fetch, so a test's push service on http://127.0.0.1 works.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import webpush from 'web-push';
 import { EntryKind, type Message } from '../../contract/events.js';
 import {
@@ -43,6 +47,13 @@ export interface PushNotifierDeps {
 /** How long a push service keeps an undelivered push for an offline device (s). */
 const PUSH_TTL_SECONDS = 24 * 3600;
 const SEND_TIMEOUT_MS = 10_000;
+/** Tries of one push while the push service answers 429 or 5xx or does not answer. */
+const SEND_ATTEMPTS = 4;
+/** First backoff between tries; each next one is four times longer (1 s, 4 s, 16 s). */
+const RETRY_BASE_MS = 1000;
+/** A Retry-After longer than this is cut to it: a push an hour late is worth little. */
+const RETRY_AFTER_MAX_MS = 60_000;
+const isRetryable = (status: number): boolean => status === 429 || status >= 500;
 const DEVICE_RULE: RateLimitRule = {
   capacity: PUSH_DEVICE_BURST,
   refillPerSecond: PUSH_DEVICE_PER_MINUTE / 60,
@@ -58,6 +69,8 @@ interface Window {
 export class PushNotifier {
   private readonly windows = new Map<string, Window>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Aborted on close: a push waiting to be retried gives up instead of holding shutdown. */
+  private readonly stopping = new AbortController();
   private closed = false;
 
   constructor(private readonly deps: PushNotifierDeps) {}
@@ -90,6 +103,7 @@ export class PushNotifier {
   /** Stops the windows and waits for pushes being sent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     for (const window of this.windows.values()) clearTimeout(window.timer);
     this.windows.clear();
     await Promise.allSettled([...this.inFlight]);
@@ -179,22 +193,52 @@ export class PushNotifier {
     );
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = String(value);
-    const response = await (this.deps.fetch ?? fetch)(request.endpoint, {
-      method: 'POST',
-      headers,
-      body: request.body ? new Uint8Array(request.body) : null,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status === 404 || response.status === 410) {
-      // The browser dropped the subscription (unsubscribed, data cleared, expired).
-      await this.deps.store.deletePushSubscription(device.endpoint);
-      return;
-    }
-    if (!response.ok) {
-      this.deps.logger.warn({ status: response.status, endpoint: device.endpoint }, 'push: refused');
+    const body = request.body ? new Uint8Array(request.body) : null;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response | null = null;
+      try {
+        response = await (this.deps.fetch ?? fetch)(request.endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.any([AbortSignal.timeout(SEND_TIMEOUT_MS), this.stopping.signal]),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+      } catch (err) {
+        if (this.stopping.signal.aborted || attempt >= SEND_ATTEMPTS) throw err;
+      }
+      if (response && (response.status === 404 || response.status === 410)) {
+        // The browser dropped the subscription (unsubscribed, data cleared, expired).
+        await this.deps.store.deletePushSubscription(device.endpoint);
+        return;
+      }
+      if (response?.ok) return;
+      if (response && (!isRetryable(response.status) || attempt >= SEND_ATTEMPTS)) {
+        this.deps.logger.warn(
+          { status: response.status, endpoint: device.endpoint, attempt },
+          'push: refused',
+        );
+        return;
+      }
+      const delay = retryDelayMs(response?.headers.get('retry-after') ?? null, attempt);
+      try {
+        await sleep(delay, undefined, { signal: this.stopping.signal });
+      } catch {
+        return; // Closing: the push is given up, as one sent to a push service that never answered.
+      }
     }
   }
+}
+
+/** How long to wait before try `attempt + 1`: the service's Retry-After (seconds or a date), else backoff. */
+export function retryDelayMs(retryAfter: string | null, attempt: number, now = Date.now()): number {
+  if (retryAfter !== null && retryAfter.trim() !== '') {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - now;
+    if (Number.isFinite(ms)) return Math.min(Math.max(0, ms), RETRY_AFTER_MAX_MS);
+  }
+  const backoff = RETRY_BASE_MS * 4 ** (attempt - 1);
+  return backoff / 2 + Math.random() * (backoff / 2);
 }
 
 function preview(text: string): string {

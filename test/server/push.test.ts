@@ -21,6 +21,7 @@ import {
   type PushNotice,
 } from '../../contract/index.js';
 import { VAPID_FILE } from '../../server/push/index.js';
+import { retryDelayMs } from '../../server/push/PushNotifier.js';
 import { useTestServer } from './support/app.js';
 import {
   connect,
@@ -270,6 +271,66 @@ describe('read pushes', () => {
     const list = await pushesUntil(toBob, (l) => l.some((n) => n.kind === 'read'), 'the read push');
     expect(list.at(-1)).toEqual({ kind: 'read', conversationId: room.id, readSeq: seq, unreadTotal: 0 });
     expect((await srv.store.getMember(room.id, bob.id))?.readSeq).toBe(seq);
+  });
+});
+
+describe('a busy or failing push service', () => {
+  it('is asked again after 429 and 5xx, honouring Retry-After, and the push arrives once', async () => {
+    const [alice, bob] = [await signUp(srv.url), await signUp(srv.url)];
+    const room = await roomWith(srv.url, alice, bob);
+    const device = await subscribe(bob);
+    service.answerNext(
+      device.json.endpoint,
+      { status: 429, retryAfter: '0' },
+      { status: 503, retryAfter: '0' },
+    );
+    const seq = await send(alice, room.id, 'through a busy service');
+    const pushes = await pushesUntil(device, hasSeq(seq), 'the push after two refusals');
+    expect(seqs(pushes)).toEqual([seq]);
+    expect(service.attempts(device.json.endpoint)).toBe(3);
+  });
+
+  it('backs off by itself when a 500 says nothing of when to come back', async () => {
+    const [alice, bob] = [await signUp(srv.url), await signUp(srv.url)];
+    const room = await roomWith(srv.url, alice, bob);
+    const device = await subscribe(bob);
+    service.answerNext(device.json.endpoint, { status: 500 });
+    const seq = await send(alice, room.id, 'after a crash');
+    expect(seqs(await pushesUntil(device, hasSeq(seq), 'the push after a 500'))).toEqual([seq]);
+    expect(service.attempts(device.json.endpoint)).toBe(2);
+  });
+
+  it('waits as Retry-After says (seconds or a date, at most a minute), else 1 s, 4 s, 16 s with jitter', () => {
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    expect(retryDelayMs('7', 1, now)).toBe(7000);
+    expect(retryDelayMs('Mon, 30 Nov 2026 12:00:30 GMT', 1, now)).toBe(30_000);
+    expect(retryDelayMs('3600', 1, now)).toBe(60_000);
+    expect(retryDelayMs('Mon, 30 Nov 2026 11:00:00 GMT', 1, now)).toBe(0);
+    for (const [attempt, full] of [
+      [1, 1000],
+      [2, 4000],
+      [3, 16_000],
+    ] as const) {
+      for (const header of [null, '', 'soon']) {
+        const delay = retryDelayMs(header, attempt, now);
+        expect(delay).toBeGreaterThanOrEqual(full / 2);
+        expect(delay).toBeLessThanOrEqual(full);
+      }
+    }
+  });
+
+  it('is not asked again after a refusal that would repeat (400)', async () => {
+    const [alice, bob] = [await signUp(srv.url), await signUp(srv.url)];
+    const room = await roomWith(srv.url, alice, bob);
+    const device = await subscribe(bob);
+    service.answerNext(device.json.endpoint, { status: 400 });
+    const refused = await send(alice, room.id, 'refused');
+    await waitFor(() => service.attempts(device.json.endpoint) === 1, 10_000, 'the refused push');
+    // The next window's push is the second request: the refused one was never tried again.
+    const seq = await send(alice, room.id, 'next one');
+    expect(seqs(await pushesUntil(device, hasSeq(seq), 'the next push'))).toEqual([seq]);
+    expect(refused).toBeLessThan(seq);
+    expect(service.attempts(device.json.endpoint)).toBe(2);
   });
 });
 

@@ -25,9 +25,15 @@ export interface ReceivedPush {
   headers: http.IncomingHttpHeaders;
 }
 
+/** One answer of the service: a status and, for 429/503, an optional Retry-After header. */
+export interface PushAnswer {
+  status: number;
+  retryAfter?: string;
+}
+
 export interface TestPushService {
   origin: string;
-  /** Every push received and verified, in arrival order. */
+  /** Every push verified and accepted (2xx), in arrival order. */
   received: ReceivedPush[];
   /** Problems with requests (bad JWT, undecryptable body): a test asserts this stays empty. */
   problems: string[];
@@ -35,6 +41,10 @@ export interface TestPushService {
   subscription(): TestSubscription;
   /** The status this service answers for an endpoint (default 201), e.g. 410 Gone. */
   answer(endpoint: string, status: number): void;
+  /** Answers the next requests to an endpoint with these, in order, then as `answer` says. */
+  answerNext(endpoint: string, ...answers: PushAnswer[]): void;
+  /** Verified requests to an endpoint, whatever they were answered. */
+  attempts(endpoint: string): number;
   /** Pushes received for one endpoint. */
   pushesTo(endpoint: string): PushNotice[];
   close(): Promise<void>;
@@ -47,6 +57,8 @@ export interface TestPushService {
 export async function startPushService(vapidPublicKey: () => string): Promise<TestPushService> {
   const subscriptions = new Map<string, TestSubscription>();
   const statuses = new Map<string, number>();
+  const upcoming = new Map<string, PushAnswer[]>();
+  const attempts = new Map<string, number>();
   const received: ReceivedPush[] = [];
   const problems: string[] = [];
   let origin = '';
@@ -64,13 +76,20 @@ export async function startPushService(vapidPublicKey: () => string): Promise<Te
         if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error('not aes128gcm');
         if (!req.headers.ttl) throw new Error('no TTL header');
         const plain = decrypt(Buffer.concat(chunks), subscription);
-        received.push({ endpoint, notice: JSON.parse(plain) as PushNotice, headers: req.headers });
+        attempts.set(endpoint, (attempts.get(endpoint) ?? 0) + 1);
+        const answer = upcoming.get(endpoint)?.shift() ?? { status: statuses.get(endpoint) ?? 201 };
+        // Only an accepted push reaches the device, as with a real push service.
+        if (answer.status < 300)
+          received.push({ endpoint, notice: JSON.parse(plain) as PushNotice, headers: req.headers });
+        res.writeHead(
+          answer.status,
+          answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter },
+        );
+        res.end();
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
         res.writeHead(403).end();
-        return;
       }
-      res.writeHead(statuses.get(endpoint) ?? 201).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -100,6 +119,12 @@ export async function startPushService(vapidPublicKey: () => string): Promise<Te
     },
     answer(endpoint, status) {
       statuses.set(endpoint, status);
+    },
+    answerNext(endpoint, ...answers) {
+      upcoming.set(endpoint, [...(upcoming.get(endpoint) ?? []), ...answers]);
+    },
+    attempts(endpoint) {
+      return attempts.get(endpoint) ?? 0;
     },
     pushesTo(endpoint) {
       return received.filter((r) => r.endpoint === endpoint).map((r) => r.notice);
