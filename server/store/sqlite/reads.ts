@@ -7,6 +7,7 @@ import type { Message } from '../../../contract/index.js';
 import type { MemberRecord, MessageSearch, UserConversation } from '../Store.js';
 import { pageLimit } from '../entries.js';
 import { toMessages } from './messageRows.js';
+import { searchMatch } from './searchIndex.js';
 import type { MessageRow, ReadStatements } from './statements.js';
 import type Database from 'better-sqlite3';
 
@@ -100,8 +101,7 @@ function searchPage(q: ReadStatements, search: MessageSearch): MessageRow[] {
   const rows: MessageRow[] = [];
   const walk = q.searchMessages.iterate({
     userId: search.userId,
-    // Terms hold only letters, marks and digits (searchWords), so quoting is enough.
-    match: search.terms.map((term) => `"${term}"*`).join(' '),
+    match: searchMatch(search.terms, search.conversationId, search.senderId),
     conversationId: search.conversationId ?? null,
     senderId: search.senderId ?? null,
     afterCreatedAt: after?.createdAt ?? null,

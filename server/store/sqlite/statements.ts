@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ConversationKind, EntryKind, Message } from '../../../contract/index.js';
 import { preparePushReads, preparePushWrites } from './push.js';
+import type { SearchRow } from './searchIndex.js';
 import type {
   AttachmentRecord,
   ConversationRecord,
@@ -188,8 +189,8 @@ export function prepareReads(db: Database.Database) {
     /**
      * The matches below rowid @below, newest first, for reads.ts to take a page from and stop:
      * FTS5 walks its index backwards by rowid (no sort of every match), and rowid order is time
-     * order (the writer never stamps a time older than the newest row). `match` is an FTS5 query
-     * of quoted prefix terms.
+     * order (the writer never stamps a time older than the newest row). `match` is searchMatch()'s
+     * FTS5 query.
      */
     searchMessages: db.prepare<[SearchParams], MessageRow>(
       `SELECT ${MESSAGE.replace(/(^|,\s*)(\w+)/g, '$1m.$2')}
@@ -270,9 +271,9 @@ function prepareWrites(db: Database.Database) {
     newestCreatedAt: db
       .prepare<[], number>('SELECT created_at FROM messages ORDER BY rowid DESC LIMIT 1')
       .pluck(),
-    /** The message's words for search (rowid of the messages row just inserted). */
-    insertSearchTerms: db.prepare<[number | bigint, string]>(
-      'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
+    /** The message's search row (searchIndex.ts) under the rowid of its messages row. */
+    insertSearchTerms: db.prepare<[number | bigint, ...SearchRow]>(
+      'INSERT INTO message_search (rowid, terms, conversation, sender) VALUES (?, ?, ?, ?)',
     ),
     deleteSearchTerms: db.prepare<[number | bigint]>('DELETE FROM message_search WHERE rowid = ?'),
     insertMessage: db.prepare<[NewEntryRow]>(
