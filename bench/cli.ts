@@ -24,6 +24,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --web-dist DIR          built page for the client scenario (env FERRY_WEB_DIST; default: build one privately)
   --no-pin                do not pin the server to one CPU and the load to the others
   --keep                  keep the scratch folder (logs, data) for inspection
+  --budget SECONDS        the whole run's time budget (env BENCH_BUDGET_S; default 570 full, 300 tiny)
   --postgres URL          admin URL of PostgreSQL for the cluster scenario (env BENCH_POSTGRES_URL)
   --redis URL             Redis for the cluster scenario (env BENCH_REDIS_URL)
   --help`;
@@ -39,6 +40,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'web-dist': { type: 'string' },
       'no-pin': { type: 'boolean' },
       keep: { type: 'boolean' },
+      budget: { type: 'string' },
       postgres: { type: 'string' },
       redis: { type: 'string' },
       help: { type: 'boolean' },
@@ -58,6 +60,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const unknown = scenarios.filter((s) => !(SCENARIO_IDS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${USAGE}`);
   const webDist = values['web-dist'] ?? env.FERRY_WEB_DIST;
+  const budget = values.budget ?? env.BENCH_BUDGET_S;
+  const budgetS = budget === undefined ? (size === 'full' ? 9.5 * 60 : 5 * 60) : Number(budget);
+  if (!(budgetS > 0)) throw new Error(`--budget must be a number of seconds, not "${budget}"\n${USAGE}`);
   return {
     size,
     // Always in the canonical order, whatever order --only named them in.
@@ -68,6 +73,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: Boolean(values.keep),
     postgresUrl: values.postgres ?? env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: values.redis ?? env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    totalBudgetMs: size === 'full' ? 9.5 * 60_000 : 5 * 60_000,
+    totalBudgetMs: budgetS * 1000,
   };
 }

@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 
 /** Creates a fresh database next to the one in `adminUrl`; `drop()` removes it again. */
-export async function createTempDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTempDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void>; analyze(): Promise<void> }> {
   const { default: pg } = await import('pg');
   const name = `ferry_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
@@ -21,17 +23,20 @@ export async function createTempDatabase(adminUrl: string): Promise<{ url: strin
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  const run = async (connectionString: string, sql: string) => {
+    const c = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
   return {
     url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => run(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    /** Gathers planner statistics now, as autovacuum would soon after a bulk load. */
+    analyze: () => run(url.toString(), 'ANALYZE'),
   };
 }
 

@@ -9,7 +9,11 @@ import { createPostgresStore } from '../../server/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../server/store/postgres/migrations.js';
 import type { AppendInput, AppendResult, CommitInfo, Store } from '../../server/store/Store.js';
 import { describeStoreContract, reopenable } from '../server/store/storeContract.js';
-import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations } from '../server/store/support/earlyData.js';
+import {
+  EARLY_ROOM_SQL,
+  expectEarlyMessagesTakeOperations,
+  searchIds,
+} from '../server/store/support/earlyData.js';
 import { PG_URL, adminQuery, freshSchema, uniqueSchemaName } from './support/postgres.js';
 
 describeStoreContract('postgres', async () => {
@@ -106,6 +110,32 @@ describe('PostgresStore across nodes', () => {
       INSERT INTO messages VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1, 'kestrel one'),
                                   ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2, 'kestrel two');`);
     await expectEarlyMessagesTakeOperations(await open(schema));
+  });
+
+  it('keeps the messages a database already holds searchable when the search vector arrives', async () => {
+    const schema = await schemaWithCleanup();
+    // A database as the version before the stored search vector left it, with messages in it.
+    const before = MIGRATIONS.slice(
+      0,
+      MIGRATIONS.findIndex((m) => m.name === 'search vector'),
+    );
+    await adminQuery(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}";
+      ${before.map((m) => m.sql).join(';\n')};
+      CREATE TABLE ferry_migrations (version integer PRIMARY KEY, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO ferry_migrations (version, name) VALUES ${before.map((m) => `(${m.version}, '${m.name}')`).join(', ')};
+      ${EARLY_ROOM_SQL}
+      INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at, search_terms)
+        VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1, 'kestrel one'),
+               ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2, 'kestrel two');`);
+    const store = await open(schema);
+    expect(await searchIds(store, 'kestrel')).toEqual(['m2', 'm1']);
+    const index = await adminQuery(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'messages_search_vector'`,
+      [schema],
+    );
+    expect(index.rows).toHaveLength(1);
+    await expectEarlyMessagesTakeOperations(store);
   });
 
   it('refuses a database whose schema is newer than this server, with advice', async () => {

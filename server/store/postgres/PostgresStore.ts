@@ -327,12 +327,15 @@ export class PostgresStore implements Store {
     if (search.terms.length === 0) return [];
     // Terms hold only letters, marks and digits (searchWords), so single quotes need no escaping.
     const query = search.terms.map((term) => `'${term}':*`).join(' & ');
+    // One statement for every filter: node-postgres sends it unnamed, so each run is planned with
+    // its values and a null filter drops out. Membership is a semi-join, so the newest-first walk
+    // checks each row's conversation against the user's list and never multiplies rows.
     const r = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS.replace(/(\w+)/g, 'm.$1')}
          FROM messages m
-         JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = $1
-        WHERE array_to_tsvector(string_to_array(m.search_terms, ' ')) @@ $2::tsquery
+        WHERE m.search_vector @@ $2::tsquery
           AND m.kind = 'message' AND NOT m.deleted
+          AND m.conversation_id IN (SELECT me.conversation_id FROM members me WHERE me.user_id = $1)
           AND ($3::text IS NULL OR m.conversation_id = $3::text)
           AND ($4::text IS NULL OR m.sender_id = $4::text)
           AND ($5::bigint IS NULL OR (m.created_at, m.id) < ($5::bigint, $6::text))

@@ -149,6 +149,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'search vector',
+    // The lexemes are a stored column, so neither the index nor a row check recomputes them from
+    // search_terms (a generated column follows every write of search_terms: sends, edits and
+    // deletes). Search pages newest first: for a common word the plan walks messages_newest
+    // (messages_conversation_newest within one conversation) in the page's order and stops at
+    // the page; for a rare one it reads the GIN matches and sorts those few. The planner picks by
+    // the words' frequencies, so the table is analysed here (afterwards autovacuum keeps the
+    // statistics).
+    sql: `
+      ALTER TABLE messages ADD COLUMN search_vector tsvector
+        GENERATED ALWAYS AS (array_to_tsvector(string_to_array(search_terms, ' '))) STORED;
+      DROP INDEX messages_search;
+      CREATE INDEX messages_search_vector ON messages USING GIN (search_vector);
+      CREATE INDEX messages_newest ON messages (created_at DESC, id DESC) WHERE kind = 'message';
+      CREATE INDEX messages_conversation_newest ON messages (conversation_id, created_at DESC, id DESC)
+        WHERE kind = 'message';
+      ANALYZE messages;
+    `,
+  },
 ];
 
 /** Highest version this code knows. */

@@ -1,10 +1,10 @@
 /** The body of one group-commit transaction for appendMessage (runs inside the transaction). */
 import { EntryKind } from '../../../contract/index.js';
-import { searchTermsText } from '../../../contract/search.js';
 import { checkAttachment, checkEntry, newEntry, storedAnswer, toAttachment } from '../entries.js';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { conversationMissingError } from '../errors.js';
 import { isPerItemError } from './errors.js';
+import { searchRow } from './searchIndex.js';
 import type { Outcome } from '../groupCommit.js';
 import { toAttachmentRecord, toMessageOrNull, toNewEntryRow } from './messageRows.js';
 import type { Statements, TargetRow } from './statements.js';
@@ -77,7 +77,10 @@ function appendOne(
   const { lastInsertRowid } = q.insertMessage.run(toNewEntryRow(message));
   switch (message.kind) {
     case EntryKind.message:
-      q.insertSearchTerms.run(lastInsertRowid, searchTermsText(message.text));
+      q.insertSearchTerms.run(
+        lastInsertRowid,
+        ...searchRow(message.text, message.conversationId, message.senderId),
+      );
       if (input.attachmentId != null) {
         q.attachToMessage.run(message.id, input.attachmentId);
         message.attachment = toAttachment(toAttachmentRecord(q.attachmentById.get(input.attachmentId)!));
@@ -86,7 +89,10 @@ function appendOne(
     case EntryKind.edit:
       q.editMessage.run(message.text, now, message.targetId!);
       q.deleteSearchTerms.run(target!.rowid);
-      q.insertSearchTerms.run(target!.rowid, searchTermsText(message.text));
+      q.insertSearchTerms.run(
+        target!.rowid,
+        ...searchRow(message.text, target!.conversationId, target!.senderId),
+      );
       break;
     case EntryKind.delete:
       q.deleteMessage.run(message.targetId!);

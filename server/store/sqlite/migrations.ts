@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { searchTermsText } from '../../../contract/search.js';
 import { PUSH_SCHEMA } from './push.js';
+import { type SearchRow, searchRow } from './searchIndex.js';
 import { latestVersion, pendingMigrations, type VersionedMigration } from '../migrations.js';
 
 export interface Migration extends VersionedMigration {
@@ -78,14 +79,45 @@ function addMessageSearch(db: Database.Database): void {
   const insert = db.prepare<[number | bigint, string]>(
     'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
   );
-  // In chunks by rowid: better-sqlite3 cannot write while a statement is still iterating.
-  const chunk = db.prepare<[number], { rowid: number; text: string }>(
-    'SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid LIMIT 1000',
+  forEachMessage(db, '1', (row) => insert.run(row.rowid, searchTermsText(row.text)));
+}
+
+interface MessageToIndex {
+  rowid: number;
+  text: string;
+  conversationId: string;
+  senderId: string;
+}
+
+/** Calls `index` for each messages row matching `where`, in chunks by rowid. */
+function forEachMessage(db: Database.Database, where: string, index: (row: MessageToIndex) => void): void {
+  // In chunks: better-sqlite3 cannot write while a statement is still iterating.
+  const chunk = db.prepare<[number], MessageToIndex>(
+    `SELECT rowid, text, conversation_id AS conversationId, sender_id AS senderId FROM messages
+     WHERE rowid > ? AND (${where}) ORDER BY rowid LIMIT 1000`,
   );
   for (let after = 0, rows = chunk.all(after); rows.length > 0; rows = chunk.all(after)) {
-    for (const row of rows) insert.run(row.rowid, searchTermsText(row.text));
+    for (const row of rows) index(row);
     after = rows.at(-1)!.rowid;
   }
+}
+
+/**
+ * The search table again, with each message's conversation and sender as words of their own
+ * (searchIndex.ts), filled from the messages: the words of each message that is shown (its
+ * latest text; a deleted one has none). Secure delete as before.
+ */
+function addSearchScopes(db: Database.Database): void {
+  db.exec(`DROP TABLE message_search;
+    CREATE VIRTUAL TABLE message_search USING fts5(
+      terms, conversation, sender, content='', contentless_delete=1, tokenize='unicode61');
+    INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);`);
+  const insert = db.prepare<[number | bigint, ...SearchRow]>(
+    'INSERT INTO message_search (rowid, terms, conversation, sender) VALUES (?, ?, ?, ?)',
+  );
+  forEachMessage(db, "kind = 'message' AND deleted = 0", (row) =>
+    insert.run(row.rowid, ...searchRow(row.text, row.conversationId, row.senderId)),
+  );
 }
 
 /**
@@ -159,6 +191,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 4, name: 'push subscriptions and mutes', up: (db) => db.exec(PUSH_SCHEMA) },
   { version: 5, name: 'attachments', up: (db) => db.exec(ATTACHMENTS) },
+  { version: 6, name: 'search scopes', up: addSearchScopes },
 ];
 
 /** The schema version this build creates. */

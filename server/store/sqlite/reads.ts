@@ -7,7 +7,8 @@ import type { Message } from '../../../contract/index.js';
 import type { MemberRecord, MessageSearch, UserConversation } from '../Store.js';
 import { pageLimit } from '../entries.js';
 import { toMessages } from './messageRows.js';
-import type { ReadStatements } from './statements.js';
+import { searchMatch } from './searchIndex.js';
+import type { MessageRow, ReadStatements } from './statements.js';
 import type Database from 'better-sqlite3';
 
 /** The reader thread's operations, by name, with their arguments. */
@@ -49,21 +50,7 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
           .reverse(),
       ),
     searchMessages: (search: MessageSearch): Message[] =>
-      search.terms.length === 0
-        ? []
-        : toMessages(
-            q,
-            q.searchMessages.all({
-              userId: search.userId,
-              // Terms hold only letters, marks and digits (searchWords), so quoting is enough.
-              match: search.terms.map((term) => `"${term}"*`).join(' '),
-              conversationId: search.conversationId ?? null,
-              senderId: search.senderId ?? null,
-              afterCreatedAt: search.after?.createdAt ?? null,
-              afterId: search.after?.id ?? null,
-              limit: pageLimit(search.limit),
-            }),
-          ),
+      search.terms.length === 0 ? [] : toMessages(q, searchPage(q, search)),
     listMembers: ({ conversationId }: ReadOps['listMembers']): MemberRecord[] =>
       q.membersOf.all(conversationId),
     listUserConversations: ({ userId }: ReadOps['listUserConversations']): UserConversation[] => {
@@ -95,4 +82,37 @@ export function readOperations(db: Database.Database, q: ReadStatements) {
       );
     },
   } satisfies { [K in keyof ReadOps]: (args: ReadOps[K]) => ReadResults[K] };
+}
+
+/** Beyond every rowid: no upper bound for the walk. */
+const NO_ROWID_BOUND = Number.MAX_SAFE_INTEGER;
+
+/**
+ * One page of search results, newest first by (created_at, id). The statement walks the matches
+ * backwards by rowid, which is time order, so the walk stops once the page is full and the next
+ * match is older than the page's oldest: its cost is the page (and the non-member matches between
+ * its rows), not the number of matches. Rows of one time are sorted by id here, as they need not
+ * be in id order by rowid.
+ */
+function searchPage(q: ReadStatements, search: MessageSearch): MessageRow[] {
+  const limit = pageLimit(search.limit);
+  if (limit === 0) return [];
+  const after = search.after;
+  const rows: MessageRow[] = [];
+  const walk = q.searchMessages.iterate({
+    userId: search.userId,
+    match: searchMatch(search.terms, search.conversationId, search.senderId),
+    conversationId: search.conversationId ?? null,
+    senderId: search.senderId ?? null,
+    afterCreatedAt: after?.createdAt ?? null,
+    afterId: after?.id ?? null,
+    below: (after && q.searchCursorEnd.get({ id: after.id, createdAt: after.createdAt })) ?? NO_ROWID_BOUND,
+  });
+  for (const row of walk) {
+    if (rows.length >= limit && row.createdAt < rows.at(-1)!.createdAt) break;
+    rows.push(row);
+  }
+  return rows
+    .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, limit);
 }

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ConversationKind, EntryKind, Message } from '../../../contract/index.js';
 import { preparePushReads, preparePushWrites } from './push.js';
+import type { SearchRow } from './searchIndex.js';
 import type {
   AttachmentRecord,
   ConversationRecord,
@@ -68,7 +69,8 @@ export interface SearchParams {
   senderId: string | null;
   afterCreatedAt: number | null;
   afterId: string | null;
-  limit: number;
+  /** Only rows below this rowid (the cursor's end, or past the newest row). */
+  below: number;
 }
 
 interface NewConversation {
@@ -184,20 +186,37 @@ export function prepareReads(db: Database.Database) {
     messagesAfter: db.prepare<[string, number, number], MessageRow>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
-    /** Newest first; `match` is an FTS5 query of quoted prefix terms (reads.ts). */
+    /**
+     * The matches below rowid @below, newest first, for reads.ts to take a page from and stop:
+     * FTS5 walks its index backwards by rowid (no sort of every match), and rowid order is time
+     * order (the writer never stamps a time older than the newest row). `match` is searchMatch()'s
+     * FTS5 query.
+     */
     searchMessages: db.prepare<[SearchParams], MessageRow>(
       `SELECT ${MESSAGE.replace(/(^|,\s*)(\w+)/g, '$1m.$2')}
        FROM message_search s
        JOIN messages m ON m.rowid = s.rowid
-       JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = @userId
-       WHERE message_search MATCH @match AND m.kind = 'message' AND m.deleted = 0
+       WHERE message_search MATCH @match AND s.rowid < @below
+         AND m.kind = 'message' AND m.deleted = 0
          AND (@conversationId IS NULL OR m.conversation_id = @conversationId)
          AND (@senderId IS NULL OR m.sender_id = @senderId)
          AND (@afterCreatedAt IS NULL OR m.created_at < @afterCreatedAt
               OR (m.created_at = @afterCreatedAt AND m.id < @afterId))
-       ORDER BY m.created_at DESC, m.id DESC
-       LIMIT @limit`,
+         AND EXISTS (SELECT 1 FROM members me
+                     WHERE me.conversation_id = m.conversation_id AND me.user_id = @userId)
+       ORDER BY s.rowid DESC`,
     ),
+    /**
+     * The first rowid after the search cursor's time: rows as old as the cursor are one run of
+     * rowids (one commit stamps them all), so the walk starts below this one and skips nothing.
+     */
+    searchCursorEnd: db
+      .prepare<[{ id: string; createdAt: number }], number>(
+        `SELECT rowid FROM messages
+         WHERE rowid > (SELECT rowid FROM messages WHERE id = @id) AND created_at > @createdAt
+         ORDER BY rowid LIMIT 1`,
+      )
+      .pluck(),
     /** Newest first; the store reverses the page. */
     messagesBefore: db.prepare<[string, number, number], MessageRow>(
       `SELECT ${MESSAGE} FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
@@ -248,9 +267,13 @@ function prepareWrites(db: Database.Database) {
        WHERE conversation_id = ? AND user_id = ?`,
     ),
 
-    /** The message's words for search (rowid of the messages row just inserted). */
-    insertSearchTerms: db.prepare<[number | bigint, string]>(
-      'INSERT INTO message_search (rowid, terms) VALUES (?, ?)',
+    /** The time of the newest row (by rowid, no scan). */
+    newestCreatedAt: db
+      .prepare<[], number>('SELECT created_at FROM messages ORDER BY rowid DESC LIMIT 1')
+      .pluck(),
+    /** The message's search row (searchIndex.ts) under the rowid of its messages row. */
+    insertSearchTerms: db.prepare<[number | bigint, ...SearchRow]>(
+      'INSERT INTO message_search (rowid, terms, conversation, sender) VALUES (?, ?, ?, ?)',
     ),
     deleteSearchTerms: db.prepare<[number | bigint]>('DELETE FROM message_search WHERE rowid = ?'),
     insertMessage: db.prepare<[NewEntryRow]>(

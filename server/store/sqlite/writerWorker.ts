@@ -74,7 +74,13 @@ function prepareCommit(conn: Database.Database, q: Statements) {
     if (gate) passGate(gate);
     return outcomes;
   });
-  return (ops: readonly WriteOp[]) => batch.immediate(ops, Date.now());
+  // Times never go back along rowids, even if the wall clock does: search walks rowids as time
+  // order (reads.ts). Starts from the newest row, so a restart with an earlier clock holds too.
+  let newest = q.newestCreatedAt.get() ?? 0;
+  return (ops: readonly WriteOp[]) => {
+    newest = Math.max(newest, Date.now());
+    return batch.immediate(ops, newest);
+  };
 }
 
 serveRequests(

@@ -220,6 +220,29 @@ describe('SqliteStore', () => {
       await expectEarlyMessagesTakeOperations(store);
     });
 
+    it('indexes the shown messages a database already holds with their conversation and sender when search scopes arrive', async () => {
+      const store = await openEarly(
+        MIGRATIONS.findIndex((m) => m.name === 'search scopes'),
+        `${EARLY_ROOM_SQL}
+        INSERT INTO users VALUES ('u2', 'other', 'h', 1);
+        INSERT INTO members (conversation_id, user_id, joined_at) VALUES ('c1', 'u2', 1);
+        INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at, deleted)
+          VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1, 0),
+                 ('m2', 'c1', 2, 'u2', 'other', 'kestrel two', 1, 2, 0),
+                 ('m3', 'c1', 3, 'u2', 'other', 'kestrel three', 1, 3, 1);
+        INSERT INTO message_search (rowid, terms) SELECT rowid, text FROM messages WHERE deleted = 0;`,
+      );
+      expect(await searchIds(store, 'kestrel')).toEqual(['m2', 'm1']);
+      const filtered = await store.searchMessages({
+        userId: 'u1',
+        terms: ['kestrel'],
+        conversationId: 'c1',
+        senderId: 'u2',
+        limit: 10,
+      });
+      expect(filtered.map((m) => m.id)).toEqual(['m2']);
+    });
+
     it('refuses a database written by a newer schema, with advice', async () => {
       const { store, dir } = await openStore();
       await store.close();

@@ -11,6 +11,7 @@ import type {
   AppendInput,
   AppendResult,
   ConversationRecord,
+  MessageSearch,
   Store,
   UserRecord,
   UserRef,
@@ -899,6 +900,17 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       const words = (query: string) => searchWords(query);
       const newestFirst = (a: Message, b: Message) =>
         b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+      /** The ids of every page of `search`, in order, each page starting after the last one's end. */
+      const allPages = async (search: Omit<MessageSearch, 'after'>): Promise<string[]> => {
+        const ids: string[] = [];
+        let after: MessageSearch['after'];
+        for (;;) {
+          const page = await store.searchMessages({ ...search, after });
+          ids.push(...page.map((m) => m.id));
+          if (page.length < search.limit) return ids;
+          after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+        }
+      };
 
       it('finds English by word prefix and Chinese and Japanese by word, all terms required', async () => {
         const alice = await newUser('alice');
@@ -965,20 +977,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         const elsewhere = created(await store.appendMessage(draft(other.id, alice, 'apple pie')));
         const expected = [...all, elsewhere].sort(newestFirst).map((m) => m.id);
 
-        const seen: string[] = [];
-        let after: { createdAt: number; id: string } | undefined;
-        for (;;) {
-          const page = await store.searchMessages({
-            userId: alice.userId,
-            terms: words('apple'),
-            after,
-            limit: 3,
-          });
-          seen.push(...page.map((m) => m.id));
-          if (page.length < 3) break;
-          const last = page.at(-1)!;
-          after = { createdAt: last.createdAt, id: last.id };
-        }
+        const seen = await allPages({ userId: alice.userId, terms: words('apple'), limit: 3 });
         expect(seen).toEqual(expected);
 
         const inRoom = await store.searchMessages({
@@ -995,6 +994,79 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           limit: 50,
         });
         expect(fromBob.map((m) => m.seq).sort()).toEqual([2, 4, 6]);
+      });
+
+      it('pages many matches across many conversations newest first, complete, once each, members only', async () => {
+        const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+        const rooms: ConversationRecord[] = [];
+        for (let i = 0; i < 6; i++) {
+          const room = await newRoom(carol, `room ${i}`);
+          await store.addMember(room.id, bob, 1);
+          // Alice is in rooms 0-3, left room 4 and was never in room 5.
+          if (i < 5) await store.addMember(room.id, alice, 1);
+          rooms.push(room);
+        }
+        await store.removeMember(rooms[4]!.id, alice.userId);
+        // Sent concurrently, so one commit stamps many with one time and ties are ordered by id.
+        const sent = await Promise.all(
+          Array.from({ length: 120 }, (_, i) =>
+            store
+              .appendMessage(
+                draft(
+                  rooms[i % 6]!.id,
+                  i % 3 === 0 ? bob : carol,
+                  i % 4 === 3 ? `no match ${i}` : `otter ${i}`,
+                ),
+              )
+              .then(created),
+          ),
+        );
+        // Deleted messages are never found; edits are followed both ways.
+        const op = (m: Message, kind: 'edit' | 'delete', text: string) =>
+          store.appendMessage({
+            ...draft(m.conversationId, m.senderId === bob.userId ? bob : carol, text),
+            kind,
+            targetId: m.id,
+          });
+        const matching = sent.filter((m) => m.text.startsWith('otter'));
+        const deleted = new Set(matching.filter((_, i) => i % 10 === 0).map((m) => m.id));
+        for (const id of deleted)
+          await op(
+            sent.find((m) => m.id === id)!,
+            'delete',
+            '',
+          );
+        const unmatched = matching.filter((m, i) => i % 10 === 5 && !deleted.has(m.id));
+        for (const m of unmatched) await op(m, 'edit', 'a beaver now');
+        const rematched = sent.filter((m, i) => !m.text.startsWith('otter') && i % 8 === 7);
+        for (const m of rematched) await op(m, 'edit', 'an otter after all');
+        const gone = new Set([...deleted, ...unmatched.map((m) => m.id)]);
+        const visible = new Set(rooms.slice(0, 4).map((r) => r.id));
+        const expected = [...matching.filter((m) => !gone.has(m.id)), ...rematched]
+          .filter((m) => visible.has(m.conversationId))
+          .sort(newestFirst)
+          .map((m) => m.id);
+        expect(expected.length).toBeGreaterThan(40);
+
+        const pages = (filter: { conversationId?: string; senderId?: string }) =>
+          allPages({ userId: alice.userId, terms: words('otte'), limit: 7, ...filter });
+        const all = await pages({});
+        expect(all).toEqual(expected);
+        expect(new Set(all).size).toBe(all.length);
+        const byId = new Map(sent.map((m) => [m.id, m]));
+        expect(await pages({ conversationId: rooms[1]!.id })).toEqual(
+          expected.filter((id) => byId.get(id)!.conversationId === rooms[1]!.id),
+        );
+        expect(await pages({ senderId: bob.userId })).toEqual(
+          expected.filter((id) => byId.get(id)!.senderId === bob.userId),
+        );
+        // Bob, a member of every room, finds the rooms Alice cannot see too.
+        const bobFinds = await store.searchMessages({
+          userId: bob.userId,
+          terms: words('otter'),
+          limit: 500,
+        });
+        expect(bobFinds.some((m) => !visible.has(m.conversationId))).toBe(true);
       });
     });
 
