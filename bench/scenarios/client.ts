@@ -102,7 +102,8 @@ async function timedVisit(page: Page, url: string, roomName: string, timeoutMs: 
   return r1(m.firstConversationAt);
 }
 
-async function waitFor<T>(
+/** Polls `fn` every 20 ms until it returns something truthy; throws after `timeoutMs`. */
+export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
   timeoutMs: number,
@@ -116,10 +117,12 @@ async function waitFor<T>(
   }
 }
 
-const statusText = (page: Page) =>
+/** The connection status line's text. */
+export const statusText = (page: Page) =>
   page.evaluate(() => document.querySelector('[role="status"]')?.textContent ?? '');
 
-async function sessionContext(
+/** A fresh browser context signed in as `user`, with the render marks installed. */
+export async function sessionContext(
   browser: Browser,
   url: string,
   user: BenchUser,
