@@ -68,6 +68,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: Boolean(values.keep),
     postgresUrl: values.postgres ?? env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: values.redis ?? env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    totalBudgetMs: size === 'full' ? 9.5 * 60_000 : 5 * 60_000,
+    totalBudgetMs: size === 'full' ? 9.5 * 60_000 : 7 * 60_000,
   };
 }

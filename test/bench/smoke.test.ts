@@ -33,7 +33,7 @@ beforeAll(async () => {
     process.env,
   ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
-}, 300_000);
+}, 450_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
