@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOptions, type BenchOptions } from '../../bench/cli';
 import { RESULT_FILES, runBench } from '../../bench/runBench';
+import { ALL_GOALS_FILE, writeAllGoals } from '../../bench/report/allGoals';
 import { SCENARIO_IDS, type BenchResults, type ScenarioId, type ScenarioResult } from '../../bench/types';
 import type { RelaySeries } from '../../bench/scenarios/relaySeries';
 import type { DurableResult } from '../../bench/scenarios/durable';
@@ -233,6 +234,12 @@ describe('npm run bench at the tiny size', () => {
       expect(Number.isFinite(g.actual), g.id).toBe(true);
       if (g.pass === null) expect(g.note, g.id).toBeTruthy();
     }
+  });
+
+  it('lists every goal of the runs in a results folder in one table', () => {
+    expect(writeAllGoals(outDir)).toBe(results.goals.length);
+    const md = readFileSync(path.join(outDir, ALL_GOALS_FILE), 'utf8');
+    for (const g of results.goals) expect(md).toContain(`| ${g.label} | ${g.target} |`);
   });
 
   it('writes the results as JSON, Markdown and an SVG chart', () => {
