@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { hubChunk } from './web/build/hubChunk';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
 const THEME_COLOR = '#0b5cad';
@@ -11,6 +12,7 @@ export default defineConfig({
   publicDir: 'public',
   plugins: [
     preact(),
+    hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts'),
     VitePWA({
       // Our own worker (sw/sw.ts): Workbox only injects the precache list into it.
       strategies: 'injectManifest',

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { BENCH_DIR } from './lib/paths.js';
+import { sizeParams } from './sizes.js';
 import { SCENARIO_IDS, type ScenarioId, type Size } from './types.js';
 
 export interface BenchOptions {
@@ -24,7 +25,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --web-dist DIR          built page for the client scenario (env FERRY_WEB_DIST; default: build one privately)
   --no-pin                do not pin the server to one CPU and the load to the others
   --keep                  keep the scratch folder (logs, data) for inspection
-  --budget SECONDS        the whole run's time budget (env BENCH_BUDGET_S; default 570 full, 300 tiny)
+  --budget SECONDS        the whole run's time budget (env BENCH_BUDGET_S; default: the sum of the chosen scenarios' budgets)
   --postgres URL          admin URL of PostgreSQL for the cluster scenario (env BENCH_POSTGRES_URL)
   --redis URL             Redis for the cluster scenario (env BENCH_REDIS_URL)
   --help`;
@@ -61,12 +62,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${USAGE}`);
   const webDist = values['web-dist'] ?? env.FERRY_WEB_DIST;
   const budget = values.budget ?? env.BENCH_BUDGET_S;
-  const budgetS = budget === undefined ? (size === 'full' ? 9.5 * 60 : 5 * 60) : Number(budget);
+  // By default every chosen scenario gets its whole budget, plus time to write the reports.
+  const chosen = SCENARIO_IDS.filter((id) => scenarios.includes(id));
+  const budgetS =
+    budget === undefined
+      ? chosen.reduce((sum, id) => sum + sizeParams(size).budgetMs[id], 30_000) / 1000
+      : Number(budget);
   if (!(budgetS > 0)) throw new Error(`--budget must be a number of seconds, not "${budget}"\n${USAGE}`);
   return {
     size,
     // Always in the canonical order, whatever order --only named them in.
-    scenarios: SCENARIO_IDS.filter((id) => scenarios.includes(id)),
+    scenarios: chosen,
     outDir: path.resolve(values.out ?? env.BENCH_OUT ?? path.join(BENCH_DIR, 'results')),
     webDist: webDist ? path.resolve(webDist) : undefined,
     pin: !values['no-pin'],

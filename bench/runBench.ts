@@ -7,9 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchOptions } from './cli.js';
-import { REPO_ROOT } from './lib/paths.js';
+import { BENCH_DIR, REPO_ROOT } from './lib/paths.js';
 import { killStragglers } from './lib/processes.js';
 import { fileLimit, gitCommit, machineInfo, planPinning, raiseFileLimit } from './lib/system.js';
+import { ALL_GOALS_FILE, writeAllGoals } from './report/allGoals.js';
 import { chartSvg } from './report/chart.js';
 import { markdownReport } from './report/markdown.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -51,7 +52,7 @@ export async function runBench(
       results.push({
         ...base,
         status: 'skipped',
-        errors: ['no time left in the 10-minute budget'],
+        errors: ["no time left in the run's budget (--budget)"],
         durationMs: 0,
       });
       continue;
@@ -122,6 +123,12 @@ export async function runBench(
     goals: results.flatMap((s) => s.goals),
   };
   writeResults(bench, opts.outDir);
+  // A run kept in the results folder (or a folder of it) also updates the table of every goal.
+  const resultsRoot = path.join(BENCH_DIR, 'results');
+  if (opts.outDir === resultsRoot || path.dirname(opts.outDir) === resultsRoot) {
+    const n = writeAllGoals(resultsRoot);
+    log(`wrote ${path.relative(process.cwd(), path.join(resultsRoot, ALL_GOALS_FILE))} (${n} goals)`);
+  }
   const failed = results.some((r) => r.status === 'failed');
   if (opts.keep || failed) log(`\nscratch folder kept: ${tmpDir} (server and worker logs in logs/)`);
   else rmSync(tmpDir, { recursive: true, force: true });

@@ -30,6 +30,22 @@ export interface SizeParams {
     device: { messages: number; conversations: number; rounds: number };
     server: { messages: number; conversations: number; rounds: number; fillBudgetMs: number };
   };
+  /** A's Send to B's screen in two browsers: samples idle and under relay load elsewhere. */
+  feel: {
+    warmup: number;
+    samples: number;
+    timeoutMs: number;
+    load: {
+      rate: number;
+      conversations: number;
+      receiversPerConversation: number;
+      warmupMs: number;
+      /** Load time allowed per sample (the load runs for warmupMs + samples × this). */
+      msPerSample: number;
+    };
+  };
+  /** A file through the tus endpoint: throughput, and a resume after an interruption. */
+  upload: { megabytes: number; runs: number };
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -73,6 +89,13 @@ const TINY: SizeParams = {
     device: { messages: 500, conversations: 5, rounds: 2 },
     server: { messages: 500, conversations: 4, rounds: 2, fillBudgetMs: 10_000 },
   },
+  feel: {
+    warmup: 2,
+    samples: 5,
+    timeoutMs: 15_000,
+    load: { rate: 50, conversations: 2, receiversPerConversation: 2, warmupMs: 300, msPerSample: 400 },
+  },
+  upload: { megabytes: 2, runs: 1 },
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -81,6 +104,8 @@ const TINY: SizeParams = {
     client: 120_000,
     'noisy-disk': 60_000,
     search: 60_000,
+    feel: 90_000,
+    upload: 60_000,
   },
 };
 
@@ -130,6 +155,13 @@ const FULL: SizeParams = {
     // Long enough for both stores to reach 1M on a machine shared with other work: the goal is at 1M.
     server: { messages: 1_000_000, conversations: 100, rounds: 5, fillBudgetMs: 300_000 },
   },
+  feel: {
+    warmup: 20,
+    samples: 200,
+    timeoutMs: 15_000,
+    load: { rate: 1000, conversations: 10, receiversPerConversation: 2, warmupMs: 2000, msPerSample: 200 },
+  },
+  upload: { megabytes: 20, runs: 3 },
   budgetMs: {
     relay: 120_000,
     durable: 50_000,
@@ -138,6 +170,8 @@ const FULL: SizeParams = {
     client: 120_000,
     'noisy-disk': 150_000,
     search: 900_000,
+    feel: 240_000,
+    upload: 180_000,
   },
 };
 

@@ -11,6 +11,8 @@ export const SCENARIO_IDS = [
   'client',
   'noisy-disk',
   'search',
+  'feel',
+  'upload',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -11,7 +11,8 @@
  * change are reconciled by id on load and when those contexts announce a change. Only an index
  * saved in another format is rebuilt from scratch.
  */
-import MiniSearch, { type SearchResult } from 'minisearch';
+import type MiniSearch from 'minisearch';
+import type { SearchResult } from 'minisearch';
 import type { Message } from '../contract/index';
 import { searchWords } from '../contract/search';
 import type { GetFerryDb } from './connection';
@@ -81,6 +82,24 @@ const OPTIONS = {
   },
 };
 
+let miniSearchModule: Promise<typeof MiniSearch> | undefined;
+
+/**
+ * MiniSearch, loaded with the index's first step rather than with the hub: the hub's first load
+ * (and the first conversation on screen) does not wait for the search engine's code.
+ */
+function loadMiniSearch(): Promise<typeof MiniSearch> {
+  miniSearchModule ??= import('minisearch').then(
+    (m) => m.default,
+    (err: unknown) => {
+      // A later step tries again (e.g. the chunk could not be fetched this time).
+      miniSearchModule = undefined;
+      throw err;
+    },
+  );
+  return miniSearchModule;
+}
+
 /** The index of one browser's messages (one instance, in the hub). */
 export class SearchIndex {
   private index: MiniSearch<IndexedMessage> | null = null;
@@ -98,7 +117,7 @@ export class SearchIndex {
       } catch (err) {
         // Search still works on what arrives from now on; the next start tries again.
         console.warn('ferry: the search index could not be loaded', err);
-        this.index ??= new MiniSearch<IndexedMessage>(OPTIONS);
+        this.index ??= new (await loadMiniSearch())<IndexedMessage>(OPTIONS);
       }
     });
   }
@@ -238,18 +257,19 @@ export class SearchIndex {
   }
 
   private async load(): Promise<void> {
+    const Engine = await loadMiniSearch();
     const db = await this.getDb();
     const saved = await db.get('search', SAVED_KEY);
     if (saved && saved.format === SEARCH_INDEX_FORMAT) {
       try {
-        this.index = await MiniSearch.loadJSONAsync<IndexedMessage>(saved.json, OPTIONS);
+        this.index = await Engine.loadJSONAsync<IndexedMessage>(saved.json, OPTIONS);
         this.builtAt = saved.builtAt;
       } catch (err) {
         console.warn('ferry: the saved search index could not be read; rebuilding it', err);
       }
     }
     if (!this.index) {
-      this.index = new MiniSearch<IndexedMessage>(OPTIONS);
+      this.index = new Engine<IndexedMessage>(OPTIONS);
       this.builtAt = Date.now();
       this.dirty = true;
     }

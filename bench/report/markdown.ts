@@ -5,7 +5,7 @@ import { fmt, fmtRatio, passText, withUnit } from './format.js';
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A Markdown table; the first `left` columns are text (left-aligned), the rest numbers. */
-function table(header: string[], rows: string[][], left = 1): string {
+export function table(header: string[], rows: string[][], left = 1): string {
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i < left ? '---' : '---:')).join(' | ')} |`,

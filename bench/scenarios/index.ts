@@ -4,9 +4,11 @@ import { capacityScenario } from './capacity.js';
 import { clientScenario } from './client.js';
 import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
+import { feelScenario } from './feel.js';
 import { noisyDiskScenario } from './noisyDisk.js';
 import { relayScenario } from './relay.js';
 import { searchScenario } from './search.js';
+import { uploadScenario } from './upload.js';
 
 export const SCENARIOS: Record<
   ScenarioId,
@@ -22,4 +24,6 @@ export const SCENARIOS: Record<
     run: noisyDiskScenario,
   },
   search: { title: '7. Search: device index and server stores', run: searchScenario },
+  feel: { title: '8. What a person feels: Send to visible in another browser', run: feelScenario },
+  upload: { title: '9. Attachments: upload throughput and resume cost', run: uploadScenario },
 };

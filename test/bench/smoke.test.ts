@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOptions, type BenchOptions } from '../../bench/cli';
 import { RESULT_FILES, runBench } from '../../bench/runBench';
+import { ALL_GOALS_FILE, writeAllGoals } from '../../bench/report/allGoals';
 import { SCENARIO_IDS, type BenchResults, type ScenarioId, type ScenarioResult } from '../../bench/types';
 import type { RelaySeries } from '../../bench/scenarios/relaySeries';
 import type { DurableResult } from '../../bench/scenarios/durable';
@@ -16,6 +17,8 @@ import type { CapacityResult } from '../../bench/scenarios/capacity';
 import type { ClientResult } from '../../bench/scenarios/client';
 import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
 import type { SearchResult } from '../../bench/scenarios/search';
+import type { FeelResult } from '../../bench/scenarios/feel';
+import type { UploadResult } from '../../bench/scenarios/upload';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -31,7 +34,7 @@ beforeAll(async () => {
     process.env,
   ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
-}, 190_000);
+}, 450_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -165,6 +168,35 @@ describe('npm run bench at the tiny size', () => {
       for (const q of ['tomorrow', 'tom', '明天', '会議']) expect(hits[q], q).toBeGreaterThan(0);
   });
 
+  it('times Send in one browser to the text in the other, idle and beside relay load', () => {
+    const r = scenario('feel').data as FeelResult;
+    for (const series of [r.idle, r.loaded]) {
+      expect(series.lost).toBe(0);
+      expect(series.samples).toBeGreaterThan(0);
+      for (const v of [series.toOther.p50, series.toOther.p99, series.ownEcho.p50, series.toRelay.p50])
+        expect(positive(v), JSON.stringify(series)).toBe(true);
+      // The other browser cannot show it before the server relayed it.
+      expect(series.toOther.p50).toBeGreaterThan(series.toRelay.p50 - 1);
+    }
+    expect(r.loaded.load?.delivered).toBeGreaterThan(0);
+  });
+
+  it('uploads through the tus endpoint, and resumes a cut upload without sending it all again', () => {
+    const r = scenario('upload').data as UploadResult;
+    expect(r.plain.length).toBeGreaterThan(0);
+    for (const run of r.plain) {
+      expect(run.wireBytes).toBe(r.bytes);
+      expect(positive(run.ms)).toBe(true);
+    }
+    for (const run of r.resumed) {
+      expect(run.cutAt).toBeGreaterThan(0);
+      // The cut one and the resume together send the file, plus at most one chunk again.
+      expect(run.wireBytes).toBeGreaterThanOrEqual(r.bytes);
+      expect(run.wireBytes - r.bytes).toBeLessThanOrEqual(r.chunkBytes);
+      expect(run.requests.HEAD).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -179,6 +211,11 @@ describe('npm run bench at the tiny size', () => {
         'client-js',
         'client-offline',
         'client-replay',
+        'feel-idle-p50',
+        'feel-idle-p99',
+        'feel-load-p50',
+        'feel-load-p99',
+        'upload-resume',
         'cluster-p99',
         'cluster-throughput',
         'noisy-disk-loop-lag',
@@ -197,6 +234,12 @@ describe('npm run bench at the tiny size', () => {
       expect(Number.isFinite(g.actual), g.id).toBe(true);
       if (g.pass === null) expect(g.note, g.id).toBeTruthy();
     }
+  });
+
+  it('lists every goal of the runs in a results folder in one table', () => {
+    expect(writeAllGoals(outDir)).toBe(results.goals.length);
+    const md = readFileSync(path.join(outDir, ALL_GOALS_FILE), 'utf8');
+    for (const g of results.goals) expect(md).toContain(`| ${g.label} | ${g.target} |`);
   });
 
   it('writes the results as JSON, Markdown and an SVG chart', () => {

@@ -142,8 +142,9 @@ export function useMessages(conversationId: string): MessagesView {
   const data = useLiveQuery(
     conversationId,
     async (db) => {
-      const me = await getMe(db);
-      const messages = await newestMessages(db, conversationId, limit);
+      // Side by side: every `changed` that shows a new message waits on these reads. The outbox
+      // is read after the messages, so an entry acknowledged meanwhile is in one of the two.
+      const [me, messages] = await Promise.all([getMe(db), newestMessages(db, conversationId, limit)]);
       const stored = new Set(messages.map((m) => m.id));
       const outbox = me
         ? (await listEntries(db, me.id, conversationId)).filter((e) => !stored.has(e.id))

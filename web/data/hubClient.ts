@@ -8,6 +8,7 @@ import { ErrorCode, type Ack, type WireError } from '../../contract/index';
 import { everythingChanged } from '../../localdb/index';
 import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
 import { joinElection } from '../../shared-worker/elected';
+import hubUrl from './hubUrl';
 import {
   TAB_TIMEOUT_MS,
   type HubEvent,
@@ -46,7 +47,7 @@ const HUB_CHANGED: WireError = {
 const NOT_RETRIED: ReadonlySet<HubMethod> = new Set<HubMethod>(['createRoom']);
 
 function sharedWorkerLink(on: LinkHandlers): HubLink {
-  const worker = new SharedWorker(new URL('../../shared-worker/main.ts', import.meta.url), {
+  const worker = new SharedWorker(hubUrl, {
     type: 'module',
     name: 'ferry-hub',
   });

@@ -12,11 +12,13 @@ import { Dialog } from '../ui/Dialog';
 import { formatBytes } from '../ui/format';
 import { listenForInstallOffer, promptInstall } from './install';
 import { PWA_LABELS } from './labels';
-import { forgetPushOnThisDevice } from './push';
-import { PushSettings } from './PushSettings';
 import { requestOutboxReplay, startReplayTriggers } from './outboxReplay';
 import { getPwaState, subscribePwaState } from './pwaState';
 import { applyUpdate, startServiceWorker } from './serviceWorker';
+import { lazy } from '../ui/lazy';
+
+// Web Push's code comes with the switch, after first paint.
+const PushSettings = lazy(() => import('./PushSettings').then((m) => m.PushSettings));
 
 // At import, not on mount: Chromium may offer installation before the first render.
 listenForInstallOffer();
@@ -46,7 +48,8 @@ export function PwaControls() {
   // Signed out: this device stops receiving pushes (the server already forgot the subscription).
   const signedInBefore = useRef(user !== null);
   useEffect(() => {
-    if (signedInBefore.current && !user) void forgetPushOnThisDevice().catch(() => undefined);
+    if (signedInBefore.current && !user)
+      void import('./push').then((push) => push.forgetPushOnThisDevice()).catch(() => undefined);
     signedInBefore.current = user !== null;
   }, [user]);
 

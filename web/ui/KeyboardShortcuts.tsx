@@ -7,12 +7,14 @@ import type { VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useConversations, type LocalConversation } from '../data/index';
 import { unreadCount } from './ConversationList';
-import { JumpDialog } from './JumpDialog';
 import { escapeNewest } from './keyboard/escape';
 import { focusTarget } from './keyboard/focus';
 import { shortcutFor, type ShortcutId } from './keyboard/shortcuts';
 import { conversationPath, navigate } from './router';
-import { ShortcutsDialog } from './ShortcutsDialog';
+import { lazy } from './lazy';
+
+const ShortcutsDialog = lazy(() => import('./ShortcutsDialog').then((m) => m.ShortcutsDialog));
+const JumpDialog = lazy(() => import('./JumpDialog').then((m) => m.JumpDialog));
 
 type OpenDialog = 'jump' | 'help' | null;
 
