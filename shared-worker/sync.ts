@@ -9,7 +9,12 @@
 import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
 import { sharedRun } from '../client-kit/index';
 import type { GetFerryDb } from '../localdb/connection';
-import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
+import {
+  getConversation,
+  listConversations as localConversations,
+  markReadLocally,
+  saveConversations,
+} from '../localdb/conversations';
 import { applyReceipt } from '../localdb/members';
 import { advanceSyncedSeq, putMessages } from '../localdb/messages';
 import { OfflineError } from '../outbox/transport';
@@ -19,6 +24,8 @@ import type { HubEvents } from './protocol';
 
 /** A device new to a conversation loads only its newest page; older ones load on scroll. */
 export const NEWEST_PAGE = 100;
+/** Conversations caught up at once after a (re)connect. */
+const RESYNC_LANES = 6;
 /** How many live message ids are remembered so a repeated delivery is not announced twice. */
 const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
@@ -82,16 +89,31 @@ export class Sync {
     }, dueAt - Date.now());
   }
 
-  /** Run after every (re)connect: list conversations, then catch each one up. */
+  /**
+   * Run after every (re)connect: list conversations, then catch up each one the server holds more
+   * of than this device, RESYNC_LANES at a time so their round trips overlap (each conversation
+   * still runs in its own chain: order within it is kept). One that is up to date costs no round
+   * trip, only its delivered receipt if that is behind.
+   */
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
     const summaries = await this.guard(() => this.listConversations());
-    for (const { id } of summaries ?? []) {
-      // A newer connection started its own pass: this one stops.
-      if (generation !== this.generation) return;
-      await this.catchUp(id);
+    if (!summaries) return;
+    const held = await this.guard(async () => localConversations(await this.deps.getDb()));
+    const local = new Map((held ?? []).map((c) => [c.id, c]));
+    const behind: string[] = [];
+    for (const { id, lastSeq } of summaries) {
+      const here = local.get(id);
+      if (!here || here.syncedSeq < lastSeq) behind.push(id);
+      else if (here.deliveredSeq < here.syncedSeq) this.deliveredSoon(id);
     }
+    let next = 0;
+    const lane = async () => {
+      // A newer connection started its own pass: this one stops.
+      while (next < behind.length && generation === this.generation) await this.catchUp(behind[next++]!);
+    };
+    await Promise.all(Array.from({ length: RESYNC_LANES }, lane));
   }
 
   /**
