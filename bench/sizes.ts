@@ -30,6 +30,21 @@ export interface SizeParams {
     device: { messages: number; conversations: number; rounds: number };
     server: { messages: number; conversations: number; rounds: number; fillBudgetMs: number };
   };
+  /** One user's many conversations, one very long, held by the device: open, scroll, memory. */
+  bigAccount: {
+    conversations: number;
+    bigMessages: number;
+    otherMessages: number;
+    /** Messages scrolled back from the newest. */
+    scrollBack: number;
+    /** Messages per putMessages call when filling the device. */
+    deviceChunk: number;
+    opens: number;
+    scrollTimeoutMs: number;
+    timeoutMs: number;
+  };
+  /** A synced device away while messages arrive across many conversations, then back. */
+  longOffline: { conversations: number; initialMessages: number; offlineMessages: number; timeoutMs: number };
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -73,6 +88,17 @@ const TINY: SizeParams = {
     device: { messages: 500, conversations: 5, rounds: 2 },
     server: { messages: 500, conversations: 4, rounds: 2, fillBudgetMs: 10_000 },
   },
+  bigAccount: {
+    conversations: 12,
+    bigMessages: 1500,
+    otherMessages: 3,
+    scrollBack: 400,
+    deviceChunk: 500,
+    opens: 2,
+    scrollTimeoutMs: 30_000,
+    timeoutMs: 30_000,
+  },
+  longOffline: { conversations: 8, initialMessages: 2, offlineMessages: 160, timeoutMs: 30_000 },
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -81,6 +107,8 @@ const TINY: SizeParams = {
     client: 120_000,
     'noisy-disk': 60_000,
     search: 60_000,
+    'big-account': 90_000,
+    'long-offline': 60_000,
   },
 };
 
@@ -129,6 +157,17 @@ const FULL: SizeParams = {
     device: { messages: 100_000, conversations: 50, rounds: 5 },
     server: { messages: 1_000_000, conversations: 100, rounds: 5, fillBudgetMs: 150_000 },
   },
+  bigAccount: {
+    conversations: 500,
+    bigMessages: 100_000,
+    otherMessages: 10,
+    scrollBack: 10_000,
+    deviceChunk: 2000,
+    opens: 3,
+    scrollTimeoutMs: 120_000,
+    timeoutMs: 120_000,
+  },
+  longOffline: { conversations: 200, initialMessages: 5, offlineMessages: 20_000, timeoutMs: 60_000 },
   budgetMs: {
     relay: 120_000,
     durable: 50_000,
@@ -137,6 +176,8 @@ const FULL: SizeParams = {
     client: 120_000,
     'noisy-disk': 150_000,
     search: 540_000,
+    'big-account': 540_000,
+    'long-offline': 150_000,
   },
 };
 

@@ -1,9 +1,11 @@
 /** The scenarios in run order, with their titles. */
 import type { BenchContext, ScenarioId, ScenarioOutput } from '../types.js';
+import { bigAccountScenario } from './bigAccount.js';
 import { capacityScenario } from './capacity.js';
 import { clientScenario } from './client.js';
 import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
+import { longOfflineScenario } from './longOffline.js';
 import { noisyDiskScenario } from './noisyDisk.js';
 import { relayScenario } from './relay.js';
 import { searchScenario } from './search.js';
@@ -22,4 +24,12 @@ export const SCENARIOS: Record<
     run: noisyDiskScenario,
   },
   search: { title: '7. Search: device index and server stores', run: searchScenario },
+  'big-account': {
+    title: '8. Big account: cold open, scroll back, page memory',
+    run: bigAccountScenario,
+  },
+  'long-offline': {
+    title: '9. Long offline: catch-up after reconnect',
+    run: longOfflineScenario,
+  },
 };
