@@ -164,7 +164,7 @@ const FULL: SizeParams = {
     scrollBack: 10_000,
     deviceChunk: 2000,
     opens: 3,
-    scrollTimeoutMs: 120_000,
+    scrollTimeoutMs: 90_000,
     timeoutMs: 120_000,
   },
   longOffline: { conversations: 200, initialMessages: 5, offlineMessages: 20_000, timeoutMs: 60_000 },

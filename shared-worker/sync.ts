@@ -9,12 +9,7 @@
 import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
 import { sharedRun } from '../client-kit/index';
 import type { GetFerryDb } from '../localdb/connection';
-import {
-  getConversation,
-  listConversations as localConversations,
-  markReadLocally,
-  saveConversations,
-} from '../localdb/conversations';
+import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
 import { applyReceipt } from '../localdb/members';
 import { advanceSyncedSeq, putMessages } from '../localdb/messages';
 import { OfflineError } from '../outbox/transport';
@@ -90,28 +85,18 @@ export class Sync {
   }
 
   /**
-   * Run after every (re)connect: list conversations, then catch up each one the server holds more
-   * of than this device, RESYNC_LANES at a time so their round trips overlap (each conversation
-   * still runs in its own chain: order within it is kept). One that is up to date costs no round
-   * trip, only its delivered receipt if that is behind.
+   * Run after every (re)connect: list conversations, then catch each one up, RESYNC_LANES at a
+   * time so their round trips overlap (each conversation still runs in its own chain: order
+   * within it is kept).
    */
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const summaries = await this.guard(() => this.listConversations());
-    if (!summaries) return;
-    const held = await this.guard(async () => localConversations(await this.deps.getDb()));
-    const local = new Map((held ?? []).map((c) => [c.id, c]));
-    const behind: string[] = [];
-    for (const { id, lastSeq } of summaries) {
-      const here = local.get(id);
-      if (!here || here.syncedSeq < lastSeq) behind.push(id);
-      else if (here.deliveredSeq < here.syncedSeq) this.deliveredSoon(id);
-    }
+    const ids = ((await this.guard(() => this.listConversations())) ?? []).map((c) => c.id);
     let next = 0;
     const lane = async () => {
       // A newer connection started its own pass: this one stops.
-      while (next < behind.length && generation === this.generation) await this.catchUp(behind[next++]!);
+      while (next < ids.length && generation === this.generation) await this.catchUp(ids[next++]!);
     };
     await Promise.all(Array.from({ length: RESYNC_LANES }, lane));
   }

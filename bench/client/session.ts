@@ -9,18 +9,19 @@ import { sleep } from '../lib/processes.js';
 /** tsx compiles with keepNames, which wraps functions in `__name(...)`: give pages a no-op one. */
 export const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 
-/** Polls `fn` every 20 ms until it gives a truthy value; throws naming `what` after `timeoutMs`. */
+/** Polls `fn` every `everyMs` until it gives a truthy value; throws naming `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
   timeoutMs: number,
+  everyMs = 20,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
+    await sleep(everyMs);
   }
 }
 
