@@ -46,6 +46,21 @@ export interface SizeParams {
   };
   /** A file through the tus endpoint: throughput, and a resume after an interruption. */
   upload: { megabytes: number; runs: number };
+  /** One user's many conversations, one very long, held by the device: open, scroll, memory. */
+  bigAccount: {
+    conversations: number;
+    bigMessages: number;
+    otherMessages: number;
+    /** Messages scrolled back from the newest. */
+    scrollBack: number;
+    /** Messages per putMessages call when filling the device. */
+    deviceChunk: number;
+    opens: number;
+    scrollTimeoutMs: number;
+    timeoutMs: number;
+  };
+  /** A synced device away while messages arrive across many conversations, then back. */
+  longOffline: { conversations: number; initialMessages: number; offlineMessages: number; timeoutMs: number };
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -96,6 +111,17 @@ const TINY: SizeParams = {
     load: { rate: 50, conversations: 2, receiversPerConversation: 2, warmupMs: 300, msPerSample: 400 },
   },
   upload: { megabytes: 2, runs: 1 },
+  bigAccount: {
+    conversations: 12,
+    bigMessages: 1500,
+    otherMessages: 3,
+    scrollBack: 400,
+    deviceChunk: 500,
+    opens: 2,
+    scrollTimeoutMs: 30_000,
+    timeoutMs: 30_000,
+  },
+  longOffline: { conversations: 8, initialMessages: 2, offlineMessages: 160, timeoutMs: 30_000 },
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -106,6 +132,8 @@ const TINY: SizeParams = {
     search: 60_000,
     feel: 90_000,
     upload: 60_000,
+    'big-account': 90_000,
+    'long-offline': 60_000,
   },
 };
 
@@ -162,6 +190,17 @@ const FULL: SizeParams = {
     load: { rate: 1000, conversations: 10, receiversPerConversation: 2, warmupMs: 2000, msPerSample: 200 },
   },
   upload: { megabytes: 20, runs: 3 },
+  bigAccount: {
+    conversations: 500,
+    bigMessages: 100_000,
+    otherMessages: 10,
+    scrollBack: 10_000,
+    deviceChunk: 2000,
+    opens: 3,
+    scrollTimeoutMs: 90_000,
+    timeoutMs: 120_000,
+  },
+  longOffline: { conversations: 200, initialMessages: 5, offlineMessages: 20_000, timeoutMs: 60_000 },
   budgetMs: {
     relay: 120_000,
     durable: 50_000,
@@ -172,6 +211,8 @@ const FULL: SizeParams = {
     search: 900_000,
     feel: 240_000,
     upload: 180_000,
+    'big-account': 540_000,
+    'long-offline': 150_000,
   },
 };
 

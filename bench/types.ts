@@ -13,6 +13,8 @@ export const SCENARIO_IDS = [
   'search',
   'feel',
   'upload',
+  'big-account',
+  'long-offline',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -116,4 +118,9 @@ export function ratio(ferry: number | null, baseline: number | null): number | n
   )
     return null;
   return Math.round((ferry / baseline) * 1000) / 1000;
+}
+
+/** Row maker for a scenario that measures Ferry alone (no baseline column). */
+export function ferryOnlyRow(scenario: ScenarioId): (metric: string, unit: string, v: number | null) => Row {
+  return (metric, unit, v) => ({ scenario, metric, unit, ferry: v, baseline: null, ratio: null });
 }

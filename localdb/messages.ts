@@ -107,7 +107,8 @@ async function storeConversationMessages(
   let ownSeq = 0;
   /** Messages whose stored state changed here, as stored now (for the preview). */
   const touched = new Map<string, Message>();
-  for (const m of list) {
+  const fresh = !fromOutbox && (await onlyFreshMessages(tx, conversationId, list, meId));
+  for (const m of fresh ? [] : list) {
     // Defensive: a different id at the same seq (a reset server) must not abort the transaction.
     const atSeq = await bySeq.getKey([conversationId, m.seq]);
     if (atSeq !== undefined && atSeq !== m.id) await store.delete(atSeq);
@@ -115,7 +116,9 @@ async function storeConversationMessages(
     if (isNew) result.added.push(m);
     if (fromOutbox && isNew && isMessageEntry(m) && (await outbox.getKey(m.id)) === undefined)
       result.withdrawn.push(m);
-    await outbox.delete(m.id);
+    // Only this user's entries wait in the outbox: someone else's costs no request (a catch-up
+    // stores thousands of them).
+    if (!meId || m.senderId === meId) await outbox.delete(m.id);
     // A sent file's bytes leave the device with its outbox entry (the server serves them now).
     if (m.attachment) await tx.objectStore('attachments').delete(m.attachment.id);
     newestSeq = Math.max(newestSeq, m.seq);
@@ -137,6 +140,26 @@ async function storeConversationMessages(
     const state = await rebaseMessage(store, target, target);
     noteSearchChange(search, target, state);
     touched.set(state.id, state);
+  }
+
+  if (fresh) {
+    // Nothing stored at these seqs or pointing at these messages: each is stored as it came, the
+    // writes queued together instead of one round trip each (a catch-up stores thousands).
+    const writes: Array<Promise<unknown>> = [];
+    for (const m of list) {
+      writes.push(store.put(m));
+      if (m.senderId === meId) {
+        writes.push(outbox.delete(m.id));
+        if (m.attachment) writes.push(tx.objectStore('attachments').delete(m.attachment.id));
+        ownSeq = Math.max(ownSeq, m.seq);
+      }
+      result.added.push(m);
+      noteSearchChange(search, undefined, m);
+      touched.set(m.id, m);
+      newest = newerMessage(newest, m);
+      newestSeq = Math.max(newestSeq, m.seq);
+    }
+    await Promise.all(writes);
   }
 
   const conversations = tx.objectStore('conversations');
@@ -172,6 +195,35 @@ async function storeConversationMessages(
       });
   }
   return syncedSeq;
+}
+
+/** Stored entries above a batch examined for operations on it; more sends the batch the slow way. */
+const FRESH_CHECK_MAX = 500;
+
+/**
+ * True when `list` (one conversation's entries, ascending seq) holds only messages that can be
+ * stored as they are: nothing is stored at their seqs (no duplicate, no reset server) and no
+ * stored entry (an edit, deletion or reaction, always at a higher seq) points at one of them.
+ * The sign-in user must be known (their own messages leave the outbox).
+ */
+async function onlyFreshMessages(
+  tx: MessageTx,
+  conversationId: string,
+  list: readonly Message[],
+  meId: string | undefined,
+): Promise<boolean> {
+  if (!meId || list.length === 0 || !list.every(isMessageEntry)) return false;
+  // The same entry twice (a repeated live delivery) is stored once, the careful way.
+  if (list.some((m, i) => i > 0 && m.seq <= list[i - 1]!.seq)) return false;
+  const bySeq = tx.objectStore('messages').index('by-conv-seq');
+  const first = list[0]!.seq;
+  const last = list[list.length - 1]!.seq;
+  if ((await bySeq.count(IDBKeyRange.bound([conversationId, first], [conversationId, last]))) > 0)
+    return false;
+  const above = IDBKeyRange.bound([conversationId, last], [conversationId, Infinity], true);
+  if ((await bySeq.count(above)) > FRESH_CHECK_MAX) return false;
+  const ids = new Set(list.map((m) => m.id));
+  return (await bySeq.getAll(above)).every((e) => !e.targetId || !ids.has(e.targetId));
 }
 
 /**

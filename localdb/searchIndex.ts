@@ -24,6 +24,11 @@ export const SEARCH_INDEX_FORMAT = 2;
 const SAVED_KEY = 'messages';
 /** Changes are saved this long after the last one (a burst of arrivals saves once). */
 const SAVE_DELAY_MS = 1_000;
+/**
+ * ... but no later than this after the first unsaved one. Each save writes the whole index: a
+ * catch-up of thousands of messages saves a few times, not every second.
+ */
+const SAVE_MAX_DELAY_MS = 10_000;
 /** Reconciling reads every stored id: announced writes are reconciled at most this often. */
 const RECONCILE_DELAY_MS = 2_000;
 /** Query words this long or longer also match with one typo in five letters. */
@@ -106,6 +111,8 @@ export class SearchIndex {
   /** Every operation runs after the previous one, the first being the load. */
   private queue: Promise<unknown> = Promise.resolve();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the oldest change not saved yet was made (undefined: none waits). */
+  private unsavedSince: number | undefined;
   private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
   private builtAt = 0;
@@ -240,6 +247,7 @@ export class SearchIndex {
     clearTimeout(this.reconcileTimer);
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    this.unsavedSince = undefined;
     return this.run(() => this.save());
   }
 
@@ -293,13 +301,17 @@ export class SearchIndex {
 
   private saveSoon(): void {
     this.dirty = true;
-    if (this.saveTimer !== undefined) return;
+    const now = Date.now();
+    this.unsavedSince ??= now;
+    clearTimeout(this.saveTimer);
+    const wait = Math.max(0, Math.min(SAVE_DELAY_MS, this.unsavedSince + SAVE_MAX_DELAY_MS - now));
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
+      this.unsavedSince = undefined;
       void this.run(() => this.save()).catch((err: unknown) =>
         console.warn('ferry: could not save the search index', err),
       );
-    }, SAVE_DELAY_MS);
+    }, wait);
   }
 
   private async save(): Promise<void> {

@@ -19,6 +19,8 @@ import type { HubEvents } from './protocol';
 
 /** A device new to a conversation loads only its newest page; older ones load on scroll. */
 export const NEWEST_PAGE = 100;
+/** Conversations caught up at once after a (re)connect. */
+const RESYNC_LANES = 6;
 /** How many live message ids are remembered so a repeated delivery is not announced twice. */
 const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
@@ -82,16 +84,21 @@ export class Sync {
     }, dueAt - Date.now());
   }
 
-  /** Run after every (re)connect: list conversations, then catch each one up. */
+  /**
+   * Run after every (re)connect: list conversations, then catch each one up, RESYNC_LANES at a
+   * time so their round trips overlap (each conversation still runs in its own chain: order
+   * within it is kept).
+   */
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const summaries = await this.guard(() => this.listConversations());
-    for (const { id } of summaries ?? []) {
+    const ids = ((await this.guard(() => this.listConversations())) ?? []).map((c) => c.id);
+    let next = 0;
+    const lane = async () => {
       // A newer connection started its own pass: this one stops.
-      if (generation !== this.generation) return;
-      await this.catchUp(id);
-    }
+      while (next < ids.length && generation === this.generation) await this.catchUp(ids[next++]!);
+    };
+    await Promise.all(Array.from({ length: RESYNC_LANES }, lane));
   }
 
   /**

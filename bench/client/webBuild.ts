@@ -2,6 +2,7 @@
  * The built page the client scenario serves: the folder given (--web-dist / FERRY_WEB_DIST), or a
  * private build of the current sources into the run's scratch folder (never dist/, which others use).
  */
+import type { BenchContext } from '../types.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { logTail, spawnNode } from '../lib/processes.js';
@@ -36,4 +37,15 @@ export async function ensureWebDist(
   if (code !== 0 || !existsSync(path.join(dir, 'index.html')))
     throw new Error(`building the page failed (exit ${code}):\n${logTail(build.logFile)}`);
   return { dir, built: true, ms: Date.now() - t0 };
+}
+
+/** The page a client scenario serves (given, or built privately), with a log line saying which. */
+export async function scenarioWebDist(ctx: BenchContext, scenario: string): Promise<string> {
+  const web = await ensureWebDist(ctx.webDist, ctx.tmpDir, ctx.logDir, 120_000);
+  ctx.log(
+    web.built
+      ? `${scenario}: built the page privately in ${(web.ms / 1000).toFixed(1)} s`
+      : `${scenario}: page from ${web.dir}`,
+  );
+  return web.dir;
 }

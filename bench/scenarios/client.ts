@@ -9,7 +9,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SESSION_COOKIE } from '../../contract/index.js';
 import {
   gzipSize,
   recordPageAssets,
@@ -26,12 +25,12 @@ import {
   type RenderMarks,
   type ReplayMarks,
 } from '../client/pageProbes.js';
+import { signedInContext, waitFor } from '../client/session.js';
 import { ensureWebDist } from '../client/webBuild.js';
 import { allMessages, postMessage, roomWith, signUpMany, userHeaders, type BenchUser } from '../ferry/api.js';
 import { connect } from '../load/connect.js';
 // The tests' launcher: Debian's Chromium with the flags from shared/notes/pwa-testing.md.
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
-import { sleep } from '../lib/processes.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
@@ -40,9 +39,6 @@ const DB_NAME = 'ferry';
 const REPEATS = 3;
 /** First-load JavaScript goal (page + SharedWorker hub, gzip), with socket.io kept. */
 const FIRST_LOAD_GOAL_KB = 40;
-
-/** tsx compiles with keepNames, which wraps functions in `__name(...)`: give pages a no-op one. */
-const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 
 export interface ClientResult {
   webDist: string;
@@ -104,21 +100,6 @@ async function timedVisit(page: Page, url: string, roomName: string, timeoutMs: 
   return r1(m.firstConversationAt);
 }
 
-/** Polls `fn` every 20 ms until it returns something truthy; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 /** The connection status line's text. */
 export const statusText = (page: Page) =>
   page.evaluate(() => document.querySelector('[role="status"]')?.textContent ?? '');
@@ -130,17 +111,7 @@ export async function sessionContext(
   user: BenchUser,
   roomName: string,
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ locale: 'en-US' });
-  await context.addCookies([
-    {
-      name: SESSION_COOKIE,
-      value: user.cookie.slice(SESSION_COOKIE.length + 1),
-      url,
-      httpOnly: true,
-      sameSite: 'Lax',
-    },
-  ]);
-  await context.addInitScript({ content: NAME_SHIM });
+  const context = await signedInContext(browser, url, user);
   await context.addInitScript(installRenderMarks, roomName);
   return context;
 }

@@ -23,7 +23,8 @@ import type { RelayStepStats } from '../load/types.js';
 import { startFerry } from '../targets/ferry.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
-import { sessionContext, statusText, waitFor } from './client.js';
+import { waitFor } from '../client/session.js';
+import { sessionContext, statusText } from './client.js';
 
 const GOAL_P50_MS = 25;
 const GOAL_P99_MS = 75;

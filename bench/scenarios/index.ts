@@ -1,10 +1,12 @@
 /** The scenarios in run order, with their titles. */
 import type { BenchContext, ScenarioId, ScenarioOutput } from '../types.js';
+import { bigAccountScenario } from './bigAccount.js';
 import { capacityScenario } from './capacity.js';
 import { clientScenario } from './client.js';
 import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
 import { feelScenario } from './feel.js';
+import { longOfflineScenario } from './longOffline.js';
 import { noisyDiskScenario } from './noisyDisk.js';
 import { relayScenario } from './relay.js';
 import { searchScenario } from './search.js';
@@ -26,4 +28,12 @@ export const SCENARIOS: Record<
   search: { title: '7. Search: device index and server stores', run: searchScenario },
   feel: { title: '8. What a person feels: Send to visible in another browser', run: feelScenario },
   upload: { title: '9. Attachments: upload throughput and resume cost', run: uploadScenario },
+  'big-account': {
+    title: '10. Big account: cold open, scroll back, page memory',
+    run: bigAccountScenario,
+  },
+  'long-offline': {
+    title: '11. Long offline: catch-up after reconnect',
+    run: longOfflineScenario,
+  },
 };

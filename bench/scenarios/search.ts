@@ -17,7 +17,7 @@ import { searchWords } from '../../contract/search.js';
 import { createStore } from '../../server/store/createStore.js';
 import type { Store } from '../../server/store/Store.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
-import { repoPath } from '../lib/paths.js';
+import { buildBenchPage } from '../client/benchPage.js';
 import { createTempDatabase } from '../lib/services.js';
 import { corpus, SEARCH_QUERIES } from '../search/corpus.js';
 import type { BenchContext, GoalResult, Row, ScenarioOutput } from '../types.js';
@@ -89,17 +89,6 @@ function slowest(per: Record<string, LatencySummary>): string {
     .join('; ');
 }
 
-/** Builds the bench-only page with vite (no PWA plugin: only the page and what it imports). */
-async function buildPage(outDir: string): Promise<void> {
-  const { build } = await import('vite');
-  await build({
-    root: repoPath('bench/search/page'),
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, target: 'es2022' },
-  });
-}
-
 /** Serves a folder on 127.0.0.1 (IndexedDB needs an http origin). */
 async function serveFolder(dir: string): Promise<{ url: string; close(): Promise<void> }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
@@ -140,7 +129,7 @@ async function measureDevice(ctx: BenchContext): Promise<DeviceSearchResult> {
   const p = ctx.params.search.device;
   const dist = path.join(ctx.tmpDir, 'search-page');
   const t0 = Date.now();
-  await buildPage(dist);
+  await buildBenchPage('bench/search/page', dist);
   ctx.log(`  device: built the bench-only page in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const site = await serveFolder(dist);
   const browser = await launchBrowser();

@@ -19,6 +19,8 @@ import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
 import type { SearchResult } from '../../bench/scenarios/search';
 import type { FeelResult } from '../../bench/scenarios/feel';
 import type { UploadResult } from '../../bench/scenarios/upload';
+import type { BigAccountResult } from '../../bench/scenarios/bigAccount';
+import type { LongOfflineResult } from '../../bench/scenarios/longOffline';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -34,7 +36,7 @@ beforeAll(async () => {
     process.env,
   ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
-}, 450_000);
+}, 900_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -197,6 +199,32 @@ describe('npm run bench at the tiny size', () => {
     }
   });
 
+  it('opens a big account cold from a filled device, scrolls back through it and measures page memory', () => {
+    const r = scenario('big-account').data as BigAccountResult;
+    expect(r.deviceMessages).toBe(r.bigMessages - 100);
+    expect(r.openMs.length).toBeGreaterThan(0);
+    for (const v of [
+      ...r.openMs,
+      r.scroll.ms,
+      r.scroll.maxFrameMs,
+      r.memory.heapPeakMb,
+      r.memory.heapAfterGcMb,
+    ])
+      expect(positive(v)).toBe(true);
+    // Every milestone was shown: the list really scrolled back that far.
+    expect(r.scroll.messagesScrolled).toBe(r.scroll.target);
+    expect(r.scroll.frames).toBeGreaterThan(0);
+    expect(r.memory.heapPeakMb).toBeGreaterThanOrEqual(r.memory.heapAfterOpenMb);
+  });
+
+  it('catches a device up after a long offline spell, with unread counts right, and times the server CPU', () => {
+    const r = scenario('long-offline').data as LongOfflineResult;
+    expect(r.unreadTotal).toBeGreaterThanOrEqual(r.sentWhileOffline);
+    for (const v of [r.catchUpMs, r.syncedMs, r.serverCpuMs, r.sendMs]) expect(positive(v)).toBe(true);
+    expect(r.syncedMs).toBeLessThanOrEqual(r.catchUpMs);
+    expect(r.connections).toBeGreaterThan(0);
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -228,6 +256,10 @@ describe('npm run bench at the tiny size', () => {
         'search-device-size',
         'search-postgres-query',
         'search-sqlite-query',
+        'big-account-open',
+        'big-account-scroll',
+        'big-account-memory',
+        'long-offline-catch-up',
       ].sort(),
     );
     for (const g of results.goals) {

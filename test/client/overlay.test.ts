@@ -2,32 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index';
 import { lastOwnMessage, overlay, type PendingEntry } from '../../web/data/overlay';
+import { messageAt } from './support/messages';
 
 const me = { id: 'u-me', username: 'me' };
 const other = { id: 'u-bob', username: 'bob' };
 const conv = 'c1';
 
 function stored(seq: number, text: string, sender = me, extra: Partial<Message> = {}): Message {
-  return {
-    id: `m${seq}`,
-    conversationId: conv,
-    seq,
-    senderId: sender.id,
-    senderName: sender.username,
-    kind: 'message',
-    text,
-    replyTo: null,
-    targetId: null,
-    emoji: null,
-    reactionOn: null,
-    editedAt: null,
-    deleted: false,
-    reactions: [],
-    attachment: null,
-    typedAt: seq,
-    createdAt: 1000 + seq,
-    ...extra,
-  };
+  return messageAt(conv, seq, sender, { text, ...extra });
 }
 
 let n = 0;

@@ -1,0 +1,200 @@
+/**
+ * Code the big-account and long-offline scenarios run inside the app's page (serialized by
+ * Playwright, so each function stands alone). Times are the page's performance.now().
+ */
+
+export interface OpenMarks {
+  /** When the conversation list first showed a conversation. */
+  listAt: number | null;
+  /** When the newest message's article entered the DOM. */
+  inDomAt: number | null;
+  /** The end of the frame that first showed it (a message posted from its requestAnimationFrame). */
+  paintedAt: number | null;
+}
+
+/**
+ * Init script: records when the article of message `newestId` first appears (MutationObserver from
+ * the start of the document) and when the frame showing it has been produced.
+ */
+export function installOpenMarks(newestId: string): void {
+  const marks: OpenMarks = { listAt: null, inDomAt: null, paintedAt: null };
+  (window as unknown as { __benchOpen: OpenMarks }).__benchOpen = marks;
+  const observer = new MutationObserver(() => {
+    if (marks.listAt === null && document.querySelector('nav a[href^="/c/"]'))
+      marks.listAt = performance.now();
+    if (marks.inDomAt !== null || !document.querySelector(`article[data-id="${newestId}"]`)) return;
+    marks.inDomAt = performance.now();
+    observer.disconnect();
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => (marks.paintedAt = performance.now());
+      channel.port2.postMessage(null);
+    });
+  });
+  observer.observe(document, { childList: true, subtree: true });
+}
+
+/** Where an open's time went: the document's navigation timing and first contentful paint. */
+export function navigationBreakdown(): {
+  workerStart: number;
+  responseEnd: number;
+  domInteractive: number;
+  firstContentfulPaint: number | null;
+} {
+  const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  return {
+    workerStart: r1(n.workerStart),
+    responseEnd: r1(n.responseEnd),
+    domInteractive: r1(n.domInteractive),
+    firstContentfulPaint: fcp ? r1(fcp.startTime) : null,
+  };
+}
+
+export interface ScrollResult {
+  /** Milestones (message ids, newest first) whose article was shown; the last one is the goal. */
+  reached: number;
+  ms: number;
+  frames: number;
+  maxFrameMs: number;
+  framesOver50: number;
+  p99FrameMs: number;
+  /** Long animation frames (PerformanceObserver 'long-animation-frame', Chromium). */
+  longFrames: number;
+  maxLongFrameMs: number;
+  /** Sum of the long frames' blocking durations. */
+  blockingMs: number;
+}
+
+/**
+ * Scrolls the message log up by `stepPx` every frame, as a fast reader would, until the article of
+ * the last milestone is shown or `timeoutMs` passes; records every frame's duration (rAF deltas)
+ * and the long animation frames.
+ */
+export function scrollBack(args: {
+  milestones: string[];
+  stepPx: number;
+  timeoutMs: number;
+}): Promise<ScrollResult> {
+  return new Promise((resolve) => {
+    const el = document.querySelector<HTMLElement>('.log-scroll');
+    const long: PerformanceEntry[] = [];
+    const observer = new PerformanceObserver((list) => long.push(...list.getEntries()));
+    try {
+      observer.observe({ type: 'long-animation-frame' });
+    } catch {
+      // Not supported: the rAF deltas still time every frame.
+    }
+    const deltas: number[] = [];
+    let reached = 0;
+    const t0 = performance.now();
+    let last = t0;
+    const finish = () => {
+      observer.disconnect();
+      const sorted = [...deltas].sort((a, b) => a - b);
+      const r1 = (x: number) => Math.round(x * 10) / 10;
+      resolve({
+        reached,
+        ms: r1(performance.now() - t0),
+        frames: deltas.length,
+        maxFrameMs: r1(sorted.at(-1) ?? 0),
+        framesOver50: deltas.filter((d) => d > 50).length,
+        p99FrameMs: r1(sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? 0),
+        longFrames: long.length,
+        maxLongFrameMs: r1(Math.max(0, ...long.map((e) => e.duration))),
+        blockingMs: r1(
+          long.reduce(
+            (a, e) => a + ((e as unknown as { blockingDuration?: number }).blockingDuration ?? 0),
+            0,
+          ),
+        ),
+      });
+    };
+    const frame = (now: number) => {
+      deltas.push(now - last);
+      last = now;
+      while (
+        reached < args.milestones.length &&
+        document.querySelector(`article[data-id="${args.milestones[reached]}"]`)
+      )
+        reached++;
+      if (!el || reached === args.milestones.length || now - t0 > args.timeoutMs) {
+        finish();
+        return;
+      }
+      el.scrollTop = Math.max(0, el.scrollTop - args.stepPx);
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame((now) => {
+      last = now;
+      requestAnimationFrame(frame);
+    });
+  });
+}
+
+export interface DeviceConversation {
+  id: string;
+  syncedSeq: number;
+  lastSeq: number;
+  unreadCount: number | null;
+}
+
+/** Every conversation in the device's IndexedDB (raw read, as stored), and the list's unread labels. */
+export async function deviceState(dbName: string): Promise<{
+  conversations: DeviceConversation[];
+  /** Unread count shown per conversation link ("N unread" in its accessible name; 0 without). */
+  shownUnread: Record<string, number>;
+}> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open(dbName);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  try {
+    const rows = await new Promise<
+      Array<{ id: string; syncedSeq: number; lastSeq: number; unreadCount?: number }>
+    >((resolve, reject) => {
+      if (!db.objectStoreNames.contains('conversations')) return resolve([]);
+      const req = db.transaction('conversations').objectStore('conversations').getAll();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const shownUnread: Record<string, number> = {};
+    for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a[href^="/c/"]')) {
+      const id = decodeURIComponent(a.getAttribute('href')!.slice(3));
+      const m = /(\d+) unread/.exec(a.getAttribute('aria-label') ?? '');
+      shownUnread[id] = m ? Number(m[1]) : 0;
+    }
+    return {
+      conversations: rows.map((c) => ({
+        id: c.id,
+        syncedSeq: c.syncedSeq,
+        lastSeq: c.lastSeq,
+        unreadCount: c.unreadCount ?? null,
+      })),
+      shownUnread,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** When the hub last saved the device's search index (ms since the epoch), or null if never. */
+export async function searchIndexSavedAt(dbName: string): Promise<number | null> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open(dbName);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  try {
+    if (!db.objectStoreNames.contains('search')) return null;
+    return await new Promise<number | null>((resolve, reject) => {
+      const req = db.transaction('search').objectStore('search').get('messages');
+      req.onsuccess = () => resolve((req.result as { savedAt?: number } | undefined)?.savedAt ?? null);
+      req.onerror = () => reject(req.error);
+    });
+  } finally {
+    db.close();
+  }
+}

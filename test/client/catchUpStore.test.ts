@@ -1,0 +1,88 @@
+/**
+ * Storing catch-up pages (localdb putMessages) over fake-indexeddb: a page of new messages is
+ * stored whole with the cursor, preview and unread count right; a page repeated or overlapping
+ * what is stored adds nothing twice; an edit stored before the message it changes still applies.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConversationSummary, Message } from '../../contract/index';
+import {
+  getConversation,
+  newestMessages,
+  openFerryDb,
+  putMessages,
+  saveConversations,
+  setMe,
+  type FerryDb,
+} from '../../localdb/index';
+import { messageAt } from './support/messages';
+
+const ME = 'u-me';
+const OTHER = 'u-other';
+const CONV = 'c-1';
+let db: FerryDb;
+let dbCount = 0;
+
+const entry = (seq: number, over: Partial<Message> = {}): Message =>
+  messageAt(CONV, seq, { id: OTHER, username: 'other' }, { id: `m-${seq}`, ...over });
+
+const page = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i));
+
+beforeEach(async () => {
+  db = await openFerryDb(`catch-up-store-${++dbCount}`);
+  await setMe(db, { id: ME, username: 'me' });
+  const summary: ConversationSummary = {
+    id: CONV,
+    kind: 'room',
+    name: 'Room',
+    inviteCode: 'x',
+    lastSeq: 0,
+    lastMessage: null,
+    createdAt: 1,
+    deliveredSeq: 0,
+    readSeq: 0,
+    unreadCount: 0,
+    members: [],
+    muted: false,
+  };
+  await saveConversations(db, [summary]);
+});
+afterEach(() => db.close());
+
+describe('storing catch-up pages', () => {
+  it('stores a page of new messages whole, moving the cursor, the preview and the unread count', async () => {
+    const stored = await putMessages(db, page(1, 300), { meId: ME });
+    expect(stored.added).toHaveLength(300);
+    expect(stored.syncedSeq.get(CONV)).toBe(300);
+    const c = await getConversation(db, CONV);
+    expect(c?.syncedSeq).toBe(300);
+    expect(c?.lastMessage?.id).toBe('m-300');
+    expect(c?.unreadCount).toBe(300);
+    expect((await newestMessages(db, CONV, 1000)).map((m) => m.seq)).toEqual(page(1, 300).map((m) => m.seq));
+  });
+
+  it('adds nothing twice when a page repeats or overlaps what is stored, or holds an entry twice', async () => {
+    await putMessages(db, page(1, 50), { meId: ME });
+    const again = await putMessages(db, [...page(40, 60), entry(60)], { meId: ME });
+    expect(again.added.map((m) => m.seq)).toEqual(page(51, 60).map((m) => m.seq));
+    const twice = await putMessages(db, [entry(61), entry(61)], { meId: ME });
+    expect(twice.added).toHaveLength(1);
+    expect((await getConversation(db, CONV))?.unreadCount).toBe(61);
+  });
+
+  it('applies an edit stored before the message it changes, and counts my own messages as read', async () => {
+    // A live edit of message 5 arrived first (seq 9); then the catch-up brings seqs 1-8.
+    await putMessages(db, [entry(9, { id: 'e-9', kind: 'edit', text: 'changed', targetId: 'm-5' })], {
+      meId: ME,
+    });
+    const pageWithMine = page(1, 8).map((m) => (m.seq === 8 ? { ...m, senderId: ME } : m));
+    await putMessages(db, pageWithMine, { meId: ME });
+    const shown = await newestMessages(db, CONV, 100);
+    expect(shown.find((m) => m.id === 'm-5')?.text).toBe('changed');
+    const c = await getConversation(db, CONV);
+    expect(c?.syncedSeq).toBe(9);
+    // Sending message 8 read everything up to it.
+    expect(c?.readSeq).toBe(8);
+    expect(c?.unreadCount).toBe(0);
+  });
+});

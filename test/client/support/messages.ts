@@ -1,0 +1,31 @@
+/** Messages as the server sends them, for client tests. */
+import type { Message } from '../../../contract/index';
+
+/** A plain message of `sender` at `seq` (id `m<seq>`, text `message <seq>`), with `extra` on top. */
+export function messageAt(
+  conversationId: string,
+  seq: number,
+  sender: { id: string; username: string },
+  extra: Partial<Message> = {},
+): Message {
+  return {
+    id: `m${seq}`,
+    conversationId,
+    seq,
+    senderId: sender.id,
+    senderName: sender.username,
+    kind: 'message',
+    text: `message ${seq}`,
+    replyTo: null,
+    targetId: null,
+    emoji: null,
+    reactionOn: null,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    attachment: null,
+    typedAt: seq,
+    createdAt: 1000 + seq,
+    ...extra,
+  };
+}
