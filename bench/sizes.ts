@@ -25,11 +25,15 @@ export interface SizeParams {
   client: { queued: number; messagesInConversation: number; timeoutMs: number };
   /** The relay beside a neighbour that writes and fdatasyncs in a loop (three series). */
   noisyDisk: RelayParams;
+  /** Ferry alone under `--cpu-prof` at one offered rate (rates[0]), one step. */
+  profile: RelayParams;
   /** Device index in Chromium, and each server store (filling stops at the count or the budget). */
   search: {
     device: { messages: number; conversations: number; rounds: number };
     server: { messages: number; conversations: number; rounds: number; fillBudgetMs: number };
   };
+  /** How long each latency-floor probe runs (fdatasync, PostgreSQL commit, Redis round trip), ms. */
+  probeMs: number;
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -69,10 +73,21 @@ const TINY: SizeParams = {
     maxOutstanding: 1000,
     warmupMs: 200,
   },
+  profile: {
+    conversations: 2,
+    sendersPerConversation: 1,
+    receiversPerConversation: 2,
+    rates: [40],
+    stepMs: 500,
+    drainMs: 2000,
+    maxOutstanding: 1000,
+    warmupMs: 200,
+  },
   search: {
     device: { messages: 500, conversations: 5, rounds: 2 },
     server: { messages: 500, conversations: 4, rounds: 2, fillBudgetMs: 10_000 },
   },
+  probeMs: 300,
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -81,6 +96,7 @@ const TINY: SizeParams = {
     client: 120_000,
     'noisy-disk': 60_000,
     search: 60_000,
+    profile: 60_000,
   },
 };
 
@@ -89,8 +105,9 @@ const FULL: SizeParams = {
     conversations: 10,
     sendersPerConversation: 2,
     receiversPerConversation: 8,
-    rates: [250, 500, 1000, 2000, 4000, 8000],
-    stepMs: 5000,
+    // Raised until both sides saturate (relaySeries.ts): far past what either carried before.
+    rates: [500, 1000, 2000, 4000, 6000, 8000, 11_000, 16_000, 22_000, 32_000],
+    stepMs: 4000,
     drainMs: 3000,
     maxOutstanding: 20_000,
     warmupMs: 2000,
@@ -107,7 +124,7 @@ const FULL: SizeParams = {
     conversations: 10,
     sendersPerConversation: 2,
     receiversPerConversation: 8,
-    rates: [250, 500, 1000, 2000, 4000],
+    rates: [500, 1000, 2000, 4000, 6000, 8000, 11_000, 16_000, 22_000],
     stepMs: 4000,
     drainMs: 3000,
     maxOutstanding: 20_000,
@@ -125,18 +142,31 @@ const FULL: SizeParams = {
     maxOutstanding: 20_000,
     warmupMs: 1000,
   },
+  // The relay's load at a rate both servers carried in earlier runs, long enough for a profile.
+  profile: {
+    conversations: 10,
+    sendersPerConversation: 2,
+    receiversPerConversation: 8,
+    rates: [4000],
+    stepMs: 10_000,
+    drainMs: 3000,
+    maxOutstanding: 20_000,
+    warmupMs: 2000,
+  },
   search: {
     device: { messages: 100_000, conversations: 50, rounds: 5 },
     server: { messages: 1_000_000, conversations: 100, rounds: 5, fillBudgetMs: 150_000 },
   },
+  probeMs: 3000,
   budgetMs: {
-    relay: 120_000,
+    relay: 200_000,
     durable: 50_000,
     capacity: 120_000,
-    cluster: 120_000,
+    cluster: 200_000,
     client: 120_000,
     'noisy-disk': 150_000,
     search: 540_000,
+    profile: 60_000,
   },
 };
 

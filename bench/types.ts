@@ -11,6 +11,7 @@ export const SCENARIO_IDS = [
   'client',
   'noisy-disk',
   'search',
+  'profile',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -114,4 +115,16 @@ export function ratio(ferry: number | null, baseline: number | null): number | n
   )
     return null;
   return Math.round((ferry / baseline) * 1000) / 1000;
+}
+
+/** A maker of one scenario's table rows: metric, unit, Ferry's and the baseline's values, ratio added. */
+export function rowMaker(scenario: ScenarioId) {
+  return (metric: string, unit: string, ferry: number | null, baseline: number | null): Row => ({
+    scenario,
+    metric,
+    unit,
+    ferry,
+    baseline,
+    ratio: ratio(ferry, baseline),
+  });
 }

@@ -5,6 +5,8 @@
  * delivery crosses Redis.
  */
 import path from 'node:path';
+import { probePostgresCommit, probeRedisRoundTrip } from '../lib/floorProbes.js';
+import type { LatencySummary } from '../lib/histogram.js';
 import { createTempDatabase, redisPrefix } from '../lib/services.js';
 import { plural } from '../report/format.js';
 import { startBaseline } from '../targets/baseline.js';
@@ -33,6 +35,22 @@ export async function clusterScenario(ctx: BenchContext): Promise<ScenarioOutput
         }),
       (t) => runRelaySeries(t, p, ctx, { pinLoad: false }),
     );
+    // The floor of a two-node durable relay, between the two series: one PostgreSQL commit in the
+    // database Ferry is about to use, and one Redis round trip.
+    const probe = async (name: string, run: () => Promise<LatencySummary>) => {
+      try {
+        const r = await run();
+        ctx.log(`  ${name}: p50 ${r.p50} ms, p99 ${r.p99} ms (${r.n})`);
+        return r;
+      } catch (e) {
+        ctx.log(`  ${name} probe failed: ${(e as Error).message}`);
+        return null;
+      }
+    };
+    const pgCommit = await probe('PostgreSQL commit', () => probePostgresCommit(db.url, ctx.params.probeMs));
+    const redisRtt = await probe('Redis round trip', () =>
+      probeRedisRoundTrip(ctx.redisUrl, ctx.params.probeMs),
+    );
     const ferry = await onTarget(
       () =>
         startFerry({
@@ -45,7 +63,17 @@ export async function clusterScenario(ctx: BenchContext): Promise<ScenarioOutput
         }),
       (t) => runRelaySeries(t, p, ctx, { pinLoad: false }),
     );
-    const cmp = compareRelay('cluster', 'Two nodes', ferry.value, baseline.value, true);
+    const floorMs = pgCommit && redisRtt ? Math.round((pgCommit.p99 + redisRtt.p99) * 100) / 100 : null;
+    const cmp = compareRelay('cluster', 'Two nodes', ferry.value, baseline.value, true, {
+      id: 'commit',
+      label: "PostgreSQL's commit p99 + a Redis round trip's p99",
+      p99Ms: floorMs,
+      detail:
+        pgCommit && redisRtt
+          ? `BEGIN; INSERT; COMMIT (synchronous_commit on) p50 ${pgCommit.p50} ms, p99 ${pgCommit.p99} ms; ` +
+            `Redis PING p50 ${redisRtt.p50} ms, p99 ${redisRtt.p99} ms; each alone for ${ctx.params.probeMs / 1000} s between the two series`
+          : 'probe failed',
+    });
     return {
       ...cmp,
       notes: [
@@ -59,6 +87,8 @@ export async function clusterScenario(ctx: BenchContext): Promise<ScenarioOutput
       data: {
         params: p,
         referenceRate: cmp.referenceRate,
+        pgCommit,
+        redisRtt,
         ferry: ferry.value ?? null,
         baseline: baseline.value ?? null,
       },

@@ -5,6 +5,7 @@ import { clientScenario } from './client.js';
 import { clusterScenario } from './cluster.js';
 import { durableScenario } from './durable.js';
 import { noisyDiskScenario } from './noisyDisk.js';
+import { profileScenario } from './profile.js';
 import { relayScenario } from './relay.js';
 import { searchScenario } from './search.js';
 
@@ -22,4 +23,5 @@ export const SCENARIOS: Record<
     run: noisyDiskScenario,
   },
   search: { title: '7. Search: device index and server stores', run: searchScenario },
+  profile: { title: "8. Profile: Ferry's server under relay load (node --cpu-prof)", run: profileScenario },
 };

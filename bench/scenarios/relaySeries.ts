@@ -52,7 +52,22 @@ export interface RelaySeries {
   /** Saturated steps run again because the whole machine was busy then (retryCrowded). */
   discardedSteps?: RelayStepResult[];
   peakDeliveredPerSec: number;
+  /**
+   * Capacity: the highest offered rate carried unsaturated (every step up to it delivered at
+   * least 99% with p99 within SATURATION_P99_MS); 0 when the first step saturated.
+   */
+  maxSustainedPerSec: number;
+  /** False when the last offered rate was carried too: the capacity is then only a lower bound. */
+  saturated: boolean;
+  /**
+   * The saturating step had the load generators at the limit of their CPUs while the server was
+   * not at its own: the load, not the server, may have been what gave out.
+   */
+  loadBound: boolean;
 }
+
+/** Latency past this p99 (ms) counts as saturated, as delivering less than offered does. */
+export const SATURATION_P99_MS = 100;
 
 /** How many load processes: one per load CPU (more would only fight over the same cores). */
 function loadWorkers(ctx: BenchContext): number {
@@ -174,6 +189,9 @@ export async function runRelaySeries(
       if (step.saturated) break;
     }
     await pool.all((w) => w.rpc.call('closeAll'));
+    const firstSaturated = steps.findIndex((x) => x.saturated);
+    const carried = firstSaturated < 0 ? steps : steps.slice(0, firstSaturated);
+    const last = steps[firstSaturated];
     return {
       target: target.name,
       nodes: target.servers.length,
@@ -181,6 +199,13 @@ export async function runRelaySeries(
       steps,
       ...(discarded.length ? { discardedSteps: discarded } : {}),
       peakDeliveredPerSec: Math.max(0, ...steps.map((s) => s.deliveredPerSec)),
+      maxSustainedPerSec: Math.max(0, ...carried.map((x) => x.offeredPerSec)),
+      saturated: firstSaturated >= 0,
+      loadBound:
+        last !== undefined &&
+        // A worker is one Node process: about one core is all it can use.
+        last.loadCpu >= COMFORTABLE_CPU * pool.size &&
+        last.serverCpu < COMFORTABLE_CPU * target.servers.length,
     };
   } finally {
     await pool.stop();
@@ -214,10 +239,12 @@ function mergeStep(
   const ackFailed = sum((s) => s.ackFailed);
   const throttled = sum((s) => s.throttled);
   const deliveryRatio = expected > 0 ? delivered / expected : 0;
+  const latency = summarize(Histogram.from(...parts.map((s) => s.latency)));
   const reasons = [
     throttled > 0 ? `${throttled} sends held back (too many awaiting acks)` : '',
     ackFailed > 0 ? `${ackFailed} sends refused (${Object.keys(errors).join(', ')})` : '',
     deliveryRatio < 0.99 ? `${(deliveryRatio * 100).toFixed(1)}% delivered` : '',
+    latency.p99 > SATURATION_P99_MS ? `p99 ${latency.p99} ms > ${SATURATION_P99_MS} ms` : '',
     parts.some((s) => !s.drainedFully) ? 'did not drain in time' : '',
     spanMs > stepMs * 1.2 ? `deliveries ran ${((spanMs - stepMs) / 1000).toFixed(1)} s late` : '',
   ].filter(Boolean);
@@ -231,7 +258,7 @@ function mergeStep(
     expectedDeliveries: expected,
     deliveredPerSec: r2(delivered / (spanMs / 1000)),
     deliveryRatio: Math.round(deliveryRatio * 10_000) / 10_000,
-    latency: summarize(Histogram.from(...parts.map((s) => s.latency))),
+    latency,
     ackLatency: summarize(Histogram.from(...parts.map((s) => s.ackLatency))),
     serverCpu: r2(serverCpu),
     loadCpu: r2(loadCpu),

@@ -196,7 +196,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
         socket.disconnect(true);
       });
     }
-    const ctx = { socket, user, domain };
+    const ctx = { socket, user, domain, roomsMatchStore: !relay.crossNode };
     socket.onAny((event: string, ...args: unknown[]) => dispatch(ctx, { logger, inFlight }, event, args));
     disconnectAtSessionEnd(socket, socket.data.sessionExpiresAt);
 

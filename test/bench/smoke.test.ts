@@ -16,6 +16,8 @@ import type { CapacityResult } from '../../bench/scenarios/capacity';
 import type { ClientResult } from '../../bench/scenarios/client';
 import type { NoisyDiskResult } from '../../bench/scenarios/noisyDisk';
 import type { SearchResult } from '../../bench/scenarios/search';
+import type { ProfileResult } from '../../bench/scenarios/profile';
+import type { LatencySummary } from '../../bench/lib/histogram';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -31,7 +33,7 @@ beforeAll(async () => {
     process.env,
   ) as BenchOptions;
   results = await runBench(opts, (line) => logLines.push(line));
-}, 190_000);
+}, 240_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -66,6 +68,22 @@ function expectRelaySeries(s: RelaySeries | null, nodes: number): void {
     expect(step.latency.p50).toBeLessThanOrEqual(step.latency.p99);
   }
   expect(positive(s!.peakDeliveredPerSec)).toBe(true);
+  // Capacity is the highest offered rate before the first saturated step (0 if that was the first).
+  const firstSaturated = s!.steps.findIndex((x) => x.saturated);
+  expect(s!.saturated).toBe(firstSaturated >= 0);
+  expect(s!.maxSustainedPerSec).toBe(
+    firstSaturated === 0
+      ? 0
+      : s!.steps[(firstSaturated < 0 ? s!.steps.length : firstSaturated) - 1].offeredPerSec,
+  );
+  for (const step of s!.steps) expect(Number.isFinite(step.loadCpu), JSON.stringify(step)).toBe(true);
+}
+
+/** A latency probe's summary: some operations timed, percentiles in order. */
+function expectProbe(p: LatencySummary | null | undefined): void {
+  expect(p?.n).toBeGreaterThan(0);
+  expect(positive(p!.p50)).toBe(true);
+  expect(p!.p50).toBeLessThanOrEqual(p!.p99);
 }
 
 describe('npm run bench at the tiny size', () => {
@@ -76,11 +94,16 @@ describe('npm run bench at the tiny size', () => {
 
   it('measures relay deliveries and latency for Ferry and the baseline, with ratios', () => {
     const s = scenario('relay');
-    const data = s.data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    const data = s.data as {
+      ferry: RelaySeries | null;
+      baseline: RelaySeries | null;
+      fdatasync: LatencySummary | null;
+    };
     expectRelaySeries(data.ferry, 1);
     expectRelaySeries(data.baseline, 1);
     const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
     expect(positive(peak?.ratio)).toBe(true);
+    expectProbe(data.fdatasync);
   });
 
   it('counts acknowledged durable sends per second and per server CPU-second on both sides', () => {
@@ -111,9 +134,16 @@ describe('npm run bench at the tiny size', () => {
   });
 
   it('runs the relay on two nodes with PostgreSQL and Redis for both sides', () => {
-    const data = scenario('cluster').data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    const data = scenario('cluster').data as {
+      ferry: RelaySeries | null;
+      baseline: RelaySeries | null;
+      pgCommit: LatencySummary | null;
+      redisRtt: LatencySummary | null;
+    };
     expectRelaySeries(data.ferry, 2);
     expectRelaySeries(data.baseline, 2);
+    expectProbe(data.pgCommit);
+    expectProbe(data.redisRtt);
   });
 
   it('measures the client in Chromium: first-load bytes, render times and a complete replay', () => {
@@ -165,6 +195,19 @@ describe('npm run bench at the tiny size', () => {
       for (const q of ['tomorrow', 'tom', '明天', '会議']) expect(hits[q], q).toBeGreaterThan(0);
   });
 
+  it('profiles both servers under relay load and ranks their functions by self time', () => {
+    const data = scenario('profile').data as ProfileResult;
+    for (const side of [data.ferry, data.baseline]) {
+      expectRelaySeries(side.series, 1);
+      const p = side.profile!;
+      expect(positive(p.busyMs)).toBe(true);
+      expect(p.busyMs).toBeLessThanOrEqual(p.totalMs);
+      expect(p.hotSpots.length).toBeGreaterThan(0);
+      expect(p.areas.length).toBeGreaterThan(0);
+      for (const h of p.hotSpots) expect(h.share > 0 && h.share <= 1, JSON.stringify(h)).toBe(true);
+    }
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -180,11 +223,13 @@ describe('npm run bench at the tiny size', () => {
         'client-offline',
         'client-replay',
         'cluster-p99',
+        'cluster-p99-over-commit',
         'cluster-throughput',
         'noisy-disk-loop-lag',
         'noisy-disk-p99',
         'noisy-disk-throughput',
         'relay-p99',
+        'relay-p99-over-fdatasync',
         'relay-throughput',
         'search-device-build',
         'search-device-query',
