@@ -78,7 +78,7 @@ const TINY: SizeParams = {
     sendersPerConversation: 1,
     receiversPerConversation: 2,
     rates: [40],
-    stepMs: 500,
+    stepMs: 1000,
     drainMs: 2000,
     maxOutstanding: 1000,
     warmupMs: 200,

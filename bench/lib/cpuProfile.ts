@@ -13,8 +13,16 @@ interface ProfileNode {
 
 interface CpuProfileJson {
   nodes: ProfileNode[];
+  /** µs on the system's monotonic clock (CLOCK_MONOTONIC on Linux, as process.hrtime). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A stretch of time on the monotonic clock, µs (as `process.hrtime.bigint() / 1000n`). */
+export interface TimeWindow {
+  fromUs: number;
+  toUs: number;
 }
 
 export interface HotSpot {
@@ -66,17 +74,23 @@ function shortLocation(url: string, line: number): string {
   return `${shown}:${line + 1}`;
 }
 
-/** The `top` functions by self time in the profile at `file`. */
-export function summarizeCpuProfile(file: string, top = 15): ProfileSummary {
+/**
+ * The `top` functions by self time in the profile at `file`; only samples inside `window` when
+ * given (e.g. one load step, without start-up and set-up).
+ */
+export function summarizeCpuProfile(file: string, top = 15, window?: TimeWindow): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfileJson;
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, { name: string; location: string; us: number }>();
   const areas = new Map<string, number>();
   let totalUs = 0;
   let idleUs = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     // timeDeltas[i] is the time since the previous sample: it belongs to this sample's frame.
     const us = Math.max(0, profile.timeDeltas[i] ?? 0);
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
     totalUs += us;
     const frame = byNode.get(id)?.callFrame;
     if (!frame) return;

@@ -193,7 +193,10 @@ const capacityText = (s: RelaySeries | undefined): string =>
     ? 'not run'
     : `${s.target} ${s.saturated ? '' : '>= '}${s.maxSustainedPerSec} msg/s` +
       (s.saturated ? '' : ' (never saturated: a lower bound)') +
-      (s.loadBound ? ' (load generators at their CPU limit when it saturated)' : '');
+      (s.loadBound ? ' (load generators at their CPU limit when it saturated)' : '') +
+      (s.crowdedAtSaturation && !s.loadBound
+        ? ` (the whole machine was busy when it saturated; its server used ${s.steps.find((x) => x.saturated)?.serverCpu} cores)`
+        : '');
 
 /** Both maxima, and whether either is only a lower bound or was set by the load. */
 function capacityNote(ferry: RelaySeries | undefined, baseline: RelaySeries | undefined): string {

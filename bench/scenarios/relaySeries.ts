@@ -10,6 +10,7 @@ import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
 import type { LoopLag } from '../servers/probe.js';
+import type { TimeWindow } from '../lib/cpuProfile.js';
 import type { RelayConversation } from '../load/types.js';
 import type { Target, TargetName } from '../targets/types.js';
 import type { SideOutcome } from './sides.js';
@@ -42,6 +43,8 @@ export interface RelayStepResult {
   loopLag: LoopLag;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
+  /** When the step ran, sending and draining, on the monotonic clock in µs (for profiles). */
+  window: TimeWindow;
   saturated: boolean;
   saturationReason?: string;
 }
@@ -66,6 +69,11 @@ export interface RelaySeries {
    * not at its own: the load, not the server, may have been what gave out.
    */
   loadBound: boolean;
+  /**
+   * The whole machine was busy (>= 90% of every CPU) during the saturating step: on a shared host
+   * the server may have been starved by other tenants rather than have reached its own limit.
+   */
+  crowdedAtSaturation: boolean;
 }
 
 /** Latency past this p99 (ms) counts as saturated, as delivering less than offered does. */
@@ -194,6 +202,7 @@ class RelaySession {
     // Resets each server's event-loop delay monitor: what it reports next covers this step.
     await Promise.all(target.servers.map((s) => s.loopLag()));
     const t0 = performance.now();
+    const fromUs = monotonicUs();
     let serverCpu = NaN;
     let loadCpu = NaN;
     let machineCpu = NaN;
@@ -204,8 +213,10 @@ class RelaySession {
       loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
     }, p.stepMs);
     const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => clearTimeout(sampler));
+    const window = { fromUs, toUs: monotonicUs() };
     const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
     const step: RelayStepResult = {
+      window,
       ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
       loopLag: {
         p50: Math.max(...lags.map((l) => l.p50)),
@@ -246,6 +257,7 @@ class RelaySession {
         // A worker is one Node process: about one core is all it can use.
         last.loadCpu >= COMFORTABLE_CPU * this.pool.size &&
         last.serverCpu < COMFORTABLE_CPU * target.servers.length,
+      crowdedAtSaturation: last !== undefined && last.machineCpu >= COMFORTABLE_CPU * CPUS,
     };
   }
 }
@@ -320,6 +332,9 @@ export async function runRelayPair(
   }
   return { baseline: out.baseline ?? { error: 'not run' }, ferry: out.ferry ?? { error: 'not run' } };
 }
+/** The system's monotonic clock in µs, the clock V8's CPU profiles use. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
@@ -336,7 +351,7 @@ function mergeStep(
   parts: RelayStepStats[],
   stepMs: number,
   cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
-): Omit<RelayStepResult, 'loopLag'> {
+): Omit<RelayStepResult, 'loopLag' | 'window'> {
   const { serverCpu, loadCpu, machineCpu } = cpu;
   const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
   const errors: Record<string, number> = {};
