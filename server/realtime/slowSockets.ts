@@ -9,6 +9,7 @@
 export interface EngineConnection {
   on(event: 'packetCreate', listener: (packet: { data?: unknown }) => void): unknown;
   on(event: 'flush', listener: () => void): unknown;
+  on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
   close(discard?: boolean): void;
   readonly transport: unknown;
 }
