@@ -25,6 +25,8 @@ export interface SizeParams {
   client: { queued: number; messagesInConversation: number; timeoutMs: number };
   /** The relay beside a neighbour that writes and fdatasyncs in a loop (three series). */
   noisyDisk: RelayParams;
+  /** Ferry alone under `--cpu-prof` at one offered rate (rates[0]), one step. */
+  profile: RelayParams;
   /** Device index in Chromium, and each server store (filling stops at the count or the budget). */
   search: {
     device: { messages: number; conversations: number; rounds: number };
@@ -61,6 +63,8 @@ export interface SizeParams {
   };
   /** A synced device away while messages arrive across many conversations, then back. */
   longOffline: { conversations: number; initialMessages: number; offlineMessages: number; timeoutMs: number };
+  /** How long each latency-floor probe runs (fdatasync, PostgreSQL commit, Redis round trip), ms. */
+  probeMs: number;
   /** Time budget per scenario (ms); a scenario past it is stopped and reported as failed. */
   budgetMs: Record<ScenarioId, number>;
 }
@@ -100,6 +104,16 @@ const TINY: SizeParams = {
     maxOutstanding: 1000,
     warmupMs: 200,
   },
+  profile: {
+    conversations: 2,
+    sendersPerConversation: 1,
+    receiversPerConversation: 2,
+    rates: [40],
+    stepMs: 1000,
+    drainMs: 2000,
+    maxOutstanding: 1000,
+    warmupMs: 200,
+  },
   search: {
     device: { messages: 500, conversations: 5, rounds: 2 },
     server: { messages: 500, conversations: 4, rounds: 2, fillBudgetMs: 10_000 },
@@ -122,6 +136,7 @@ const TINY: SizeParams = {
     timeoutMs: 30_000,
   },
   longOffline: { conversations: 8, initialMessages: 2, offlineMessages: 160, timeoutMs: 30_000 },
+  probeMs: 300,
   budgetMs: {
     relay: 60_000,
     durable: 60_000,
@@ -134,6 +149,7 @@ const TINY: SizeParams = {
     upload: 60_000,
     'big-account': 90_000,
     'long-offline': 60_000,
+    profile: 60_000,
   },
 };
 
@@ -142,8 +158,9 @@ const FULL: SizeParams = {
     conversations: 10,
     sendersPerConversation: 2,
     receiversPerConversation: 8,
-    rates: [250, 500, 1000, 2000, 4000, 8000],
-    stepMs: 5000,
+    // Raised until both sides saturate (relaySeries.ts): far past what either carried before.
+    rates: [500, 1000, 2000, 4000, 6000, 8000, 11_000, 16_000, 22_000, 32_000],
+    stepMs: 4000,
     drainMs: 3000,
     maxOutstanding: 20_000,
     warmupMs: 2000,
@@ -160,7 +177,7 @@ const FULL: SizeParams = {
     conversations: 10,
     sendersPerConversation: 2,
     receiversPerConversation: 8,
-    rates: [250, 500, 1000, 2000, 4000],
+    rates: [500, 1000, 2000, 4000, 6000, 8000, 11_000, 16_000, 22_000],
     stepMs: 4000,
     drainMs: 3000,
     maxOutstanding: 20_000,
@@ -177,6 +194,17 @@ const FULL: SizeParams = {
     drainMs: 3000,
     maxOutstanding: 20_000,
     warmupMs: 1000,
+  },
+  // The relay's load at a rate both servers carried in earlier runs, long enough for a profile.
+  profile: {
+    conversations: 10,
+    sendersPerConversation: 2,
+    receiversPerConversation: 8,
+    rates: [4000],
+    stepMs: 10_000,
+    drainMs: 3000,
+    maxOutstanding: 20_000,
+    warmupMs: 2000,
   },
   search: {
     device: { messages: 100_000, conversations: 50, rounds: 5 },
@@ -201,11 +229,12 @@ const FULL: SizeParams = {
     timeoutMs: 120_000,
   },
   longOffline: { conversations: 200, initialMessages: 5, offlineMessages: 20_000, timeoutMs: 60_000 },
+  probeMs: 3000,
   budgetMs: {
-    relay: 120_000,
+    relay: 200_000,
     durable: 50_000,
     capacity: 120_000,
-    cluster: 120_000,
+    cluster: 200_000,
     client: 120_000,
     'noisy-disk': 150_000,
     search: 900_000,
@@ -213,6 +242,7 @@ const FULL: SizeParams = {
     upload: 180_000,
     'big-account': 540_000,
     'long-offline': 150_000,
+    profile: 60_000,
   },
 };
 

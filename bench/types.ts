@@ -15,6 +15,7 @@ export const SCENARIO_IDS = [
   'upload',
   'big-account',
   'long-offline',
+  'profile',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -123,4 +124,16 @@ export function ratio(ferry: number | null, baseline: number | null): number | n
 /** Row maker for a scenario that measures Ferry alone (no baseline column). */
 export function ferryOnlyRow(scenario: ScenarioId): (metric: string, unit: string, v: number | null) => Row {
   return (metric, unit, v) => ({ scenario, metric, unit, ferry: v, baseline: null, ratio: null });
+}
+
+/** A maker of one scenario's table rows: metric, unit, Ferry's and the baseline's values, ratio added. */
+export function rowMaker(scenario: ScenarioId) {
+  return (metric: string, unit: string, ferry: number | null, baseline: number | null): Row => ({
+    scenario,
+    metric,
+    unit,
+    ferry,
+    baseline,
+    ratio: ratio(ferry, baseline),
+  });
 }

@@ -3,15 +3,17 @@
  * loop, on the filesystem Ferry's SQLite file lives on, as another tenant of a shared host would.
  * It times every fdatasync, so the bench can compare Ferry's latency with what the disk did in the
  * same run. The parent drives it over IPC (bench/load/noise.ts).
- * Usage: node --import tsx bench/load/diskNoise.ts <file>
+ * With a small block and alone on the disk it is the bench's fdatasync probe: what one durable
+ * commit costs on this filesystem at the least.
+ * Usage: node --import tsx bench/load/diskNoise.ts <file> [block bytes]
  */
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Histogram, type HistogramData } from '../lib/histogram.js';
 import { serveRpc } from '../lib/rpc.js';
 
-/** Each write: a block this size, then fdatasync. */
-const BLOCK_BYTES = 256 * 1024;
+/** Each write: a block this size (default 256 KiB), then fdatasync. */
+const BLOCK_BYTES = Number(process.argv[3] ?? 256 * 1024);
 /** The file is rewritten in a ring of this size, so the noise does not fill the disk. */
 const FILE_BYTES = 64 * 1024 * 1024;
 
@@ -23,8 +25,8 @@ export interface NoiseStats {
 }
 
 const file = process.argv[2];
-if (!file) {
-  console.error('usage: diskNoise.ts <file>');
+if (!file || !(BLOCK_BYTES > 0)) {
+  console.error('usage: diskNoise.ts <file> [block bytes]');
   process.exit(2);
 }
 const fd = openSync(file, 'w');

@@ -11,11 +11,19 @@ export interface DiskNoise {
   stop(): Promise<void>;
 }
 
-/** Starts the neighbour writing into `dir` (the filesystem under test), on `cpus` if given. */
-export function startDiskNoise(opts: { dir: string; logDir: string; cpus?: string }): DiskNoise {
+/**
+ * Starts the neighbour writing into `dir` (the filesystem under test), on `cpus` if given, in
+ * blocks of `blockBytes` (default 256 KiB; the fdatasync probe uses 4 KiB).
+ */
+export function startDiskNoise(opts: {
+  dir: string;
+  logDir: string;
+  cpus?: string;
+  blockBytes?: number;
+}): DiskNoise {
   const proc = spawnNode({
     script: 'bench/load/diskNoise.ts',
-    args: [path.join(opts.dir, 'noise.bin')],
+    args: [path.join(opts.dir, 'noise.bin'), ...(opts.blockBytes ? [String(opts.blockBytes)] : [])],
     cpus: opts.cpus,
     ipc: true,
     logFile: path.join(opts.logDir, 'disk-noise.log'),

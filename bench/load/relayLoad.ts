@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
 import { Histogram } from '../lib/histogram.js';
 import { connect } from './connect.js';
+import { connectLight, type LightSocket } from './lightReceiver.js';
 import type {
   DurableParams,
   DurableStats,
@@ -19,7 +20,8 @@ import type {
 interface OpenConversation {
   conversationId: string;
   senders: Socket[];
-  receivers: Socket[];
+  /** Receive-only raw WebSocket clients (lightReceiver.ts): the load's receive side stays light. */
+  receivers: LightSocket[];
 }
 
 interface AckLike {
@@ -32,8 +34,8 @@ function stampText(step: number, sentAt: number): string {
   return `bench|${step}|${sentAt.toFixed(3)}|`.padEnd(100, '.');
 }
 
-function parseStamp(text: unknown): { step: number; sentAt: number } | null {
-  if (typeof text !== 'string' || !text.startsWith('bench|')) return null;
+function parseStamp(text: string): { step: number; sentAt: number } | null {
+  if (!text.startsWith('bench|')) return null;
   const [, step, sentAt] = text.split('|', 3);
   return { step: Number(step), sentAt: Number(sentAt) };
 }
@@ -51,8 +53,9 @@ export class RelayLoad {
     try {
       for (const c of plan) {
         const senders = await Promise.all(c.senders.map((s) => connect(s)));
-        const receivers = await Promise.all(c.receivers.map((r) => connect(r)));
-        for (const r of receivers) r.on('message:new', (m: { text?: unknown }) => this.onDelivery(m));
+        const receivers = await Promise.all(
+          c.receivers.map((r) => connectLight(r, (text) => this.onDelivery(text))),
+        );
         this.convs.push({ conversationId: c.conversationId, senders, receivers });
         connections += senders.length + receivers.length;
       }
@@ -63,8 +66,8 @@ export class RelayLoad {
     return { connections };
   }
 
-  private onDelivery(m: { text?: unknown }): void {
-    const stamp = parseStamp(m?.text);
+  private onDelivery(text: string): void {
+    const stamp = parseStamp(text);
     const stats = this.stepStats;
     if (!stamp || !stats || stamp.step !== this.current) return;
     const now = performance.now();

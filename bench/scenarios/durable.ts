@@ -12,7 +12,7 @@ import type { DurableStats } from '../load/types.js';
 import { startBaseline } from '../targets/baseline.js';
 import { startFerry } from '../targets/ferry.js';
 import type { Target } from '../targets/types.js';
-import { ratio, type BenchContext, type Row, type ScenarioOutput } from '../types.js';
+import { rowMaker, type BenchContext, type ScenarioOutput } from '../types.js';
 import { onTarget, sideErrors } from './sides.js';
 
 export interface DurableResult {
@@ -93,14 +93,7 @@ export async function durableScenario(ctx: BenchContext): Promise<ScenarioOutput
   );
   const f = ferry.value;
   const b = baseline.value;
-  const row = (metric: string, unit: string, fv: number | null, bv: number | null): Row => ({
-    scenario: 'durable',
-    metric,
-    unit,
-    ferry: fv,
-    baseline: bv,
-    ratio: ratio(fv, bv),
-  });
+  const row = rowMaker('durable');
   return {
     rows: [
       row('acked sends/s', 'acks/s', f?.acksPerSec ?? null, b?.acksPerSec ?? null),

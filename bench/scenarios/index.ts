@@ -8,6 +8,7 @@ import { durableScenario } from './durable.js';
 import { feelScenario } from './feel.js';
 import { longOfflineScenario } from './longOffline.js';
 import { noisyDiskScenario } from './noisyDisk.js';
+import { profileScenario } from './profile.js';
 import { relayScenario } from './relay.js';
 import { searchScenario } from './search.js';
 import { uploadScenario } from './upload.js';
@@ -36,4 +37,5 @@ export const SCENARIOS: Record<
     title: '11. Long offline: catch-up after reconnect',
     run: longOfflineScenario,
   },
+  profile: { title: "12. Profile: Ferry's server under relay load (node --cpu-prof)", run: profileScenario },
 };

@@ -14,7 +14,7 @@ import { plural } from '../report/format.js';
 import { startBaseline } from '../targets/baseline.js';
 import { startFerry } from '../targets/ferry.js';
 import type { ChartPanel, GoalResult, Row } from '../types.js';
-import { ratio, type BenchContext, type ScenarioOutput } from '../types.js';
+import { ratio, rowMaker, type BenchContext, type ScenarioOutput } from '../types.js';
 import { comparableRates } from './relayCompare.js';
 import { runRelaySeries, type RelaySeries } from './relaySeries.js';
 import { onTarget, sideErrors } from './sides.js';
@@ -181,14 +181,7 @@ function judge(d: NoisyDiskResult): Pick<ScenarioOutput, 'rows' | 'goals' | 'cha
     );
   const ref = worst?.rate ?? null;
 
-  const row = (metric: string, unit: string, f: number | null, b: number | null): Row => ({
-    scenario: SCENARIO,
-    metric,
-    unit,
-    ferry: f,
-    baseline: b,
-    ratio: ratio(f, b),
-  });
+  const row = rowMaker(SCENARIO);
   const rows: Row[] = [
     row('peak deliveries/s, quiet disk', 'msg/s', quietPeak, null),
     row('peak deliveries/s, noisy disk', 'msg/s', noisyPeak, d.baselineNoisy?.peakDeliveredPerSec ?? null),

@@ -10,7 +10,10 @@ import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
 import type { LoopLag } from '../servers/probe.js';
-import type { Target } from '../targets/types.js';
+import type { TimeWindow } from '../lib/cpuProfile.js';
+import type { RelayConversation } from '../load/types.js';
+import type { Target, TargetName } from '../targets/types.js';
+import type { SideOutcome } from './sides.js';
 import type { BenchContext } from '../types.js';
 
 export interface RelayStepResult {
@@ -40,6 +43,8 @@ export interface RelayStepResult {
   loopLag: LoopLag;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
+  /** When the step ran, sending and draining, on the monotonic clock in µs (for profiles). */
+  window: TimeWindow;
   saturated: boolean;
   saturationReason?: string;
 }
@@ -52,7 +57,27 @@ export interface RelaySeries {
   /** Saturated steps run again because the whole machine was busy then (retryCrowded). */
   discardedSteps?: RelayStepResult[];
   peakDeliveredPerSec: number;
+  /**
+   * Capacity: the highest offered rate carried unsaturated (every step up to it delivered at
+   * least 99% with p99 within SATURATION_P99_MS); 0 when the first step saturated.
+   */
+  maxSustainedPerSec: number;
+  /** False when the last offered rate was carried too: the capacity is then only a lower bound. */
+  saturated: boolean;
+  /**
+   * The saturating step had the load generators at the limit of their CPUs while the server was
+   * not at its own: the load, not the server, may have been what gave out.
+   */
+  loadBound: boolean;
+  /**
+   * The whole machine was busy (>= 90% of every CPU) during the saturating step: on a shared host
+   * the server may have been starved by other tenants rather than have reached its own limit.
+   */
+  crowdedAtSaturation: boolean;
 }
+
+/** Latency past this p99 (ms) counts as saturated, as delivering less than offered does. */
+export const SATURATION_P99_MS = 100;
 
 /** How many load processes: one per load CPU (more would only fight over the same cores). */
 function loadWorkers(ctx: BenchContext): number {
@@ -62,130 +87,253 @@ function loadWorkers(ctx: BenchContext): number {
   return m ? Number(m[2]) - Number(m[1]) + 1 : 1;
 }
 
-/**
- * Runs the steps; `pinLoad: false` leaves the load generators unpinned (servers are too).
- * `retryCrowded` runs a step that saturated while the whole machine was busy once more before
- * the series ends there: on a shared host another tenant's burst says nothing about the server.
- */
+export interface SeriesOptions {
+  /** false leaves the load generators unpinned (servers are too). */
+  pinLoad?: boolean;
+  /**
+   * Runs a step that saturated while the whole machine was busy once more before the series ends
+   * there: on a shared host another tenant's burst says nothing about the server.
+   */
+  retryCrowded?: boolean;
+  /** Runs any saturated step once more (once per rate): the series ends only if it saturates again. */
+  retrySaturated?: boolean;
+}
+
+/** One target's load: its plan opened by load workers, stepped one offered rate at a time. */
+class RelaySession {
+  readonly steps: RelayStepResult[] = [];
+  readonly discarded: RelayStepResult[] = [];
+  /** Set once a step saturated for good: no further rate is offered. */
+  done = false;
+  private stepId = 0;
+
+  private constructor(
+    readonly target: Target,
+    private readonly pool: WorkerPool,
+    private readonly shares: RelayConversation[][],
+    private readonly planSize: number,
+    readonly connections: number,
+    private readonly p: RelayParams,
+    private readonly ctx: BenchContext,
+    private readonly opts: SeriesOptions,
+  ) {}
+
+  /** Prepares users and rooms, starts the load workers, connects everyone and warms up. */
+  static async open(
+    target: Target,
+    p: RelayParams,
+    ctx: BenchContext,
+    opts: SeriesOptions,
+  ): Promise<RelaySession> {
+    const plan = await target.relayPlan({
+      conversations: p.conversations,
+      sendersPerConversation: p.sendersPerConversation,
+      receiversPerConversation: p.receiversPerConversation,
+    });
+    const pool = await WorkerPool.start(Math.min(loadWorkers(ctx), plan.length), {
+      cpus: opts.pinLoad === false ? undefined : ctx.pinning.loadCpus,
+      logDir: ctx.logDir,
+      tag: `relay-${target.name}`,
+    });
+    try {
+      const shares = splitRoundRobin(plan, pool.size);
+      const opened = await pool.all((w) =>
+        w.rpc.call<{ connections: number }>('relayOpen', { conversations: shares[w.index] }, 120_000),
+      );
+      const session = new RelaySession(
+        target,
+        pool,
+        shares,
+        plan.length,
+        opened.reduce((a, o) => a + o.connections, 0),
+        p,
+        ctx,
+        opts,
+      );
+      // Warm-up: same load shape at the lowest rate, thrown away (step ids below 0 are never counted).
+      await session.callStep(-100, p.rates[0], p.warmupMs);
+      return session;
+    } catch (e) {
+      await pool.stop();
+      throw e;
+    }
+  }
+
+  private callStep(step: number, rate: number, durationMs: number): Promise<RelayStepStats[]> {
+    const { p } = this;
+    return this.pool.all((w) =>
+      w.rpc.call<RelayStepStats>(
+        'relayStep',
+        {
+          step,
+          rate: (rate * this.shares[w.index].length) / this.planSize,
+          durationMs,
+          drainMs: p.drainMs,
+          maxOutstanding: p.maxOutstanding,
+        },
+        durationMs + p.drainMs + 30_000,
+      ),
+    );
+  }
+
+  /** Offers `rate` for one step (twice if it saturated and a retry applies); sets `done` when saturated. */
+  async offer(rate: number): Promise<void> {
+    for (;;) {
+      const step = await this.measure(rate);
+      this.steps.push(step);
+      const crowded = step.machineCpu >= COMFORTABLE_CPU * CPUS;
+      const retry = this.opts.retrySaturated || (this.opts.retryCrowded && crowded);
+      if (step.saturated && retry && !this.discarded.some((x) => x.offeredPerSec === rate)) {
+        this.ctx.log(`  ${this.target.name}: saturated at ${rate}/s: running that step once more`);
+        this.discarded.push(this.steps.pop()!);
+        continue;
+      }
+      if (step.saturated) this.done = true;
+      return;
+    }
+  }
+
+  private async measure(rate: number): Promise<RelayStepResult> {
+    const { target, pool, p, ctx } = this;
+    // CPU is sampled over the sending window only (not the drain), from /proc.
+    const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
+    const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
+    const busy0 = machineBusySeconds();
+    // Resets each server's event-loop delay monitor: what it reports next covers this step.
+    await Promise.all(target.servers.map((s) => s.loopLag()));
+    const t0 = performance.now();
+    const fromUs = monotonicUs();
+    let serverCpu = NaN;
+    let loadCpu = NaN;
+    let machineCpu = NaN;
+    const sampler = setTimeout(() => {
+      const wallS = (performance.now() - t0) / 1000;
+      machineCpu = (machineBusySeconds() - busy0) / wallS;
+      serverCpu = target.servers.reduce((a, s, k) => a + cpuSecondsOf(s.proc.pid) - cpu0[k], 0) / wallS;
+      loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
+    }, p.stepMs);
+    const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => clearTimeout(sampler));
+    const window = { fromUs, toUs: monotonicUs() };
+    const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
+    const step: RelayStepResult = {
+      window,
+      ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
+      loopLag: {
+        p50: Math.max(...lags.map((l) => l.p50)),
+        p99: Math.max(...lags.map((l) => l.p99)),
+        max: Math.max(...lags.map((l) => l.max)),
+      },
+    };
+    ctx.log(
+      `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
+        `, loop lag p99 ${step.loopLag.p99} ms, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+        (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
+    );
+    // A median latency far above the lightest step's means a queue is building: not comfortable.
+    const first = this.steps[0] ?? this.discarded[0];
+    if (first && step.latency.p50 > QUEUEING_FACTOR * first.latency.p50) step.comfortable = false;
+    return step;
+  }
+
+  /** Closes the connections and the workers; the series as measured. */
+  async close(): Promise<RelaySeries> {
+    await this.pool.all((w) => w.rpc.call('closeAll')).catch(() => undefined);
+    await this.pool.stop();
+    const { steps, discarded, target } = this;
+    const firstSaturated = steps.findIndex((x) => x.saturated);
+    const carried = firstSaturated < 0 ? steps : steps.slice(0, firstSaturated);
+    const last = steps[firstSaturated];
+    return {
+      target: target.name,
+      nodes: target.servers.length,
+      connections: this.connections,
+      steps,
+      ...(discarded.length ? { discardedSteps: discarded } : {}),
+      peakDeliveredPerSec: Math.max(0, ...steps.map((x) => x.deliveredPerSec)),
+      maxSustainedPerSec: Math.max(0, ...carried.map((x) => x.offeredPerSec)),
+      saturated: firstSaturated >= 0,
+      loadBound:
+        last !== undefined &&
+        // A worker is one Node process: about one core is all it can use.
+        last.loadCpu >= COMFORTABLE_CPU * this.pool.size &&
+        last.serverCpu < COMFORTABLE_CPU * target.servers.length,
+      crowdedAtSaturation: last !== undefined && last.machineCpu >= COMFORTABLE_CPU * CPUS,
+    };
+  }
+}
+
+/** Runs the steps on one target, rising until it saturates. */
 export async function runRelaySeries(
   target: Target,
   p: RelayParams,
   ctx: BenchContext,
-  opts: { pinLoad?: boolean; retryCrowded?: boolean } = {},
+  opts: SeriesOptions = {},
 ): Promise<RelaySeries> {
-  const loadCpus = opts.pinLoad === false ? undefined : ctx.pinning.loadCpus;
-  const plan = await target.relayPlan({
-    conversations: p.conversations,
-    sendersPerConversation: p.sendersPerConversation,
-    receiversPerConversation: p.receiversPerConversation,
-  });
-  const pool = await WorkerPool.start(Math.min(loadWorkers(ctx), plan.length), {
-    cpus: loadCpus,
-    logDir: ctx.logDir,
-    tag: `relay-${target.name}`,
-  });
+  const session = await RelaySession.open(target, p, ctx, opts);
   try {
-    const shares = splitRoundRobin(plan, pool.size);
-    const opened = await pool.all((w) =>
-      w.rpc.call<{ connections: number }>('relayOpen', { conversations: shares[w.index] }, 120_000),
-    );
-    // Warm-up: same load shape at the lowest rate, thrown away (step ids below 0 are never counted).
-    await pool.all((w) =>
-      w.rpc.call<RelayStepStats>(
-        'relayStep',
-        {
-          step: -100,
-          rate: (p.rates[0] * shares[w.index].length) / plan.length,
-          durationMs: p.warmupMs,
-          drainMs: p.drainMs,
-          maxOutstanding: p.maxOutstanding,
-        },
-        p.warmupMs + p.drainMs + 30_000,
-      ),
-    );
-    const steps: RelayStepResult[] = [];
-    const discarded: RelayStepResult[] = [];
-    let stepId = 0;
-    for (let i = 0; i < p.rates.length; i++) {
-      const rate = p.rates[i];
-      if (ctx.signal.aborted) break;
-      // CPU is sampled over the sending window only (not the drain), from /proc.
-      const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
-      const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
-      const busy0 = machineBusySeconds();
-      // Resets each server's event-loop delay monitor: what it reports next covers this step.
-      await Promise.all(target.servers.map((s) => s.loopLag()));
-      const t0 = performance.now();
-      let serverCpu = NaN;
-      let loadCpu = NaN;
-      let machineCpu = NaN;
-      const sampler = setTimeout(() => {
-        const wallS = (performance.now() - t0) / 1000;
-        machineCpu = (machineBusySeconds() - busy0) / wallS;
-        serverCpu = target.servers.reduce((a, s, k) => a + cpuSecondsOf(s.proc.pid) - cpu0[k], 0) / wallS;
-        loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
-      }, p.stepMs);
-      const parts = await pool
-        .all((w) =>
-          w.rpc.call<RelayStepStats>(
-            'relayStep',
-            {
-              step: stepId,
-              rate: (rate * shares[w.index].length) / plan.length,
-              durationMs: p.stepMs,
-              drainMs: p.drainMs,
-              maxOutstanding: p.maxOutstanding,
-            },
-            p.stepMs + p.drainMs + 30_000,
-          ),
-        )
-        .finally(() => clearTimeout(sampler));
-      stepId++;
-      const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
-      const step: RelayStepResult = {
-        ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
-        loopLag: {
-          p50: Math.max(...lags.map((l) => l.p50)),
-          p99: Math.max(...lags.map((l) => l.p99)),
-          max: Math.max(...lags.map((l) => l.max)),
-        },
-      };
-      steps.push(step);
-      ctx.log(
-        `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
-          `, loop lag p99 ${step.loopLag.p99} ms, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
-          (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
-      );
-      // A median latency far above the lightest step's means a queue is building: not comfortable.
-      if (steps.length > 1 && step.latency.p50 > QUEUEING_FACTOR * steps[0].latency.p50)
-        step.comfortable = false;
-      const crowded = step.machineCpu >= COMFORTABLE_CPU * CPUS;
-      if (
-        step.saturated &&
-        crowded &&
-        opts.retryCrowded &&
-        !discarded.some((x) => x.offeredPerSec === rate)
-      ) {
-        ctx.log(`  ${target.name}: the whole machine was busy during that step: running it once more`);
-        discarded.push(steps.pop()!);
-        i--;
-        continue;
-      }
-      if (step.saturated) break;
+    for (const rate of p.rates) {
+      if (ctx.signal.aborted || session.done) break;
+      await session.offer(rate);
     }
-    await pool.all((w) => w.rpc.call('closeAll'));
-    return {
-      target: target.name,
-      nodes: target.servers.length,
-      connections: opened.reduce((a, o) => a + o.connections, 0),
-      steps,
-      ...(discarded.length ? { discardedSteps: discarded } : {}),
-      peakDeliveredPerSec: Math.max(0, ...steps.map((s) => s.deliveredPerSec)),
-    };
-  } finally {
-    await pool.stop();
+  } catch (e) {
+    await session.close().catch(() => undefined);
+    throw e;
   }
+  return session.close();
 }
+
+/** How runRelayPair measures, for the reports. */
+export const INTERLEAVED_NOTE =
+  'Both servers run at once (each idle while the other is measured) and take every offered rate in turn, the baseline first, ' +
+  'so a change in what else this shared machine runs hits both alike; a step that saturates runs once more, and only a second ' +
+  'saturated run ends that side (the first is kept in results.json as discardedSteps).';
+
+/**
+ * The baseline and Ferry, both started up front, offered each rate in turn (the baseline, then
+ * Ferry), so a slow change in what else the shared machine runs hits both sides alike and their
+ * ratio holds; each side stops rising once it saturated. A side that fails keeps its error and
+ * the other side goes on.
+ */
+export async function runRelayPair(
+  start: Record<TargetName, () => Promise<Target>>,
+  p: RelayParams,
+  ctx: BenchContext,
+  opts: SeriesOptions = {},
+): Promise<Record<TargetName, SideOutcome<RelaySeries>>> {
+  const out: Partial<Record<TargetName, SideOutcome<RelaySeries>>> = {};
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const live: Array<{ name: TargetName; target: Target; session: RelaySession }> = [];
+  try {
+    for (const name of ['baseline', 'ferry'] as const) {
+      let target: Target | undefined;
+      try {
+        target = await start[name]();
+        live.push({ name, target, session: await RelaySession.open(target, p, ctx, opts) });
+      } catch (e) {
+        out[name] = { error: message(e) };
+        await target?.stop().catch(() => undefined);
+      }
+    }
+    for (const rate of p.rates) {
+      const running = live.filter((l) => !l.session.done && !out[l.name]);
+      if (ctx.signal.aborted || running.length === 0) break;
+      for (const l of running)
+        await l.session.offer(rate).catch((e: unknown) => (out[l.name] = { error: message(e) }));
+    }
+  } finally {
+    for (const l of live) {
+      const series = await l.session.close().catch((e: unknown) => {
+        out[l.name] ??= { error: message(e) };
+        return undefined;
+      });
+      if (series && !out[l.name]) out[l.name] = { value: series };
+      await l.target.stop().catch(() => undefined);
+    }
+  }
+  return { baseline: out.baseline ?? { error: 'not run' }, ferry: out.ferry ?? { error: 'not run' } };
+}
+/** The system's monotonic clock in µs, the clock V8's CPU profiles use. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -203,7 +351,7 @@ function mergeStep(
   parts: RelayStepStats[],
   stepMs: number,
   cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
-): Omit<RelayStepResult, 'loopLag'> {
+): Omit<RelayStepResult, 'loopLag' | 'window'> {
   const { serverCpu, loadCpu, machineCpu } = cpu;
   const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
   const errors: Record<string, number> = {};
@@ -214,10 +362,12 @@ function mergeStep(
   const ackFailed = sum((s) => s.ackFailed);
   const throttled = sum((s) => s.throttled);
   const deliveryRatio = expected > 0 ? delivered / expected : 0;
+  const latency = summarize(Histogram.from(...parts.map((s) => s.latency)));
   const reasons = [
     throttled > 0 ? `${throttled} sends held back (too many awaiting acks)` : '',
     ackFailed > 0 ? `${ackFailed} sends refused (${Object.keys(errors).join(', ')})` : '',
     deliveryRatio < 0.99 ? `${(deliveryRatio * 100).toFixed(1)}% delivered` : '',
+    latency.p99 > SATURATION_P99_MS ? `p99 ${latency.p99} ms > ${SATURATION_P99_MS} ms` : '',
     parts.some((s) => !s.drainedFully) ? 'did not drain in time' : '',
     spanMs > stepMs * 1.2 ? `deliveries ran ${((spanMs - stepMs) / 1000).toFixed(1)} s late` : '',
   ].filter(Boolean);
@@ -231,7 +381,7 @@ function mergeStep(
     expectedDeliveries: expected,
     deliveredPerSec: r2(delivered / (spanMs / 1000)),
     deliveryRatio: Math.round(deliveryRatio * 10_000) / 10_000,
-    latency: summarize(Histogram.from(...parts.map((s) => s.latency))),
+    latency,
     ackLatency: summarize(Histogram.from(...parts.map((s) => s.ackLatency))),
     serverCpu: r2(serverCpu),
     loadCpu: r2(loadCpu),

@@ -29,6 +29,8 @@ export interface StartServerOptions {
   /** Reuse a port (restarts); default: a free one. */
   port?: number;
   startTimeoutMs?: number;
+  /** Extra node flags, e.g. --cpu-prof (after the probe). */
+  nodeArgs?: string[];
 }
 
 /** Starts a server entry with the bench's probe preloaded and waits until /healthz answers. */
@@ -36,7 +38,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
   const port = opts.port ?? (await freePort());
   const proc = spawnNode({
     script: opts.script,
-    nodeArgs: ['--expose-gc', '--import', repoPath('bench/servers/probe.ts')],
+    nodeArgs: ['--expose-gc', '--import', repoPath('bench/servers/probe.ts'), ...(opts.nodeArgs ?? [])],
     env: { ...opts.env, PORT: String(port), HOST: '127.0.0.1' },
     cpus: opts.cpus,
     ipc: true,

@@ -12,6 +12,8 @@ export interface BaselineOptions {
   redisUrl?: string;
   redisKeyPrefix?: string;
   adapter?: 'pubsub' | 'sharded' | 'streams';
+  /** Extra node flags for every node (the profile scenario's --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** Starts the baseline relay (each node its own process). */
@@ -33,6 +35,7 @@ export async function startBaseline(opts: BaselineOptions): Promise<Target> {
             : {},
           cpus: opts.cpus,
           logDir: opts.logDir,
+          nodeArgs: opts.nodeArgs,
         }),
       );
     }

@@ -39,6 +39,8 @@ export interface FerryOptions {
   env?: NodeJS.ProcessEnv;
   /** Reuse ports (restart on the same origin). */
   ports?: number[];
+  /** Extra node flags for every node (the profile scenario's --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** Env for one Ferry node (documented in server/config.ts). */
@@ -77,6 +79,7 @@ export async function startFerryServers(opts: FerryOptions): Promise<ServerHandl
           logDir: opts.logDir,
           port: opts.ports?.[i],
           startTimeoutMs: 60_000,
+          nodeArgs: opts.nodeArgs,
         }),
       );
     }

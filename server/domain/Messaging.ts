@@ -116,42 +116,38 @@ export class Messaging {
   }
 
   private toAppendInput(user: User, input: SendMessageInput): AppendInput {
-    const base = {
+    // One literal, then the kind's fields: this runs for every send, and V8 builds a spread of a
+    // shared base into a new literal far more slowly than it adds known fields.
+    const entry: AppendInput = {
       id: input.id,
       conversationId: input.conversationId,
       senderId: user.id,
       senderName: user.username,
       typedAt: input.typedAt,
+      kind: input.kind,
+      text: '',
     };
     switch (input.kind) {
       case EntryKind.message:
-        return {
-          ...base,
-          kind: input.kind,
-          text: input.text,
-          replyTo: input.replyTo ?? null,
-          attachmentId: input.attachment?.id ?? null,
-        };
+        entry.text = input.text;
+        entry.replyTo = input.replyTo ?? null;
+        entry.attachmentId = input.attachment?.id ?? null;
+        break;
       case EntryKind.edit:
-        return {
-          ...base,
-          kind: input.kind,
-          text: input.text,
-          targetId: input.targetId,
-          editableFrom: this.deps.now() - this.deps.editWindowMs,
-        };
+        entry.text = input.text;
+        entry.targetId = input.targetId;
+        entry.editableFrom = this.deps.now() - this.deps.editWindowMs;
+        break;
       case EntryKind.delete:
-        return { ...base, kind: input.kind, text: '', targetId: input.targetId };
+        entry.targetId = input.targetId;
+        break;
       case EntryKind.reaction:
-        return {
-          ...base,
-          kind: input.kind,
-          text: '',
-          targetId: input.targetId,
-          emoji: input.emoji,
-          reactionOn: input.on,
-        };
+        entry.targetId = input.targetId;
+        entry.emoji = input.emoji;
+        entry.reactionOn = input.on;
+        break;
     }
+    return entry;
   }
 
   /** The blob of the sender's message's attachment, or null. */

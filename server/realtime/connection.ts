@@ -20,6 +20,7 @@ import type { AccessTicket } from './accessWatch.js';
 import { serverRestarting } from '../errors.js';
 import type { Store } from '../store/Store.js';
 import { closeConnections } from './closeConnections.js';
+import { coalesceFrames } from './coalesceFrames.js';
 import { dispatch } from './dispatch.js';
 import { InFlight } from './inFlight.js';
 import type { Relay } from './relay.js';
@@ -74,6 +75,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
     (raw: EngineConnection & { id: string; request: { headers: { cookie?: string } } | null }) => {
       cookies.set(raw, raw.request?.headers.cookie);
       raw.request = null;
+      coalesceFrames(raw);
       capOutgoing(raw, deps.maxBufferedBytes, (queuedBytes) =>
         logger.info({ connection: raw.id, queuedBytes }, 'socket client too slow: closing'),
       );
@@ -196,7 +198,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
         socket.disconnect(true);
       });
     }
-    const ctx = { socket, user, domain };
+    const ctx = { socket, user, domain, roomsMatchStore: !relay.crossNode };
     socket.onAny((event: string, ...args: unknown[]) => dispatch(ctx, { logger, inFlight }, event, args));
     disconnectAtSessionEnd(socket, socket.data.sessionExpiresAt);
 

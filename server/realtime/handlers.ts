@@ -25,6 +25,12 @@ export interface HandlerContext {
   socket: FerrySocket;
   user: User;
   domain: Domain;
+  /**
+   * True when this node is the only one (no adapter across nodes): every membership change then
+   * passes through this process and moves its sockets' rooms in the same turn, so a socket's
+   * rooms are exactly its user's memberships.
+   */
+  roomsMatchStore: boolean;
 }
 
 type AckOf<E extends keyof ClientToServerEvents> = Parameters<
@@ -50,10 +56,14 @@ const inRoom = (ctx: HandlerContext, conversationId: string): boolean =>
   ctx.socket.rooms.has(convRoom(conversationId));
 
 export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodType, OkOf<E>> } = {
-  // Membership is read from the store on every send: a room can lag behind a leave on another
-  // node for a moment, and a message must never be accepted from someone who has left.
+  // With several nodes membership is read from the store on every send: a room can lag behind a
+  // leave on another node for a moment, and a message must never be accepted from someone who has
+  // left. Alone, the socket's room is the membership (see HandlerContext) and saves that read.
   'message:send': handler(sendMessageSchema, (ctx, p) =>
-    ctx.domain.messaging.send(ctx.user, p, { originSocketId: ctx.socket.id }),
+    ctx.domain.messaging.send(ctx.user, p, {
+      originSocketId: ctx.socket.id,
+      knownMember: ctx.roomsMatchStore && inRoom(ctx, p.conversationId),
+    }),
   ),
   'messages:after': handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),

@@ -24,7 +24,7 @@ export type BusListener = (event: BusEvent) => void;
 
 export class Relay {
   private readonly listeners = new Map<string, Set<BusListener>>();
-  private crossNode = false;
+  #crossNode = false;
   /** Connections being set up on this node, watching for access changes. */
   readonly watch = new AccessWatch();
   /** This node's open SSE feeds, closed when their access ends. */
@@ -32,13 +32,18 @@ export class Relay {
 
   constructor(private readonly io: FerryIo) {}
 
+  /** True once events and access changes travel between nodes (enableCrossNodeBus). */
+  get crossNode(): boolean {
+    return this.#crossNode;
+  }
+
   /**
    * Makes the SSE bus hear other nodes (call once an adapter that supports serverSideEmit is
    * installed; the default in-memory adapter does not and would warn on every message).
    */
   enableCrossNodeBus(): void {
-    if (this.crossNode) return;
-    this.crossNode = true;
+    if (this.#crossNode) return;
+    this.#crossNode = true;
     // Other nodes' serverSideEmit packets arrive as events on the main namespace.
     this.io.sockets.on('ferry:bus', (event) => this.deliverLocal(event));
     this.io.sockets.on('ferry:access', (change) => this.applyAccess(change));
@@ -132,7 +137,7 @@ export class Relay {
   /** Applies an access change here and tells the other nodes to apply it too. */
   private announce(change: AccessChange): void {
     this.applyAccess(change);
-    if (!this.crossNode) return;
+    if (!this.#crossNode) return;
     this.io.serverSideEmit('ferry:access', change);
     // serverSideEmit travels over Redis pub/sub, which a blip between a node and Redis loses; the
     // adapter's stream resumes after one, so the room change goes that way too (in order with
@@ -167,7 +172,7 @@ export class Relay {
 
   private publish(conversationId: string, event: BusEvent): void {
     this.deliverLocal(event, conversationId);
-    if (this.crossNode) this.io.serverSideEmit('ferry:bus', event);
+    if (this.#crossNode) this.io.serverSideEmit('ferry:bus', event);
   }
 
   private deliverLocal(event: BusEvent, conversationId = busConversationId(event)): void {

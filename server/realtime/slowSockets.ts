@@ -9,6 +9,7 @@
 export interface EngineConnection {
   on(event: 'packetCreate', listener: (packet: { data?: unknown }) => void): unknown;
   on(event: 'flush', listener: () => void): unknown;
+  on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
   close(discard?: boolean): void;
   readonly transport: unknown;
 }
@@ -19,8 +20,21 @@ function transportBacklog(transport: unknown): number {
   return typeof socket?.bufferedAmount === 'number' ? socket.bufferedAmount : 0;
 }
 
+/**
+ * The last string measured and its UTF-8 size: a broadcast hands the same encoded packet to every
+ * socket of the room, so it is measured once, not once per receiver.
+ */
+let lastString = '';
+let lastBytes = 0;
+
 function sizeOf(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (typeof data === 'string') {
+    if (data !== lastString) {
+      lastString = data;
+      lastBytes = Buffer.byteLength(data);
+    }
+    return lastBytes;
+  }
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return 0;
 }

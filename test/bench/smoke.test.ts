@@ -21,6 +21,8 @@ import type { FeelResult } from '../../bench/scenarios/feel';
 import type { UploadResult } from '../../bench/scenarios/upload';
 import type { BigAccountResult } from '../../bench/scenarios/bigAccount';
 import type { LongOfflineResult } from '../../bench/scenarios/longOffline';
+import type { ProfileResult } from '../../bench/scenarios/profile';
+import type { LatencySummary } from '../../bench/lib/histogram';
 import { PG_URL } from '../scale/support/postgres';
 import { REDIS_URL } from '../scale/support/redis';
 
@@ -71,6 +73,22 @@ function expectRelaySeries(s: RelaySeries | null, nodes: number): void {
     expect(step.latency.p50).toBeLessThanOrEqual(step.latency.p99);
   }
   expect(positive(s!.peakDeliveredPerSec)).toBe(true);
+  // Capacity is the highest offered rate before the first saturated step (0 if that was the first).
+  const firstSaturated = s!.steps.findIndex((x) => x.saturated);
+  expect(s!.saturated).toBe(firstSaturated >= 0);
+  expect(s!.maxSustainedPerSec).toBe(
+    firstSaturated === 0
+      ? 0
+      : s!.steps[(firstSaturated < 0 ? s!.steps.length : firstSaturated) - 1].offeredPerSec,
+  );
+  for (const step of s!.steps) expect(Number.isFinite(step.loadCpu), JSON.stringify(step)).toBe(true);
+}
+
+/** A latency probe's summary: some operations timed, percentiles in order. */
+function expectProbe(p: LatencySummary | null | undefined): void {
+  expect(p?.n).toBeGreaterThan(0);
+  expect(positive(p!.p50)).toBe(true);
+  expect(p!.p50).toBeLessThanOrEqual(p!.p99);
 }
 
 describe('npm run bench at the tiny size', () => {
@@ -81,11 +99,16 @@ describe('npm run bench at the tiny size', () => {
 
   it('measures relay deliveries and latency for Ferry and the baseline, with ratios', () => {
     const s = scenario('relay');
-    const data = s.data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    const data = s.data as {
+      ferry: RelaySeries | null;
+      baseline: RelaySeries | null;
+      fdatasync: LatencySummary | null;
+    };
     expectRelaySeries(data.ferry, 1);
     expectRelaySeries(data.baseline, 1);
     const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
     expect(positive(peak?.ratio)).toBe(true);
+    expectProbe(data.fdatasync);
   });
 
   it('counts acknowledged durable sends per second and per server CPU-second on both sides', () => {
@@ -116,9 +139,16 @@ describe('npm run bench at the tiny size', () => {
   });
 
   it('runs the relay on two nodes with PostgreSQL and Redis for both sides', () => {
-    const data = scenario('cluster').data as { ferry: RelaySeries | null; baseline: RelaySeries | null };
+    const data = scenario('cluster').data as {
+      ferry: RelaySeries | null;
+      baseline: RelaySeries | null;
+      pgCommit: LatencySummary | null;
+      redisRtt: LatencySummary | null;
+    };
     expectRelaySeries(data.ferry, 2);
     expectRelaySeries(data.baseline, 2);
+    expectProbe(data.pgCommit);
+    expectProbe(data.redisRtt);
   });
 
   it('measures the client in Chromium: first-load bytes, render times and a complete replay', () => {
@@ -225,6 +255,19 @@ describe('npm run bench at the tiny size', () => {
     expect(r.connections).toBeGreaterThan(0);
   });
 
+  it('profiles both servers under relay load and ranks their functions by self time', () => {
+    const data = scenario('profile').data as ProfileResult;
+    for (const side of [data.ferry, data.baseline]) {
+      expectRelaySeries(side.series, 1);
+      const p = side.profile!;
+      expect(positive(p.busyMs)).toBe(true);
+      expect(p.busyMs).toBeLessThanOrEqual(p.totalMs);
+      expect(p.hotSpots.length).toBeGreaterThan(0);
+      expect(p.areas.length).toBeGreaterThan(0);
+      for (const h of p.hotSpots) expect(h.share > 0 && h.share <= 1, JSON.stringify(h)).toBe(true);
+    }
+  });
+
   it('gives every table row finite numbers and every goal a judged or explained result', () => {
     for (const s of results.scenarios) {
       expect(s.rows.length, s.id).toBeGreaterThan(0);
@@ -245,11 +288,13 @@ describe('npm run bench at the tiny size', () => {
         'feel-load-p99',
         'upload-resume',
         'cluster-p99',
+        'cluster-p99-over-commit',
         'cluster-throughput',
         'noisy-disk-loop-lag',
         'noisy-disk-p99',
         'noisy-disk-throughput',
         'relay-p99',
+        'relay-p99-over-fdatasync',
         'relay-throughput',
         'search-device-build',
         'search-device-query',
