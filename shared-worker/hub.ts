@@ -31,6 +31,7 @@ import { bindServerEvents } from './serverEvents';
 import { Session } from './session';
 import { Sync } from './sync';
 import { Tabs } from './tabs';
+import { ClientEvent } from '../contract/index';
 
 export interface HubOptions {
   getDb?: GetFerryDb;
@@ -136,7 +137,7 @@ export class Hub {
         return { ok: true };
       },
       typing: async (params) => {
-        connection.fireAndForget('typing:update', params);
+        connection.fireAndForget(ClientEvent.typing, params);
         return { ok: true };
       },
     };

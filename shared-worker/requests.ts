@@ -2,7 +2,13 @@
  * The hub's answers to tab requests (HubMethods). Conversation actions go through the socket and
  * store the result in IndexedDB before answering, so the tab finds it when it re-reads.
  */
-import { ErrorCode, type Ack, type ConversationSummary, type WireError } from '../contract/index';
+import {
+  ErrorCode,
+  type Ack,
+  type ConversationSummary,
+  type WireError,
+  ClientEvent,
+} from '../contract/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { removeConversation, saveConversations } from '../localdb/conversations';
 import { saveMembers } from '../localdb/members';
@@ -48,15 +54,17 @@ export function serverRequests(
   };
 
   return {
-    createRoom: offlineAware(async ({ name }) => keep(await connection.call('room:create', { name }))),
+    createRoom: offlineAware(async ({ name }) =>
+      keep(await connection.call(ClientEvent.createRoom, { name })),
+    ),
     joinRoom: offlineAware(async ({ inviteCode }) =>
-      keep(await connection.call('room:join', { inviteCode })),
+      keep(await connection.call(ClientEvent.joinRoom, { inviteCode })),
     ),
     startDirect: offlineAware(async ({ username }) =>
-      keep(await connection.call('direct:start', { username })),
+      keep(await connection.call(ClientEvent.startDirect, { username })),
     ),
     leave: offlineAware(async ({ conversationId }) => {
-      const ack = await connection.call('conversation:leave', { conversationId });
+      const ack = await connection.call(ClientEvent.leave, { conversationId });
       if (ack.ok) {
         await removeConversation(await getDb(), conversationId);
         notify({ stores: ['conversations', 'members', 'messages'], conversationIds: [conversationId] });
@@ -64,7 +72,7 @@ export function serverRequests(
       return ack;
     }),
     members: offlineAware(async ({ conversationId }) => {
-      const ack = await connection.call('members:list', { conversationId });
+      const ack = await connection.call(ClientEvent.members, { conversationId });
       if (ack.ok) {
         await saveMembers(await getDb(), conversationId, ack.members);
         notify({ stores: ['members'], conversationIds: [conversationId] });
@@ -72,7 +80,11 @@ export function serverRequests(
       return ack;
     }),
     loadOlder: offlineAware(async ({ conversationId, beforeSeq }) => {
-      const ack = await connection.call('messages:before', { conversationId, beforeSeq, limit: NEWEST_PAGE });
+      const ack = await connection.call(ClientEvent.messagesBefore, {
+        conversationId,
+        beforeSeq,
+        limit: NEWEST_PAGE,
+      });
       if (ack.ok) {
         await putMessages(await getDb(), ack.messages, { meId: deps.meId() });
         notify({ stores: ['messages'], conversationIds: [conversationId] });

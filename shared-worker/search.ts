@@ -11,6 +11,7 @@ import type { SearchIndex } from '../localdb/searchIndex';
 import type { Connection } from './connection';
 import type { HubEvents } from './protocol';
 import { offlineAware, type Handlers } from './requests';
+import { ClientEvent } from '../contract/index';
 
 /** Most device results per query: the best ones. */
 const LOCAL_RESULTS_MAX = 50;
@@ -54,9 +55,9 @@ export function searchRequests(
       if (gone.length > 0) void index.remove(gone);
       return { ok: true, hits };
     },
-    searchServer: offlineAware(async (params) => connection.call('messages:search', params)),
+    searchServer: offlineAware(async (params) => connection.call(ClientEvent.search, params)),
     loadAround: offlineAware(async ({ conversationId, seq }) => {
-      const ack = await connection.call('messages:before', {
+      const ack = await connection.call(ClientEvent.messagesBefore, {
         conversationId,
         beforeSeq: seq + AROUND + 1,
         limit: 2 * AROUND + 1,

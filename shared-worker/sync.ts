@@ -6,7 +6,13 @@
  * one conversation runs in order (a per-conversation chain), so catch-up and live messages never
  * race. Delivered receipts follow what was stored.
  */
-import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
+import {
+  PAGE_SIZE_MAX,
+  type ConversationSummary,
+  type Message,
+  type User,
+  ClientEvent,
+} from '../contract/index';
 import { sharedRun } from '../client-kit/index';
 import type { GetFerryDb } from '../localdb/connection';
 import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
@@ -166,7 +172,7 @@ export class Sync {
   }
 
   private async listConversations(): Promise<ConversationSummary[]> {
-    const ack = await this.deps.connection.call('conversations:list', {});
+    const ack = await this.deps.connection.call(ClientEvent.listConversations, {});
     if (!ack.ok) return [];
     const db = await this.deps.getDb();
     const report = await saveConversations(db, ack.conversations, { complete: true });
@@ -191,7 +197,7 @@ export class Sync {
     if (!conversation) return;
 
     if (conversation.syncedSeq === 0 && conversation.lastSeq > NEWEST_PAGE) {
-      const page = await connection.call('messages:before', { conversationId, limit: NEWEST_PAGE });
+      const page = await connection.call(ClientEvent.messagesBefore, { conversationId, limit: NEWEST_PAGE });
       if (!page.ok) return;
       await putMessages(db, page.messages, { meId });
       const top = page.messages.at(-1)?.seq;
@@ -204,7 +210,7 @@ export class Sync {
     for (;;) {
       const current = await getConversation(db, conversationId);
       if (!current) return;
-      const page = await connection.call('messages:after', {
+      const page = await connection.call(ClientEvent.messagesAfter, {
         conversationId,
         afterSeq: current.syncedSeq,
         limit: PAGE_SIZE_MAX,
@@ -241,7 +247,7 @@ export class Sync {
     const db = await this.deps.getDb();
     const conversation = await getConversation(db, conversationId);
     if (!conversation || conversation.syncedSeq <= conversation.deliveredSeq) return;
-    const ack = await this.deps.connection.call('receipt:update', {
+    const ack = await this.deps.connection.call(ClientEvent.receipt, {
       conversationId,
       deliveredSeq: conversation.syncedSeq,
     });
@@ -250,7 +256,7 @@ export class Sync {
 
   private async sendRead(conversationId: string, readSeq: number): Promise<void> {
     if ((this.readSent.get(conversationId) ?? 0) >= readSeq || readSeq <= 0) return;
-    const ack = await this.deps.connection.call('receipt:update', { conversationId, readSeq });
+    const ack = await this.deps.connection.call(ClientEvent.receipt, { conversationId, readSeq });
     if (!ack.ok) return;
     this.readSent.set(conversationId, readSeq);
     await this.storeReceipt(ack.receipt);

@@ -15,6 +15,7 @@ import type {
   RelayStepParams,
   RelayStepStats,
 } from './types.js';
+import { ClientEvent, ServerEvent } from '../../contract/index.js';
 
 interface OpenConversation {
   conversationId: string;
@@ -52,7 +53,7 @@ export class RelayLoad {
       for (const c of plan) {
         const senders = await Promise.all(c.senders.map((s) => connect(s)));
         const receivers = await Promise.all(c.receivers.map((r) => connect(r)));
-        for (const r of receivers) r.on('message:new', (m: { text?: unknown }) => this.onDelivery(m));
+        for (const r of receivers) r.on(ServerEvent.message, (m: { text?: unknown }) => this.onDelivery(m));
         this.convs.push({ conversationId: c.conversationId, senders, receivers });
         connections += senders.length + receivers.length;
       }
@@ -109,7 +110,7 @@ export class RelayLoad {
         text: stampText(p.step, sentAt),
         typedAt: Date.now(),
       };
-      s.emit('message:send', payload, (ack: AckLike) => {
+      s.emit(ClientEvent.send, payload, (ack: AckLike) => {
         if (ack?.ok) {
           stats.acked++;
           ackLatency.record(performance.now() - sentAt);
@@ -167,7 +168,7 @@ export class RelayLoad {
       const sentAt = performance.now();
       inFlight++;
       const payload = { id: randomUUID(), conversationId, text: stampText(-1, sentAt), typedAt: Date.now() };
-      s.emit('message:send', payload, (ack: AckLike) => {
+      s.emit(ClientEvent.send, payload, (ack: AckLike) => {
         inFlight--;
         if (!running) return;
         if (ack?.ok) {

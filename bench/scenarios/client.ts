@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SESSION_COOKIE } from '../../contract/index.js';
+import { SESSION_COOKIE, ClientEvent } from '../../contract/index.js';
 import {
   gzipSize,
   recordPageAssets,
@@ -151,7 +151,7 @@ async function sequentialSends(
   try {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
-      const ack = (await socket.timeout(30_000).emitWithAck('message:send', {
+      const ack = (await socket.timeout(30_000).emitWithAck(ClientEvent.send, {
         id: randomUUID(),
         conversationId,
         text: `Sequential ${i + 1}`,

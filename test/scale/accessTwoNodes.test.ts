@@ -4,7 +4,7 @@
  * sockets can no longer send into the room.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpPath, leavePath } from '../../contract/index.js';
+import { HttpPath, leavePath, ServerEvent } from '../../contract/index.js';
 import { bobListening } from '../server/support/access.js';
 import {
   closeAllSockets,
@@ -52,8 +52,8 @@ describe('access ends on every node', () => {
 
     // A message to the room, then a marker to another room, both sent on A: a socket on B that
     // gets the marker would have had the message first.
-    const heard = sockets.map((s) => collect(s, 'message:new'));
-    const marked = sockets.map((s) => nextEvent(s, 'message:new', (m) => m.text === 'marker'));
+    const heard = sockets.map((s) => collect(s, ServerEvent.message));
+    const marked = sockets.map((s) => nextEvent(s, ServerEvent.message, (m) => m.text === 'marker'));
     await sendHttp(A, alice, room.id, 'after');
     await sendHttp(A, alice, markers.id, 'marker');
     await Promise.all(marked);

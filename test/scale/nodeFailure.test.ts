@@ -16,6 +16,7 @@ import {
   type TestUser,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { ServerEvent } from '../../contract/index.js';
 
 const SENDERS = 3;
 const PER_SENDER = 150;
@@ -45,8 +46,8 @@ describe('a node killed mid-burst', () => {
 
     // The owner watches from node B, which survives.
     const observer = await connect(nodeB.url, owner.cookie);
-    const live = collect(observer, 'message:new');
-    const presence = collect(observer, 'presence:changed');
+    const live = collect(observer, ServerEvent.message);
+    const presence = collect(observer, ServerEvent.presence);
 
     const bursts: BurstState[] = senders.map((_, i) => makeBurst(room.id, PER_SENDER, `sender ${i}`));
     const sockets = await Promise.all(senders.map((s) => connect(nodeA.url, s.cookie)));

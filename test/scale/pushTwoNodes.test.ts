@@ -5,7 +5,14 @@
  */
 import webpush from 'web-push';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpPath, messagesPath, mutePath, type Ack, type PushNotice } from '../../contract/index.js';
+import {
+  HttpPath,
+  messagesPath,
+  mutePath,
+  type Ack,
+  type PushNotice,
+  ServerEvent,
+} from '../../contract/index.js';
 import {
   closeAllSockets,
   connect,
@@ -81,13 +88,13 @@ describe('Web Push on two nodes', () => {
     ]);
     const [toBob, toCarol] = [await subscribe(B, bob), await subscribe(B, carol)];
     const aliceSocket = await connect(A, alice.cookie);
-    const bobOnline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && p.online);
+    const bobOnline = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && p.online);
     const bobSocket = await connect(B, bob.cookie);
     await bobOnline;
 
     const first = await send(A, alice, room.id, 'bob is on node B');
     await until(toCarol, first);
-    const bobGone = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const bobGone = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobSocket.disconnect();
     await bobGone;
     const second = await send(A, alice, room.id, 'bob left');

@@ -18,6 +18,7 @@ import {
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
+import { ClientEvent, ServerEvent } from '../../contract/index.js';
 
 /**
  * A receiving client as the hub behaves: applies live messages in seq order, and on a gap (a live
@@ -33,7 +34,7 @@ class Receiver {
     private readonly socket: ClientSocket,
     private readonly conversationId: string,
   ) {
-    socket.on('message:new', (m) => {
+    socket.on(ServerEvent.message, (m) => {
       this.live.add(m.id);
       this.work = this.work.then(() => this.receive(m));
     });
@@ -57,7 +58,7 @@ class Receiver {
 
   private async fill(): Promise<void> {
     for (;;) {
-      const page: Ack<MessagePage> = await request(this.socket, 'messages:after', {
+      const page: Ack<MessagePage> = await request(this.socket, ClientEvent.messagesAfter, {
         conversationId: this.conversationId,
         afterSeq: this.lastSeq,
       });
@@ -92,7 +93,7 @@ describe('Redis restarted mid-run', () => {
     const bob$ = new Receiver(bobSocket, room.id);
     const sent: string[] = [];
     const send = async (text: string): Promise<void> => {
-      const ack = await request(aliceSocket, 'message:send', draft(room.id, text));
+      const ack = await request(aliceSocket, ClientEvent.send, draft(room.id, text));
       if (!ack.ok) throw new Error(`send failed: ${ack.error.code} ${ack.error.message}`);
       sent.push(ack.message.id);
     };
@@ -136,7 +137,7 @@ describe('Redis restarted mid-run', () => {
 
     // Presence lived in the lost Redis data: each node rewrites its counts from memory.
     const bobOnline = async (): Promise<boolean> => {
-      const res = await request(aliceSocket, 'members:list', { conversationId: room.id });
+      const res = await request(aliceSocket, ClientEvent.members, { conversationId: room.id });
       return res.ok && res.members.find((m) => m.userId === bob.id)!.online;
     };
     await waitFor(bobOnline, 20_000, 'presence restored after the restart');

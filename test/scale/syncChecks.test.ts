@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllSockets, collect, connect, signUp, waitFor } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
+import { ServerEvent } from '../../contract/index.js';
 
 const SPREAD_MS = 1_500;
 
@@ -31,8 +32,8 @@ describe('sync checks on two nodes', () => {
 
   it('asks every node’s devices to check when a node starts', async () => {
     const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
-    const onA = collect(await connect(A, (await signUp(A)).cookie), 'sync:check');
-    const onB = collect(await connect(B, (await signUp(B)).cookie), 'sync:check');
+    const onA = collect(await connect(A, (await signUp(A)).cookie), ServerEvent.syncCheck);
+    const onB = collect(await connect(B, (await signUp(B)).cookie), ServerEvent.syncCheck);
     await cluster.addNode();
     await waitFor(() => onA.items.length > 0 && onB.items.length > 0, 10_000, 'the start announcement');
     expect(onA.items[0]).toEqual({ withinMs: SPREAD_MS });
@@ -43,8 +44,8 @@ describe('sync checks on two nodes', () => {
     const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
     const a = await connect(A, (await signUp(A)).cookie);
     const b = await connect(B, (await signUp(B)).cookie);
-    const onA = collect(a, 'sync:check');
-    const onB = collect(b, 'sync:check');
+    const onA = collect(a, ServerEvent.syncCheck);
+    const onB = collect(b, ServerEvent.syncCheck);
     await redis.kill();
     await redis.start();
     await waitFor(() => onA.items.length > 0 && onB.items.length > 0, 15_000, 'the reconnect announcement');
@@ -62,7 +63,7 @@ describe('sync checks on two nodes', () => {
     });
     try {
       const url = routine.nodes[0]!.url;
-      const checks = collect(await connect(url, (await signUp(url)).cookie), 'sync:check');
+      const checks = collect(await connect(url, (await signUp(url)).cookie), ServerEvent.syncCheck);
       await waitFor(() => checks.items.length >= 2, 10_000, 'two routine checks');
       expect(checks.items.slice(0, 2)).toEqual([{ withinMs: 300 }, { withinMs: 300 }]);
     } finally {

@@ -4,7 +4,7 @@
  * any more, and the SSE feed is closed.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpPath, eventsPath, leavePath } from '../../contract/index.js';
+import { HttpPath, eventsPath, leavePath, ServerEvent } from '../../contract/index.js';
 import { hashSessionToken } from '../../server/auth/tokens.js';
 import { bobListening } from './support/access.js';
 import { startTestServer, useTestServer } from './support/app.js';
@@ -39,10 +39,10 @@ async function expectDeaf(
   other: string | null,
   sockets: ClientSocket[],
 ): Promise<void> {
-  const heard = sockets.map((s) => collect(s, 'message:new'));
+  const heard = sockets.map((s) => collect(s, ServerEvent.message));
   await sendHttp(url, sender, room, 'after');
   if (other) {
-    const markers = sockets.map((s) => nextEvent(s, 'message:new', (m) => m.text === 'marker'));
+    const markers = sockets.map((s) => nextEvent(s, ServerEvent.message, (m) => m.text === 'marker'));
     await sendHttp(url, sender, other, 'marker');
     await Promise.all(markers);
   }

@@ -22,6 +22,8 @@ import {
   uploadPath,
   type Ack,
   type Message,
+  ClientEvent,
+  ServerEvent,
 } from '../../contract/index.js';
 import type { SqliteStore } from '../../server/store/sqlite/SqliteStore.js';
 import { startTestServer, useTestServer, type TestServer } from './support/app.js';
@@ -86,8 +88,8 @@ describe('upload, send and fetch', () => {
       upload.start();
     });
 
-    const live = nextEvent(b, 'message:new', (m) => m.attachment?.id === uploadId);
-    const ack = await request(a, 'message:send', {
+    const live = nextEvent(b, ServerEvent.message, (m) => m.attachment?.id === uploadId);
+    const ack = await request(a, ClientEvent.send, {
       id: randomUUID(),
       conversationId: room.id,
       text: 'look',

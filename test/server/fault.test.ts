@@ -19,6 +19,7 @@ import {
 } from './support/clients.js';
 import { startServerProcess } from './support/process.js';
 import { useRestartableServers } from './support/restarts.js';
+import { ClientEvent, HttpPath } from '../../contract/index.js';
 
 const CLIENTS = 3;
 const PER_CLIENT = 300;
@@ -50,11 +51,11 @@ describe('server killed mid-burst', () => {
         // Reconnection on: failed attempts while the server is down must not end the client.
         sockets.push(await connect(first.url, user.cookie, RECONNECT));
       }
-      const created = await request(sockets[0]!, 'room:create', { name: 'fault' });
+      const created = await request(sockets[0]!, ClientEvent.createRoom, { name: 'fault' });
       if (!created.ok) throw new Error(created.error.message);
       const { id: conversationId, inviteCode } = created.conversation;
       for (const socket of sockets.slice(1)) {
-        const joined = await request(socket, 'room:join', { inviteCode: inviteCode! });
+        const joined = await request(socket, ClientEvent.joinRoom, { inviteCode: inviteCode! });
         expect(joined.ok).toBe(true);
       }
 
@@ -100,7 +101,7 @@ describe('server killed mid-burst', () => {
         const burst = bursts[i]!;
         const again = burst.drafts.filter((d) => ackedBeforeKill.has(d.id)).slice(-5);
         for (const d of again) {
-          const ack = await request(socket, 'message:send', d);
+          const ack = await request(socket, ClientEvent.send, d);
           expect(ack).toMatchObject({
             ok: true,
             duplicate: true,
@@ -133,7 +134,7 @@ describe('server killed mid-burst', () => {
         expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
       }
       // The restarted server is healthy.
-      expect((await http(second.url, '/healthz')).status).toBe(200);
+      expect((await http(second.url, HttpPath.health)).status).toBe(200);
 
       const duplicates = bursts.reduce((n, b) => n + b.duplicates.size, 0);
       console.log(

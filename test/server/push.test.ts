@@ -19,6 +19,8 @@ import {
   type ConversationSummary,
   type PushMessageNotice,
   type PushNotice,
+  ClientEvent,
+  ServerEvent,
 } from '../../contract/index.js';
 import { VAPID_FILE } from '../../server/push/index.js';
 import { useTestServer } from './support/app.js';
@@ -188,7 +190,7 @@ describe('pushes for new messages', () => {
     const first = await send(alice, room.id, 'while bob is here');
     // Carol's push comes from the same window that would have pushed to bob.
     await pushesUntil(toCarol, hasSeq(first), 'carol hears the first message');
-    const bobLeft = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const bobLeft = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobSocket.disconnect();
     await bobLeft;
     const second = await send(alice, room.id, 'after bob left');
@@ -203,7 +205,7 @@ describe('pushes for new messages', () => {
     const toBob = await subscribe(bob);
     const socket = await connect(srv.url, alice.cookie);
     const acks = await Promise.all(
-      ['one', 'two', 'three'].map((text) => request(socket, 'message:send', draft(room.id, text))),
+      ['one', 'two', 'three'].map((text) => request(socket, ClientEvent.send, draft(room.id, text))),
     );
     const last = Math.max(...acks.map((a) => (a.ok ? a.message.seq : 0)));
     const burst = await pushesUntil(toBob, (l) => l.length > 0, 'the burst push');

@@ -1,4 +1,4 @@
-import { ErrorCode, type Ack } from '../../contract/index';
+import { ErrorCode, isAck, type Ack } from '../../contract/index';
 
 /** POSTs JSON to the Ferry API (same origin, so the session cookie goes along) and returns its Ack. */
 export async function postJson<T extends object>(path: string, body: unknown): Promise<Ack<T>> {
@@ -17,8 +17,8 @@ export async function postJson<T extends object>(path: string, body: unknown): P
     };
   }
   try {
-    const answer = (await response.json()) as Ack<T>;
-    if (typeof answer === 'object' && answer !== null && typeof answer.ok === 'boolean') return answer;
+    const answer: unknown = await response.json();
+    if (isAck(answer)) return answer as Ack<T>;
   } catch {
     // Not JSON (e.g. a proxy's error page): answered below.
   }

@@ -9,12 +9,14 @@ import {
   HttpPath,
   SESSION_COOKIE,
   type Ack,
+  type AckOf,
   type ClientToServerEvents,
   type ConversationSummary,
   type Message,
   type ServerToClientEvents,
   type User,
   messagesPath,
+  ClientEvent,
 } from '../../../contract/index.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -175,11 +177,6 @@ export function closeAllSockets(): void {
   for (const s of openSockets) s.close();
   openSockets.clear();
 }
-
-type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends
-  ((r: infer R) => void) | undefined
-  ? R
-  : never;
 
 /** Emits a contract event and waits for its ack (fails after WAIT_MS). */
 export function request<E extends keyof ClientToServerEvents>(
@@ -367,7 +364,7 @@ export async function sendAccepted(
   conversationId: string,
   text: string,
 ): Promise<boolean> {
-  return (await request(socket, 'message:send', draft(conversationId, text))).ok;
+  return (await request(socket, ClientEvent.send, draft(conversationId, text))).ok;
 }
 
 /** Creates a room over HTTP as `owner`; throws unless it worked. */

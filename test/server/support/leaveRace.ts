@@ -6,7 +6,7 @@
  * inside the handshake's read of the user's conversations, or inside the feed's checks) and the
  * others let them race freely.
  */
-import { eventsPath, leavePath } from '../../../contract/index.js';
+import { eventsPath, leavePath, ServerEvent } from '../../../contract/index.js';
 import type { FerryIo } from '../../../server/app.js';
 import type { Store } from '../../../server/store/Store.js';
 import { storeWith } from './app.js';
@@ -135,9 +135,9 @@ export async function runLeaveRace(
         undefined,
         'the socket to join its rooms',
       );
-      const heard = collect(socket, 'message:new');
+      const heard = collect(socket, ServerEvent.message);
       await say(room.id, `secret ${round}`);
-      const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
+      const marker = nextEvent(socket, ServerEvent.message, (m) => m.text === `marker ${round}`);
       await say(markers.id, `marker ${round}`);
       await marker;
       const where = `round ${round} (${['free', 'during handshake', 'during SSE checks'][mode]}, ${transports[0]})`;
