@@ -12,6 +12,5 @@ export {
 export type { EnqueueInput, OutboxAction, DrainOptions, DrainReport } from './queue';
 export { sendBody, sendPayload } from './wire';
 export { listEntries, getAttachmentBlob } from './store';
-export { uploadAttachment, deleteUpload, type UploadOutcome } from './upload';
-export { OfflineError, type OutboxTransport } from './transport';
-export { backoffDelay, type BackoffOptions } from './backoff';
+export { uploadAttachment, deleteUpload, encodeMetadata, type UploadOutcome } from './upload';
+export type { OutboxTransport } from './transport';

@@ -10,10 +10,15 @@
  * out with it, so nothing of it reaches the server.
  */
 import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
-import { announceChange, coalescedAnnouncer } from '../localdb/changes';
-import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/schema';
+import {
+  announceChange,
+  coalescedAnnouncer,
+  type FerryDb,
+  type OutboxAttachment,
+  type OutboxEntry,
+} from '../localdb/index';
 import { AckWriter } from './ackWriter';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../net/index';
 import {
   addEntry,
   deleteEntry,

@@ -3,7 +3,7 @@
  * localdb/schema.ts). The queue logic in queue.ts decides what to do; this file only does it.
  */
 import type { WireError } from '../contract/index';
-import type { FerryDb, OutboxEntry } from '../localdb/schema';
+import type { FerryDb, OutboxEntry } from '../localdb/index';
 
 /**
  * Adds an entry, giving it the next place in typing order. The order is read and written in one

@@ -12,8 +12,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '../contract/index';
-import { backoffDelay } from '../outbox/backoff';
-import { OfflineError } from '../outbox/transport';
+import { backoffDelay, OfflineError } from '../net/index';
 import type { ConnectionState } from './protocol';
 
 export type FerrySocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -2,26 +2,18 @@
  * The hub's answers to tab requests (HubMethods). Conversation actions go through the socket and
  * store the result in IndexedDB before answering, so the tab finds it when it re-reads.
  */
+import { ClientEvent, type Ack, type ConversationSummary } from '../contract/index';
 import {
-  ErrorCode,
-  type Ack,
-  type ConversationSummary,
-  type WireError,
-  ClientEvent,
-} from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { removeConversation, saveConversations } from '../localdb/conversations';
-import { saveMembers } from '../localdb/members';
-import { putMessages } from '../localdb/messages';
-import { OfflineError } from '../outbox/transport';
+  type GetFerryDb,
+  removeConversation,
+  saveConversations,
+  saveMembers,
+  putMessages,
+} from '../localdb/index';
+import { OFFLINE_ANSWER, OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import type { HubEvents, HubMethod, HubMethods } from './protocol';
 import { NEWEST_PAGE, type Sync } from './sync';
-
-export const OFFLINE_ERROR: WireError = {
-  code: ErrorCode.UNAVAILABLE,
-  message: 'You are offline. Try again when you are back online.',
-};
 
 export type Handler<M extends HubMethod> = (
   params: HubMethods[M]['params'],
@@ -102,7 +94,7 @@ export function offlineAware<P, R extends object>(
     try {
       return await fn(params);
     } catch (err) {
-      if (err instanceof OfflineError) return { ok: false, error: OFFLINE_ERROR };
+      if (err instanceof OfflineError) return { ok: false, error: OFFLINE_ANSWER };
       throw err;
     }
   };

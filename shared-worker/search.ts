@@ -4,14 +4,11 @@
  * server but not on the device is loaded with the page around it, so the conversation can open
  * there.
  */
-import type { Message } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { putMessages } from '../localdb/messages';
-import type { SearchIndex } from '../localdb/searchIndex';
+import { type Message, ClientEvent } from '../contract/index';
+import { type GetFerryDb, putMessages, type SearchIndex } from '../localdb/index';
 import type { Connection } from './connection';
 import type { HubEvents } from './protocol';
 import { offlineAware, type Handlers } from './requests';
-import { ClientEvent } from '../contract/index';
 
 /** Most device results per query: the best ones. */
 const LOCAL_RESULTS_MAX = 50;

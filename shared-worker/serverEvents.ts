@@ -3,9 +3,15 @@
  * through Sync (it owns cursors and gaps); everything else is stored here.
  */
 import { ServerEvent, type User } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { removeConversation, saveConversations } from '../localdb/conversations';
-import { applyReceipt, putMember, removeMember, setPresence } from '../localdb/members';
+import {
+  type GetFerryDb,
+  removeConversation,
+  saveConversations,
+  applyReceipt,
+  putMember,
+  removeMember,
+  setPresence,
+} from '../localdb/index';
 import type { FerrySocket } from './connection';
 import type { HubEvent, HubEvents } from './protocol';
 import type { Sync } from './sync';

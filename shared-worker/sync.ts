@@ -14,11 +14,16 @@ import {
   ClientEvent,
 } from '../contract/index';
 import { sharedRun } from '../client-kit/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
-import { applyReceipt } from '../localdb/members';
-import { advanceSyncedSeq, putMessages } from '../localdb/messages';
-import { OfflineError } from '../outbox/transport';
+import {
+  type GetFerryDb,
+  getConversation,
+  markReadLocally,
+  saveConversations,
+  applyReceipt,
+  advanceSyncedSeq,
+  putMessages,
+} from '../localdb/index';
+import { OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import { GapWatch } from './gaps';
 import type { HubEvents } from './protocol';

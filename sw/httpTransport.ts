@@ -5,9 +5,9 @@
  * `no-store` keeps any HTTP cache out of it: a replay always reaches the server.
  */
 import { ErrorCode, isAck, messagesPath, type Ack, type SendResult } from '../contract/index';
-import type { OutboxEntry } from '../localdb/schema';
-import { OfflineError, type OutboxTransport } from '../outbox/transport';
-import { sendBody } from '../outbox/wire';
+import type { OutboxEntry } from '../localdb/index';
+import { OfflineError } from '../net/index';
+import { sendBody, type OutboxTransport } from '../outbox/index';
 
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
 const SEND_TIMEOUT_MS = 20_000;

@@ -255,7 +255,7 @@ describe('bad HTTP input', () => {
       ['GET', `${API_PREFIX}/nope`],
       ['POST', `${HttpPath.conversations}/x/y/z`],
       ['DELETE', HttpPath.conversations],
-      ['GET', '/api'],
+      ['GET', API_PREFIX],
     ] as const) {
       const res = await http(srv.url, path, { method });
       expect(res.status, `${method} ${path}`).toBe(404);

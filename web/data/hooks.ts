@@ -1,12 +1,20 @@
 /** Preact hooks over IndexedDB and the hub: what the UI renders from. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Message, User } from '../../contract/index';
-import { getConversation, listConversations } from '../../localdb/conversations';
-import { listMembers } from '../../localdb/members';
-import { conversationRange, getMessage, newestMessages, oldestStoredSeq } from '../../localdb/messages';
-import { getMe } from '../../localdb/meta';
-import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
-import { getAttachmentBlob, listEntries } from '../../outbox/store';
+import {
+  getConversation,
+  listConversations,
+  listMembers,
+  conversationRange,
+  getMessage,
+  newestMessages,
+  oldestStoredSeq,
+  getMe,
+  type LocalConversation,
+  type LocalMember,
+  type OutboxEntry,
+} from '../../localdb/index';
+import { getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';

@@ -1,4 +1,5 @@
 import { ErrorCode, isAck, type Ack } from '../../contract/index';
+import { OFFLINE_ANSWER } from '../../net/index';
 
 /** POSTs JSON to the Ferry API (same origin, so the session cookie goes along) and returns its Ack. */
 export async function postJson<T extends object>(path: string, body: unknown): Promise<Ack<T>> {
@@ -11,10 +12,7 @@ export async function postJson<T extends object>(path: string, body: unknown): P
       credentials: 'same-origin',
     });
   } catch {
-    return {
-      ok: false,
-      error: { code: ErrorCode.UNAVAILABLE, message: 'You are offline. Try again when you are back online.' },
-    };
+    return { ok: false, error: OFFLINE_ANSWER };
   }
   try {
     const answer: unknown = await response.json();
