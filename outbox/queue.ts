@@ -300,9 +300,15 @@ export function drainOutbox(
     );
     /** Messages refused for good during this drain: operations on them are not sent. */
     const refused = new Set<string>();
+    /**
+     * Operations already failed (and counted) with their message: the chunk being sent may still
+     * hold them as read before, queued, and they must not be failed and counted a second time.
+     */
+    const failedWithTarget = new Set<string>();
     const failDependentsOf = async (entry: OutboxEntry): Promise<void> => {
       refused.add(entry.id);
       const failed = await failDependents(db, entry.conversationId, entry.id, TARGET_NOT_SENT);
+      for (const dependent of failed) failedWithTarget.add(dependent.id);
       report.failed += failed.length;
     };
     try {
@@ -323,6 +329,7 @@ export function drainOutbox(
             chunk.map((e) => e.id),
           )) {
             if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
+            if (failedWithTarget.has(entry.id)) continue;
             if (entry.nextAttemptAt > now()) {
               held.add(entry.conversationId);
               continue;
