@@ -26,8 +26,8 @@ type ReadMessagesStore<T extends Stores> = IDBPObjectStore<
 >;
 
 /** True for an entry shown as a message (not an operation on one). */
-export function isMessageEntry(m: Pick<Message, 'kind'>): boolean {
-  return (m.kind ?? 'message') === 'message';
+export function isMessageEntry(entry: Pick<Message, 'kind'>): boolean {
+  return (entry.kind ?? 'message') === 'message';
 }
 
 /** One entry's effect on the message it points at. */
@@ -108,8 +108,8 @@ async function countStoredUnread<T extends Stores>(
   let count = 0;
   let cursor = await store.index('by-conv-seq').openCursor(range(conversationId, afterSeq + 1));
   while (cursor) {
-    const m = cursor.value;
-    if (isMessageEntry(m) && !m.deleted && m.senderId !== meId) count++;
+    const entry = cursor.value;
+    if (isMessageEntry(entry) && !entry.deleted && entry.senderId !== meId) count++;
     cursor = await cursor.continue();
   }
   return count;

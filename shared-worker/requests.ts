@@ -2,7 +2,7 @@
  * The hub's answers to tab requests (HubMethods). Conversation actions go through the socket and
  * store the result in IndexedDB before answering, so the tab finds it when it re-reads.
  */
-import { ClientEvent, type Ack, type ConversationSummary } from '../contract/index';
+import { ClientEvent, PAGE_SIZE_DEFAULT, type Ack, type ConversationSummary } from '../contract/index';
 import {
   type GetFerryDb,
   removeConversation,
@@ -13,7 +13,7 @@ import {
 import { OFFLINE_ANSWER, OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import type { HubEvents, HubMethod, HubMethods } from './protocol';
-import { NEWEST_PAGE, type Sync } from './sync';
+import type { LocalMirror } from './localMirror';
 
 export type Handler<M extends HubMethod> = (
   params: HubMethods[M]['params'],
@@ -23,7 +23,7 @@ export type Handlers = { [M in HubMethod]: Handler<M> };
 export interface RequestDeps {
   getDb: GetFerryDb;
   connection: Connection;
-  sync: Sync;
+  mirror: LocalMirror;
   meId(): string | undefined;
   notify(change: HubEvents['changed']): void;
 }
@@ -32,7 +32,7 @@ export interface RequestDeps {
 export function serverRequests(
   deps: RequestDeps,
 ): Pick<Handlers, 'createRoom' | 'joinRoom' | 'startDirect' | 'leave' | 'members' | 'loadOlder'> {
-  const { getDb, connection, sync, notify } = deps;
+  const { getDb, connection, mirror, notify } = deps;
 
   /** Stores a conversation the server returned, then catches it up in the background. */
   const keep = async (
@@ -41,7 +41,7 @@ export function serverRequests(
     if (!ack.ok) return ack;
     await saveConversations(await getDb(), [ack.conversation]);
     notify({ stores: ['conversations', 'members'], conversationIds: [ack.conversation.id] });
-    void sync.catchUp(ack.conversation.id);
+    void mirror.catchUp(ack.conversation.id);
     return ack;
   };
 
@@ -75,7 +75,7 @@ export function serverRequests(
       const ack = await connection.call(ClientEvent.messagesBefore, {
         conversationId,
         beforeSeq,
-        limit: NEWEST_PAGE,
+        limit: PAGE_SIZE_DEFAULT,
       });
       if (ack.ok) {
         await putMessages(await getDb(), ack.messages, { meId: deps.meId() });

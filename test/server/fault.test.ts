@@ -1,5 +1,5 @@
 /**
- * Fault test (issue 2): the real server process is SIGKILLed during a burst of sends from several
+ * Fault test: the real server process is SIGKILLed during a burst of sends from several
  * clients, restarted on the same data directory and port, and the clients resend what was not
  * acknowledged with the same ids. Afterwards every message is stored exactly once, seqs have no
  * gap, every message acknowledged before the kill survived unchanged, and each sender's messages

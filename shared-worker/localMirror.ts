@@ -7,6 +7,7 @@
  * race. Delivered receipts follow what was stored.
  */
 import {
+  PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
   type ConversationSummary,
   type Message,
@@ -28,14 +29,12 @@ import type { Connection } from './connection';
 import { GapWatch } from './gaps';
 import type { HubEvents } from './protocol';
 
-/** A device new to a conversation loads only its newest page; older ones load on scroll. */
-export const NEWEST_PAGE = 100;
 /** How many live message ids are remembered so a repeated delivery is not announced twice. */
 const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
 const DELIVERED_DELAY_MS = 250;
 
-export interface SyncDeps {
+export interface LocalMirrorDeps {
   getDb: GetFerryDb;
   connection: Connection;
   me(): User | null;
@@ -44,7 +43,11 @@ export interface SyncDeps {
   arrived(message: Message): void;
 }
 
-export class Sync {
+/**
+ * The hub's local mirror of the server (not Background Sync, which is the Service Worker's
+ * outbox replay): catch-up, live entries, the gap rule and receipts, per conversation in order.
+ */
+export class LocalMirror {
   private generation = 0;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Set<string>();
@@ -57,9 +60,10 @@ export class Sync {
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private checkDueAt = Infinity;
 
-  constructor(private readonly deps: SyncDeps) {
+  constructor(private readonly deps: LocalMirrorDeps) {
     this.gaps = new GapWatch({
-      schedule: (conversationId, task) => void this.serial(conversationId, () => this.guard(task)),
+      schedule: (conversationId, task) =>
+        void this.serial(conversationId, () => this.runSwallowingErrors(task)),
       held: async (conversationId) =>
         (await getConversation(await deps.getDb(), conversationId))?.syncedSeq ?? null,
       catchUp: (conversationId) => void this.catchUp(conversationId),
@@ -87,7 +91,7 @@ export class Sync {
     this.checkTimer = setTimeout(() => {
       this.checkTimer = undefined;
       this.checkDueAt = Infinity;
-      void this.guard(async () => {
+      void this.runSwallowingErrors(async () => {
         for (const summary of await this.listConversations()) this.learned(summary.id, summary.lastSeq);
       });
     }, dueAt - Date.now());
@@ -97,7 +101,7 @@ export class Sync {
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const summaries = await this.guard(() => this.listConversations());
+    const summaries = await this.runSwallowingErrors(() => this.listConversations());
     for (const { id } of summaries ?? []) {
       // A newer connection started its own pass: this one stops.
       if (generation !== this.generation) return;
@@ -114,7 +118,7 @@ export class Sync {
     if (waiting) return waiting;
     const run = this.serial(conversationId, () => {
       this.waitingCatchUps.delete(conversationId);
-      return this.guard(() => this.fetchMissing(conversationId));
+      return this.runSwallowingErrors(() => this.fetchMissing(conversationId));
     });
     this.waitingCatchUps.set(conversationId, run);
     return run;
@@ -131,7 +135,9 @@ export class Sync {
       return;
     }
     this.liveBatches.set(message.conversationId, [message]);
-    void this.serial(message.conversationId, () => this.guard(() => this.storeLive(message.conversationId)));
+    void this.serial(message.conversationId, () =>
+      this.runSwallowingErrors(() => this.storeLive(message.conversationId)),
+    );
   }
 
   private async storeLive(conversationId: string): Promise<void> {
@@ -173,7 +179,8 @@ export class Sync {
     if ((await markReadLocally(db, conversationId, seq)) !== null)
       this.deps.notify({ stores: ['conversations'], conversationIds: [conversationId] });
     const conversation = await getConversation(db, conversationId);
-    if (conversation) await this.guard(() => this.sendRead(conversationId, conversation.readSeq));
+    if (conversation)
+      await this.runSwallowingErrors(() => this.sendRead(conversationId, conversation.readSeq));
   }
 
   private async listConversations(): Promise<ConversationSummary[]> {
@@ -184,13 +191,13 @@ export class Sync {
     this.deps.notify({ stores: ['conversations', 'members', 'messages'] });
     // Reads made while offline are ahead of the server: send them now.
     for (const pending of report.pendingReads)
-      void this.guard(() => this.sendRead(pending.conversationId, pending.readSeq));
+      void this.runSwallowingErrors(() => this.sendRead(pending.conversationId, pending.readSeq));
     return ack.conversations;
   }
 
   /** Lists conversations again (once at a time) and catches up the ones that are new here. */
   private readonly relist = sharedRun(async () => {
-    const summaries = await this.guard(() => this.listConversations());
+    const summaries = await this.runSwallowingErrors(() => this.listConversations());
     for (const { id } of summaries ?? []) void this.catchUp(id);
   });
 
@@ -201,8 +208,11 @@ export class Sync {
     const conversation = await getConversation(db, conversationId);
     if (!conversation) return;
 
-    if (conversation.syncedSeq === 0 && conversation.lastSeq > NEWEST_PAGE) {
-      const page = await connection.call(ClientEvent.messagesBefore, { conversationId, limit: NEWEST_PAGE });
+    if (conversation.syncedSeq === 0 && conversation.lastSeq > PAGE_SIZE_DEFAULT) {
+      const page = await connection.call(ClientEvent.messagesBefore, {
+        conversationId,
+        limit: PAGE_SIZE_DEFAULT,
+      });
       if (!page.ok) return;
       await putMessages(db, page.messages, { meId });
       const top = page.messages.at(-1)?.seq;
@@ -243,7 +253,7 @@ export class Sync {
       this.deliveredTimer = undefined;
       const due = [...this.deliveredDue];
       this.deliveredDue.clear();
-      for (const id of due) void this.guard(() => this.sendDelivered(id));
+      for (const id of due) void this.runSwallowingErrors(() => this.sendDelivered(id));
     }, DELIVERED_DELAY_MS);
   }
 
@@ -286,12 +296,15 @@ export class Sync {
     return next;
   }
 
-  /** Going offline mid-way is normal (the next connect resyncs); anything else is logged. */
-  private async guard<T>(task: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs one step whose failure must not stop the hub, and swallows any error: undefined then.
+   * Going offline mid-way is normal (the next connect resyncs); anything else is logged.
+   */
+  private async runSwallowingErrors<T>(task: () => Promise<T>): Promise<T | undefined> {
     try {
       return await task();
     } catch (err) {
-      if (!(err instanceof OfflineError)) console.warn('ferry hub: sync step failed', err);
+      if (!(err instanceof OfflineError)) console.warn('ferry hub: mirror step failed', err);
       return undefined;
     }
   }
