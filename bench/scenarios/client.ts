@@ -31,7 +31,7 @@ import { allMessages, postMessage, roomWith, signUpMany, userHeaders, type Bench
 import { connect } from '../load/connect.js';
 // The tests' launcher: Debian's Chromium with the flags from shared/notes/pwa-testing.md.
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
-import { sleep } from '../lib/processes.js';
+import { waitUntil } from '../../test/support/wait.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
@@ -100,20 +100,6 @@ async function timedVisit(page: Page, url: string, roomName: string, timeoutMs: 
   const m = await marks(page);
   if (m.firstConversationAt === null) throw new Error('the conversation link showed but was not timed');
   return r1(m.firstConversationAt);
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 const statusText = (page: Page) =>
@@ -208,10 +194,10 @@ async function measure(
     const firstVisitMs = await timedVisit(page, url, roomName, p.timeoutMs);
     const pageAssets = await recorder.done();
     const counted = new Set(pageAssets.map((a) => a.url));
-    const workerUrls = await waitFor(
+    const workerUrls = await waitUntil(
       'the SharedWorker hub to start',
       async () => workers.urls().length > 0 && workers.urls(),
-      10_000,
+      { timeoutMs: 10_000 },
     ).catch(() => [] as string[]);
     await workers.stop();
     const hubAssets = (await Promise.all(workerUrls.map((u) => workerAssets(u, counted)))).flat();
@@ -220,22 +206,24 @@ async function measure(
 
     // The Service Worker must be active (shell precached) and the hub synced before going offline.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await waitFor('the status to say Online', async () => /Online/.test(await statusText(page)), p.timeoutMs);
+    await waitUntil('the status to say Online', async () => /Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
 
     // 2. Repeat visits, online.
     const onlineMs: number[] = [];
     for (let i = 0; i < REPEATS; i++) onlineMs.push(await timedVisit(page, url, roomName, p.timeoutMs));
     ctx.log(`  online repeat visits: ${onlineMs.join(', ')} ms`);
-    await waitFor('the status to say Online', async () => /Online/.test(await statusText(page)), p.timeoutMs);
+    await waitUntil('the status to say Online', async () => /Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
 
     // 3. Offline: server stopped and network off; page from the precache, data from IndexedDB.
     await Promise.all(servers.map((s) => s.stop()));
     await context.setOffline(true);
-    await waitFor(
-      'the status to leave Online',
-      async () => !/Online/.test(await statusText(page)),
-      p.timeoutMs,
-    );
+    await waitUntil('the status to leave Online', async () => !/Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
     const offlineMs: number[] = [];
     for (let i = 0; i < REPEATS; i++) offlineMs.push(await timedVisit(page, url, roomName, p.timeoutMs));
     ctx.log(`  offline visits: ${offlineMs.join(', ')} ms`);
@@ -259,20 +247,21 @@ async function measure(
     await context.setOffline(false);
     await page.addInitScript(installReplayMarks, DB_NAME);
     await page.reload({ waitUntil: 'commit' });
-    const replayMarks = await waitFor(
+    const replayMarks = await waitUntil(
       `the outbox to empty (${p.queued} queued)`,
       async () => {
         const m = await page.evaluate(
           () => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay,
         );
-        if (m?.error) throw new Error(`outbox probe: ${m.error}`);
-        return m?.emptyAt !== null && m?.emptyAt !== undefined ? m : null;
+        // A probe error ends the wait too (thrown below): polling on would only reach the timeout.
+        return m?.error || (m?.emptyAt !== null && m?.emptyAt !== undefined) ? m : null;
       },
-      p.timeoutMs,
+      { timeoutMs: p.timeoutMs },
     ).catch(async (e: Error) => {
       const states = await page.evaluate(outboxStates, DB_NAME).catch(() => ({}));
       throw new Error(`${e.message}; outbox now ${JSON.stringify(states)}`);
     });
+    if (replayMarks.error) throw new Error(`outbox probe: ${replayMarks.error}`);
     const rm = await marks(page);
     const start = Math.min(rm.onlineAt ?? Infinity, replayMarks.firstAckAt ?? Infinity);
     const stored = await allMessages(url, me, room.id);

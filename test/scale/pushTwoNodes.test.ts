@@ -20,7 +20,6 @@ import {
   nextEvent,
   roomAcross,
   signUp,
-  waitFor,
   type TestUser,
 } from '../server/support/clients.js';
 import {
@@ -29,6 +28,7 @@ import {
   type TestSubscription,
 } from '../server/support/pushService.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('Web Push on two nodes', () => {
   const vapid = webpush.generateVAPIDKeys();
@@ -78,7 +78,7 @@ describe('Web Push on two nodes', () => {
   const seqsTo = (sub: TestSubscription) =>
     service.pushesTo(sub.json.endpoint).map((n: PushNotice) => (n.kind === 'message' ? n.seq : -1));
   const until = (sub: TestSubscription, seq: number) =>
-    waitFor(() => seqsTo(sub).includes(seq), 10_000, `push of seq ${seq}`);
+    waitUntil(`push of seq ${seq}`, () => seqsTo(sub).includes(seq), { timeoutMs: 10_000 });
 
   it('pushes nothing to a member online on the other node, and pushes once they leave', async () => {
     const [alice, bob, carol] = [await signUp(A), await signUp(B), await signUp(B)];

@@ -13,12 +13,12 @@ import {
   request,
   roomAcross,
   signUp,
-  waitFor,
   type ClientSocket,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
 import { ClientEvent, ServerEvent } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * A receiving client as the hub behaves: applies live messages in seq order, and on a gap (a live
@@ -99,7 +99,7 @@ describe('Redis restarted mid-run', () => {
     };
 
     for (let i = 0; i < 20; i++) await send(`before ${i}`);
-    await waitFor(() => bob$.lastSeq === 20, 10_000, 'live delivery before the restart');
+    await waitUntil('live delivery before the restart', () => bob$.lastSeq === 20, { timeoutMs: 10_000 });
     expect(bob$.live.size).toBe(20);
 
     await redis.kill();
@@ -112,19 +112,19 @@ describe('Redis restarted mid-run', () => {
     await redis.start();
     // Delivery resumes: keep typing until one message reaches node B live again.
     const afterRestart: string[] = [];
-    await waitFor(
+    await waitUntil(
+      'cross-node delivery after Redis came back',
       async () => {
         await send(`after ${afterRestart.length}`);
         afterRestart.push(sent.at(-1)!);
         await new Promise((r) => setTimeout(r, 100));
         return afterRestart.some((id) => bob$.live.has(id));
       },
-      30_000,
-      'cross-node delivery after Redis came back',
+      { timeoutMs: 30_000 },
     );
     // One more after resumption, so the receiver's gap check has a live message to trigger on.
     await send('final');
-    await waitFor(() => bob$.lastSeq === sent.length, 10_000, 'the gap filled');
+    await waitUntil('the gap filled', () => bob$.lastSeq === sent.length, { timeoutMs: 10_000 });
     await bob$.catchUp();
 
     expect(bob$.messages.map((m) => m.seq)).toEqual(sent.map((_, i) => i + 1));
@@ -140,6 +140,6 @@ describe('Redis restarted mid-run', () => {
       const res = await request(aliceSocket, ClientEvent.members, { conversationId: room.id });
       return res.ok && res.members.find((m) => m.userId === bob.id)!.online;
     };
-    await waitFor(bobOnline, 20_000, 'presence restored after the restart');
+    await waitUntil('presence restored after the restart', bobOnline, { timeoutMs: 20_000 });
   });
 });

@@ -26,10 +26,10 @@ import {
   signIn,
   signUp,
   uniqueUsername,
-  waitFor,
   type TestUser,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Creates a room as `owner` on one node and lets `others` join it by invite, each on theirs. */
 const roomWith = (ownerNode: string, owner: TestUser, others: [string, TestUser][]) =>
@@ -171,7 +171,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     aliceSocket.on(ServerEvent.presence, (p) => events.push(p));
 
     const bobOnB = await connect(B, bob.cookie);
-    await waitFor(() => events.some((e) => e.userId === bob.id && e.online), undefined, 'bob online');
+    await waitUntil('bob online', () => events.some((e) => e.userId === bob.id && e.online), {
+      timeoutMs: undefined,
+    });
     const bobOnA = await connect(A, bob.cookie);
     const bobOnline = async (): Promise<boolean> => {
       const res = await request(aliceSocket, ClientEvent.members, { conversationId: room.id });
@@ -182,7 +184,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
 
     // One of two connections closes (on B): Bob is still online through A, on every node.
     bobOnB.close();
-    await waitFor(async () => (await countBobConnections()) === 1, undefined, 'B to count the disconnect');
+    await waitUntil('B to count the disconnect', async () => (await countBobConnections()) === 1, {
+      timeoutMs: undefined,
+    });
     expect(await bobOnline()).toBe(true);
     const viaB = await http<Ack<{ members: { userId: string; online: boolean }[] }>>(
       B,

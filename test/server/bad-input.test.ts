@@ -36,10 +36,10 @@ import {
   request,
   requestRaw,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 let server: TestServer;
 let user: TestUser;
@@ -230,14 +230,14 @@ async function rawSocket(): Promise<{ ws: WebSocket; frames: string[]; closed: P
     ws.once('error', reject);
   });
   ws.send('40'); // socket.io CONNECT to the main namespace
-  await waitFor(() => frames.some((f) => f.startsWith('40{')), 5_000, 'socket.io connect');
+  await waitUntil('socket.io connect', () => frames.some((f) => f.startsWith('40{')), { timeoutMs: 5_000 });
   return { ws, frames, closed };
 }
 
 /** The JSON of the socket.io ACK packet `43<id>[...]`. */
 async function rawAck(frames: string[], id: number): Promise<Ack> {
   const prefix = `43${id}[`;
-  await waitFor(() => frames.some((f) => f.startsWith(prefix)), 5_000, `ack ${id}`);
+  await waitUntil(`ack ${id}`, () => frames.some((f) => f.startsWith(prefix)), { timeoutMs: 5_000 });
   const frame = frames.find((f) => f.startsWith(prefix))!;
   return (JSON.parse(frame.slice(prefix.length - 1)) as Ack[])[0]!;
 }
@@ -361,10 +361,10 @@ describe('over-size packets', () => {
       // The transport refuses to read a packet this large: no ack can come for it.
       big.emit(ClientEvent.send, oversize, () => reasons.push('unexpected ack'));
 
-      await waitFor(
-        () => reasons.length > 0 && big.connected && big.io.engine.id !== firstSession,
-        10_000,
+      await waitUntil(
         'reconnect',
+        () => reasons.length > 0 && big.connected && big.io.engine.id !== firstSession,
+        { timeoutMs: 10_000 },
       );
       expect(reasons[0]).toBe(transport === 'websocket' ? 'transport close' : 'transport error');
       const after = await request(big, ClientEvent.send, draft(conversationId, 'after the reconnect'));

@@ -12,17 +12,8 @@ import {
   membersPath,
 } from '../../contract/index.js';
 import { useTestServer } from './support/app.js';
-import {
-  connect,
-  createRoom,
-  draft,
-  http,
-  joinRoom,
-  nextEvent,
-  request,
-  signUp,
-  waitFor,
-} from './support/clients.js';
+import { connect, createRoom, draft, http, joinRoom, nextEvent, request, signUp } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -210,9 +201,13 @@ describe('members', () => {
     };
     expect(await onlineOf()).toEqual({ [alice.username]: false, [bob.username]: false });
     const bobSocket = await connect(srv.url, bob.cookie);
-    await waitFor(async () => (await onlineOf())[bob.username] === true, undefined, 'bob online');
+    await waitUntil('bob online', async () => (await onlineOf())[bob.username] === true, {
+      timeoutMs: undefined,
+    });
     bobSocket.close();
-    await waitFor(async () => (await onlineOf())[bob.username] === false, undefined, 'bob offline');
+    await waitUntil('bob offline', async () => (await onlineOf())[bob.username] === false, {
+      timeoutMs: undefined,
+    });
   });
 
   it('refuses the member list to a non-member and for an unknown conversation alike (FORBIDDEN)', async () => {

@@ -8,18 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index.js';
 import { makeBurst, pump, readAll, type BurstState } from './support/burst.js';
-import {
-  closeAllSockets,
-  connect,
-  http,
-  request,
-  signUp,
-  waitFor,
-  type ClientSocket,
-} from './support/clients.js';
+import { closeAllSockets, connect, http, request, signUp, type ClientSocket } from './support/clients.js';
 import { startServerProcess } from './support/process.js';
 import { useRestartableServers } from './support/restarts.js';
 import { ClientEvent, HttpPath } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const CLIENTS = 3;
 const PER_CLIENT = 300;
@@ -65,7 +58,7 @@ describe('server killed mid-burst', () => {
       );
       const pumps = sockets.map((socket, i) => pump(socket, bursts[i]!, WINDOW));
       const ackedCount = () => bursts.reduce((n, b) => n + b.acked.size, 0);
-      await waitFor(() => ackedCount() >= KILL_AFTER_ACKS, 20_000, 'acks before the kill');
+      await waitUntil('acks before the kill', () => ackedCount() >= KILL_AFTER_ACKS, { timeoutMs: 20_000 });
       for (const p of pumps) p.stop();
       await first.kill();
 
@@ -77,12 +70,14 @@ describe('server killed mid-burst', () => {
       expect(ackedBeforeKill.size).toBeLessThan(CLIENTS * PER_CLIENT);
       expect(inFlightAtKill).toBeGreaterThan(0);
       expect(bursts.every((b) => b.failed.size === 0)).toBe(true);
-      await waitFor(() => sockets.every((s) => !s.connected), 5_000, 'clients to notice the kill');
+      await waitUntil('clients to notice the kill', () => sockets.every((s) => !s.connected), {
+        timeoutMs: 5_000,
+      });
 
       // Restart on the same data dir and port; the clients reconnect by themselves.
       const second = await startServerProcess({ dataDir, port: first.port, env: ENV });
       expect(second.port).toBe(first.port);
-      await waitFor(() => sockets.every((s) => s.connected), 15_000, 'clients to reconnect');
+      await waitUntil('clients to reconnect', () => sockets.every((s) => s.connected), { timeoutMs: 15_000 });
 
       // Each client resends everything it has no ack for, same ids, in typed order.
       const ackedAtRestart = bursts.reduce((n, b) => n + b.acked.size, 0);

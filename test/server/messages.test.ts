@@ -28,8 +28,8 @@ import {
   roomWith,
   signUp,
   twoInARoom,
-  waitFor,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -59,7 +59,9 @@ describe('sending', () => {
     }
     expect(sent.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     // Each sees the other's messages live; its own it learns from the ack.
-    await waitFor(() => seenByA.items.length === 3 && seenByB.items.length === 3, undefined, 'live delivery');
+    await waitUntil('live delivery', () => seenByA.items.length === 3 && seenByB.items.length === 3, {
+      timeoutMs: undefined,
+    });
     expect(seenByA.items).toEqual(sent.filter((m) => m.senderId === bob.id));
     expect(seenByB.items).toEqual(sent.filter((m) => m.senderId === alice.id));
     expect(sent.every((m) => m.createdAt >= m.typedAt - 60_000)).toBe(true);
@@ -77,7 +79,9 @@ describe('sending', () => {
     expect(await atBob).toEqual(message);
     // The echo would have gone out before the ack; one more round trip lets any stray one land.
     await send(b, room.id, 'reply');
-    await waitFor(() => atSender.items.some((m) => m.text === 'reply'), undefined, 'the reply');
+    await waitUntil('the reply', () => atSender.items.some((m) => m.text === 'reply'), {
+      timeoutMs: undefined,
+    });
     expect(atSender.items.map((m) => m.text)).toEqual(['reply']);
   });
 
@@ -109,7 +113,9 @@ describe('sending', () => {
 
     const next = await send(a, room.id, 'next');
     expect(next.seq).toBe(first.message.seq + 1);
-    await waitFor(() => seenByB.items.some((m) => m.id === next.id), undefined, 'next message');
+    await waitUntil('next message', () => seenByB.items.some((m) => m.id === next.id), {
+      timeoutMs: undefined,
+    });
     // Bob got the first message once: duplicates are not broadcast again.
     expect(seenByB.items.map((m) => m.text)).toEqual(['only once', 'next']);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(2);
@@ -175,7 +181,7 @@ describe('sending', () => {
 
     // Her phone hears her own later message, so anything leaked from Alice's room came before it.
     await send(m, malloryRoom.id, 'own');
-    await waitFor(() => seenByPhone.items.length > 0, undefined, 'own message on her phone');
+    await waitUntil('own message on her phone', () => seenByPhone.items.length > 0, { timeoutMs: undefined });
     expect(seenByPhone.items.map((x) => x.text)).toEqual(['own']);
     expect(seenByMallory.items).toEqual([]);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(1);

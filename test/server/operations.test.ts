@@ -34,10 +34,10 @@ import {
   request,
   signUp,
   twoInARoom,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -100,7 +100,9 @@ describe('operations over the socket', () => {
     expect(removal).toMatchObject({ kind: 'delete', targetId: answer.id, text: '', seq: 6 });
 
     // Each sees the other's entries live (their own come in their acks), in seq order.
-    await waitFor(() => seenByA.items.length === 3 && seenByB.items.length === 3, undefined, 'live entries');
+    await waitUntil('live entries', () => seenByA.items.length === 3 && seenByB.items.length === 3, {
+      timeoutMs: undefined,
+    });
     expect(seenByB.items.map((m) => [m.seq, m.kind])).toEqual([
       [1, 'message'],
       [3, 'edit'],
@@ -143,7 +145,9 @@ describe('operations over the socket', () => {
     await send(a, edit(room.id, m.id, 'polled, edited'));
     await send(b, react(room.id, m.id, '👍'));
     await send(a, del(room.id, m.id));
-    await waitFor(() => seen.items.length === 2, undefined, 'edit and deletion over polling');
+    await waitUntil('edit and deletion over polling', () => seen.items.length === 2, {
+      timeoutMs: undefined,
+    });
     expect(seen.items.map((x) => [x.seq, x.kind])).toEqual([
       [2, 'edit'],
       [4, 'delete'],
@@ -208,9 +212,9 @@ describe('operations over the socket', () => {
     expect(await refusedWith(b, payloads.reaction)).toBe(ErrorCode.ID_CONFLICT);
     // Nothing new was stored or relayed.
     expect((await after(a, room.id, 0)).length).toBe(5);
-    await waitFor(() => seenByB.items.length === 5, undefined, 'five live entries');
+    await waitUntil('five live entries', () => seenByB.items.length === 5, { timeoutMs: undefined });
     const probe = await send(a, draft(room.id, 'probe'));
-    await waitFor(() => seenByB.items.some((x) => x.id === probe.id), undefined, 'probe');
+    await waitUntil('probe', () => seenByB.items.some((x) => x.id === probe.id), { timeoutMs: undefined });
     expect(seenByB.items.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -21,11 +21,11 @@ import {
   http,
   request,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
 import { killAllServerProcesses, spawnServerProcess, startServerProcess } from './support/process.js';
+import { waitUntil } from '../support/wait.js';
 
 const dirs: string[] = [];
 afterEach(() => killAllServerProcesses());
@@ -125,7 +125,10 @@ describe('/metrics and /healthz on a running app', () => {
     const scrape = async () => (await http(url, HttpPath.metrics, scraper)).text;
     expect(sample(await scrape(), 'ferry_connections', 'transport="polling"')).toBe(1);
     polling.close();
-    await waitFor(async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0);
+    await waitUntil(
+      'condition',
+      async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0,
+    );
   });
 
   it('answers /healthz with 503 UNAVAILABLE once the store is gone', async () => {
@@ -171,7 +174,9 @@ describe('a commit that is slow to become durable', () => {
           return ack;
         },
       );
-      await waitFor(() => gate.arrivals > arrived, undefined, 'the commit to reach the gate');
+      await waitUntil('the commit to reach the gate', () => gate.arrivals > arrived, {
+        timeoutMs: undefined,
+      });
 
       const health = await http<Ack<{ store: string }>>(url, HttpPath.health);
       order.push('healthz');
@@ -227,7 +232,7 @@ describe('close() while socket handlers are running', () => {
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
       const running = request(socket, ClientEvent.send, draft(conversationId, 'running when close() begins'));
-      await waitFor(() => held === 1, undefined, 'the send to reach the store');
+      await waitUntil('the send to reach the store', () => held === 1, { timeoutMs: undefined });
       const closed = srv.close();
       const late = await request(socket, ClientEvent.send, draft(conversationId, 'sent after close() began'));
       expect(late).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
@@ -303,7 +308,7 @@ async function sigtermMidBurst() {
   // A burst keeps messages in flight; SIGTERM lands in the middle of it.
   const burst = makeBurst(conversationId, 2_000, 'term');
   const sender = pump(socket, burst, 64);
-  await waitFor(() => burst.acked.size >= 50, 15_000, 'acks before SIGTERM');
+  await waitUntil('acks before SIGTERM', () => burst.acked.size >= 50, { timeoutMs: 15_000 });
   sender.stop();
   const ackedAtSignal = burst.acked.size;
   const inFlightAtSignal = sender.inFlight();

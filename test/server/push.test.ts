@@ -33,10 +33,10 @@ import {
   roomWith,
   signIn,
   signUp,
-  waitFor,
   type TestUser,
 } from './support/clients.js';
 import { startPushService, type TestPushService, type TestSubscription } from './support/pushService.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer({ env: { PUSH_ALLOW_LOOPBACK_HTTP: 'true', PUSH_COALESCE_MS: '300' } });
 let service: TestPushService;
@@ -74,7 +74,7 @@ async function send(user: TestUser, conversationId: string, text: string): Promi
 }
 
 async function pushesUntil(sub: TestSubscription, done: (list: PushNotice[]) => boolean, what: string) {
-  await waitFor(() => done(service.pushesTo(sub.json.endpoint)), 10_000, what);
+  await waitUntil(what, () => done(service.pushesTo(sub.json.endpoint)), { timeoutMs: 10_000 });
   return service.pushesTo(sub.json.endpoint);
 }
 const seqs = (list: PushNotice[]) => list.map((n) => (n.kind === 'message' ? n.seq : -n.readSeq));
@@ -283,10 +283,10 @@ describe('subscriptions go away', () => {
     service.answer(gone.json.endpoint, status);
     const seq = await send(alice, room.id, 'anyone there?');
     await pushesUntil(kept, hasSeq(seq), 'the kept device hears it');
-    await waitFor(
-      async () => (await srv.store.listPushSubscriptions([bob.id])).length === 1,
-      10_000,
+    await waitUntil(
       'the gone subscription to be deleted',
+      async () => (await srv.store.listPushSubscriptions([bob.id])).length === 1,
+      { timeoutMs: 10_000 },
     );
     expect((await srv.store.listPushSubscriptions([bob.id]))[0]?.endpoint).toBe(kept.json.endpoint);
   });

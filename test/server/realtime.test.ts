@@ -23,9 +23,9 @@ import {
   roomWith,
   signUp,
   twoInARoom,
-  waitFor,
   type ClientSocket,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -179,7 +179,9 @@ describe('presence', () => {
     const socketsOnServer = (): number => srv.app.io.of('/').sockets.size;
     const before = socketsOnServer();
     b1.close();
-    await waitFor(() => socketsOnServer() === before - 1, undefined, 'server to see the close');
+    await waitUntil('server to see the close', () => socketsOnServer() === before - 1, {
+      timeoutMs: undefined,
+    });
     // One of two connections closed: still online, nobody told otherwise.
     const members = await request(a, ClientEvent.members, {
       conversationId: (await srv.store.listUserConversationIds(bob.id))[0]!,

@@ -19,8 +19,8 @@ import {
   type SseClient,
   type SseMessage,
   type TestUser,
-  waitFor,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer({ env: { SSE_HEARTBEAT_MS: '200', SEND_BURST: '100000' } });
 const feeds: SseClient[] = [];
@@ -190,7 +190,7 @@ describe('SSE feed', () => {
     // close() resolves only once every connection (the open feed included) has ended.
     await node.close();
     expect(node.app.server.listening).toBe(false);
-    await waitFor(() => feed.ended(), undefined, 'the feed to end');
+    await waitUntil('the feed to end', () => feed.ended(), { timeoutMs: undefined });
   });
   it('resumes a Last-Event-ID past the newest message from the newest message, then streams new ones', async () => {
     const alice = await signUp(srv.url);
@@ -247,7 +247,9 @@ describe('SSE feed and its readers', () => {
           Array.from({ length: 50 }, () => request(socket, ClientEvent.send, draft(room.id, text))),
         );
       }
-      await waitFor(() => stalled.destroyed || stalled.readableEnded || cut(), undefined, 'the cut');
+      await waitUntil('the cut', () => stalled.destroyed || stalled.readableEnded || cut(), {
+        timeoutMs: undefined,
+      });
       stalled.destroy();
     } finally {
       await node.close();
@@ -273,12 +275,14 @@ describe('SSE feed and its readers', () => {
           `GET ${eventsPath(room.id)} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice.cookie}\r\n` +
             'Accept: text/event-stream\r\n\r\n',
         );
-        await waitFor(() => received.includes(': connected'), undefined, 'the feed to open');
+        await waitUntil('the feed to open', () => received.includes(': connected'), { timeoutMs: undefined });
         await send(alice, room.id, `m${i}`, node.url);
-        await waitFor(() => received.includes(`"m${i}"`), undefined, 'the message');
+        await waitUntil('the message', () => received.includes(`"m${i}"`), { timeoutMs: undefined });
         const open = await connections();
         reader.destroy();
-        await waitFor(async () => (await connections()) < open, undefined, 'the server to see the close');
+        await waitUntil('the server to see the close', async () => (await connections()) < open, {
+          timeoutMs: undefined,
+        });
       }
       // One more round trip, so anything the closes would log has been logged.
       await send(alice, room.id, 'after', node.url);

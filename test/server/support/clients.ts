@@ -18,6 +18,7 @@ import {
   messagesPath,
   ClientEvent,
 } from '../../../contract/index.js';
+import { waitUntil } from '../../support/wait.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -229,19 +230,6 @@ export function collect<E extends keyof ServerToClientEvents>(
   return { items, stop: () => void socket.off(event, listener as never) };
 }
 
-/** Polls `condition` until it is true (fails after timeoutMs): waits for a state, not a duration. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = WAIT_MS,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A message payload as a client types it: a fresh UUID, now as typedAt. */
 export function draft(conversationId: string, text: string, id: string = randomUUID()) {
   return { id, conversationId, text, typedAt: Date.now() };
@@ -333,7 +321,9 @@ export async function openSse(
     events,
     comments: () => comments,
     ended: () => ended,
-    until: (predicate, timeoutMs = WAIT_MS) => waitFor(() => predicate(events), timeoutMs, 'SSE events'),
+    until: async (predicate, timeoutMs = WAIT_MS) => {
+      await waitUntil('SSE events', () => predicate(events), { timeoutMs });
+    },
     close: () => controller.abort(),
   };
 }

@@ -21,9 +21,9 @@ import {
   sendAccepted,
   sendHttp,
   signUp,
-  waitFor,
   type TestUser,
 } from './clients.js';
+import { waitUntil } from '../../support/wait.js';
 
 /** One-shot pauses inside a real store's reads, for the forced rounds. */
 export interface RaceHooks {
@@ -130,10 +130,10 @@ export async function runLeaveRace(
       ]);
       // A socket whose memberships changed during its handshake reads them again after connecting:
       // the marker proves something only once the socket is in the markers room.
-      await waitFor(
-        () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
-        undefined,
+      await waitUntil(
         'the socket to join its rooms',
+        () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
+        { timeoutMs: undefined },
       );
       const heard = collect(socket, ServerEvent.message);
       await say(room.id, `secret ${round}`);
