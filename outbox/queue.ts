@@ -94,6 +94,20 @@ function actionFields(
   }
 }
 
+/** A new entry for an action, as the outbox queues it (its place in typing order not yet given). */
+export function queuedEntry(input: EnqueueInput, typedAt: number): Omit<OutboxEntry, 'order'> {
+  return {
+    id: newId(),
+    conversationId: input.conversationId,
+    ...actionFields(input),
+    senderId: input.senderId,
+    typedAt,
+    state: 'queued',
+    attempts: 0,
+    nextAttemptAt: 0,
+  };
+}
+
 /**
  * Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. A
  * message with a file writes the file's bytes in the same transaction (all or nothing).
@@ -109,17 +123,7 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
   };
   const entry = await addWithQuotaRetry(
     db,
-    {
-      id: newId(),
-      conversationId: input.conversationId,
-      ...actionFields(input),
-      ...(attachment ? { attachment } : {}),
-      senderId: input.senderId,
-      typedAt: Date.now(),
-      state: 'queued',
-      attempts: 0,
-      nextAttemptAt: 0,
-    },
+    { ...queuedEntry(input, Date.now()), ...(attachment ? { attachment } : {}) },
     file && (await inMemory(file.blob)),
   );
   announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });

@@ -22,7 +22,6 @@ import {
   installReplayMarks,
   outboxStates,
   writeOutbox,
-  type QueuedEntry,
   type RenderMarks,
   type ReplayMarks,
 } from '../client/pageProbes.js';
@@ -33,6 +32,8 @@ import { connect } from '../load/connect.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { waitUntil } from '../../test/support/wait.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
+import type { OutboxEntry } from '../../localdb/index.js';
+import { nextOrder, queuedEntry } from '../../outbox/index.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
 
@@ -230,17 +231,15 @@ async function measure(
 
     // 4. Replay: N messages queued while offline, then the server is back and the app reopens.
     const t0 = Date.now();
-    const entries: QueuedEntry[] = Array.from({ length: p.queued }, (_, i) => ({
-      id: randomUUID(),
-      conversationId: room.id,
-      text: `Queued ${i + 1}`,
-      typedAt: t0 + i,
-      senderId: me.user.id,
-      order: (t0 + i) * 1000,
-      state: 'queued',
-      attempts: 0,
-      nextAttemptAt: 0,
-    }));
+    let lastOrder: number | undefined;
+    const entries: OutboxEntry[] = Array.from({ length: p.queued }, (_, i) => {
+      const entry = queuedEntry(
+        { conversationId: room.id, senderId: me.user.id, text: `Queued ${i + 1}` },
+        t0 + i,
+      );
+      lastOrder = nextOrder(entry.typedAt, lastOrder);
+      return { ...entry, order: lastOrder };
+    });
     const inOutbox = await page.evaluate(writeOutbox, { dbName: DB_NAME, entries });
     if (inOutbox < p.queued) throw new Error(`only ${inOutbox} of ${p.queued} entries are in the outbox`);
     servers = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist, ports: [port] });
