@@ -266,7 +266,7 @@ describe('raw socket.io protocol', () => {
       '42{"an":"object"}',
       '42[]',
       Buffer.from([0, 1, 2, 0xff, 0xfe]),
-      '451-["message:send",{"_placeholder":true,"num":0}]', // promises a binary attachment...
+      `451-${JSON.stringify([ClientEvent.send, { _placeholder: true, num: 0 }])}`, // promises a binary attachment...
       '4599999999-["x",{"_placeholder":true,"num":5}]', // ...or a billion of them
       '\u0000\uffff'.repeat(1000),
     ];
