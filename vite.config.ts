@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { API_PREFIX, SOCKET_PATH } from './contract/http';
 import { hubChunk } from './web/build/hubChunk';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
@@ -52,6 +53,9 @@ export default defineConfig({
   build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022' },
   server: {
     // `npm run dev`: the page from Vite, the API and socket from a Ferry server on 3000.
-    proxy: { '/api': 'http://localhost:3000', '/socket.io': { target: 'http://localhost:3000', ws: true } },
+    proxy: {
+      [API_PREFIX]: 'http://localhost:3000',
+      [SOCKET_PATH]: { target: 'http://localhost:3000', ws: true },
+    },
   },
 });

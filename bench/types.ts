@@ -50,7 +50,7 @@ export interface Row {
   ratio: number | null;
 }
 
-/** A goal from the issue, judged by the bench (never by a test). */
+/** A goal the project set itself, judged by the bench (never by a test). */
 export interface GoalResult {
   id: string;
   scenario: ScenarioId;

@@ -23,6 +23,13 @@ export type * from './schemas.js';
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
 export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
 
+/** True when `value` has the Ack shape: `ok: true`, or `ok: false` with a coded error. */
+export function isAck(value: unknown): value is Ack {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ok, error } = value as { ok?: unknown; error?: { code?: unknown } | null };
+  return ok === true || (ok === false && typeof error?.code === 'string');
+}
+
 export interface User {
   id: string;
   username: string;
@@ -230,40 +237,57 @@ export const ServerEvent = {
   syncCheck: 'sync:check',
 } as const;
 
+/**
+ * The client events with their payload and ack, keyed by ClientEvent's names (the one list of
+ * names: a new event is named there first, and every table keyed by these events must then
+ * have it).
+ */
 export interface ClientToServerEvents {
   /** Appends a log entry of any kind (a message when `kind` is absent); idempotent by id. */
-  'message:send': (p: SendMessageRequest, ack: AckCallback<SendResult>) => void;
+  [ClientEvent.send]: (p: SendMessageRequest, ack: AckCallback<SendResult>) => void;
   /** Catch-up: messages with seq > afterSeq, oldest first. */
-  'messages:after': (p: MessagesAfterInput, ack: AckCallback<MessagePage>) => void;
+  [ClientEvent.messagesAfter]: (p: MessagesAfterInput, ack: AckCallback<MessagePage>) => void;
   /** History: messages with seq < beforeSeq (newest page if omitted), oldest first. */
-  'messages:before': (p: MessagesBeforeInput, ack: AckCallback<MessagePage>) => void;
-  'conversations:list': (
+  [ClientEvent.messagesBefore]: (p: MessagesBeforeInput, ack: AckCallback<MessagePage>) => void;
+  [ClientEvent.listConversations]: (
     p: Record<string, never>,
     ack: AckCallback<{ conversations: ConversationSummary[] }>,
   ) => void;
-  'room:create': (p: CreateRoomInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
-  'room:join': (p: JoinRoomInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
-  'direct:start': (p: StartDirectInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
-  'conversation:leave': (p: ConversationRef, ack: AckCallback) => void;
-  'members:list': (p: ConversationRef, ack: AckCallback<{ members: Member[] }>) => void;
-  'receipt:update': (p: ReceiptUpdateInput, ack: AckCallback<{ receipt: Receipt }>) => void;
-  'typing:update': (p: TypingUpdateInput, ack?: AckCallback) => void;
+  [ClientEvent.createRoom]: (
+    p: CreateRoomInput,
+    ack: AckCallback<{ conversation: ConversationSummary }>,
+  ) => void;
+  [ClientEvent.joinRoom]: (p: JoinRoomInput, ack: AckCallback<{ conversation: ConversationSummary }>) => void;
+  [ClientEvent.startDirect]: (
+    p: StartDirectInput,
+    ack: AckCallback<{ conversation: ConversationSummary }>,
+  ) => void;
+  [ClientEvent.leave]: (p: ConversationRef, ack: AckCallback) => void;
+  [ClientEvent.members]: (p: ConversationRef, ack: AckCallback<{ members: Member[] }>) => void;
+  [ClientEvent.receipt]: (p: ReceiptUpdateInput, ack: AckCallback<{ receipt: Receipt }>) => void;
+  [ClientEvent.typing]: (p: TypingUpdateInput, ack?: AckCallback) => void;
   /** Messages of the user's conversations whose words match the query, newest first, paged. */
-  'messages:search': (p: SearchMessagesInput, ack: AckCallback<SearchPage>) => void;
+  [ClientEvent.search]: (p: SearchMessagesInput, ack: AckCallback<SearchPage>) => void;
 }
+
+/** The ack a client event is answered with (`never` for one without an ack). */
+export type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends
+  ((response: infer R) => void) | undefined
+  ? R
+  : never;
 
 export interface ServerToClientEvents {
   /** Every new log entry, of every kind. */
-  'message:new': (m: Message) => void;
-  'receipt:changed': (r: Receipt) => void;
-  'typing:changed': (t: TypingNotice) => void;
-  'presence:changed': (p: PresenceNotice) => void;
-  'conversation:joined': (c: ConversationSummary) => void;
-  'conversation:left': (p: { conversationId: string }) => void;
-  'member:joined': (p: { conversationId: string; member: Member }) => void;
-  'member:left': (p: { conversationId: string; userId: string }) => void;
-  'ferry:error': (p: { event: string; error: WireError }) => void;
-  'sync:check': (p: SyncCheck) => void;
+  [ServerEvent.message]: (m: Message) => void;
+  [ServerEvent.receipt]: (r: Receipt) => void;
+  [ServerEvent.typing]: (t: TypingNotice) => void;
+  [ServerEvent.presence]: (p: PresenceNotice) => void;
+  [ServerEvent.joined]: (c: ConversationSummary) => void;
+  [ServerEvent.left]: (p: { conversationId: string }) => void;
+  [ServerEvent.memberJoined]: (p: { conversationId: string; member: Member }) => void;
+  [ServerEvent.memberLeft]: (p: { conversationId: string; userId: string }) => void;
+  [ServerEvent.error]: (p: { event: string; error: WireError }) => void;
+  [ServerEvent.syncCheck]: (p: SyncCheck) => void;
 }
 
 export interface SyncCheck {

@@ -1,3 +1,8 @@
+/** Every HTTP API path starts with this. */
+export const API_PREFIX = '/api';
+/** socket.io's path (its default, which the server and the hub both keep). */
+export const SOCKET_PATH = '/socket.io';
+
 /** HTTP API paths. Bodies are the schemas' types; answers are `Ack<...>` JSON, as on the socket. */
 export const HttpPath = {
   signup: '/api/auth/signup',
@@ -115,6 +120,20 @@ export const HttpRoute = {
   metrics: { method: 'GET', path: HttpPath.metrics },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;
 export type HttpRouteName = keyof typeof HttpRoute;
+
+/**
+ * Path prefixes that belong to the server, never to the page: the server gives them no file or
+ * SPA fallback, and the Service Worker never answers a navigation to them with the cached shell.
+ */
+export const SERVER_PATH_PREFIXES = [API_PREFIX, SOCKET_PATH, HttpPath.health, HttpPath.metrics] as const;
+/** True when `path` is `prefix` itself or below it (`/api`, `/api/x`, not `/apix`). */
+export const isUnderPath = (path: string, prefix: string): boolean =>
+  path === prefix || path.startsWith(`${prefix}/`);
+/** True when a URL path is the HTTP API's. */
+export const isApiPath = (path: string): boolean => isUnderPath(path, API_PREFIX);
+/** True when a URL path is the server's (API, socket.io, ops), not the page's. */
+export const isServerPath = (path: string): boolean =>
+  SERVER_PATH_PREFIXES.some((prefix) => isUnderPath(path, prefix));
 
 /** Page route that joins a room by its invite code. */
 export const invitePath = (code: string): string => `/join/${encodeURIComponent(code)}`;

@@ -43,7 +43,10 @@ export const ROOM_NAME_MAX = 80;
 /** Invite codes are opaque URL-safe strings. */
 export const INVITE_CODE_MAX = 64;
 
-/** Default and largest page of messages for catch-up and history. */
+/**
+ * Default and largest page of messages for catch-up and history. The default is also the page a
+ * device loads first (the newest) and each "older" step, on the server and in the client alike.
+ */
 export const PAGE_SIZE_DEFAULT = 100;
 export const PAGE_SIZE_MAX = 500;
 
@@ -99,7 +102,7 @@ export const SEARCH_PAGE_MAX = 50;
 
 /** Length of text as a person counts it: code points, so an emoji is one character. */
 export function textLength(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }

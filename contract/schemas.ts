@@ -21,7 +21,7 @@ import {
   isOneEmoji,
   textLength,
 } from './limits.js';
-import { EntryKind } from './events.js';
+import { ClientEvent, EntryKind } from './events.js';
 
 /**
  * Ids are compared as stored text, so one id has one spelling: lower case. A client that resends
@@ -194,10 +194,8 @@ export const pushSubscriptionSchema = z.object({
   /** Browsers send null or a time; Ferry does not use it. */
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
-    p256dh: z
-      .string()
-      .refine((v) => base64urlBytes(v) === 65, 'must be a base64url P-256 public key (65 bytes)'),
-    auth: z.string().refine((v) => base64urlBytes(v) === 16, 'must be a base64url 16-byte secret'),
+    p256dh: text().refine((v) => base64urlBytes(v) === 65, 'must be a base64url P-256 public key (65 bytes)'),
+    auth: text().refine((v) => base64urlBytes(v) === 16, 'must be a base64url 16-byte secret'),
   }),
 });
 export const pushSubscribeSchema = z.strictObject({
@@ -213,18 +211,18 @@ export const readReceiptBodySchema = z.strictObject({ readSeq: seq });
 
 /** The payload schema of every client event: the type makes the list complete. */
 export const clientEventSchemas = {
-  'message:send': sendMessageSchema,
-  'messages:after': messagesAfterSchema,
-  'messages:before': messagesBeforeSchema,
-  'conversations:list': emptySchema,
-  'room:create': createRoomSchema,
-  'room:join': joinRoomSchema,
-  'direct:start': startDirectSchema,
-  'conversation:leave': conversationRefSchema,
-  'members:list': conversationRefSchema,
-  'receipt:update': receiptUpdateSchema,
-  'typing:update': typingUpdateSchema,
-  'messages:search': searchMessagesSchema,
+  [ClientEvent.send]: sendMessageSchema,
+  [ClientEvent.messagesAfter]: messagesAfterSchema,
+  [ClientEvent.messagesBefore]: messagesBeforeSchema,
+  [ClientEvent.listConversations]: emptySchema,
+  [ClientEvent.createRoom]: createRoomSchema,
+  [ClientEvent.joinRoom]: joinRoomSchema,
+  [ClientEvent.startDirect]: startDirectSchema,
+  [ClientEvent.leave]: conversationRefSchema,
+  [ClientEvent.members]: conversationRefSchema,
+  [ClientEvent.receipt]: receiptUpdateSchema,
+  [ClientEvent.typing]: typingUpdateSchema,
+  [ClientEvent.search]: searchMessagesSchema,
 } as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
 
 /** The JSON body schema of each HTTP route that reads a body (the others ignore theirs). */

@@ -26,8 +26,8 @@ type ReadMessagesStore<T extends Stores> = IDBPObjectStore<
 >;
 
 /** True for an entry shown as a message (not an operation on one). */
-export function isMessageEntry(m: Pick<Message, 'kind'>): boolean {
-  return (m.kind ?? 'message') === 'message';
+export function isMessageEntry(entry: Pick<Message, 'kind'>): boolean {
+  return (entry.kind ?? 'message') === 'message';
 }
 
 /** One entry's effect on the message it points at. */

@@ -261,6 +261,6 @@ export async function oldestStoredSeq(db: FerryDb, conversationId: string): Prom
 
 /** One stored entry by id (with every field of the current shape), or undefined. */
 export async function getMessage(db: FerryDb, id: string): Promise<Message | undefined> {
-  const m = await db.get('messages', id);
-  return m && withEntryDefaults(m);
+  const stored = await db.get('messages', id);
+  return stored && withEntryDefaults(stored);
 }

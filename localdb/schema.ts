@@ -195,9 +195,12 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
         const conversations = transaction.objectStore('conversations');
         void (async () => {
           for (let cursor = await conversations.openCursor(); cursor; cursor = await cursor.continue()) {
-            const c = cursor.value;
-            if (typeof c.unreadCount !== 'number')
-              await cursor.update({ ...c, unreadCount: Math.max(0, c.lastSeq - c.readSeq) });
+            const conversation = cursor.value;
+            if (typeof conversation.unreadCount !== 'number')
+              await cursor.update({
+                ...conversation,
+                unreadCount: Math.max(0, conversation.lastSeq - conversation.readSeq),
+              });
           }
         })();
       }
@@ -214,10 +217,10 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
  * An entry with every field of the current Message shape: rows stored before operations existed
  * (schema v2) lack them and are messages.
  */
-export function withEntryDefaults(m: Message): Message {
-  const partial = m as Partial<Message> & Omit<Message, 'kind'>;
+export function withEntryDefaults(stored: Message): Message {
+  const partial = stored as Partial<Message> & Omit<Message, 'kind'>;
   return {
-    ...m,
+    ...stored,
     kind: partial.kind ?? 'message',
     replyTo: partial.replyTo ?? null,
     targetId: partial.targetId ?? null,

@@ -50,8 +50,8 @@ interface IndexedMessage {
  * Only messages are searchable, and only while not deleted: operations carry no text of their
  * own to find (an edit's new text is its message's text), and a deleted message's text is gone.
  */
-function searchable(m: Message): boolean {
-  return (m.kind ?? 'message') === 'message' && !m.deleted;
+function searchable(message: Message): boolean {
+  return (message.kind ?? 'message') === 'message' && !message.deleted;
 }
 
 export interface LocalSearchOptions {
@@ -330,13 +330,13 @@ export class SearchIndex {
   }
 }
 
-function toIndexed(m: Message): IndexedMessage {
+function toIndexed(message: Message): IndexedMessage {
   return {
-    id: m.id,
-    text: m.text,
-    conversationId: m.conversationId,
-    senderId: m.senderId,
-    editedAt: m.editedAt ?? null,
+    id: message.id,
+    text: message.text,
+    conversationId: message.conversationId,
+    senderId: message.senderId,
+    editedAt: message.editedAt ?? null,
   };
 }
 

@@ -6,8 +6,7 @@
  * returns the original (it dedupes by message id).
  */
 import type { Message } from '../contract/index';
-import { putMessages } from '../localdb/messages';
-import type { FerryDb } from '../localdb/schema';
+import { putMessages, type FerryDb } from '../localdb/index';
 
 /** Largest batch written in one transaction (keeps each transaction short). */
 const MAX_BATCH = 200;

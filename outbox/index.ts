@@ -1,6 +1,7 @@
 /** The outbox: queue logic (queue.ts), store operations (store.ts) and the transport seam. */
 export {
   enqueue,
+  queuedEntry,
   drainOutbox,
   retry,
   discard,
@@ -11,7 +12,6 @@ export {
 } from './queue';
 export type { EnqueueInput, OutboxAction, DrainOptions, DrainReport } from './queue';
 export { sendBody, sendPayload } from './wire';
-export { listEntries, getAttachmentBlob } from './store';
-export { uploadAttachment, deleteUpload, type UploadOutcome } from './upload';
-export { OfflineError, type OutboxTransport } from './transport';
-export { backoffDelay, type BackoffOptions } from './backoff';
+export { listEntries, getAttachmentBlob, nextOrder } from './store';
+export { uploadAttachment, deleteUpload, encodeMetadata, type UploadOutcome } from './upload';
+export type { OutboxTransport } from './transport';

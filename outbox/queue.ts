@@ -10,10 +10,15 @@
  * out with it, so nothing of it reaches the server.
  */
 import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
-import { announceChange, coalescedAnnouncer } from '../localdb/changes';
-import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/schema';
+import {
+  announceChange,
+  coalescedAnnouncer,
+  type FerryDb,
+  type OutboxAttachment,
+  type OutboxEntry,
+} from '../localdb/index';
 import { AckWriter } from './ackWriter';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../net/index';
 import {
   addEntry,
   deleteEntry,
@@ -66,11 +71,11 @@ export const TARGET_NOT_SENT: WireError = {
 /** A fresh message id (UUID v4). randomUUID needs a secure context; fall back to getRandomValues. */
 export function newId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The entry fields of an action (text '' for a deletion or a reaction change). */
@@ -89,6 +94,20 @@ function actionFields(
   }
 }
 
+/** A new entry for an action, as the outbox queues it (its place in typing order not yet given). */
+export function queuedEntry(input: EnqueueInput, typedAt: number): Omit<OutboxEntry, 'order'> {
+  return {
+    id: newId(),
+    conversationId: input.conversationId,
+    ...actionFields(input),
+    senderId: input.senderId,
+    typedAt,
+    state: 'queued',
+    attempts: 0,
+    nextAttemptAt: 0,
+  };
+}
+
 /**
  * Writes an action to the outbox (state 'queued') and returns its entry. Nothing is sent here. A
  * message with a file writes the file's bytes in the same transaction (all or nothing).
@@ -104,17 +123,7 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
   };
   const entry = await addWithQuotaRetry(
     db,
-    {
-      id: newId(),
-      conversationId: input.conversationId,
-      ...actionFields(input),
-      ...(attachment ? { attachment } : {}),
-      senderId: input.senderId,
-      typedAt: Date.now(),
-      state: 'queued',
-      attempts: 0,
-      nextAttemptAt: 0,
-    },
+    { ...queuedEntry(input, Date.now()), ...(attachment ? { attachment } : {}) },
     file && (await inMemory(file.blob)),
   );
   announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
@@ -295,9 +304,15 @@ export function drainOutbox(
     );
     /** Messages refused for good during this drain: operations on them are not sent. */
     const refused = new Set<string>();
+    /**
+     * Operations already failed (and counted) with their message: the chunk being sent may still
+     * hold them as read before, queued, and they must not be failed and counted a second time.
+     */
+    const failedWithTarget = new Set<string>();
     const failDependentsOf = async (entry: OutboxEntry): Promise<void> => {
       refused.add(entry.id);
       const failed = await failDependents(db, entry.conversationId, entry.id, TARGET_NOT_SENT);
+      for (const dependent of failed) failedWithTarget.add(dependent.id);
       report.failed += failed.length;
     };
     try {
@@ -318,6 +333,7 @@ export function drainOutbox(
             chunk.map((e) => e.id),
           )) {
             if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
+            if (failedWithTarget.has(entry.id)) continue;
             if (entry.nextAttemptAt > now()) {
               held.add(entry.conversationId);
               continue;

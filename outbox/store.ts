@@ -3,7 +3,16 @@
  * localdb/schema.ts). The queue logic in queue.ts decides what to do; this file only does it.
  */
 import type { WireError } from '../contract/index';
-import type { FerryDb, OutboxEntry } from '../localdb/schema';
+import type { FerryDb, OutboxEntry } from '../localdb/index';
+
+/**
+ * The typing-order place of an entry typed at `typedAt` after the entry at `lastOrder`: typedAt in
+ * microsecond-like units leaves room for a tie-breaker within one millisecond, and an order never
+ * goes back (a clock set back still queues behind what was typed before).
+ */
+export function nextOrder(typedAt: number, lastOrder?: number): number {
+  return Math.max(typedAt * 1000, lastOrder === undefined ? 0 : lastOrder + 1);
+}
 
 /**
  * Adds an entry, giving it the next place in typing order. The order is read and written in one
@@ -20,8 +29,7 @@ export async function addEntry(
   const outbox = tx.objectStore('outbox');
   try {
     const last = await outbox.index('by-order').openCursor(null, 'prev');
-    // typedAt in microsecond-like units leaves room for a tie-breaker within one millisecond.
-    const order = Math.max(entry.typedAt * 1000, last ? last.value.order + 1 : 0);
+    const order = nextOrder(entry.typedAt, last?.value.order);
     const stored: OutboxEntry = { ...entry, order };
     if (entry.attachment && blob)
       await tx.objectStore('attachments').add({

@@ -1,5 +1,5 @@
 import type { Ack, SendResult } from '../contract/index';
-import type { OutboxEntry } from '../localdb/schema';
+import type { OutboxEntry } from '../localdb/index';
 
 /**
  * How the outbox reaches the server: the hub sends over its socket (`message:send`), the Service
@@ -9,12 +9,4 @@ import type { OutboxEntry } from '../localdb/schema';
  */
 export interface OutboxTransport {
   send(entry: OutboxEntry): Promise<Ack<SendResult>>;
-}
-
-/** Thrown by a transport that has no connection: stop draining and wait to be back online. */
-export class OfflineError extends Error {
-  constructor(message = 'You are offline.') {
-    super(message);
-    this.name = 'OfflineError';
-  }
 }

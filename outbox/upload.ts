@@ -19,9 +19,9 @@ import {
   uploadPath,
   type WireError,
 } from '../contract/index';
-import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/schema';
+import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/index';
 import { getAttachmentBlob, getEntry } from './store';
-import { OfflineError } from './transport';
+import { OfflineError } from '../net/index';
 
 const TUS_VERSION = '1.0.0';
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */

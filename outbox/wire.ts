@@ -5,7 +5,7 @@
  * the path. Entries written before operations existed have no kind: they are messages.
  */
 import type { SendMessageBody, SendMessageInput } from '../contract/index';
-import type { OutboxEntry } from '../localdb/schema';
+import type { OutboxEntry } from '../localdb/index';
 
 /** The HTTP body (POST messagesPath) of an entry. */
 export function sendBody(entry: OutboxEntry): SendMessageBody {

@@ -5,16 +5,19 @@
  * failure; this class retries network failures and gives up only on UNAUTHENTICATED.
  */
 import { io, type Socket } from 'socket.io-client';
-import { ErrorCode, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../contract/index';
-import { backoffDelay } from '../outbox/backoff';
-import { OfflineError } from '../outbox/transport';
+import {
+  ErrorCode,
+  isAck,
+  type AckOf,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../contract/index';
+import { backoffDelay, OfflineError } from '../net/index';
 import type { ConnectionState } from './protocol';
 
 export type FerrySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Event = keyof ClientToServerEvents;
 type Payload<E extends Event> = Parameters<ClientToServerEvents[E]>[0];
-/** The answer type of an event with an ack callback. */
-export type AckOf<E extends Event> = Parameters<NonNullable<Parameters<ClientToServerEvents[E]>[1]>>[0];
 
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 15_000;
@@ -113,7 +116,7 @@ export class Connection {
         error: { code: ErrorCode.UNAVAILABLE, message: 'The server did not answer in time. Try again.' },
       } as AckOf<E>;
     }
-    if (typeof answer !== 'object' || answer === null || typeof (answer as Ack).ok !== 'boolean')
+    if (!isAck(answer))
       return {
         ok: false,
         error: { code: ErrorCode.INTERNAL, message: 'The server sent an unexpected answer.' },

@@ -8,6 +8,7 @@ import type { GetFerryDb } from '../localdb/index';
 import { drainOutbox, sendPayload, type OutboxTransport } from '../outbox/index';
 import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
+import { ClientEvent } from '../contract/index';
 
 /**
  * The hub's transport: `message:send` on the socket with the whole entry, whatever its kind
@@ -15,7 +16,7 @@ import type { Connection } from './connection';
  */
 export function socketTransport(connection: Connection): OutboxTransport {
   return {
-    send: (entry): Promise<Ack<SendResult>> => connection.call('message:send', sendPayload(entry)),
+    send: (entry): Promise<Ack<SendResult>> => connection.call(ClientEvent.send, sendPayload(entry)),
   };
 }
 

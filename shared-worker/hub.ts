@@ -5,7 +5,7 @@
  * port what changed. Tabs cannot tell where it runs.
  *
  * This file only assembles the parts, each readable alone: Session (who is signed in, when the
- * socket runs), OutboxCount (the status's unsent count), Tabs (ports and request routing), Sync
+ * socket runs), OutboxCount (the status's unsent count), Tabs (ports and request routing), LocalMirror
  * and Drainer (catch-up and outbox over the socket), and the coalescer of `changed` events.
  */
 import { coalesce } from '../client-kit/index';
@@ -29,8 +29,9 @@ import { serverRequests, type Handlers } from './requests';
 import { searchRequests } from './search';
 import { bindServerEvents } from './serverEvents';
 import { Session } from './session';
-import { Sync } from './sync';
+import { LocalMirror } from './localMirror';
 import { Tabs } from './tabs';
+import { ClientEvent } from '../contract/index';
 
 export interface HubOptions {
   getDb?: GetFerryDb;
@@ -77,10 +78,10 @@ export class Hub {
       onState: () => this.pushStatus(),
       onConnected: () => {
         drainer.kick();
-        void sync.resync();
+        void mirror.resync();
       },
       onAuthFailed: () => void this.session.authFailed(),
-      bind: (socket) => bindServerEvents(socket, { getDb, sync, me, notify, emit }),
+      bind: (socket) => bindServerEvents(socket, { getDb, mirror, me, notify, emit }),
     }));
     const outboxCount = (this.outboxCount = new OutboxCount({ getDb, me, counted: () => this.pushStatus() }));
     const session = (this.session = new Session({
@@ -96,7 +97,7 @@ export class Hub {
         this.pushStatus();
       },
     }));
-    const sync = new Sync({
+    const mirror = new LocalMirror({
       getDb,
       connection,
       me,
@@ -104,7 +105,7 @@ export class Hub {
       arrived: (message) => emit('arrived', message),
     });
     const drainer = new Drainer(getDb, connection, me, (messages) => {
-      for (const message of messages) sync.learned(message.conversationId, message.seq);
+      for (const message of messages) mirror.learned(message.conversationId, message.seq);
     });
     // The one search index of this browser lives here, beside the one writer of messages.
     const search = (this.search = new SearchIndex(getDb));
@@ -113,7 +114,7 @@ export class Hub {
     });
     const handlers: Handlers = {
       ...searchRequests({ getDb, connection, index: search, meId, notify }),
-      ...serverRequests({ getDb, connection, sync, meId, notify }),
+      ...serverRequests({ getDb, connection, mirror, meId, notify }),
       hello: async () => {
         // A tab opening is a good moment to retry instead of waiting out the backoff.
         connection.retryNow();
@@ -134,11 +135,11 @@ export class Hub {
         return { ok: true };
       },
       markRead: async ({ conversationId, seq }) => {
-        await sync.markRead(conversationId, seq);
+        await mirror.markRead(conversationId, seq);
         return { ok: true };
       },
       typing: async (params) => {
-        connection.fireAndForget('typing:update', params);
+        connection.fireAndForget(ClientEvent.typing, params);
         return { ok: true };
       },
     };

@@ -2,20 +2,18 @@
  * The hub's answers to tab requests (HubMethods). Conversation actions go through the socket and
  * store the result in IndexedDB before answering, so the tab finds it when it re-reads.
  */
-import { ErrorCode, type Ack, type ConversationSummary, type WireError } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { removeConversation, saveConversations } from '../localdb/conversations';
-import { saveMembers } from '../localdb/members';
-import { putMessages } from '../localdb/messages';
-import { OfflineError } from '../outbox/transport';
+import { ClientEvent, PAGE_SIZE_DEFAULT, type Ack, type ConversationSummary } from '../contract/index';
+import {
+  type GetFerryDb,
+  removeConversation,
+  saveConversations,
+  saveMembers,
+  putMessages,
+} from '../localdb/index';
+import { OFFLINE_ANSWER, OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import type { HubEvents, HubMethod, HubMethods } from './protocol';
-import { NEWEST_PAGE, type Sync } from './sync';
-
-export const OFFLINE_ERROR: WireError = {
-  code: ErrorCode.UNAVAILABLE,
-  message: 'You are offline. Try again when you are back online.',
-};
+import type { LocalMirror } from './localMirror';
 
 export type Handler<M extends HubMethod> = (
   params: HubMethods[M]['params'],
@@ -25,7 +23,7 @@ export type Handlers = { [M in HubMethod]: Handler<M> };
 export interface RequestDeps {
   getDb: GetFerryDb;
   connection: Connection;
-  sync: Sync;
+  mirror: LocalMirror;
   meId(): string | undefined;
   notify(change: HubEvents['changed']): void;
 }
@@ -34,7 +32,7 @@ export interface RequestDeps {
 export function serverRequests(
   deps: RequestDeps,
 ): Pick<Handlers, 'createRoom' | 'joinRoom' | 'startDirect' | 'leave' | 'members' | 'loadOlder'> {
-  const { getDb, connection, sync, notify } = deps;
+  const { getDb, connection, mirror, notify } = deps;
 
   /** Stores a conversation the server returned, then catches it up in the background. */
   const keep = async (
@@ -43,20 +41,22 @@ export function serverRequests(
     if (!ack.ok) return ack;
     await saveConversations(await getDb(), [ack.conversation]);
     notify({ stores: ['conversations', 'members'], conversationIds: [ack.conversation.id] });
-    void sync.catchUp(ack.conversation.id);
+    void mirror.catchUp(ack.conversation.id);
     return ack;
   };
 
   return {
-    createRoom: offlineAware(async ({ name }) => keep(await connection.call('room:create', { name }))),
+    createRoom: offlineAware(async ({ name }) =>
+      keep(await connection.call(ClientEvent.createRoom, { name })),
+    ),
     joinRoom: offlineAware(async ({ inviteCode }) =>
-      keep(await connection.call('room:join', { inviteCode })),
+      keep(await connection.call(ClientEvent.joinRoom, { inviteCode })),
     ),
     startDirect: offlineAware(async ({ username }) =>
-      keep(await connection.call('direct:start', { username })),
+      keep(await connection.call(ClientEvent.startDirect, { username })),
     ),
     leave: offlineAware(async ({ conversationId }) => {
-      const ack = await connection.call('conversation:leave', { conversationId });
+      const ack = await connection.call(ClientEvent.leave, { conversationId });
       if (ack.ok) {
         await removeConversation(await getDb(), conversationId);
         notify({ stores: ['conversations', 'members', 'messages'], conversationIds: [conversationId] });
@@ -64,7 +64,7 @@ export function serverRequests(
       return ack;
     }),
     members: offlineAware(async ({ conversationId }) => {
-      const ack = await connection.call('members:list', { conversationId });
+      const ack = await connection.call(ClientEvent.members, { conversationId });
       if (ack.ok) {
         await saveMembers(await getDb(), conversationId, ack.members);
         notify({ stores: ['members'], conversationIds: [conversationId] });
@@ -72,7 +72,11 @@ export function serverRequests(
       return ack;
     }),
     loadOlder: offlineAware(async ({ conversationId, beforeSeq }) => {
-      const ack = await connection.call('messages:before', { conversationId, beforeSeq, limit: NEWEST_PAGE });
+      const ack = await connection.call(ClientEvent.messagesBefore, {
+        conversationId,
+        beforeSeq,
+        limit: PAGE_SIZE_DEFAULT,
+      });
       if (ack.ok) {
         await putMessages(await getDb(), ack.messages, { meId: deps.meId() });
         notify({ stores: ['messages'], conversationIds: [conversationId] });
@@ -90,7 +94,7 @@ export function offlineAware<P, R extends object>(
     try {
       return await fn(params);
     } catch (err) {
-      if (err instanceof OfflineError) return { ok: false, error: OFFLINE_ERROR };
+      if (err instanceof OfflineError) return { ok: false, error: OFFLINE_ANSWER };
       throw err;
     }
   };

@@ -4,10 +4,8 @@
  * server but not on the device is loaded with the page around it, so the conversation can open
  * there.
  */
-import type { Message } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { putMessages } from '../localdb/messages';
-import type { SearchIndex } from '../localdb/searchIndex';
+import { type Message, ClientEvent } from '../contract/index';
+import { type GetFerryDb, putMessages, type SearchIndex } from '../localdb/index';
 import type { Connection } from './connection';
 import type { HubEvents } from './protocol';
 import { offlineAware, type Handlers } from './requests';
@@ -54,9 +52,9 @@ export function searchRequests(
       if (gone.length > 0) void index.remove(gone);
       return { ok: true, hits };
     },
-    searchServer: offlineAware(async (params) => connection.call('messages:search', params)),
+    searchServer: offlineAware(async (params) => connection.call(ClientEvent.search, params)),
     loadAround: offlineAware(async ({ conversationId, seq }) => {
-      const ack = await connection.call('messages:before', {
+      const ack = await connection.call(ClientEvent.messagesBefore, {
         conversationId,
         beforeSeq: seq + AROUND + 1,
         limit: 2 * AROUND + 1,

@@ -1,18 +1,24 @@
 /**
  * What the hub does with each server event: store it in IndexedDB, then tell the tabs. Messages go
- * through Sync (it owns cursors and gaps); everything else is stored here.
+ * through LocalMirror (it owns cursors and gaps); everything else is stored here.
  */
 import { ServerEvent, type User } from '../contract/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { removeConversation, saveConversations } from '../localdb/conversations';
-import { applyReceipt, putMember, removeMember, setPresence } from '../localdb/members';
+import {
+  type GetFerryDb,
+  removeConversation,
+  saveConversations,
+  applyReceipt,
+  putMember,
+  removeMember,
+  setPresence,
+} from '../localdb/index';
 import type { FerrySocket } from './connection';
 import type { HubEvent, HubEvents } from './protocol';
-import type { Sync } from './sync';
+import type { LocalMirror } from './localMirror';
 
 export interface ServerEventDeps {
   getDb: GetFerryDb;
-  sync: Sync;
+  mirror: LocalMirror;
   me(): User | null;
   notify(change: HubEvents['changed']): void;
   emit<E extends HubEvent>(event: E, payload: HubEvents[E]): void;
@@ -20,7 +26,7 @@ export interface ServerEventDeps {
 
 /** Registers the hub's handlers for every server-to-client event on the socket. */
 export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): void {
-  const { getDb, sync, notify, emit } = deps;
+  const { getDb, mirror, notify, emit } = deps;
   /** Runs a handler; a failure is logged, never thrown into socket.io. */
   const handle =
     <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
@@ -28,7 +34,7 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       fn(...args).catch((err: unknown) => console.warn('ferry hub: could not apply a server event', err));
     };
 
-  socket.on(ServerEvent.message, (message) => sync.onLiveMessage(message));
+  socket.on(ServerEvent.message, (message) => mirror.onLiveMessage(message));
 
   socket.on(
     ServerEvent.receipt,
@@ -36,7 +42,7 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       await applyReceipt(await getDb(), receipt, deps.me()?.id);
       notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
       // A member has received up to deliveredSeq: the server holds at least that much.
-      sync.learned(receipt.conversationId, Math.max(receipt.deliveredSeq, receipt.readSeq));
+      mirror.learned(receipt.conversationId, Math.max(receipt.deliveredSeq, receipt.readSeq));
     }),
   );
 
@@ -58,7 +64,7 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
     handle(async (summary) => {
       await saveConversations(await getDb(), [summary]);
       notify({ stores: ['conversations', 'members'], conversationIds: [summary.id] });
-      await sync.catchUp(summary.id);
+      await mirror.catchUp(summary.id);
     }),
   );
 
@@ -86,7 +92,7 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
     }),
   );
 
-  socket.on(ServerEvent.syncCheck, ({ withinMs }) => sync.checkSoon(withinMs));
+  socket.on(ServerEvent.syncCheck, ({ withinMs }) => mirror.checkSoon(withinMs));
 
   socket.on(ServerEvent.error, ({ event, error }) => {
     console.warn(`ferry hub: the server refused "${event}": ${error.code} ${error.message}`);

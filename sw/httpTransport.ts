@@ -4,10 +4,10 @@
  * session cookie. A fetch from the worker itself never passes through its own fetch handler, and
  * `no-store` keeps any HTTP cache out of it: a replay always reaches the server.
  */
-import { ErrorCode, messagesPath, type Ack, type SendResult } from '../contract/index';
-import type { OutboxEntry } from '../localdb/schema';
-import { OfflineError, type OutboxTransport } from '../outbox/transport';
-import { sendBody } from '../outbox/wire';
+import { ErrorCode, isAck, messagesPath, type Ack, type SendResult } from '../contract/index';
+import type { OutboxEntry } from '../localdb/index';
+import { OfflineError } from '../net/index';
+import { sendBody, type OutboxTransport } from '../outbox/index';
 
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
 const SEND_TIMEOUT_MS = 20_000;
@@ -17,12 +17,11 @@ export interface HttpTransport extends OutboxTransport {
   readonly signedOut: boolean;
 }
 
-/** True when `body` has the contract's Ack shape. */
-function isAck(body: unknown): body is Ack<SendResult> {
-  if (typeof body !== 'object' || body === null) return false;
-  const { ok, error, message } = body as { ok?: unknown; error?: { code?: unknown }; message?: unknown };
-  if (ok === true) return typeof message === 'object' && message !== null;
-  return ok === false && typeof error?.code === 'string';
+/** True when `body` is a send's Ack: the contract's shape, with the stored entry when ok. */
+function isSendAck(body: unknown): body is Ack<SendResult> {
+  if (!isAck(body)) return false;
+  const { message } = body as { message?: unknown };
+  return !body.ok || (typeof message === 'object' && message !== null);
 }
 
 /** Sends outbox entries with fetch. Unreachable server: throws OfflineError (the drain stops). */
@@ -49,7 +48,7 @@ export function httpTransport(fetchFn: typeof fetch = fetch): HttpTransport {
         throw new OfflineError();
       }
       const answer: unknown = await response.json().catch(() => null);
-      if (isAck(answer)) {
+      if (isSendAck(answer)) {
         if (!answer.ok && answer.error.code === ErrorCode.UNAUTHENTICATED) {
           signedOut = true;
           // Stop: every other entry would get the same answer until the person signs in again.

@@ -2,7 +2,7 @@
  * Messages between tabs and the Service Worker. Shared by sw/ and web/: constants and types only,
  * so it type-checks in both contexts.
  */
-export { OUTBOX_SYNC_TAG } from '../outbox/queue';
+export { OUTBOX_SYNC_TAG } from '../outbox/index';
 
 /** Cache Storage name of attachments seen once (thumbnails, opened files): sw/attachments.ts. */
 export const ATTACHMENT_CACHE = 'ferry-attachments';

@@ -11,9 +11,7 @@
  * Plain clicks are sw/notifications.ts's: they open `data.url` (/c/<id>).
  */
 import { PushAction, pushTag, type PushMessageNotice, type PushNotice } from '../contract/index';
-import { lazyFerryDb } from '../localdb/connection';
-import { getMe } from '../localdb/meta';
-import { getNotificationLang, queueRead } from '../localdb/pushMeta';
+import { lazyFerryDb, getMe, getNotificationLang, queueRead } from '../localdb/index';
 import { enqueue } from '../outbox/index';
 import { en } from '../web/i18n/en';
 import { zh } from '../web/i18n/zh';

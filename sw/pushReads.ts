@@ -5,8 +5,7 @@
  * raises), so sending one twice is harmless.
  */
 import { ErrorCode, readPath, type Ack } from '../contract/index';
-import { pendingReads, readSent } from '../localdb/pushMeta';
-import type { FerryDb } from '../localdb/schema';
+import { pendingReads, readSent, type FerryDb } from '../localdb/index';
 
 const SEND_TIMEOUT_MS = 20_000;
 

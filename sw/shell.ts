@@ -10,9 +10,12 @@ import {
   type PrecacheEntry,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { SERVER_PATH_PREFIXES } from '../contract/index';
 
-/** Paths served by the server, never by the page (same list as server/http/static.ts). */
-export const SERVER_PATHS = [/^\/api(\/|$)/, /^\/socket\.io(\/|$)/, /^\/healthz$/, /^\/metrics$/];
+/** The contract's server paths as Workbox denylist patterns (tested against path and query). */
+const SERVER_PATHS = SERVER_PATH_PREFIXES.map(
+  (prefix) => new RegExp(`^${prefix.replaceAll('.', '\\.')}(/|$|\\?)`),
+);
 /** A path whose last segment has an extension names a file, not a page route. */
 const FILE_PATH = /\/[^/]+\.[^/]+$/;
 

@@ -9,6 +9,7 @@
  */
 import { createServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { ClientEvent, ServerEvent } from '../../contract/index.js';
 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -38,13 +39,13 @@ io.on('connection', (socket: Socket) => {
     void socket.join(`conv:${p?.conversationId}`);
     ack?.({ ok: true });
   });
-  socket.on('message:send', (p: SendPayload, ack?: (r: object) => void) => {
+  socket.on(ClientEvent.send, (p: SendPayload, ack?: (r: object) => void) => {
     if (typeof p !== 'object' || p === null) return ack?.({ ok: false });
     const seq = (seqs.get(p.conversationId) ?? 0) + 1;
     seqs.set(p.conversationId, seq);
     const message = { ...p, seq, senderId: socket.id, senderName: 'baseline', createdAt: Date.now() };
     // Every socket in the room but the sender's, which has the ack (as Ferry does).
-    socket.to(`conv:${p.conversationId}`).emit('message:new', message);
+    socket.to(`conv:${p.conversationId}`).emit(ServerEvent.message, message);
     ack?.({ ok: true, message, duplicate: false });
   });
 });

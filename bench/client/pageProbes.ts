@@ -2,6 +2,7 @@
  * Code the bench runs inside the page (serialized by Playwright, so each function stands alone).
  * Times are the page's performance.now(): milliseconds since that navigation started.
  */
+import type { OutboxEntry } from '../../localdb/index';
 
 export interface RenderMarks {
   /** When a link with the conversation's name first appeared. */
@@ -81,24 +82,13 @@ export function installReplayMarks(dbName: string): void {
   };
 }
 
-export interface QueuedEntry {
-  id: string;
-  conversationId: string;
-  text: string;
-  typedAt: number;
-  senderId: string;
-  order: number;
-  state: 'queued';
-  attempts: number;
-  nextAttemptAt: number;
-}
-
 /**
- * Writes outbox entries straight into IndexedDB, in one transaction, as outbox/store.ts addEntry
- * would (same fields, increasing order): typing 1,000 messages through the composer would time
- * the keyboard, not the replay. Returns the outbox size afterwards.
+ * Writes outbox entries, made by the outbox's own queuedEntry and nextOrder, into IndexedDB in one
+ * transaction: typing 1,000 messages through the composer would time the keyboard, not the
+ * replay. Runs inside the page (serialized by Playwright), so it cannot call addEntry itself.
+ * Returns the outbox size afterwards.
  */
-export async function writeOutbox(args: { dbName: string; entries: QueuedEntry[] }): Promise<number> {
+export async function writeOutbox(args: { dbName: string; entries: OutboxEntry[] }): Promise<number> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const r = indexedDB.open(args.dbName);
     r.onsuccess = () => resolve(r.result);

@@ -4,25 +4,19 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/browser/support/browser
 import { SESSION_COOKIE } from '../../contract/index.js';
 import type { BenchUser } from '../ferry/api.js';
 import { deviceState } from './accountProbes.js';
-import { sleep } from '../lib/processes.js';
+import { waitUntil } from '../../test/support/wait.js';
 
 /** tsx compiles with keepNames, which wraps functions in `__name(...)`: give pages a no-op one. */
 export const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 
 /** Polls `fn` every `everyMs` until it gives a truthy value; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
   timeoutMs: number,
   everyMs = 20,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  return waitUntil(what, fn, { timeoutMs, intervalMs: everyMs }) as Promise<T>;
 }
 
 /**

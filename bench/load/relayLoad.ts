@@ -16,6 +16,7 @@ import type {
   RelayStepParams,
   RelayStepStats,
 } from './types.js';
+import { ClientEvent, ServerEvent } from '../../contract/index.js';
 
 interface OpenConversation {
   conversationId: string;
@@ -112,7 +113,7 @@ export class RelayLoad {
         text: stampText(p.step, sentAt),
         typedAt: Date.now(),
       };
-      s.emit('message:send', payload, (ack: AckLike) => {
+      s.emit(ClientEvent.send, payload, (ack: AckLike) => {
         if (ack?.ok) {
           stats.acked++;
           ackLatency.record(performance.now() - sentAt);
@@ -170,7 +171,7 @@ export class RelayLoad {
       const sentAt = performance.now();
       inFlight++;
       const payload = { id: randomUUID(), conversationId, text: stampText(-1, sentAt), typedAt: Date.now() };
-      s.emit('message:send', payload, (ack: AckLike) => {
+      s.emit(ClientEvent.send, payload, (ack: AckLike) => {
         inFlight--;
         if (!running) return;
         if (ack?.ok) {

@@ -9,6 +9,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ClientEvent } from '../../contract/index.js';
+import { waitUntil } from '../../test/support/wait.js';
 import {
   gzipSize,
   recordPageAssets,
@@ -21,7 +23,6 @@ import {
   installReplayMarks,
   outboxStates,
   writeOutbox,
-  type QueuedEntry,
   type RenderMarks,
   type ReplayMarks,
 } from '../client/pageProbes.js';
@@ -32,6 +33,8 @@ import { connect } from '../load/connect.js';
 // The tests' launcher: Debian's Chromium with the flags from shared/notes/pwa-testing.md.
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
+import type { OutboxEntry } from '../../localdb/index.js';
+import { nextOrder, queuedEntry } from '../../outbox/index.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
 
@@ -127,7 +130,7 @@ async function sequentialSends(
   try {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
-      const ack = (await socket.timeout(30_000).emitWithAck('message:send', {
+      const ack = (await socket.timeout(30_000).emitWithAck(ClientEvent.send, {
         id: randomUUID(),
         conversationId,
         text: `Sequential ${i + 1}`,
@@ -184,10 +187,10 @@ async function measure(
     const firstVisitMs = await timedVisit(page, url, roomName, p.timeoutMs);
     const pageAssets = await recorder.done();
     const counted = new Set(pageAssets.map((a) => a.url));
-    const workerUrls = await waitFor(
+    const workerUrls = await waitUntil(
       'the SharedWorker hub to start',
       async () => workers.urls().length > 0 && workers.urls(),
-      10_000,
+      { timeoutMs: 10_000 },
     ).catch(() => [] as string[]);
     await workers.stop();
     const hubAssets = (await Promise.all(workerUrls.map((u) => workerAssets(u, counted)))).flat();
@@ -196,59 +199,60 @@ async function measure(
 
     // The Service Worker must be active (shell precached) and the hub synced before going offline.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await waitFor('the status to say Online', async () => /Online/.test(await statusText(page)), p.timeoutMs);
+    await waitUntil('the status to say Online', async () => /Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
 
     // 2. Repeat visits, online.
     const onlineMs: number[] = [];
     for (let i = 0; i < REPEATS; i++) onlineMs.push(await timedVisit(page, url, roomName, p.timeoutMs));
     ctx.log(`  online repeat visits: ${onlineMs.join(', ')} ms`);
-    await waitFor('the status to say Online', async () => /Online/.test(await statusText(page)), p.timeoutMs);
+    await waitUntil('the status to say Online', async () => /Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
 
     // 3. Offline: server stopped and network off; page from the precache, data from IndexedDB.
     await Promise.all(servers.map((s) => s.stop()));
     await context.setOffline(true);
-    await waitFor(
-      'the status to leave Online',
-      async () => !/Online/.test(await statusText(page)),
-      p.timeoutMs,
-    );
+    await waitUntil('the status to leave Online', async () => !/Online/.test(await statusText(page)), {
+      timeoutMs: p.timeoutMs,
+    });
     const offlineMs: number[] = [];
     for (let i = 0; i < REPEATS; i++) offlineMs.push(await timedVisit(page, url, roomName, p.timeoutMs));
     ctx.log(`  offline visits: ${offlineMs.join(', ')} ms`);
 
     // 4. Replay: N messages queued while offline, then the server is back and the app reopens.
     const t0 = Date.now();
-    const entries: QueuedEntry[] = Array.from({ length: p.queued }, (_, i) => ({
-      id: randomUUID(),
-      conversationId: room.id,
-      text: `Queued ${i + 1}`,
-      typedAt: t0 + i,
-      senderId: me.user.id,
-      order: (t0 + i) * 1000,
-      state: 'queued',
-      attempts: 0,
-      nextAttemptAt: 0,
-    }));
+    let lastOrder: number | undefined;
+    const entries: OutboxEntry[] = Array.from({ length: p.queued }, (_, i) => {
+      const entry = queuedEntry(
+        { conversationId: room.id, senderId: me.user.id, text: `Queued ${i + 1}` },
+        t0 + i,
+      );
+      lastOrder = nextOrder(entry.typedAt, lastOrder);
+      return { ...entry, order: lastOrder };
+    });
     const inOutbox = await page.evaluate(writeOutbox, { dbName: DB_NAME, entries });
     if (inOutbox < p.queued) throw new Error(`only ${inOutbox} of ${p.queued} entries are in the outbox`);
     servers = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist, ports: [port] });
     await context.setOffline(false);
     await page.addInitScript(installReplayMarks, DB_NAME);
     await page.reload({ waitUntil: 'commit' });
-    const replayMarks = await waitFor(
+    const replayMarks = await waitUntil(
       `the outbox to empty (${p.queued} queued)`,
       async () => {
         const m = await page.evaluate(
           () => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay,
         );
-        if (m?.error) throw new Error(`outbox probe: ${m.error}`);
-        return m?.emptyAt !== null && m?.emptyAt !== undefined ? m : null;
+        // A probe error ends the wait too (thrown below): polling on would only reach the timeout.
+        return m?.error || (m?.emptyAt !== null && m?.emptyAt !== undefined) ? m : null;
       },
-      p.timeoutMs,
+      { timeoutMs: p.timeoutMs },
     ).catch(async (e: Error) => {
       const states = await page.evaluate(outboxStates, DB_NAME).catch(() => ({}));
       throw new Error(`${e.message}; outbox now ${JSON.stringify(states)}`);
     });
+    if (replayMarks.error) throw new Error(`outbox probe: ${replayMarks.error}`);
     const rm = await marks(page);
     const start = Math.min(rm.onlineAt ?? Infinity, replayMarks.firstAckAt ?? Infinity);
     const stored = await allMessages(url, me, room.id);

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import helmet from 'koa-helmet';
-import { ErrorCode, HTTP_STATUS, type Ack } from '../../contract/index.js';
+import { ErrorCode, HTTP_STATUS, isApiPath, type Ack } from '../../contract/index.js';
 
 export interface SecurityOptions {
   /** Extra origins (scheme://host[:port]) allowed besides the server's own (ALLOWED_ORIGINS). */
@@ -128,7 +128,7 @@ export function cors(options: SecurityOptions): Middleware {
   const allowlist = normalizeAllowlist(options.allowedOrigins);
   return async (ctx, next) => {
     // Only the API is for cross-origin callers (socket.io answers its own CORS, see below).
-    if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
+    if (!isApiPath(ctx.path)) return next();
     const origin = ctx.get('Origin');
     ctx.vary('Origin');
     if (!origin || (ctx.host && originAllowed(origin, ctx.host, []))) return next();

@@ -10,14 +10,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Context, Middleware } from 'koa';
+import { isServerPath } from '../../contract/index.js';
 
 export interface StaticOptions {
   /** WEB_ROOT: the folder `vite build` wrote (index.html, assets/, sw.js, ...). */
   root: string;
 }
 
-/** Paths that belong to the server, never to the page (no file lookup, no SPA fallback). */
-const SERVER_PREFIXES = ['/api', '/socket.io', '/healthz', '/metrics'];
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 /** Files above this are streamed as they are, not held in memory or compressed. */
@@ -34,11 +33,6 @@ interface CachedFile {
   body: Buffer;
   br?: Buffer;
   gzip?: Buffer;
-}
-
-/** True when a path is the server's (API, socket.io, ops), not the page's. */
-export function isServerPath(urlPath: string): boolean {
-  return SERVER_PREFIXES.some((prefix) => urlPath === prefix || urlPath.startsWith(`${prefix}/`));
 }
 
 /** Koa middleware serving WEB_ROOT with Ferry's caching rules and SPA fallback. */

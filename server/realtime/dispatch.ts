@@ -11,6 +11,7 @@ import type { Ack } from '../../contract/events.js';
 import { AppError, badRequest, serverRestarting, toWireError } from '../errors.js';
 import { handlers, type EventHandler, type HandlerContext } from './handlers.js';
 import type { InFlight } from './inFlight.js';
+import { ServerEvent } from '../../contract/index.js';
 
 type AckFn = (response: Ack) => void;
 const table = new Map<string, EventHandler>(Object.entries(handlers));
@@ -97,7 +98,7 @@ function flatSizeBound(payload: unknown): number {
 
 function fail(ctx: HandlerContext, ack: AckFn | null, event: string, error: WireError): void {
   if (ack) reply(ack, { ok: false, error });
-  else if (ctx.socket.connected) ctx.socket.emit('ferry:error', { event, error });
+  else if (ctx.socket.connected) ctx.socket.emit(ServerEvent.error, { event, error });
 }
 
 function reply(ack: AckFn, response: Ack): void {

@@ -3,7 +3,7 @@
  * that answers it. Adding an event to the contract without a handler here fails type-checking.
  */
 import type { z } from 'zod';
-import type { ClientToServerEvents, User } from '../../contract/events.js';
+import { ClientEvent, type AckOf, type ClientToServerEvents, type User } from '../../contract/events.js';
 import {
   conversationRefSchema,
   createRoomSchema,
@@ -33,9 +33,6 @@ export interface HandlerContext {
   roomsMatchStore: boolean;
 }
 
-type AckOf<E extends keyof ClientToServerEvents> = Parameters<
-  NonNullable<Parameters<ClientToServerEvents[E]>[1]>
->[0];
 /** What a handler returns: the ack's success payload without `ok`. */
 export type OkOf<E extends keyof ClientToServerEvents> = Omit<Extract<AckOf<E>, { ok: true }>, 'ok'>;
 
@@ -59,46 +56,46 @@ export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodTy
   // With several nodes membership is read from the store on every send: a room can lag behind a
   // leave on another node for a moment, and a message must never be accepted from someone who has
   // left. Alone, the socket's room is the membership (see HandlerContext) and saves that read.
-  'message:send': handler(sendMessageSchema, (ctx, p) =>
+  [ClientEvent.send]: handler(sendMessageSchema, (ctx, p) =>
     ctx.domain.messaging.send(ctx.user, p, {
       originSocketId: ctx.socket.id,
       knownMember: ctx.roomsMatchStore && inRoom(ctx, p.conversationId),
     }),
   ),
-  'messages:after': handler(messagesAfterSchema, (ctx, p) =>
+  [ClientEvent.messagesAfter]: handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),
   ),
-  'messages:before': handler(messagesBeforeSchema, (ctx, p) =>
+  [ClientEvent.messagesBefore]: handler(messagesBeforeSchema, (ctx, p) =>
     ctx.domain.messaging.before(ctx.user, p.conversationId, p.beforeSeq ?? null, p.limit),
   ),
-  'conversations:list': handler(emptySchema, async (ctx) => ({
+  [ClientEvent.listConversations]: handler(emptySchema, async (ctx) => ({
     conversations: await ctx.domain.conversations.list(ctx.user),
   })),
-  'room:create': handler(createRoomSchema, async (ctx, p) => ({
+  [ClientEvent.createRoom]: handler(createRoomSchema, async (ctx, p) => ({
     conversation: await ctx.domain.conversations.createRoom(ctx.user, p.name),
   })),
-  'room:join': handler(joinRoomSchema, async (ctx, p) => ({
+  [ClientEvent.joinRoom]: handler(joinRoomSchema, async (ctx, p) => ({
     conversation: await ctx.domain.conversations.joinByInvite(ctx.user, p.inviteCode),
   })),
-  'direct:start': handler(startDirectSchema, async (ctx, p) => ({
+  [ClientEvent.startDirect]: handler(startDirectSchema, async (ctx, p) => ({
     conversation: await ctx.domain.conversations.startDirect(ctx.user, p.username),
   })),
-  'conversation:leave': handler(conversationRefSchema, async (ctx, p) => {
+  [ClientEvent.leave]: handler(conversationRefSchema, async (ctx, p) => {
     await ctx.domain.conversations.leave(ctx.user, p.conversationId);
     return {};
   }),
-  'members:list': handler(conversationRefSchema, async (ctx, p) => ({
+  [ClientEvent.members]: handler(conversationRefSchema, async (ctx, p) => ({
     members: await ctx.domain.conversations.members(ctx.user, p.conversationId),
   })),
-  'receipt:update': handler(receiptUpdateSchema, async (ctx, p) => ({
+  [ClientEvent.receipt]: handler(receiptUpdateSchema, async (ctx, p) => ({
     receipt: await ctx.domain.receipts.update(ctx.user, p),
   })),
-  'typing:update': handler(typingUpdateSchema, async (ctx, p) => {
+  [ClientEvent.typing]: handler(typingUpdateSchema, async (ctx, p) => {
     await ctx.domain.typing.update(ctx.user, p, {
       knownMember: inRoom(ctx, p.conversationId),
       exceptSocketId: ctx.socket.id,
     });
     return {};
   }),
-  'messages:search': handler(searchMessagesSchema, (ctx, p) => ctx.domain.search.messages(ctx.user, p)),
+  [ClientEvent.search]: handler(searchMessagesSchema, (ctx, p) => ctx.domain.search.messages(ctx.user, p)),
 };

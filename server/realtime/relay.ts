@@ -19,6 +19,7 @@ import { AccessWatch } from './accessWatch.js';
 import { LiveFeeds } from './liveFeeds.js';
 import { convRoom, sessionRoom, userRoom } from './rooms.js';
 import type { AccessChange, BusEvent, FerryIo } from './types.js';
+import { ServerEvent } from '../../contract/index.js';
 
 export type BusListener = (event: BusEvent) => void;
 
@@ -54,32 +55,32 @@ export class Relay {
    * SSE feeds of the conversation.
    */
   message(message: Message, exceptSocketId?: string): void {
-    this.toConversation(message.conversationId, exceptSocketId).emit('message:new', message);
+    this.toConversation(message.conversationId, exceptSocketId).emit(ServerEvent.message, message);
     this.publish(message.conversationId, { type: 'message', message });
   }
 
   /** A member's receipts changed: everyone in the conversation (the member's other devices too). */
   receipt(receipt: Receipt): void {
-    this.io.to(convRoom(receipt.conversationId)).emit('receipt:changed', receipt);
+    this.io.to(convRoom(receipt.conversationId)).emit(ServerEvent.receipt, receipt);
     this.publish(receipt.conversationId, { type: 'receipt', receipt });
   }
 
   /** Typing: everyone in the conversation except the socket it came from. */
   typing(notice: TypingNotice, exceptSocketId?: string): void {
-    this.toConversation(notice.conversationId, exceptSocketId).emit('typing:changed', notice);
+    this.toConversation(notice.conversationId, exceptSocketId).emit(ServerEvent.typing, notice);
   }
 
   /** Presence changed: members of the user's conversations (each socket once). */
   presence(conversationIds: readonly string[], notice: PresenceNotice): void {
     // io.to([]) would mean "everyone": only emit when there is someone to tell.
     if (conversationIds.length === 0) return;
-    this.io.to(conversationIds.map(convRoom)).emit('presence:changed', notice);
+    this.io.to(conversationIds.map(convRoom)).emit(ServerEvent.presence, notice);
   }
 
   /** The user (every device, every node) now belongs to a conversation. */
   joined(userId: string, summary: ConversationSummary): void {
     this.announce({ type: 'joined', userId, conversationId: summary.id });
-    this.io.to(userRoom(userId)).emit('conversation:joined', summary);
+    this.io.to(userRoom(userId)).emit(ServerEvent.joined, summary);
   }
 
   /**
@@ -88,7 +89,7 @@ export class Relay {
    */
   left(userId: string, conversationId: string): void {
     this.announce({ type: 'left', userId, conversationId });
-    this.io.to(userRoom(userId)).emit('conversation:left', { conversationId });
+    this.io.to(userRoom(userId)).emit(ServerEvent.left, { conversationId });
   }
 
   /**
@@ -104,12 +105,12 @@ export class Relay {
     this.io
       .to(convRoom(conversationId))
       .except(userRoom(member.userId))
-      .emit('member:joined', { conversationId, member });
+      .emit(ServerEvent.memberJoined, { conversationId, member });
   }
 
   /** Tells a conversation's sockets that a member left. */
   memberLeft(conversationId: string, userId: string): void {
-    this.io.to(convRoom(conversationId)).emit('member:left', { conversationId, userId });
+    this.io.to(convRoom(conversationId)).emit(ServerEvent.memberLeft, { conversationId, userId });
   }
 
   /** Listens to one conversation's bus events on this node (SSE). Returns the unsubscribe. */

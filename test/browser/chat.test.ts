@@ -1,5 +1,5 @@
 /**
- * Issue 3: two users in two browser contexts chat both ways, and the receipts of their own messages
+ * Two users in two browser contexts chat both ways, and the receipts of their own messages
  * turn to Delivered (the other browser stored it) and then Read (the other person opened it).
  */
 import { describe, expect, it } from 'vitest';

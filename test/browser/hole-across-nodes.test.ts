@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SESSION_COOKIE } from '../../contract/index';
+import { SESSION_COOKIE, ClientEvent } from '../../contract/index';
 import {
   closeAllSockets,
   connect,
@@ -199,7 +199,7 @@ describe('a hole revealed by a receipt', () => {
     );
     expect(await messageArticle(b.page, ROOM, 'while Redis was down').count()).toBe(0);
     const carolSocket = await connect(A, carol.cookie);
-    const ack = await request(carolSocket, 'receipt:update', { conversationId, readSeq: 3 });
+    const ack = await request(carolSocket, ClientEvent.receipt, { conversationId, readSeq: 3 });
     expect(ack.ok).toBe(true);
 
     await messageArticle(b.page, ROOM, 'while Redis was down').waitFor({ timeout: 10_000 });

@@ -1,5 +1,5 @@
 /**
- * Issue 3: one person with three tabs. The browser holds one socket for all of them (the hub), and
+ * One person with three tabs. The browser holds one socket for all of them (the hub), and
  * what one tab does shows in every tab: a message sent, and reading (which clears "N unread").
  */
 import { describe, expect, it } from 'vitest';

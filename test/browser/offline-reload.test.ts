@@ -1,5 +1,5 @@
 /**
- * Issue 3: with the server stopped, a reload still shows every conversation and its history (the
+ * With the server stopped, a reload still shows every conversation and its history (the
  * shell from the Service Worker's precache, the data from IndexedDB). When the server is back, the
  * messages missed meanwhile arrive by catch-up, in order, with no duplicate.
  */

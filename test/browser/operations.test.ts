@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TEXT_MAX, messagesPath, type Message, type SendResult } from '../../contract/index';
-import type { LocalConversation, OutboxEntry } from '../../localdb/schema';
+import type { LocalConversation, OutboxEntry } from '../../localdb/index';
 import type {} from '../../web/data/testHook';
 import {
   addSessionCookie,

@@ -1,5 +1,5 @@
 /**
- * Issue 4, the offline outbox: messages typed offline wait in IndexedDB (shown "Queued" in every
+ * The offline outbox: messages typed offline wait in IndexedDB (shown "Queued" in every
  * tab) and reach the other person exactly once, in typing order, when the network returns; the
  * Service Worker replays them over HTTP from a Background Sync with every tab closed; and a message
  * the server rejects for good shows as "Failed" with its reason, "Retry" and "Delete".

@@ -25,7 +25,7 @@ import {
   type PushMessageNotice,
   type PushNotice,
 } from '../../contract/index';
-import type { OutboxEntry } from '../../localdb/schema';
+import type { OutboxEntry } from '../../localdb/index';
 import { startPushService, type TestPushService } from '../server/support/pushService';
 import { readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
 import {

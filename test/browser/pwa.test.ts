@@ -1,5 +1,5 @@
 /**
- * Issue 4, the installable app: Chromium's installability check, opening with no network (shell
+ * The installable app: Chromium's installability check, opening with no network (shell
  * from the precache, data from IndexedDB), and the prompt-only update after a new deploy.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import type { OutboxEntry } from '../../localdb/schema';
+import type { OutboxEntry } from '../../localdb/index';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, type Ferry } from './support/index';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

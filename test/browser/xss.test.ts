@@ -1,5 +1,5 @@
 /**
- * Issue 3: markup and script payloads in messages and room names are shown as text, in the list,
+ * Markup and script payloads in messages and room names are shown as text, in the list,
  * the header, the log and the tab title, and no script from them ever runs.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
-/** Backoff with equal jitter (outbox/backoff.ts), with injected randomness. */
+/** Backoff with equal jitter (net/backoff.ts), with injected randomness. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../outbox/index';
+import { backoffDelay } from '../../net/index';
 
 const options = { baseMs: 1_000, maxMs: 60_000 };
 

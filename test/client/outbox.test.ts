@@ -149,12 +149,26 @@ describe('drainOutbox', () => {
     const { transport, sent } = server((entry) => (entry.text === 'refused' ? FORBIDDEN : undefined));
     const report = await drain(transport);
     expect(sent).toEqual(['refused', 'later']);
-    expect(report).toMatchObject({ sent: 1 });
+    expect(report).toMatchObject({ sent: 1, failed: 2 });
     const left = await listEntries(db, ME);
     expect(left.map((e) => [label(e), e.state, e.error])).toEqual([
       ['refused', 'failed', FORBIDDEN],
       [`edit:${message.id}`, 'failed', TARGET_NOT_SENT],
     ]);
+  });
+
+  it('counts each operation on a message refused for good once, however many wait in the same drain', async () => {
+    const message = await type({ conversationId: 'a', text: 'refused' });
+    await type({ conversationId: 'a', kind: 'edit', targetId: message.id, text: 'changed' });
+    await type({ conversationId: 'a', kind: 'reaction', targetId: message.id, emoji: '👍', on: true });
+    await type({ conversationId: 'a', kind: 'delete', targetId: message.id });
+    const { transport, sent } = server((entry) => (entry.text === 'refused' ? FORBIDDEN : undefined));
+    const report = await drain(transport);
+    expect(sent).toEqual(['refused']);
+    // The message and its three operations: four entries failed, each counted once.
+    expect(report).toMatchObject({ sent: 0, failed: 4, retrying: 0 });
+    const left = await listEntries(db, ME);
+    expect(left.map((e) => e.state)).toEqual(['failed', 'failed', 'failed', 'failed']);
   });
 
   it('fails an operation queued later on a message that already failed, without sending it', async () => {

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, UPLOAD_CHUNK_BYTES, UploadPath, uploadPath } from '../../contract/index';
-import type { FerryDb, OutboxEntry } from '../../localdb/schema';
-import { encodeMetadata, uploadAttachment } from '../../outbox/upload';
+import type { FerryDb, OutboxEntry } from '../../localdb/index';
+import { encodeMetadata, uploadAttachment } from '../../outbox/index';
 
 const UPLOAD_ID = '6f1c2d9e-8a4b-4c3d-9e2f-0a1b2c3d4e5f';
 

@@ -4,7 +4,7 @@
  * sockets can no longer send into the room.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpPath, leavePath } from '../../contract/index.js';
+import { HttpPath, leavePath, ServerEvent } from '../../contract/index.js';
 import { bobListening } from '../server/support/access.js';
 import {
   closeAllSockets,
@@ -14,10 +14,10 @@ import {
   sendAccepted,
   sendHttp,
   sseTexts,
-  waitFor,
   type SseClient,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('access ends on every node', () => {
   let cluster: Cluster;
@@ -48,12 +48,12 @@ describe('access ends on every node', () => {
     const { alice, bob, room, markers, sockets, feed } = await setUp();
     const left = await http(A, leavePath(room.id), { method: 'POST', cookie: bob.cookie });
     expect(left.status).toBe(200);
-    await waitFor(() => feed.ended(), undefined, "node B's feed to close");
+    await waitUntil("node B's feed to close", () => feed.ended(), { timeoutMs: undefined });
 
     // A message to the room, then a marker to another room, both sent on A: a socket on B that
     // gets the marker would have had the message first.
-    const heard = sockets.map((s) => collect(s, 'message:new'));
-    const marked = sockets.map((s) => nextEvent(s, 'message:new', (m) => m.text === 'marker'));
+    const heard = sockets.map((s) => collect(s, ServerEvent.message));
+    const marked = sockets.map((s) => nextEvent(s, ServerEvent.message, (m) => m.text === 'marker'));
     await sendHttp(A, alice, room.id, 'after');
     await sendHttp(A, alice, markers.id, 'marker');
     await Promise.all(marked);
@@ -66,8 +66,10 @@ describe('access ends on every node', () => {
     const { alice, bob, room, sockets, feed } = await setUp();
     const out = await http(A, HttpPath.signout, { method: 'POST', cookie: bob.cookie });
     expect(out.status).toBe(200);
-    await waitFor(() => feed.ended(), undefined, "node B's feed to close");
-    await waitFor(() => sockets.every((s) => !s.connected), undefined, "node B's sockets to close");
+    await waitUntil("node B's feed to close", () => feed.ended(), { timeoutMs: undefined });
+    await waitUntil("node B's sockets to close", () => sockets.every((s) => !s.connected), {
+      timeoutMs: undefined,
+    });
     await sendHttp(A, alice, room.id, 'after');
     expect(sseTexts(feed)).not.toContain('after');
   });

@@ -10,9 +10,10 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../server/support/app.js';
-import { waitFor } from '../server/support/clients.js';
+
 import { freshSchema } from './support/postgres.js';
 import { REDIS_URL, deleteRedisPrefix, freePort, uniqueRedisPrefix } from './support/redis.js';
+import { waitUntil } from '../support/wait.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -106,18 +107,18 @@ describe('cluster runner', () => {
     });
 
     const both = async () => (await healthy(port)) && (await healthy(port + 1));
-    await waitFor(both, 40_000, `both nodes to answer /healthz; stderr:\n${stderr}`);
+    await waitUntil(`both nodes to answer /healthz; stderr:\n${stderr}`, both, { timeoutMs: 40_000 });
     const before = childrenOf(runner.pid!);
     expect(before).toHaveLength(2);
 
     process.kill(before[0]!, 'SIGKILL');
-    await waitFor(
+    await waitUntil(
+      'the killed node to be started again',
       async () => {
         const now = childrenOf(runner.pid!);
         return now.length === 2 && !now.includes(before[0]!) && (await both());
       },
-      40_000,
-      'the killed node to be started again',
+      { timeoutMs: 40_000 },
     );
 
     runner.kill('SIGTERM');

@@ -12,10 +12,11 @@ import {
   connect,
   roomAcross,
   signUp,
-  waitFor,
   type TestUser,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { ServerEvent } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const SENDERS = 3;
 const PER_SENDER = 150;
@@ -45,14 +46,14 @@ describe('a node killed mid-burst', () => {
 
     // The owner watches from node B, which survives.
     const observer = await connect(nodeB.url, owner.cookie);
-    const live = collect(observer, 'message:new');
-    const presence = collect(observer, 'presence:changed');
+    const live = collect(observer, ServerEvent.message);
+    const presence = collect(observer, ServerEvent.presence);
 
     const bursts: BurstState[] = senders.map((_, i) => makeBurst(room.id, PER_SENDER, `sender ${i}`));
     const sockets = await Promise.all(senders.map((s) => connect(nodeA.url, s.cookie)));
     const pumps = sockets.map((socket, i) => pump(socket, bursts[i]!, 10));
     const ackedCount = (): number => bursts.reduce((n, b) => n + b.acked.size, 0);
-    await waitFor(() => ackedCount() >= KILL_AFTER_ACKS, 20_000, 'acks before the kill');
+    await waitUntil('acks before the kill', () => ackedCount() >= KILL_AFTER_ACKS, { timeoutMs: 20_000 });
 
     await nodeA.kill();
     await Promise.all(pumps.map((p) => p.done));
@@ -95,10 +96,10 @@ describe('a node killed mid-burst', () => {
     );
     expect(resentIds.some((id) => liveIds.has(id))).toBe(true);
     // Node A never said goodbye for the lurker: the survivors reap its presence and say so.
-    await waitFor(
-      () => presence.items.some((p) => p.userId === lurker.id && !p.online),
-      30_000,
+    await waitUntil(
       'the lurker announced offline after the crash',
+      () => presence.items.some((p) => p.userId === lurker.id && !p.online),
+      { timeoutMs: 30_000 },
     );
     console.log(
       `node kill: ${total} typed, ${totalAckedBefore} acked before SIGKILL, ` +

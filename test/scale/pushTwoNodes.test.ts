@@ -5,7 +5,14 @@
  */
 import webpush from 'web-push';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpPath, messagesPath, mutePath, type Ack, type PushNotice } from '../../contract/index.js';
+import {
+  HttpPath,
+  messagesPath,
+  mutePath,
+  type Ack,
+  type PushNotice,
+  ServerEvent,
+} from '../../contract/index.js';
 import {
   closeAllSockets,
   connect,
@@ -13,7 +20,6 @@ import {
   nextEvent,
   roomAcross,
   signUp,
-  waitFor,
   type TestUser,
 } from '../server/support/clients.js';
 import {
@@ -22,6 +28,7 @@ import {
   type TestSubscription,
 } from '../server/support/pushService.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('Web Push on two nodes', () => {
   const vapid = webpush.generateVAPIDKeys();
@@ -71,7 +78,7 @@ describe('Web Push on two nodes', () => {
   const seqsTo = (sub: TestSubscription) =>
     service.pushesTo(sub.json.endpoint).map((n: PushNotice) => (n.kind === 'message' ? n.seq : -1));
   const until = (sub: TestSubscription, seq: number) =>
-    waitFor(() => seqsTo(sub).includes(seq), 10_000, `push of seq ${seq}`);
+    waitUntil(`push of seq ${seq}`, () => seqsTo(sub).includes(seq), { timeoutMs: 10_000 });
 
   it('pushes nothing to a member online on the other node, and pushes once they leave', async () => {
     const [alice, bob, carol] = [await signUp(A), await signUp(B), await signUp(B)];
@@ -81,13 +88,13 @@ describe('Web Push on two nodes', () => {
     ]);
     const [toBob, toCarol] = [await subscribe(B, bob), await subscribe(B, carol)];
     const aliceSocket = await connect(A, alice.cookie);
-    const bobOnline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && p.online);
+    const bobOnline = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && p.online);
     const bobSocket = await connect(B, bob.cookie);
     await bobOnline;
 
     const first = await send(A, alice, room.id, 'bob is on node B');
     await until(toCarol, first);
-    const bobGone = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const bobGone = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobSocket.disconnect();
     await bobGone;
     const second = await send(A, alice, room.id, 'bob left');

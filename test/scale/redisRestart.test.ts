@@ -13,11 +13,12 @@ import {
   request,
   roomAcross,
   signUp,
-  waitFor,
   type ClientSocket,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
+import { ClientEvent, ServerEvent } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * A receiving client as the hub behaves: applies live messages in seq order, and on a gap (a live
@@ -33,7 +34,7 @@ class Receiver {
     private readonly socket: ClientSocket,
     private readonly conversationId: string,
   ) {
-    socket.on('message:new', (m) => {
+    socket.on(ServerEvent.message, (m) => {
       this.live.add(m.id);
       this.work = this.work.then(() => this.receive(m));
     });
@@ -57,7 +58,7 @@ class Receiver {
 
   private async fill(): Promise<void> {
     for (;;) {
-      const page: Ack<MessagePage> = await request(this.socket, 'messages:after', {
+      const page: Ack<MessagePage> = await request(this.socket, ClientEvent.messagesAfter, {
         conversationId: this.conversationId,
         afterSeq: this.lastSeq,
       });
@@ -92,13 +93,13 @@ describe('Redis restarted mid-run', () => {
     const bob$ = new Receiver(bobSocket, room.id);
     const sent: string[] = [];
     const send = async (text: string): Promise<void> => {
-      const ack = await request(aliceSocket, 'message:send', draft(room.id, text));
+      const ack = await request(aliceSocket, ClientEvent.send, draft(room.id, text));
       if (!ack.ok) throw new Error(`send failed: ${ack.error.code} ${ack.error.message}`);
       sent.push(ack.message.id);
     };
 
     for (let i = 0; i < 20; i++) await send(`before ${i}`);
-    await waitFor(() => bob$.lastSeq === 20, 10_000, 'live delivery before the restart');
+    await waitUntil('live delivery before the restart', () => bob$.lastSeq === 20, { timeoutMs: 10_000 });
     expect(bob$.live.size).toBe(20);
 
     await redis.kill();
@@ -111,19 +112,19 @@ describe('Redis restarted mid-run', () => {
     await redis.start();
     // Delivery resumes: keep typing until one message reaches node B live again.
     const afterRestart: string[] = [];
-    await waitFor(
+    await waitUntil(
+      'cross-node delivery after Redis came back',
       async () => {
         await send(`after ${afterRestart.length}`);
         afterRestart.push(sent.at(-1)!);
         await new Promise((r) => setTimeout(r, 100));
         return afterRestart.some((id) => bob$.live.has(id));
       },
-      30_000,
-      'cross-node delivery after Redis came back',
+      { timeoutMs: 30_000 },
     );
     // One more after resumption, so the receiver's gap check has a live message to trigger on.
     await send('final');
-    await waitFor(() => bob$.lastSeq === sent.length, 10_000, 'the gap filled');
+    await waitUntil('the gap filled', () => bob$.lastSeq === sent.length, { timeoutMs: 10_000 });
     await bob$.catchUp();
 
     expect(bob$.messages.map((m) => m.seq)).toEqual(sent.map((_, i) => i + 1));
@@ -136,9 +137,9 @@ describe('Redis restarted mid-run', () => {
 
     // Presence lived in the lost Redis data: each node rewrites its counts from memory.
     const bobOnline = async (): Promise<boolean> => {
-      const res = await request(aliceSocket, 'members:list', { conversationId: room.id });
+      const res = await request(aliceSocket, ClientEvent.members, { conversationId: room.id });
       return res.ok && res.members.find((m) => m.userId === bob.id)!.online;
     };
-    await waitFor(bobOnline, 20_000, 'presence restored after the restart');
+    await waitUntil('presence restored after the restart', bobOnline, { timeoutMs: 20_000 });
   });
 });

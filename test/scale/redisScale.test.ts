@@ -9,8 +9,9 @@ import { MemoryRateLimiter } from '../../server/scale/memoryRateLimiter.js';
 import { connectRedis, type RedisClient } from '../../server/scale/redisClient.js';
 import { RedisPresence } from '../../server/scale/redisPresence.js';
 import { RedisRateLimiter } from '../../server/scale/redisRateLimiter.js';
-import { waitFor } from '../server/support/clients.js';
+
 import { REDIS_URL, deleteRedisPrefix, startPrivateRedis, uniqueRedisPrefix } from './support/redis.js';
+import { waitUntil } from '../support/wait.js';
 
 const logger = createLogger({ silent: true });
 
@@ -76,7 +77,9 @@ describe('Redis rate limiter and presence', () => {
     const denied = await limiter.take('k', rule);
     expect(denied.allowed).toBe(false);
     expect(denied.retryAfterMs).toBeLessThanOrEqual(50);
-    await waitFor(async () => (await limiter.take('k', rule)).allowed, 2_000, 'a refilled token');
+    await waitUntil('a refilled token', async () => (await limiter.take('k', rule)).allowed, {
+      timeoutMs: 2_000,
+    });
   });
 
   it('keeps limiting per node while Redis is unreachable, and shares again when it is back', async () => {
@@ -94,7 +97,9 @@ describe('Redis rate limiter and presence', () => {
     expect(during.map((r) => r.allowed)).toEqual([true, true, false]);
     await redis.start();
     // A restarted Redis has no bucket (and no loaded script: NOSCRIPT is handled).
-    await waitFor(async () => (await limiter.take('fresh', rule)).allowed, 10_000, 'Redis buckets again');
+    await waitUntil('Redis buckets again', async () => (await limiter.take('fresh', rule)).allowed, {
+      timeoutMs: 10_000,
+    });
   });
 
   it('counts one user online while any node holds a connection of theirs', async () => {
@@ -143,7 +148,7 @@ describe('Redis rate limiter and presence', () => {
 
     // The node dies without a goodbye: its heartbeats stop.
     doomedClient.destroy();
-    await waitFor(() => wentOffline.includes('only-there'), 5_000, 'the dead node reaped');
+    await waitUntil('the dead node reaped', () => wentOffline.includes('only-there'), { timeoutMs: 5_000 });
     expect(wentOffline).toEqual(['only-there']);
     expect(await survivor.onlineAmong(['only-there', 'both'])).toEqual(new Set(['both']));
   });
@@ -158,7 +163,9 @@ describe('Redis rate limiter and presence', () => {
     await node.connected('u2');
     await deleteRedisPrefix(REDIS_URL, p); // as after a Redis restart without persistence
     expect(await node.onlineAmong(['u1', 'u2'])).toEqual(new Set());
-    await waitFor(async () => (await node.onlineAmong(['u1', 'u2'])).size === 2, 5_000, 'counts restored');
+    await waitUntil('counts restored', async () => (await node.onlineAmong(['u1', 'u2'])).size === 2, {
+      timeoutMs: 5_000,
+    });
     // And the counts are right, not doubled: two disconnects take u1 offline exactly once.
     await node.connected('u1');
     expect(await node.disconnected('u1')).toBe(false);

@@ -5,9 +5,11 @@
  * back. Real nodes, real socket.io clients, a private Redis that is killed and restarted.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllSockets, collect, connect, signUp, waitFor } from '../server/support/clients.js';
+import { closeAllSockets, collect, connect, signUp } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
+import { ServerEvent } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const SPREAD_MS = 1_500;
 
@@ -31,10 +33,12 @@ describe('sync checks on two nodes', () => {
 
   it('asks every node’s devices to check when a node starts', async () => {
     const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
-    const onA = collect(await connect(A, (await signUp(A)).cookie), 'sync:check');
-    const onB = collect(await connect(B, (await signUp(B)).cookie), 'sync:check');
+    const onA = collect(await connect(A, (await signUp(A)).cookie), ServerEvent.syncCheck);
+    const onB = collect(await connect(B, (await signUp(B)).cookie), ServerEvent.syncCheck);
     await cluster.addNode();
-    await waitFor(() => onA.items.length > 0 && onB.items.length > 0, 10_000, 'the start announcement');
+    await waitUntil('the start announcement', () => onA.items.length > 0 && onB.items.length > 0, {
+      timeoutMs: 10_000,
+    });
     expect(onA.items[0]).toEqual({ withinMs: SPREAD_MS });
     expect(onB.items[0]).toEqual({ withinMs: SPREAD_MS });
   });
@@ -43,11 +47,13 @@ describe('sync checks on two nodes', () => {
     const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
     const a = await connect(A, (await signUp(A)).cookie);
     const b = await connect(B, (await signUp(B)).cookie);
-    const onA = collect(a, 'sync:check');
-    const onB = collect(b, 'sync:check');
+    const onA = collect(a, ServerEvent.syncCheck);
+    const onB = collect(b, ServerEvent.syncCheck);
     await redis.kill();
     await redis.start();
-    await waitFor(() => onA.items.length > 0 && onB.items.length > 0, 15_000, 'the reconnect announcement');
+    await waitUntil('the reconnect announcement', () => onA.items.length > 0 && onB.items.length > 0, {
+      timeoutMs: 15_000,
+    });
     expect(onB.items[0]).toEqual({ withinMs: SPREAD_MS });
     // Nobody reconnected: the announcement reached the sockets that were already there.
     expect(a.connected && b.connected).toBe(true);
@@ -62,8 +68,8 @@ describe('sync checks on two nodes', () => {
     });
     try {
       const url = routine.nodes[0]!.url;
-      const checks = collect(await connect(url, (await signUp(url)).cookie), 'sync:check');
-      await waitFor(() => checks.items.length >= 2, 10_000, 'two routine checks');
+      const checks = collect(await connect(url, (await signUp(url)).cookie), ServerEvent.syncCheck);
+      await waitUntil('two routine checks', () => checks.items.length >= 2, { timeoutMs: 10_000 });
       expect(checks.items.slice(0, 2)).toEqual([{ withinMs: 300 }, { withinMs: 300 }]);
     } finally {
       await routine.stop();

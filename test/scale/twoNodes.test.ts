@@ -4,7 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpPath, eventsPath, messagesPath, type Ack, type Message } from '../../contract/index.js';
+import {
+  HttpPath,
+  eventsPath,
+  messagesPath,
+  type Ack,
+  type Message,
+  ClientEvent,
+  ServerEvent,
+  membersPath,
+} from '../../contract/index.js';
 import {
   closeAllSockets,
   connect,
@@ -17,10 +26,10 @@ import {
   signIn,
   signUp,
   uniqueUsername,
-  waitFor,
   type TestUser,
 } from '../server/support/clients.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { waitUntil } from '../support/wait.js';
 
 /** Creates a room as `owner` on one node and lets `others` join it by invite, each on theirs. */
 const roomWith = (ownerNode: string, owner: TestUser, others: [string, TestUser][]) =>
@@ -40,6 +49,26 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
   });
   afterEach(() => closeAllSockets());
 
+  it('refuses a room name and a message text with U+0000 with a clear BAD_REQUEST (PostgreSQL text cannot hold it)', async () => {
+    const alice = await signUp(A);
+    const socket = await connect(A, alice.cookie);
+    const named = await request(socket, ClientEvent.createRoom, { name: 'nul \u0000 room' });
+    expect(named.ok || named.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('NUL'),
+    });
+    const room = await request(socket, ClientEvent.createRoom, { name: 'plain room' });
+    if (!room.ok) throw new Error(room.error.message);
+    const sent = await request(socket, ClientEvent.send, draft(room.conversation.id, 'nul \u0000 text'));
+    expect(sent.ok || sent.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('NUL'),
+    });
+    // The connection and the store carry on.
+    const fine = await request(socket, ClientEvent.send, draft(room.conversation.id, 'plain text'));
+    expect(fine.ok).toBe(true);
+  });
+
   it('lets people on different nodes chat, with receipts, typing and presence', async () => {
     const alice = await signUp(A);
     const bob = await signUp(B);
@@ -47,39 +76,43 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
 
     const aliceSocket = await connect(A, alice.cookie);
     // Bob comes online on node B: Alice on node A hears it.
-    const bobOnline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && p.online);
+    const bobOnline = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && p.online);
     const bobSocket = await connect(B, bob.cookie);
     await bobOnline;
 
     // Messages both ways, each seen live by the other node's socket.
-    const toBob = nextEvent(bobSocket, 'message:new', (m) => m.text === 'hello from A');
-    const sent = await request(aliceSocket, 'message:send', draft(room.id, 'hello from A'));
+    const toBob = nextEvent(bobSocket, ServerEvent.message, (m) => m.text === 'hello from A');
+    const sent = await request(aliceSocket, ClientEvent.send, draft(room.id, 'hello from A'));
     expect(sent).toMatchObject({ ok: true, duplicate: false, message: { seq: 1 } });
     expect(await toBob).toMatchObject({ seq: 1, senderId: alice.id, conversationId: room.id });
 
-    const toAlice = nextEvent(aliceSocket, 'message:new', (m) => m.text === 'hello from B');
-    expect(await request(bobSocket, 'message:send', draft(room.id, 'hello from B'))).toMatchObject({
+    const toAlice = nextEvent(aliceSocket, ServerEvent.message, (m) => m.text === 'hello from B');
+    expect(await request(bobSocket, ClientEvent.send, draft(room.id, 'hello from B'))).toMatchObject({
       ok: true,
       message: { seq: 2 },
     });
     expect(await toAlice).toMatchObject({ seq: 2, senderId: bob.id });
 
     // Bob has read everything: Alice's node relays his receipt.
-    const receipt = nextEvent(aliceSocket, 'receipt:changed', (r) => r.userId === bob.id && r.readSeq === 2);
-    expect(await request(bobSocket, 'receipt:update', { conversationId: room.id, readSeq: 2 })).toMatchObject(
-      {
-        ok: true,
-      },
+    const receipt = nextEvent(
+      aliceSocket,
+      ServerEvent.receipt,
+      (r) => r.userId === bob.id && r.readSeq === 2,
     );
+    expect(
+      await request(bobSocket, ClientEvent.receipt, { conversationId: room.id, readSeq: 2 }),
+    ).toMatchObject({
+      ok: true,
+    });
     expect(await receipt).toMatchObject({ conversationId: room.id, deliveredSeq: 2, readSeq: 2 });
 
     // Typing on A reaches B.
-    const typing = nextEvent(bobSocket, 'typing:changed', (t) => t.userId === alice.id);
-    aliceSocket.emit('typing:update', { conversationId: room.id, typing: true });
+    const typing = nextEvent(bobSocket, ServerEvent.typing, (t) => t.userId === alice.id);
+    aliceSocket.emit(ClientEvent.typing, { conversationId: room.id, typing: true });
     expect(await typing).toMatchObject({ conversationId: room.id, typing: true, username: alice.username });
 
     // Bob's last connection closes on B: Alice on A sees him go offline.
-    const bobOffline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const bobOffline = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobSocket.close();
     await bobOffline;
   });
@@ -89,7 +122,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const bob = await signUp(B);
     const room = await roomWith(A, alice, []);
     const bobSocket = await connect(B, bob.cookie);
-    const joinedEvent = nextEvent(bobSocket, 'conversation:joined', (c) => c.id === room.id);
+    const joinedEvent = nextEvent(bobSocket, ServerEvent.joined, (c) => c.id === room.id);
     // Bob joins over HTTP on node A while his socket lives on node B.
     const joined = await http(A, HttpPath.join, {
       method: 'POST',
@@ -98,9 +131,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     });
     expect(joined.body).toMatchObject({ ok: true });
     await joinedEvent;
-    const live = nextEvent(bobSocket, 'message:new', (m) => m.text === 'welcome');
+    const live = nextEvent(bobSocket, ServerEvent.message, (m) => m.text === 'welcome');
     const aliceSocket = await connect(A, alice.cookie);
-    await request(aliceSocket, 'message:send', draft(room.id, 'welcome'));
+    await request(aliceSocket, ClientEvent.send, draft(room.id, 'welcome'));
     expect(await live).toMatchObject({ conversationId: room.id, seq: 1 });
   });
 
@@ -113,7 +146,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     try {
       const aliceSocket = await connect(A, alice.cookie);
       for (const text of ['one', 'two', 'three'])
-        await request(aliceSocket, 'message:send', draft(room.id, text));
+        await request(aliceSocket, ClientEvent.send, draft(room.id, text));
       await feed.until((events) => events.filter((e) => e.event === 'message').length >= 3);
       const messages = feed.events
         .filter((e) => e.event === 'message')
@@ -135,13 +168,15 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const room = await roomWith(A, alice, [[B, bob]]);
     const aliceSocket = await connect(A, alice.cookie);
     const events: { userId: string; online: boolean }[] = [];
-    aliceSocket.on('presence:changed', (p) => events.push(p));
+    aliceSocket.on(ServerEvent.presence, (p) => events.push(p));
 
     const bobOnB = await connect(B, bob.cookie);
-    await waitFor(() => events.some((e) => e.userId === bob.id && e.online), undefined, 'bob online');
+    await waitUntil('bob online', () => events.some((e) => e.userId === bob.id && e.online), {
+      timeoutMs: undefined,
+    });
     const bobOnA = await connect(A, bob.cookie);
     const bobOnline = async (): Promise<boolean> => {
-      const res = await request(aliceSocket, 'members:list', { conversationId: room.id });
+      const res = await request(aliceSocket, ClientEvent.members, { conversationId: room.id });
       if (!res.ok) throw new Error(res.error.message);
       return res.members.find((m) => m.userId === bob.id)!.online;
     };
@@ -149,18 +184,20 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
 
     // One of two connections closes (on B): Bob is still online through A, on every node.
     bobOnB.close();
-    await waitFor(async () => (await countBobConnections()) === 1, undefined, 'B to count the disconnect');
+    await waitUntil('B to count the disconnect', async () => (await countBobConnections()) === 1, {
+      timeoutMs: undefined,
+    });
     expect(await bobOnline()).toBe(true);
     const viaB = await http<Ack<{ members: { userId: string; online: boolean }[] }>>(
       B,
-      `/api/conversations/${room.id}/members`,
+      membersPath(room.id),
       { cookie: alice.cookie },
     );
     expect(viaB.body.ok && viaB.body.members.find((m) => m.userId === bob.id)?.online).toBe(true);
     expect(events.filter((e) => e.userId === bob.id && !e.online)).toEqual([]);
 
     // The last one closes: offline everywhere, announced once.
-    const offline = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const offline = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobOnA.close();
     await offline;
     expect(await bobOnline()).toBe(false);
@@ -195,11 +232,11 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const room = await roomWith(A, alice, [[B, bob]]);
     const a = await connect(A, alice.cookie);
     const b = await connect(B, bob.cookie);
-    const sent = await request(a, 'message:send', draft(room.id, 'across'));
+    const sent = await request(a, ClientEvent.send, draft(room.id, 'across'));
     if (!sent.ok) throw new Error(sent.error.message);
     const m = sent.message;
 
-    const editSeen = nextEvent(b, 'message:new', (x) => x.kind === 'edit');
+    const editSeen = nextEvent(b, ServerEvent.message, (x) => x.kind === 'edit');
     const edit = {
       id: randomUUID(),
       conversationId: room.id,
@@ -208,7 +245,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       text: 'across, edited',
       typedAt: Date.now(),
     } as const;
-    expect(await request(a, 'message:send', edit)).toMatchObject({
+    expect(await request(a, ClientEvent.send, edit)).toMatchObject({
       ok: true,
     });
     expect(await editSeen).toMatchObject({
@@ -218,7 +255,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       senderId: alice.id,
     });
 
-    const reactionSeen = nextEvent(a, 'message:new', (x) => x.kind === 'reaction');
+    const reactionSeen = nextEvent(a, ServerEvent.message, (x) => x.kind === 'reaction');
     const reaction = {
       kind: 'reaction',
       targetId: m.id,
@@ -227,13 +264,13 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       typedAt: Date.now(),
     } as const;
     expect(
-      await request(b, 'message:send', { ...reaction, id: randomUUID(), conversationId: room.id }),
+      await request(b, ClientEvent.send, { ...reaction, id: randomUUID(), conversationId: room.id }),
     ).toMatchObject({
       ok: true,
     });
     expect(await reactionSeen).toMatchObject({ seq: 3, emoji: '👍', senderId: bob.id });
 
-    const deleteSeen = nextEvent(b, 'message:new', (x) => x.kind === 'delete');
+    const deleteSeen = nextEvent(b, ServerEvent.message, (x) => x.kind === 'delete');
     const removal = {
       id: randomUUID(),
       conversationId: room.id,
@@ -241,9 +278,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       targetId: m.id,
       typedAt: 1,
     } as const;
-    expect(await request(a, 'message:send', removal)).toMatchObject({ ok: true });
+    expect(await request(a, ClientEvent.send, removal)).toMatchObject({ ok: true });
     expect(await deleteSeen).toMatchObject({ seq: 4, targetId: m.id });
-    const page = await request(b, 'messages:after', { conversationId: room.id, afterSeq: 0 });
+    const page = await request(b, ClientEvent.messagesAfter, { conversationId: room.id, afterSeq: 0 });
     if (!page.ok) throw new Error(page.error.message);
     expect(page.messages[0]).toMatchObject({
       deleted: true,
@@ -260,7 +297,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const onB = await connect(B, alice.cookie);
     const outcomes = new Set<string>();
     for (let round = 0; round < 8; round++) {
-      const sent = await request(onA, 'message:send', draft(room.id, `race ${round}`));
+      const sent = await request(onA, ClientEvent.send, draft(room.id, `race ${round}`));
       if (!sent.ok) throw new Error(sent.error.message);
       const target = sent.message.id;
       const edit = { kind: 'edit', targetId: target, text: `race ${round}, edited`, typedAt: 1 } as const;
@@ -268,8 +305,8 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       // Alternate which node gets which, so either may win the conversation's row lock.
       const [editOn, deleteOn] = round % 2 === 0 ? [onA, onB] : [onB, onA];
       const [edited, deleted] = await Promise.all([
-        request(editOn, 'message:send', { ...edit, id: randomUUID(), conversationId: room.id }),
-        request(deleteOn, 'message:send', { ...removal, id: randomUUID(), conversationId: room.id }),
+        request(editOn, ClientEvent.send, { ...edit, id: randomUUID(), conversationId: room.id }),
+        request(deleteOn, ClientEvent.send, { ...removal, id: randomUUID(), conversationId: room.id }),
       ]);
       // The deletion always succeeds; the edit either came first (and lost its text with the
       // deletion) or came after it and was refused.
@@ -283,7 +320,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       }
       // Both nodes read one log, with the message deleted and no text left anywhere.
       for (const socket of [onA, onB]) {
-        const page = await request(socket, 'messages:after', {
+        const page = await request(socket, ClientEvent.messagesAfter, {
           conversationId: room.id,
           afterSeq: sent.message.seq - 1,
         });
@@ -328,10 +365,10 @@ describe('two nodes with small rate limits', () => {
     const onB = await connect(B, dave.cookie);
     const results: Ack[] = [];
     for (let i = 0; i < 4; i++) {
-      results.push(await request(i % 2 ? onA : onB, 'message:send', draft(room.id, `m${i}`)));
+      results.push(await request(i % 2 ? onA : onB, ClientEvent.send, draft(room.id, `m${i}`)));
     }
     expect(results.every((r) => r.ok)).toBe(true);
-    const overA = await request(onA, 'message:send', draft(room.id, 'one too many'));
+    const overA = await request(onA, ClientEvent.send, draft(room.id, 'one too many'));
     const overB = await http(B, messagesPath(room.id), {
       method: 'POST',
       body: { id: crypto.randomUUID(), text: 'one too many', typedAt: Date.now() },

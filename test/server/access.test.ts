@@ -4,7 +4,7 @@
  * any more, and the SSE feed is closed.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpPath, eventsPath, leavePath } from '../../contract/index.js';
+import { HttpPath, eventsPath, leavePath, ServerEvent } from '../../contract/index.js';
 import { hashSessionToken } from '../../server/auth/tokens.js';
 import { bobListening } from './support/access.js';
 import { startTestServer, useTestServer } from './support/app.js';
@@ -20,10 +20,10 @@ import {
   sseTexts,
   signIn,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -39,10 +39,10 @@ async function expectDeaf(
   other: string | null,
   sockets: ClientSocket[],
 ): Promise<void> {
-  const heard = sockets.map((s) => collect(s, 'message:new'));
+  const heard = sockets.map((s) => collect(s, ServerEvent.message));
   await sendHttp(url, sender, room, 'after');
   if (other) {
-    const markers = sockets.map((s) => nextEvent(s, 'message:new', (m) => m.text === 'marker'));
+    const markers = sockets.map((s) => nextEvent(s, ServerEvent.message, (m) => m.text === 'marker'));
     await sendHttp(url, sender, other, 'marker');
     await Promise.all(markers);
   }
@@ -54,7 +54,7 @@ describe('access ends on every live channel', () => {
     const { alice, bob, room, other, sockets, feed } = await bobListening(srv.url);
     const left = await http(srv.url, leavePath(room.id), { method: 'POST', cookie: bob.cookie });
     expect(left.status).toBe(200);
-    await waitFor(() => feed.ended(), undefined, 'the SSE feed to close');
+    await waitUntil('the SSE feed to close', () => feed.ended(), { timeoutMs: undefined });
     await expectDeaf(srv.url, alice, room.id, other.id, sockets);
     expect(sseTexts(feed)).not.toContain('after');
     for (const socket of sockets) {
@@ -67,8 +67,10 @@ describe('access ends on every live channel', () => {
     const { alice, bob, room, sockets, feed } = await bobListening(srv.url);
     const out = await http(srv.url, HttpPath.signout, { method: 'POST', cookie: bob.cookie });
     expect(out.status).toBe(200);
-    await waitFor(() => feed.ended(), undefined, 'the SSE feed to close');
-    await waitFor(() => sockets.every((s) => !s.connected), undefined, 'the sockets to be disconnected');
+    await waitUntil('the SSE feed to close', () => feed.ended(), { timeoutMs: undefined });
+    await waitUntil('the sockets to be disconnected', () => sockets.every((s) => !s.connected), {
+      timeoutMs: undefined,
+    });
     await sendHttp(srv.url, alice, room.id, 'after');
     expect(sseTexts(feed)).not.toContain('after');
   });
@@ -78,8 +80,10 @@ describe('access ends on every live channel', () => {
     const node = await startTestServer({ env: { SESSION_TTL_DAYS: '0.00005' } });
     try {
       const { alice, room, sockets, feed } = await bobListening(node.url);
-      await waitFor(() => feed.ended(), 15_000, 'the SSE feed to close at expiry');
-      await waitFor(() => sockets.every((s) => !s.connected), 15_000, 'the sockets to be disconnected');
+      await waitUntil('the SSE feed to close at expiry', () => feed.ended(), { timeoutMs: 15_000 });
+      await waitUntil('the sockets to be disconnected', () => sockets.every((s) => !s.connected), {
+        timeoutMs: 15_000,
+      });
       // Alice's session has expired too: she signs in again to send.
       const again = await signIn(node.url, alice.username, alice.password);
       await sendHttp(node.url, { ...alice, cookie: again.cookie! }, room.id, 'after');
@@ -98,7 +102,7 @@ describe('access ends on every live channel', () => {
     const second = signedIn.headers.getSetCookie()[0]!.split(';', 1)[0]!;
     const otherFeed = await openSse(srv.url, eventsPath(room.id), second);
     await http(srv.url, HttpPath.signout, { method: 'POST', cookie: bob.cookie });
-    await waitFor(() => feed.ended(), undefined, 'the signed-out feed to close');
+    await waitUntil('the signed-out feed to close', () => feed.ended(), { timeoutMs: undefined });
     await sendHttp(srv.url, alice, room.id, 'for the other session');
     await otherFeed.until(() => sseTexts(otherFeed).includes('for the other session'));
     expect(otherFeed.ended()).toBe(false);
@@ -117,7 +121,9 @@ describe('access ends on every live channel', () => {
       const token = decodeURIComponent(alice.cookie.split('=')[1]!);
       await node.store.deleteSession(hashSessionToken(token));
       await node.store.removeMember(room.id, bob.id);
-      await waitFor(() => aliceFeed.ended() && bobFeed.ended(), undefined, 'both feeds to close');
+      await waitUntil('both feeds to close', () => aliceFeed.ended() && bobFeed.ended(), {
+        timeoutMs: undefined,
+      });
     } finally {
       await node.close();
     }

@@ -24,21 +24,15 @@ import {
   uploadPath,
   type Ack,
   type Message,
+  ClientEvent,
+  ServerEvent,
   type ServerLimits,
 } from '../../contract/index.js';
 import type { SqliteStore } from '../../server/store/sqlite/SqliteStore.js';
 import { startTestServer, useTestServer, type TestServer } from './support/app.js';
-import {
-  http,
-  nextEvent,
-  request,
-  roomWith,
-  signUp,
-  twoInARoom,
-  waitFor,
-  type TestUser,
-} from './support/clients.js';
+import { http, nextEvent, request, roomWith, signUp, twoInARoom, type TestUser } from './support/clients.js';
 import { createUpload, patchUpload, uploadFile, uploadOffset } from './support/uploads.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -89,8 +83,8 @@ describe('upload, send and fetch', () => {
       upload.start();
     });
 
-    const live = nextEvent(b, 'message:new', (m) => m.attachment?.id === uploadId);
-    const ack = await request(a, 'message:send', {
+    const live = nextEvent(b, ServerEvent.message, (m) => m.attachment?.id === uploadId);
+    const ack = await request(a, ClientEvent.send, {
       id: randomUUID(),
       conversationId: room.id,
       text: 'look',
@@ -238,7 +232,7 @@ describe('what is stored and served', () => {
       filename: 'empty',
     });
     expect(created.status).toBe(201);
-    await waitFor(async () => (await srv.store.getAttachment(created.uploadId)) !== null);
+    await waitUntil('condition', async () => (await srv.store.getAttachment(created.uploadId)) !== null);
     const sent = await sendHttp(srv, alice, room.id, { attachment: { id: created.uploadId } });
     expect(sent.body).toMatchObject({
       ok: true,
@@ -401,7 +395,7 @@ describe('limits', () => {
       const file = join(small.dataDir, 'uploads', half.uploadId);
       expect(existsSync(file)).toBe(true);
       // The periodic sweep removes it once it is older than UPLOAD_EXPIRY_HOURS (1.8 s here).
-      await waitFor(() => !existsSync(file), 15_000, 'the expired upload to be swept');
+      await waitUntil('the expired upload to be swept', () => !existsSync(file), { timeoutMs: 15_000 });
       expect(await uploadOffset(small.url, alice, half.uploadId)).toBeNull();
       const late = await sendHttp(small, alice, room.id, { attachment: { id: half.uploadId } });
       expect(late.body).toMatchObject({ ok: false, error: { code: ErrorCode.UPLOAD_NOT_FOUND } });

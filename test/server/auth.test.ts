@@ -6,7 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, HttpPath, SIGNIN_FAILURES_ALLOWED, type Ack, type User } from '../../contract/index.js';
+import {
+  ErrorCode,
+  HttpPath,
+  SIGNIN_FAILURES_ALLOWED,
+  type Ack,
+  type User,
+  ClientEvent,
+} from '../../contract/index.js';
 import { MemoryRateLimiter } from '../../server/scale/memoryRateLimiter.js';
 import { startTestServer, useTestServer } from './support/app.js';
 import { connect, http, request, signIn, signUp, uniqueUsername, WAIT_MS } from './support/clients.js';
@@ -160,7 +167,7 @@ describe('sessions', () => {
     // A socket opened with that session is closed by the server; another session's stays.
     expect(await disconnected).toBe('io server disconnect');
     expect(otherSocket.connected).toBe(true);
-    expect(await request(otherSocket, 'conversations:list', {})).toMatchObject({ ok: true });
+    expect(await request(otherSocket, ClientEvent.listConversations, {})).toMatchObject({ ok: true });
   });
 });
 
@@ -184,7 +191,7 @@ describe('session expiry', () => {
           resolve({ reason, at: Date.now() });
         });
       });
-      expect(await request(socket, 'conversations:list', {})).toMatchObject({ ok: true });
+      expect(await request(socket, ClientEvent.listConversations, {})).toMatchObject({ ok: true });
 
       const { reason, at } = await disconnected;
       expect(reason).toBe('io server disconnect');

@@ -22,7 +22,9 @@ import {
   messagesPath,
   type Ack,
   type SendResult,
+  ServerEvent,
 } from '../../contract/index.js';
+import { clientEventSchemas } from '../../contract/schemas.js';
 import { startTestServer, type TestServer } from './support/app.js';
 import { readAll } from './support/burst.js';
 import {
@@ -34,10 +36,10 @@ import {
   request,
   requestRaw,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 let server: TestServer;
 let user: TestUser;
@@ -60,7 +62,7 @@ beforeEach(async () => {
   disconnects = [];
   socket.on('disconnect', (reason) => disconnects.push(reason));
   engineId = socket.io.engine.id;
-  const created = await request(socket, 'room:create', { name: 'bad input' });
+  const created = await request(socket, ClientEvent.createRoom, { name: 'bad input' });
   if (!created.ok) throw new Error(created.error.message);
   conversationId = created.conversation.id;
 });
@@ -68,7 +70,7 @@ afterEach(() => closeAllSockets());
 
 /** The same connection (same engine.io session) still sends and gets acks. */
 async function expectSameConnectionWorks(): Promise<void> {
-  const sent = await request(socket, 'message:send', draft(conversationId, 'still here'));
+  const sent = await request(socket, ClientEvent.send, draft(conversationId, 'still here'));
   expect(sent.ok).toBe(true);
   expect(socket.io.engine.id).toBe(engineId);
   expect(disconnects).toEqual([]);
@@ -166,9 +168,19 @@ describe('socket payloads that fail the schema', () => {
     expect(sent.ok && sent.message.text).toBe(emoji);
   });
 
-  it('answers every event given a non-object payload with BAD_REQUEST', async () => {
-    const payloads: unknown[] = [null, 42, 'text', [], [draft(conversationId, 'in an array')], true];
-    for (const event of Object.values(ClientEvent)) {
+  it('answers every client event given bad input of every shape with BAD_REQUEST, and keeps the connection', async () => {
+    const payloads: unknown[] = [
+      null,
+      42,
+      'text',
+      [],
+      [draft(conversationId, 'in an array')],
+      true,
+      { unexpected: true },
+      { conversationId: 42 },
+    ];
+    // The schema table is keyed by the contract's events, so an event added there is tried here.
+    for (const event of Object.keys(clientEventSchemas)) {
       for (const payload of payloads) await expectError(ErrorCode.BAD_REQUEST, event, payload);
       // No payload at all: the ack callback is the only argument.
       await expectError(ErrorCode.BAD_REQUEST, event);
@@ -177,7 +189,7 @@ describe('socket payloads that fail the schema', () => {
   });
 
   it('reports a bad payload sent without an ack callback as a ferry:error event', async () => {
-    const notice = nextEvent(socket, 'ferry:error', (p) => p.event === ClientEvent.send);
+    const notice = nextEvent(socket, ServerEvent.error, (p) => p.event === ClientEvent.send);
     (socket as unknown as { emit(e: string, p: unknown): void }).emit(ClientEvent.send, { text: 1 });
     expect(await notice).toMatchObject({ event: ClientEvent.send, error: { code: 'BAD_REQUEST' } });
     await expectSameConnectionWorks();
@@ -194,7 +206,7 @@ describe('unknown events', () => {
   });
 
   it('reports an unknown event without an ack callback as a ferry:error event', async () => {
-    const notice = nextEvent(socket, 'ferry:error', (p) => p.event === 'no:such-event');
+    const notice = nextEvent(socket, ServerEvent.error, (p) => p.event === 'no:such-event');
     (socket as unknown as { emit(e: string, p: unknown): void }).emit('no:such-event', { a: 1 });
     expect(await notice).toMatchObject({ error: { code: 'UNKNOWN_EVENT' } });
     await expectSameConnectionWorks();
@@ -218,14 +230,14 @@ async function rawSocket(): Promise<{ ws: WebSocket; frames: string[]; closed: P
     ws.once('error', reject);
   });
   ws.send('40'); // socket.io CONNECT to the main namespace
-  await waitFor(() => frames.some((f) => f.startsWith('40{')), 5_000, 'socket.io connect');
+  await waitUntil('socket.io connect', () => frames.some((f) => f.startsWith('40{')), { timeoutMs: 5_000 });
   return { ws, frames, closed };
 }
 
 /** The JSON of the socket.io ACK packet `43<id>[...]`. */
 async function rawAck(frames: string[], id: number): Promise<Ack> {
   const prefix = `43${id}[`;
-  await waitFor(() => frames.some((f) => f.startsWith(prefix)), 5_000, `ack ${id}`);
+  await waitUntil(`ack ${id}`, () => frames.some((f) => f.startsWith(prefix)), { timeoutMs: 5_000 });
   const frame = frames.find((f) => f.startsWith(prefix))!;
   return (JSON.parse(frame.slice(prefix.length - 1)) as Ack[])[0]!;
 }
@@ -235,11 +247,14 @@ describe('raw socket.io protocol', () => {
     const { ws, frames } = await rawSocket();
     ws.send('421[7]'); // the event "name" is a number
     expect(await rawAck(frames, 1)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_EVENT' } });
-    ws.send('422["message:send"]'); // no payload
+    // An event packet: "42", the ack id, then the JSON array of event name and arguments.
+    const packet = (ackId: number, ...args: unknown[]) =>
+      `42${ackId}${JSON.stringify([ClientEvent.send, ...args])}`;
+    ws.send(packet(2)); // no payload
     expect(await rawAck(frames, 2)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    ws.send(`423["message:send",${JSON.stringify(draft(conversationId, 'x'))},"extra",4]`); // extra args
+    ws.send(packet(3, draft(conversationId, 'x'), 'extra', 4)); // extra args
     expect((await rawAck(frames, 3)).ok).toBe(true);
-    ws.send(`424["message:send",${JSON.stringify(draft(conversationId, 'raw ok'))}]`);
+    ws.send(packet(4, draft(conversationId, 'raw ok')));
     expect(await rawAck(frames, 4)).toMatchObject({ ok: true, message: { text: 'raw ok' } });
     ws.terminate();
   });
@@ -251,7 +266,7 @@ describe('raw socket.io protocol', () => {
       '42{"an":"object"}',
       '42[]',
       Buffer.from([0, 1, 2, 0xff, 0xfe]),
-      '451-["message:send",{"_placeholder":true,"num":0}]', // promises a binary attachment...
+      `451-${JSON.stringify([ClientEvent.send, { _placeholder: true, num: 0 }])}`, // promises a binary attachment...
       '4599999999-["x",{"_placeholder":true,"num":5}]', // ...or a billion of them
       '\u0000\uffff'.repeat(1000),
     ];
@@ -317,13 +332,13 @@ describe('over-size packets', () => {
       expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.PAYLOAD_TOO_LARGE } });
       expect((ack as Failure).error.message).toContain(String(MAX_PAYLOAD_BYTES / 1024));
       // Without an ack callback the answer is a ferry:error event.
-      const notice = nextEvent(big, 'ferry:error', (p) => p.error.code === ErrorCode.PAYLOAD_TOO_LARGE);
+      const notice = nextEvent(big, ServerEvent.error, (p) => p.error.code === ErrorCode.PAYLOAD_TOO_LARGE);
       (big as unknown as { emit(e: string, p: unknown): void }).emit(ClientEvent.createRoom, {
         name: 'y'.repeat(MAX_PAYLOAD_BYTES + 1),
       });
       expect(await notice).toMatchObject({ event: ClientEvent.createRoom });
 
-      expect(await request(big, 'message:send', draft(conversationId, 'after it'))).toMatchObject({
+      expect(await request(big, ClientEvent.send, draft(conversationId, 'after it'))).toMatchObject({
         ok: true,
       });
       expect(big.io.engine.id).toBe(session);
@@ -346,13 +361,13 @@ describe('over-size packets', () => {
       // The transport refuses to read a packet this large: no ack can come for it.
       big.emit(ClientEvent.send, oversize, () => reasons.push('unexpected ack'));
 
-      await waitFor(
-        () => reasons.length > 0 && big.connected && big.io.engine.id !== firstSession,
-        10_000,
+      await waitUntil(
         'reconnect',
+        () => reasons.length > 0 && big.connected && big.io.engine.id !== firstSession,
+        { timeoutMs: 10_000 },
       );
       expect(reasons[0]).toBe(transport === 'websocket' ? 'transport close' : 'transport error');
-      const after = await request(big, 'message:send', draft(conversationId, 'after the reconnect'));
+      const after = await request(big, ClientEvent.send, draft(conversationId, 'after the reconnect'));
       expect(after.ok).toBe(true);
       expect(reasons).not.toContain('unexpected ack');
       const stored = await readAll(big, conversationId);
@@ -421,7 +436,7 @@ describe('text that would not come back as it was sent', () => {
       expect(res.body).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       expect((res.body as Failure).error.message).toMatch(/UTF-8/);
     }
-    const rooms = await request(socket, 'conversations:list', {});
+    const rooms = await request(socket, ClientEvent.listConversations, {});
     expect(rooms.ok && rooms.conversations.some((c) => c.name.includes('\ufffd'))).toBe(false);
     expect((await readAll(socket, conversationId)).some((m) => m.text.includes('\ufffd'))).toBe(false);
   });
@@ -430,7 +445,7 @@ describe('text that would not come back as it was sent', () => {
 describe('message ids in another letter case', () => {
   it('stores an id resent in upper case once, and answers the resend as its duplicate', async () => {
     const first = draft(conversationId, 'case matters not');
-    const sent = (await request(socket, 'message:send', first)) as Ack<SendResult>;
+    const sent = (await request(socket, ClientEvent.send, first)) as Ack<SendResult>;
     expect(sent.ok && sent.duplicate).toBe(false);
     const upper = { ...first, id: first.id.toUpperCase(), conversationId: conversationId.toUpperCase() };
     const again = (await requestRaw(socket, ClientEvent.send, upper)) as Ack<SendResult>;

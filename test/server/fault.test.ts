@@ -1,5 +1,5 @@
 /**
- * Fault test (issue 2): the real server process is SIGKILLed during a burst of sends from several
+ * Fault test: the real server process is SIGKILLed during a burst of sends from several
  * clients, restarted on the same data directory and port, and the clients resend what was not
  * acknowledged with the same ids. Afterwards every message is stored exactly once, seqs have no
  * gap, every message acknowledged before the kill survived unchanged, and each sender's messages
@@ -8,17 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index.js';
 import { makeBurst, pump, readAll, type BurstState } from './support/burst.js';
-import {
-  closeAllSockets,
-  connect,
-  http,
-  request,
-  signUp,
-  waitFor,
-  type ClientSocket,
-} from './support/clients.js';
+import { closeAllSockets, connect, http, request, signUp, type ClientSocket } from './support/clients.js';
 import { startServerProcess } from './support/process.js';
 import { useRestartableServers } from './support/restarts.js';
+import { ClientEvent, HttpPath } from '../../contract/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const CLIENTS = 3;
 const PER_CLIENT = 300;
@@ -50,11 +44,11 @@ describe('server killed mid-burst', () => {
         // Reconnection on: failed attempts while the server is down must not end the client.
         sockets.push(await connect(first.url, user.cookie, RECONNECT));
       }
-      const created = await request(sockets[0]!, 'room:create', { name: 'fault' });
+      const created = await request(sockets[0]!, ClientEvent.createRoom, { name: 'fault' });
       if (!created.ok) throw new Error(created.error.message);
       const { id: conversationId, inviteCode } = created.conversation;
       for (const socket of sockets.slice(1)) {
-        const joined = await request(socket, 'room:join', { inviteCode: inviteCode! });
+        const joined = await request(socket, ClientEvent.joinRoom, { inviteCode: inviteCode! });
         expect(joined.ok).toBe(true);
       }
 
@@ -64,7 +58,7 @@ describe('server killed mid-burst', () => {
       );
       const pumps = sockets.map((socket, i) => pump(socket, bursts[i]!, WINDOW));
       const ackedCount = () => bursts.reduce((n, b) => n + b.acked.size, 0);
-      await waitFor(() => ackedCount() >= KILL_AFTER_ACKS, 20_000, 'acks before the kill');
+      await waitUntil('acks before the kill', () => ackedCount() >= KILL_AFTER_ACKS, { timeoutMs: 20_000 });
       for (const p of pumps) p.stop();
       await first.kill();
 
@@ -76,12 +70,14 @@ describe('server killed mid-burst', () => {
       expect(ackedBeforeKill.size).toBeLessThan(CLIENTS * PER_CLIENT);
       expect(inFlightAtKill).toBeGreaterThan(0);
       expect(bursts.every((b) => b.failed.size === 0)).toBe(true);
-      await waitFor(() => sockets.every((s) => !s.connected), 5_000, 'clients to notice the kill');
+      await waitUntil('clients to notice the kill', () => sockets.every((s) => !s.connected), {
+        timeoutMs: 5_000,
+      });
 
       // Restart on the same data dir and port; the clients reconnect by themselves.
       const second = await startServerProcess({ dataDir, port: first.port, env: ENV });
       expect(second.port).toBe(first.port);
-      await waitFor(() => sockets.every((s) => s.connected), 15_000, 'clients to reconnect');
+      await waitUntil('clients to reconnect', () => sockets.every((s) => s.connected), { timeoutMs: 15_000 });
 
       // Each client resends everything it has no ack for, same ids, in typed order.
       const ackedAtRestart = bursts.reduce((n, b) => n + b.acked.size, 0);
@@ -100,7 +96,7 @@ describe('server killed mid-burst', () => {
         const burst = bursts[i]!;
         const again = burst.drafts.filter((d) => ackedBeforeKill.has(d.id)).slice(-5);
         for (const d of again) {
-          const ack = await request(socket, 'message:send', d);
+          const ack = await request(socket, ClientEvent.send, d);
           expect(ack).toMatchObject({
             ok: true,
             duplicate: true,
@@ -133,7 +129,7 @@ describe('server killed mid-burst', () => {
         expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
       }
       // The restarted server is healthy.
-      expect((await http(second.url, '/healthz')).status).toBe(200);
+      expect((await http(second.url, HttpPath.health)).status).toBe(200);
 
       const duplicates = bursts.reduce((n, b) => n + b.duplicates.size, 0);
       console.log(

@@ -23,6 +23,9 @@ import {
   MAX_PAYLOAD_BYTES,
   type Ack,
   type HttpRouteName,
+  ClientEvent,
+  isApiPath,
+  API_PREFIX,
 } from '../../contract/index.js';
 import { clientEventSchemas, httpBodySchemas } from '../../contract/schemas.js';
 import { handlers } from '../../server/realtime/handlers.js';
@@ -287,7 +290,7 @@ describe('the contract lists what is fuzzed', () => {
 
   it("declares exactly the routes the server's API router answers", () => {
     const declared = Object.values(HttpRoute)
-      .filter((route) => route.path.startsWith('/api/'))
+      .filter((route) => isApiPath(route.path))
       .map((route) => `${route.method} ${route.path}`)
       .sort();
     const served = server.app.apiRoutes.map((route) => `${route.method} ${route.path}`).sort();
@@ -319,7 +322,7 @@ describe('seeded fuzz', () => {
     expect(seen.problems).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // The same connection still works.
-    expect(await requestRaw(socket, 'conversations:list', {})).toMatchObject({ ok: true });
+    expect(await requestRaw(socket, ClientEvent.listConversations, {})).toMatchObject({ ok: true });
     expect(socket.io.engine.id).toBe(engineId);
     expect(disconnects).toEqual([]);
     expect(logLines.filter((line) => line.level >= 50)).toEqual([]);
@@ -507,7 +510,7 @@ describe('seeded fuzz', () => {
     }
     // The metrics route without its token, and an API path nobody declared.
     await run('metrics without token', 'GET', HttpPath.metrics);
-    await run('undeclared route', 'PATCH', `/api/${randomUUID()}`);
+    await run('undeclared route', 'PATCH', `${API_PREFIX}/${randomUUID()}`);
 
     console.log(
       `fuzz (seed ${SEED}): ${seen.cases} HTTP cases over ${names.length} routes; ${reused} of ${requests} on a reused connection`,

@@ -17,6 +17,9 @@ import {
   type Member,
   type MessagePage,
   type SendResult,
+  ClientEvent,
+  ServerEvent,
+  API_PREFIX,
 } from '../../contract/index.js';
 import { startTestServer, useTestServer } from './support/app.js';
 import {
@@ -67,7 +70,7 @@ describe('send over HTTP', () => {
     const socket = await connect(srv.url, alice.cookie);
 
     const viaSocket = draft(room.id, 'socket first');
-    const socketAck = await request(socket, 'message:send', viaSocket);
+    const socketAck = await request(socket, ClientEvent.send, viaSocket);
     const replayed = await post(alice, room.id, {
       id: viaSocket.id,
       text: viaSocket.text,
@@ -78,7 +81,7 @@ describe('send over HTTP', () => {
 
     const viaHttp = body('http first');
     const httpAnswer = await post(alice, room.id, viaHttp);
-    const socketReplay = await request(socket, 'message:send', { ...viaHttp, conversationId: room.id });
+    const socketReplay = await request(socket, ClientEvent.send, { ...viaHttp, conversationId: room.id });
     expect(httpAnswer.status).toBe(201);
     expect(socketReplay).toEqual({ ...httpAnswer.body, duplicate: true });
     expect((await srv.store.messagesAfter(room.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
@@ -89,7 +92,7 @@ describe('send over HTTP', () => {
     const bob = await signUp(srv.url);
     const room = await roomWith(srv.url, alice, bob);
     const b = await connect(srv.url, bob.cookie);
-    const live = nextEvent(b, 'message:new');
+    const live = nextEvent(b, ServerEvent.message);
     await post(alice, room.id, body('from the service worker'));
     expect(await live).toMatchObject({ text: 'from the service worker', senderId: alice.id });
   });
@@ -249,10 +252,10 @@ describe('bad HTTP input', () => {
 
   it('answers unknown /api routes with 404 NOT_FOUND JSON, and a malformed id with 400', async () => {
     for (const [method, path] of [
-      ['GET', '/api/nope'],
-      ['POST', '/api/conversations/x/y/z'],
+      ['GET', `${API_PREFIX}/nope`],
+      ['POST', `${HttpPath.conversations}/x/y/z`],
       ['DELETE', HttpPath.conversations],
-      ['GET', '/api'],
+      ['GET', API_PREFIX],
     ] as const) {
       const res = await http(srv.url, path, { method });
       expect(res.status, `${method} ${path}`).toBe(404);

@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { HttpPath, eventsPath } from '../../contract/index.js';
 import { startTestServer } from './support/app.js';
-import { createRoom, http, makeSocket, openSse, signUp, waitFor } from './support/clients.js';
+import { createRoom, http, makeSocket, openSse, signUp } from './support/clients.js';
 import { raceHooks, runLeaveRace, type RaceHooks } from './support/leaveRace.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('leaving while a socket connects (SQLite)', () => {
   it('leaks nothing in 120 rounds', async () => {
@@ -51,7 +52,7 @@ describe('leaving while a socket connects (SQLite)', () => {
         socket.once('connect_error', () => resolve('refused'));
       });
       if (outcome === 'connected') {
-        await waitFor(() => !socket.connected, undefined, 'the socket to be closed');
+        await waitUntil('the socket to be closed', () => !socket.connected, { timeoutMs: undefined });
       }
       expect(node.app.io.of('/').sockets.size).toBe(0);
       // The same for an SSE feed: the sign-out lands inside its checks.
@@ -61,7 +62,8 @@ describe('leaving while a socket connects (SQLite)', () => {
         await http(node.url, HttpPath.signout, { method: 'POST', cookie: again.cookie });
       });
       const feed = await openSse(node.url, eventsPath(other.id), again.cookie);
-      if (feed.status === 200) await waitFor(() => feed.ended(), undefined, 'the feed to close');
+      if (feed.status === 200)
+        await waitUntil('the feed to close', () => feed.ended(), { timeoutMs: undefined });
       else expect(feed.status).toBe(401);
       feed.close();
     } finally {

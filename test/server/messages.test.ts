@@ -5,7 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MESSAGE_TEXT_MAX, messagesPath, type Message } from '../../contract/index.js';
+import {
+  ErrorCode,
+  MESSAGE_TEXT_MAX,
+  messagesPath,
+  type Message,
+  ClientEvent,
+  ServerEvent,
+} from '../../contract/index.js';
 import { MemoryRateLimiter } from '../../server/scale/memoryRateLimiter.js';
 import type { RateLimiter } from '../../server/scale/RateLimiter.js';
 import { startTestServer, useTestServer } from './support/app.js';
@@ -21,8 +28,8 @@ import {
   roomWith,
   signUp,
   twoInARoom,
-  waitFor,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -32,7 +39,7 @@ async function send(
   conversationId: string,
   text: string,
 ): Promise<Message> {
-  const ack = await request(socket, 'message:send', draft(conversationId, text));
+  const ack = await request(socket, ClientEvent.send, draft(conversationId, text));
   if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
   return ack.message;
 }
@@ -40,8 +47,8 @@ async function send(
 describe('sending', () => {
   it('lets two users exchange messages both ways with seqs 1, 2, 3, … and no gaps', async () => {
     const { alice, bob, room, a, b } = await twoInARoom(srv.url);
-    const seenByA = collect(a, 'message:new');
-    const seenByB = collect(b, 'message:new');
+    const seenByA = collect(a, ServerEvent.message);
+    const seenByB = collect(b, ServerEvent.message);
 
     const sent: Message[] = [];
     for (let i = 0; i < 6; i++) {
@@ -52,7 +59,9 @@ describe('sending', () => {
     }
     expect(sent.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     // Each sees the other's messages live; its own it learns from the ack.
-    await waitFor(() => seenByA.items.length === 3 && seenByB.items.length === 3, undefined, 'live delivery');
+    await waitUntil('live delivery', () => seenByA.items.length === 3 && seenByB.items.length === 3, {
+      timeoutMs: undefined,
+    });
     expect(seenByA.items).toEqual(sent.filter((m) => m.senderId === bob.id));
     expect(seenByB.items).toEqual(sent.filter((m) => m.senderId === alice.id));
     expect(sent.every((m) => m.createdAt >= m.typedAt - 60_000)).toBe(true);
@@ -61,16 +70,18 @@ describe('sending', () => {
   it("delivers a message to the sender's other devices, but not back to the socket that sent it", async () => {
     const { alice, room, a, b } = await twoInARoom(srv.url);
     const aliceOther = await connect(srv.url, alice.cookie);
-    const atSender = collect(a, 'message:new');
-    const atOtherDevice = nextEvent(aliceOther, 'message:new');
-    const atBob = nextEvent(b, 'message:new');
+    const atSender = collect(a, ServerEvent.message);
+    const atOtherDevice = nextEvent(aliceOther, ServerEvent.message);
+    const atBob = nextEvent(b, ServerEvent.message);
 
     const message = await send(a, room.id, 'from my phone');
     expect(await atOtherDevice).toEqual(message);
     expect(await atBob).toEqual(message);
     // The echo would have gone out before the ack; one more round trip lets any stray one land.
     await send(b, room.id, 'reply');
-    await waitFor(() => atSender.items.some((m) => m.text === 'reply'), undefined, 'the reply');
+    await waitUntil('the reply', () => atSender.items.some((m) => m.text === 'reply'), {
+      timeoutMs: undefined,
+    });
     expect(atSender.items.map((m) => m.text)).toEqual(['reply']);
   });
 
@@ -79,7 +90,7 @@ describe('sending', () => {
     const room = await roomWith(srv.url, alice);
     const a = await connect(srv.url, alice.cookie);
     const acks = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => request(a, 'message:send', draft(room.id, `n${i}`))),
+      Array.from({ length: 60 }, (_, i) => request(a, ClientEvent.send, draft(room.id, `n${i}`))),
     );
     const seqs = acks.map((ack) => (ack.ok ? ack.message.seq : -1));
     expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
@@ -87,14 +98,14 @@ describe('sending', () => {
 
   it('returns the original seq and timestamp when a message id is sent again, and creates nothing', async () => {
     const { alice, room, a, b } = await twoInARoom(srv.url);
-    const seenByB = collect(b, 'message:new');
+    const seenByB = collect(b, ServerEvent.message);
 
     const payload = draft(room.id, 'only once');
-    const first = await request(a, 'message:send', payload);
-    const again = await request(a, 'message:send', payload);
+    const first = await request(a, ClientEvent.send, payload);
+    const again = await request(a, ClientEvent.send, payload);
     // A second tab of the same user replays it too.
     const a2 = await connect(srv.url, alice.cookie);
-    const third = await request(a2, 'message:send', { ...payload, typedAt: payload.typedAt + 5 });
+    const third = await request(a2, ClientEvent.send, { ...payload, typedAt: payload.typedAt + 5 });
     if (!first.ok || !again.ok || !third.ok) throw new Error('send failed');
     expect(first.duplicate).toBe(false);
     expect(again).toEqual({ ok: true, message: first.message, duplicate: true });
@@ -102,7 +113,9 @@ describe('sending', () => {
 
     const next = await send(a, room.id, 'next');
     expect(next.seq).toBe(first.message.seq + 1);
-    await waitFor(() => seenByB.items.some((m) => m.id === next.id), undefined, 'next message');
+    await waitUntil('next message', () => seenByB.items.some((m) => m.id === next.id), {
+      timeoutMs: undefined,
+    });
     // Bob got the first message once: duplicates are not broadcast again.
     expect(seenByB.items.map((m) => m.text)).toEqual(['only once', 'next']);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(2);
@@ -116,12 +129,12 @@ describe('sending', () => {
     const a = await connect(srv.url, alice.cookie);
     const b = await connect(srv.url, bob.cookie);
     const id = randomUUID();
-    expect((await request(a, 'message:send', draft(room.id, 'mine', id))).ok).toBe(true);
-    expect(await request(b, 'message:send', draft(room.id, 'mine', id))).toMatchObject({
+    expect((await request(a, ClientEvent.send, draft(room.id, 'mine', id))).ok).toBe(true);
+    expect(await request(b, ClientEvent.send, draft(room.id, 'mine', id))).toMatchObject({
       ok: false,
       error: { code: ErrorCode.ID_CONFLICT },
     });
-    expect(await request(a, 'message:send', draft(otherRoom.id, 'mine', id))).toMatchObject({
+    expect(await request(a, ClientEvent.send, draft(otherRoom.id, 'mine', id))).toMatchObject({
       ok: false,
       error: { code: ErrorCode.ID_CONFLICT },
     });
@@ -134,7 +147,7 @@ describe('sending', () => {
     const room = await roomWith(srv.url, alice, mallory);
     const m = await connect(srv.url, mallory.cookie);
     const spoof = { ...draft(room.id, 'I am alice'), senderId: alice.id, senderName: alice.username };
-    const ack = await requestRaw(m, 'message:send', spoof);
+    const ack = await requestRaw(m, ClientEvent.send, spoof);
     expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_REQUEST } });
     expect(ack.ok === false && ack.error.message).toMatch(/senderId/);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(0);
@@ -153,20 +166,22 @@ describe('sending', () => {
     const a = await connect(srv.url, alice.cookie);
     const m = await connect(srv.url, mallory.cookie);
     const malloryPhone = await connect(srv.url, mallory.cookie);
-    const seenByMallory = collect(m, 'message:new');
-    const seenByPhone = collect(malloryPhone, 'message:new');
+    const seenByMallory = collect(m, ServerEvent.message);
+    const seenByPhone = collect(malloryPhone, ServerEvent.message);
     await send(a, room.id, 'private');
 
     const forbidden = { ok: false, error: { code: ErrorCode.FORBIDDEN } };
-    expect(await request(m, 'message:send', draft(room.id, 'let me in'))).toMatchObject(forbidden);
-    expect(await request(m, 'messages:after', { conversationId: room.id, afterSeq: 0 })).toMatchObject(
+    expect(await request(m, ClientEvent.send, draft(room.id, 'let me in'))).toMatchObject(forbidden);
+    expect(
+      await request(m, ClientEvent.messagesAfter, { conversationId: room.id, afterSeq: 0 }),
+    ).toMatchObject(forbidden);
+    expect(await request(m, ClientEvent.messagesBefore, { conversationId: room.id })).toMatchObject(
       forbidden,
     );
-    expect(await request(m, 'messages:before', { conversationId: room.id })).toMatchObject(forbidden);
 
     // Her phone hears her own later message, so anything leaked from Alice's room came before it.
     await send(m, malloryRoom.id, 'own');
-    await waitFor(() => seenByPhone.items.length > 0, undefined, 'own message on her phone');
+    await waitUntil('own message on her phone', () => seenByPhone.items.length > 0, { timeoutMs: undefined });
     expect(seenByPhone.items.map((x) => x.text)).toEqual(['own']);
     expect(seenByMallory.items).toEqual([]);
     expect(await srv.store.messagesAfter(room.id, 0, 10)).toHaveLength(1);
@@ -176,16 +191,18 @@ describe('sending', () => {
     const alice = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
     const a = await connect(srv.url, alice.cookie);
-    expect(await request(a, 'message:send', draft(room.id, '   '))).toMatchObject({
+    expect(await request(a, ClientEvent.send, draft(room.id, '   '))).toMatchObject({
       ok: false,
       error: { code: ErrorCode.BAD_REQUEST },
     });
-    expect(await request(a, 'message:send', draft(room.id, 'x'.repeat(MESSAGE_TEXT_MAX + 1)))).toMatchObject({
+    expect(
+      await request(a, ClientEvent.send, draft(room.id, 'x'.repeat(MESSAGE_TEXT_MAX + 1))),
+    ).toMatchObject({
       ok: false,
       error: { code: ErrorCode.BAD_REQUEST },
     });
     // 4,000 emoji are 8,000 UTF-16 units but 4,000 characters: allowed.
-    const emoji = await request(a, 'message:send', draft(room.id, '🚢'.repeat(MESSAGE_TEXT_MAX)));
+    const emoji = await request(a, ClientEvent.send, draft(room.id, '🚢'.repeat(MESSAGE_TEXT_MAX)));
     expect(emoji.ok).toBe(true);
   });
 });
@@ -211,7 +228,7 @@ describe('ordering', () => {
       const a = await connect(node.url, alice.cookie);
       calls = 0;
       const acks = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => request(a, 'message:send', draft(room.id, `n${i}`))),
+        Array.from({ length: 10 }, (_, i) => request(a, ClientEvent.send, draft(room.id, `n${i}`))),
       );
       expect(acks.map((ack) => (ack.ok ? ack.message.text : ack.error.code))).toEqual(
         Array.from({ length: 10 }, (_, i) => `n${i}`),
@@ -229,7 +246,7 @@ describe('catch-up and history', () => {
     const pair = await twoInARoom(srv.url);
     const { bob, room, a } = pair;
     let b = pair.b;
-    const seenLive = nextEvent(b, 'message:new', (m) => m.text === 'seen live');
+    const seenLive = nextEvent(b, ServerEvent.message, (m) => m.text === 'seen live');
     const before = await send(a, room.id, 'seen live');
     await seenLive;
     const lastSeen = before.seq;
@@ -243,7 +260,11 @@ describe('catch-up and history', () => {
     let after = lastSeen;
     let pages = 0;
     for (;;) {
-      const page = await request(b, 'messages:after', { conversationId: room.id, afterSeq: after, limit: 3 });
+      const page = await request(b, ClientEvent.messagesAfter, {
+        conversationId: room.id,
+        afterSeq: after,
+        limit: 3,
+      });
       if (!page.ok) throw new Error(page.error.message);
       pages++;
       got.push(...page.messages);
@@ -263,17 +284,25 @@ describe('catch-up and history', () => {
     for (let i = 1; i <= 25; i++) await send(a, room.id, `h${i}`);
 
     const seqsOf = (ms: Message[]): number[] => ms.map((m) => m.seq);
-    const newest = await request(a, 'messages:before', { conversationId: room.id, limit: 10 });
+    const newest = await request(a, ClientEvent.messagesBefore, { conversationId: room.id, limit: 10 });
     if (!newest.ok) throw new Error(newest.error.message);
     expect(seqsOf(newest.messages)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
     expect(newest).toMatchObject({ hasMore: true, lastSeq: 25 });
 
-    const older = await request(a, 'messages:before', { conversationId: room.id, beforeSeq: 16, limit: 10 });
+    const older = await request(a, ClientEvent.messagesBefore, {
+      conversationId: room.id,
+      beforeSeq: 16,
+      limit: 10,
+    });
     if (!older.ok) throw new Error(older.error.message);
     expect(seqsOf(older.messages)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(older.hasMore).toBe(true);
 
-    const oldest = await request(a, 'messages:before', { conversationId: room.id, beforeSeq: 6, limit: 10 });
+    const oldest = await request(a, ClientEvent.messagesBefore, {
+      conversationId: room.id,
+      beforeSeq: 6,
+      limit: 10,
+    });
     if (!oldest.ok) throw new Error(oldest.error.message);
     expect(seqsOf(oldest.messages)).toEqual([1, 2, 3, 4, 5]);
     expect(oldest.hasMore).toBe(false);
@@ -289,8 +318,8 @@ describe('send rate limit', () => {
       const room = await roomWith(limited.url, alice);
       const a = await connect(limited.url, alice.cookie);
       for (let i = 0; i < 3; i++)
-        expect((await request(a, 'message:send', draft(room.id, `ok ${i}`))).ok).toBe(true);
-      const blocked = await request(a, 'message:send', draft(room.id, 'too fast'));
+        expect((await request(a, ClientEvent.send, draft(room.id, `ok ${i}`))).ok).toBe(true);
+      const blocked = await request(a, ClientEvent.send, draft(room.id, 'too fast'));
       expect(blocked).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
       const retryAfterMs = blocked.ok ? 0 : (blocked.error.retryAfterMs ?? 0);
       expect(retryAfterMs).toBeGreaterThan(0);
@@ -300,7 +329,7 @@ describe('send rate limit', () => {
       const bob = await signUp(limited.url);
       const bobRoom = await roomWith(limited.url, bob);
       const b = await connect(limited.url, bob.cookie);
-      expect((await request(b, 'message:send', draft(bobRoom.id, 'fine'))).ok).toBe(true);
+      expect((await request(b, ClientEvent.send, draft(bobRoom.id, 'fine'))).ok).toBe(true);
     } finally {
       await limited.close();
     }
@@ -314,20 +343,20 @@ describe('send rate limit', () => {
       const room = await roomWith(limited.url, alice);
       const a = await connect(limited.url, alice.cookie);
       const outbox = Array.from({ length: 3 }, (_, i) => draft(room.id, `queued ${i}`));
-      for (const message of outbox) expect((await request(a, 'message:send', message)).ok).toBe(true);
+      for (const message of outbox) expect((await request(a, ClientEvent.send, message)).ok).toBe(true);
       // The outbox replays everything after an outage, several times and all at once.
       const replays = await Promise.all(
-        [...outbox, ...outbox, ...outbox].map((message) => request(a, 'message:send', message)),
+        [...outbox, ...outbox, ...outbox].map((message) => request(a, ClientEvent.send, message)),
       );
       for (const ack of replays) expect(ack).toMatchObject({ ok: true, duplicate: true });
       // The resends used none of the two tokens left.
       for (let i = 0; i < 2; i++) {
-        expect(await request(a, 'message:send', draft(room.id, `new ${i}`))).toMatchObject({ ok: true });
+        expect(await request(a, ClientEvent.send, draft(room.id, `new ${i}`))).toMatchObject({ ok: true });
       }
-      const spent = await request(a, 'message:send', draft(room.id, 'one too many'));
+      const spent = await request(a, ClientEvent.send, draft(room.id, 'one too many'));
       expect(spent).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
       // With the allowance used up, a resend still gets its duplicate ack, over HTTP too.
-      expect(await request(a, 'message:send', outbox[0]!)).toMatchObject({ ok: true, duplicate: true });
+      expect(await request(a, ClientEvent.send, outbox[0]!)).toMatchObject({ ok: true, duplicate: true });
       const { id, text, typedAt } = outbox[1]!;
       const overHttp = await http(limited.url, messagesPath(room.id), {
         method: 'POST',
@@ -340,8 +369,8 @@ describe('send rate limit', () => {
       const bob = await signUp(limited.url);
       await joinRoom(limited.url, bob, room.inviteCode!);
       const b = await connect(limited.url, bob.cookie);
-      for (let i = 0; i < 5; i++) await request(b, 'message:send', draft(room.id, `bob ${i}`));
-      expect(await request(b, 'message:send', outbox[2]!)).toMatchObject({
+      for (let i = 0; i < 5; i++) await request(b, ClientEvent.send, draft(room.id, `bob ${i}`));
+      expect(await request(b, ClientEvent.send, outbox[2]!)).toMatchObject({
         ok: false,
         error: { code: ErrorCode.RATE_LIMITED },
       });

@@ -18,6 +18,8 @@ import {
   type SendMessageRequest,
   type SendResult,
   type Ack,
+  ClientEvent,
+  ServerEvent,
 } from '../../contract/index.js';
 import { loadConfig } from '../../server/config.js';
 import { DATABASE_FILE } from '../../server/store/sqlite/openDatabase.js';
@@ -32,10 +34,10 @@ import {
   request,
   signUp,
   twoInARoom,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -52,7 +54,7 @@ const reply = (conversationId: string, replyTo: string, text: string) => ({
 
 /** Sends one entry and returns what was stored, failing the test on an error ack. */
 async function send(socket: ClientSocket, payload: SendMessageRequest): Promise<Message> {
-  const ack = await request(socket, 'message:send', payload);
+  const ack = await request(socket, ClientEvent.send, payload);
   if (!ack.ok) throw new Error(`${ack.error.code}: ${ack.error.message}`);
   expect(ack.duplicate).toBe(false);
   return ack.message;
@@ -60,7 +62,7 @@ async function send(socket: ClientSocket, payload: SendMessageRequest): Promise<
 
 /** The code a refused send answers with. */
 async function refusedWith(socket: ClientSocket, payload: SendMessageRequest): Promise<string> {
-  const ack = await request(socket, 'message:send', payload);
+  const ack = await request(socket, ClientEvent.send, payload);
   if (ack.ok) throw new Error(`expected a refusal, got seq ${ack.message.seq}`);
   return ack.error.code;
 }
@@ -76,7 +78,7 @@ async function post(baseUrl: string, user: TestUser, payload: SendMessageRequest
 }
 
 async function after(socket: ClientSocket, conversationId: string, afterSeq: number): Promise<Message[]> {
-  const ack = await request(socket, 'messages:after', { conversationId, afterSeq });
+  const ack = await request(socket, ClientEvent.messagesAfter, { conversationId, afterSeq });
   if (!ack.ok) throw new Error(ack.error.message);
   return ack.messages;
 }
@@ -84,8 +86,8 @@ async function after(socket: ClientSocket, conversationId: string, afterSeq: num
 describe('operations over the socket', () => {
   it('relays a reply, an edit, reactions and a deletion live in seq order; catch-up returns every kind and the final state', async () => {
     const { alice, bob, room, a, b } = await twoInARoom(srv.url);
-    const seenByA = collect(a, 'message:new');
-    const seenByB = collect(b, 'message:new');
+    const seenByA = collect(a, ServerEvent.message);
+    const seenByB = collect(b, ServerEvent.message);
     const hello = await send(a, draft(room.id, 'hello there'));
     const answer = await send(b, reply(room.id, hello.id, 'hi!'));
     expect(answer).toMatchObject({ kind: 'message', replyTo: hello.id, seq: 2 });
@@ -98,7 +100,9 @@ describe('operations over the socket', () => {
     expect(removal).toMatchObject({ kind: 'delete', targetId: answer.id, text: '', seq: 6 });
 
     // Each sees the other's entries live (their own come in their acks), in seq order.
-    await waitFor(() => seenByA.items.length === 3 && seenByB.items.length === 3, undefined, 'live entries');
+    await waitUntil('live entries', () => seenByA.items.length === 3 && seenByB.items.length === 3, {
+      timeoutMs: undefined,
+    });
     expect(seenByB.items.map((m) => [m.seq, m.kind])).toEqual([
       [1, 'message'],
       [3, 'edit'],
@@ -127,7 +131,7 @@ describe('operations over the socket', () => {
     });
     expect(second).toMatchObject({ id: answer.id, deleted: true, text: '', replyTo: hello.id });
     // History pages read the same state.
-    const history = await request(a, 'messages:before', { conversationId: room.id });
+    const history = await request(a, ClientEvent.messagesBefore, { conversationId: room.id });
     if (!history.ok) throw new Error(history.error.message);
     expect(history.messages.slice(0, 2)).toEqual([first, second]);
     expect(alice.id).not.toBe(bob.id);
@@ -137,11 +141,13 @@ describe('operations over the socket', () => {
     const { room, a, b } = await twoInARoom(srv.url, { transports: ['polling'], upgrade: false });
     expect(a.io.engine.transport.name).toBe('polling');
     const m = await send(a, draft(room.id, 'polled'));
-    const seen = collect(b, 'message:new');
+    const seen = collect(b, ServerEvent.message);
     await send(a, edit(room.id, m.id, 'polled, edited'));
     await send(b, react(room.id, m.id, '👍'));
     await send(a, del(room.id, m.id));
-    await waitFor(() => seen.items.length === 2, undefined, 'edit and deletion over polling');
+    await waitUntil('edit and deletion over polling', () => seen.items.length === 2, {
+      timeoutMs: undefined,
+    });
     expect(seen.items.map((x) => [x.seq, x.kind])).toEqual([
       [2, 'edit'],
       [4, 'delete'],
@@ -171,7 +177,7 @@ describe('operations over the socket', () => {
 
   it('answers a resend of each kind as its duplicate, also after the target changed, and another payload under its id with ID_CONFLICT', async () => {
     const { alice, room, a, b } = await twoInARoom(srv.url);
-    const seenByB = collect(b, 'message:new');
+    const seenByB = collect(b, ServerEvent.message);
     const m = await send(a, draft(room.id, 'first'));
     const payloads = {
       reply: reply(room.id, m.id, 'an answer'),
@@ -184,12 +190,12 @@ describe('operations over the socket', () => {
     // The message is deleted now: an edit, a reaction or a reply to it would be refused, but
     // these are resends of entries already accepted.
     for (const [name, payload] of Object.entries(payloads)) {
-      const again = await request(a, 'message:send', payload);
+      const again = await request(a, ClientEvent.send, payload);
       expect(again, name).toMatchObject({ ok: true, duplicate: true, message: { id: payload.id } });
       if (again.ok) expect(again.message.seq).toBe(stored[name]!.seq);
     }
     // The edit's text went with the deletion.
-    const resentEdit = await request(a, 'message:send', payloads.edit);
+    const resentEdit = await request(a, ClientEvent.send, payloads.edit);
     expect(resentEdit).toMatchObject({ ok: true, message: { text: '' } });
     // Over HTTP too: 200 for a duplicate.
     const overHttp = await post(srv.url, alice, payloads.reaction);
@@ -206,9 +212,9 @@ describe('operations over the socket', () => {
     expect(await refusedWith(b, payloads.reaction)).toBe(ErrorCode.ID_CONFLICT);
     // Nothing new was stored or relayed.
     expect((await after(a, room.id, 0)).length).toBe(5);
-    await waitFor(() => seenByB.items.length === 5, undefined, 'five live entries');
+    await waitUntil('five live entries', () => seenByB.items.length === 5, { timeoutMs: undefined });
     const probe = await send(a, draft(room.id, 'probe'));
-    await waitFor(() => seenByB.items.some((x) => x.id === probe.id), undefined, 'probe');
+    await waitUntil('probe', () => seenByB.items.some((x) => x.id === probe.id), { timeoutMs: undefined });
     expect(seenByB.items.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
@@ -304,7 +310,7 @@ describe('rate limit', () => {
       expect(await refusedWith(a, react(room.id, m.id, '👍', false))).toBe(ErrorCode.RATE_LIMITED);
       // The message is deleted and the allowance spent: resends are still duplicates.
       for (const entry of accepted) {
-        expect(await request(a, 'message:send', entry)).toMatchObject({ ok: true, duplicate: true });
+        expect(await request(a, ClientEvent.send, entry)).toMatchObject({ ok: true, duplicate: true });
       }
       expect(await limited.store.messagesAfter(room.id, 0, 10)).toHaveLength(4);
     } finally {
@@ -378,7 +384,7 @@ describe('deletion for everyone, search and the conversation list', () => {
   it('removes the text from the SQLite file and from search; search finds an edited message by its latest text only', async () => {
     const { bob, room, a, b } = await twoInARoom(srv.url);
     const found = async (query: string) => {
-      const ack = await request(b, 'messages:search', { query, conversationId: room.id });
+      const ack = await request(b, ClientEvent.search, { query, conversationId: room.id });
       if (!ack.ok) throw new Error(ack.error.message);
       return ack.messages.map((x) => x.id);
     };
@@ -409,7 +415,7 @@ describe('deletion for everyone, search and the conversation list', () => {
   it('counts unread and names the last message from messages only: operations and deleted messages do not count', async () => {
     const { room, a, b } = await twoInARoom(srv.url);
     const summaryOf = async (socket: ClientSocket) => {
-      const ack = await request(socket, 'conversations:list', {});
+      const ack = await request(socket, ClientEvent.listConversations, {});
       if (!ack.ok) throw new Error(ack.error.message);
       return ack.conversations.find((c) => c.id === room.id)!;
     };

@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, HttpPath, type Ack } from '../../contract/index.js';
+import { ErrorCode, HttpPath, type Ack, ClientEvent } from '../../contract/index.js';
 import { createApp } from '../../server/app.js';
 import { createMetrics } from '../../server/ops/metrics.js';
 import { CommitGate, createSqliteStore } from '../../server/store/sqlite/index.js';
@@ -21,11 +21,11 @@ import {
   http,
   request,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
 import { killAllServerProcesses, spawnServerProcess, startServerProcess } from './support/process.js';
+import { waitUntil } from '../support/wait.js';
 
 const dirs: string[] = [];
 afterEach(() => killAllServerProcesses());
@@ -67,7 +67,7 @@ describe('/metrics and /healthz on a running app', () => {
     url = srv.url;
     user = await signUp(url);
     socket = await connect(url, user.cookie);
-    const created = await request(socket, 'room:create', { name: 'metrics' });
+    const created = await request(socket, ClientEvent.createRoom, { name: 'metrics' });
     if (!created.ok) throw new Error(created.error.message);
     conversationId = created.conversation.id;
   });
@@ -105,7 +105,7 @@ describe('/metrics and /healthz on a running app', () => {
 
   it('counts a sent message, its commit and the HTTP requests', async () => {
     const before = (await http(url, HttpPath.metrics, scraper)).text;
-    const sent = await request(socket, 'message:send', draft(conversationId, 'count me'));
+    const sent = await request(socket, ClientEvent.send, draft(conversationId, 'count me'));
     expect(sent.ok).toBe(true);
     const after = (await http(url, HttpPath.metrics, scraper)).text;
 
@@ -125,7 +125,10 @@ describe('/metrics and /healthz on a running app', () => {
     const scrape = async () => (await http(url, HttpPath.metrics, scraper)).text;
     expect(sample(await scrape(), 'ferry_connections', 'transport="polling"')).toBe(1);
     polling.close();
-    await waitFor(async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0);
+    await waitUntil(
+      'condition',
+      async () => sample(await scrape(), 'ferry_connections', 'transport="polling"') === 0,
+    );
   });
 
   it('answers /healthz with 503 UNAVAILABLE once the store is gone', async () => {
@@ -155,21 +158,25 @@ describe('a commit that is slow to become durable', () => {
       const { url } = await app.listen(0, '127.0.0.1');
       const user = await signUp(url);
       const socket = await connect(url, user.cookie);
-      const created = await request(socket, 'room:create', { name: 'slow disk' });
+      const created = await request(socket, ClientEvent.createRoom, { name: 'slow disk' });
       if (!created.ok) throw new Error(created.error.message);
       const conversationId = created.conversation.id;
-      expect(await request(socket, 'message:send', draft(conversationId, 'before'))).toMatchObject({
+      expect(await request(socket, ClientEvent.send, draft(conversationId, 'before'))).toMatchObject({
         ok: true,
       });
 
       gate.shut();
       const arrived = gate.arrivals;
       const order: string[] = [];
-      const held = request(socket, 'message:send', draft(conversationId, 'held at the gate')).then((ack) => {
-        order.push('ack');
-        return ack;
+      const held = request(socket, ClientEvent.send, draft(conversationId, 'held at the gate')).then(
+        (ack) => {
+          order.push('ack');
+          return ack;
+        },
+      );
+      await waitUntil('the commit to reach the gate', () => gate.arrivals > arrived, {
+        timeoutMs: undefined,
       });
-      await waitFor(() => gate.arrivals > arrived, undefined, 'the commit to reach the gate');
 
       const health = await http<Ack<{ store: string }>>(url, HttpPath.health);
       order.push('healthz');
@@ -177,7 +184,11 @@ describe('a commit that is slow to become durable', () => {
       expect(health.body).toEqual({ ok: true, store: 'sqlite' });
       expect((await http(url, HttpPath.metrics, scraper)).status).toBe(200);
       order.push('metrics');
-      const page = await request(socket, 'messages:after', { conversationId, afterSeq: 0, limit: 10 });
+      const page = await request(socket, ClientEvent.messagesAfter, {
+        conversationId,
+        afterSeq: 0,
+        limit: 10,
+      });
       order.push('catch-up');
       // The reader sees only what is committed: the held message is not there yet.
       expect(page.ok && page.messages.map((m) => m.text)).toEqual(['before']);
@@ -215,15 +226,15 @@ describe('close() while socket handlers are running', () => {
     try {
       const user = await signUp(srv.url);
       const socket = await connect(srv.url, user.cookie);
-      const created = await request(socket, 'room:create', { name: 'drain' });
+      const created = await request(socket, ClientEvent.createRoom, { name: 'drain' });
       if (!created.ok) throw new Error(created.error.message);
       const conversationId = created.conversation.id;
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
-      const running = request(socket, 'message:send', draft(conversationId, 'running when close() begins'));
-      await waitFor(() => held === 1, undefined, 'the send to reach the store');
+      const running = request(socket, ClientEvent.send, draft(conversationId, 'running when close() begins'));
+      await waitUntil('the send to reach the store', () => held === 1, { timeoutMs: undefined });
       const closed = srv.close();
-      const late = await request(socket, 'message:send', draft(conversationId, 'sent after close() began'));
+      const late = await request(socket, ClientEvent.send, draft(conversationId, 'sent after close() began'));
       expect(late).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
       expect(late.ok === false && late.error.retryAfterMs).toBeGreaterThan(0);
       expect(held).toBe(1);
@@ -290,14 +301,14 @@ async function sigtermMidBurst() {
   const server = await startServerProcess({ dataDir, env });
   const user = await signUp(server.url);
   const socket = await connect(server.url, user.cookie);
-  const created = await request(socket, 'room:create', { name: 'shutdown' });
+  const created = await request(socket, ClientEvent.createRoom, { name: 'shutdown' });
   if (!created.ok) throw new Error(created.error.message);
   const conversationId = created.conversation.id;
 
   // A burst keeps messages in flight; SIGTERM lands in the middle of it.
   const burst = makeBurst(conversationId, 2_000, 'term');
   const sender = pump(socket, burst, 64);
-  await waitFor(() => burst.acked.size >= 50, 15_000, 'acks before SIGTERM');
+  await waitUntil('acks before SIGTERM', () => burst.acked.size >= 50, { timeoutMs: 15_000 });
   sender.stop();
   const ackedAtSignal = burst.acked.size;
   const inFlightAtSignal = sender.inFlight();

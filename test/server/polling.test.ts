@@ -3,7 +3,7 @@
  * sends, receives, gets acks and catches up exactly like a WebSocket client.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGE_TEXT_MAX, MAX_PAYLOAD_BYTES } from '../../contract/index.js';
+import { MESSAGE_TEXT_MAX, MAX_PAYLOAD_BYTES, ClientEvent, ServerEvent } from '../../contract/index.js';
 import { startTestServer, type TestServer } from './support/app.js';
 import { makeBurst, pump, readAll } from './support/burst.js';
 import {
@@ -53,29 +53,33 @@ describe('long-polling-only client', () => {
   it('sends and receives messages both ways with a WebSocket client, with acks and gapless seqs', async () => {
     const polling = await connect(server.url, alice.cookie, POLLING_ONLY);
     const ws = await connect(server.url, bob.cookie, { transports: ['websocket'] });
-    const created = await request(polling, 'room:create', { name: 'polling room' });
+    const created = await request(polling, ClientEvent.createRoom, { name: 'polling room' });
     if (!created.ok) throw new Error(created.error.message);
     const { id: conversationId, inviteCode } = created.conversation;
-    const joinedNotice = nextEvent(polling, 'member:joined', (p) => p.conversationId === conversationId);
-    const joined = await request(ws, 'room:join', { inviteCode: inviteCode! });
+    const joinedNotice = nextEvent(
+      polling,
+      ServerEvent.memberJoined,
+      (p) => p.conversationId === conversationId,
+    );
+    const joined = await request(ws, ClientEvent.joinRoom, { inviteCode: inviteCode! });
     expect(joined.ok).toBe(true);
     await joinedNotice;
 
     // polling -> websocket
-    const atBob = nextEvent(ws, 'message:new', (m) => m.conversationId === conversationId);
-    const sent = await request(polling, 'message:send', draft(conversationId, 'hi over polling'));
+    const atBob = nextEvent(ws, ServerEvent.message, (m) => m.conversationId === conversationId);
+    const sent = await request(polling, ClientEvent.send, draft(conversationId, 'hi over polling'));
     expect(sent).toMatchObject({ ok: true, duplicate: false, message: { seq: 1, text: 'hi over polling' } });
     expect(await atBob).toMatchObject({ seq: 1, senderId: alice.id, text: 'hi over polling' });
 
     // websocket -> polling
-    const atAlice = nextEvent(polling, 'message:new', (m) => m.conversationId === conversationId);
-    const reply = await request(ws, 'message:send', draft(conversationId, 'hi back'));
+    const atAlice = nextEvent(polling, ServerEvent.message, (m) => m.conversationId === conversationId);
+    const reply = await request(ws, ClientEvent.send, draft(conversationId, 'hi back'));
     expect(reply).toMatchObject({ ok: true, message: { seq: 2 } });
     expect(await atAlice).toMatchObject({ seq: 2, senderId: bob.id, text: 'hi back' });
 
     // Idempotent resend over polling returns the original.
     if (sent.ok) {
-      const again = await request(polling, 'message:send', {
+      const again = await request(polling, ClientEvent.send, {
         id: sent.message.id,
         conversationId,
         text: 'hi over polling',
@@ -89,12 +93,14 @@ describe('long-polling-only client', () => {
     }
 
     // Receipts travel over polling too.
-    const receipt = nextEvent(polling, 'receipt:changed', (r) => r.userId === bob.id && r.readSeq === 2);
-    expect(await request(ws, 'receipt:update', { conversationId, readSeq: 2 })).toMatchObject({ ok: true });
+    const receipt = nextEvent(polling, ServerEvent.receipt, (r) => r.userId === bob.id && r.readSeq === 2);
+    expect(await request(ws, ClientEvent.receipt, { conversationId, readSeq: 2 })).toMatchObject({
+      ok: true,
+    });
     await receipt;
 
     // Catch-up over polling.
-    const page = await request(polling, 'messages:after', { conversationId, afterSeq: 0 });
+    const page = await request(polling, ClientEvent.messagesAfter, { conversationId, afterSeq: 0 });
     expect(page.ok && page.messages.map((m) => m.seq)).toEqual([1, 2]);
     expect(onPolling(polling)).toBe(true);
   });
@@ -103,10 +109,10 @@ describe('long-polling-only client', () => {
     const polling = await connect(server.url, alice.cookie, POLLING_ONLY);
     // Her second device, also polling-only, hears the burst: ~160 KB down over long-polling.
     const otherDevice = await connect(server.url, alice.cookie, POLLING_ONLY);
-    const created = await request(polling, 'room:create', { name: 'polling burst' });
+    const created = await request(polling, ClientEvent.createRoom, { name: 'polling burst' });
     if (!created.ok) throw new Error(created.error.message);
     const conversationId = created.conversation.id;
-    const received = collect(otherDevice, 'message:new');
+    const received = collect(otherDevice, ServerEvent.message);
     let disconnected = false;
     polling.on('disconnect', () => (disconnected = true));
 

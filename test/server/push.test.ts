@@ -19,6 +19,8 @@ import {
   type ConversationSummary,
   type PushMessageNotice,
   type PushNotice,
+  ClientEvent,
+  ServerEvent,
 } from '../../contract/index.js';
 import { VAPID_FILE } from '../../server/push/index.js';
 import { retryDelayMs } from '../../server/push/PushNotifier.js';
@@ -32,10 +34,10 @@ import {
   roomWith,
   signIn,
   signUp,
-  waitFor,
   type TestUser,
 } from './support/clients.js';
 import { startPushService, type TestPushService, type TestSubscription } from './support/pushService.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer({ env: { PUSH_ALLOW_LOOPBACK_HTTP: 'true', PUSH_COALESCE_MS: '300' } });
 let service: TestPushService;
@@ -73,7 +75,7 @@ async function send(user: TestUser, conversationId: string, text: string): Promi
 }
 
 async function pushesUntil(sub: TestSubscription, done: (list: PushNotice[]) => boolean, what: string) {
-  await waitFor(() => done(service.pushesTo(sub.json.endpoint)), 10_000, what);
+  await waitUntil(what, () => done(service.pushesTo(sub.json.endpoint)), { timeoutMs: 10_000 });
   return service.pushesTo(sub.json.endpoint);
 }
 const seqs = (list: PushNotice[]) => list.map((n) => (n.kind === 'message' ? n.seq : -n.readSeq));
@@ -189,7 +191,7 @@ describe('pushes for new messages', () => {
     const first = await send(alice, room.id, 'while bob is here');
     // Carol's push comes from the same window that would have pushed to bob.
     await pushesUntil(toCarol, hasSeq(first), 'carol hears the first message');
-    const bobLeft = nextEvent(aliceSocket, 'presence:changed', (p) => p.userId === bob.id && !p.online);
+    const bobLeft = nextEvent(aliceSocket, ServerEvent.presence, (p) => p.userId === bob.id && !p.online);
     bobSocket.disconnect();
     await bobLeft;
     const second = await send(alice, room.id, 'after bob left');
@@ -204,7 +206,7 @@ describe('pushes for new messages', () => {
     const toBob = await subscribe(bob);
     const socket = await connect(srv.url, alice.cookie);
     const acks = await Promise.all(
-      ['one', 'two', 'three'].map((text) => request(socket, 'message:send', draft(room.id, text))),
+      ['one', 'two', 'three'].map((text) => request(socket, ClientEvent.send, draft(room.id, text))),
     );
     const last = Math.max(...acks.map((a) => (a.ok ? a.message.seq : 0)));
     const burst = await pushesUntil(toBob, (l) => l.length > 0, 'the burst push');
@@ -325,7 +327,7 @@ describe('a busy or failing push service', () => {
     const device = await subscribe(bob);
     service.answerNext(device.json.endpoint, { status: 400 });
     const refused = await send(alice, room.id, 'refused');
-    await waitFor(() => service.attempts(device.json.endpoint) === 1, 10_000, 'the refused push');
+    await waitUntil('the refused push', () => service.attempts(device.json.endpoint) === 1);
     // The next window's push is the second request: the refused one was never tried again.
     const seq = await send(alice, room.id, 'next one');
     expect(seqs(await pushesUntil(device, hasSeq(seq), 'the next push'))).toEqual([seq]);
@@ -342,10 +344,10 @@ describe('subscriptions go away', () => {
     service.answer(gone.json.endpoint, status);
     const seq = await send(alice, room.id, 'anyone there?');
     await pushesUntil(kept, hasSeq(seq), 'the kept device hears it');
-    await waitFor(
-      async () => (await srv.store.listPushSubscriptions([bob.id])).length === 1,
-      10_000,
+    await waitUntil(
       'the gone subscription to be deleted',
+      async () => (await srv.store.listPushSubscriptions([bob.id])).length === 1,
+      { timeoutMs: 10_000 },
     );
     expect((await srv.store.listPushSubscriptions([bob.id]))[0]?.endpoint).toBe(kept.json.endpoint);
   });

@@ -4,7 +4,13 @@
  * handler) with the connection still usable afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, TYPING_EVENTS_PER_WINDOW, type Receipt } from '../../contract/index.js';
+import {
+  ErrorCode,
+  TYPING_EVENTS_PER_WINDOW,
+  type Receipt,
+  ClientEvent,
+  ServerEvent,
+} from '../../contract/index.js';
 import { startTestServer, storeWith, useTestServer } from './support/app.js';
 import {
   collect,
@@ -17,9 +23,9 @@ import {
   roomWith,
   signUp,
   twoInARoom,
-  waitFor,
   type ClientSocket,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer();
 
@@ -58,12 +64,12 @@ describe('transports', () => {
     ['polling upgraded to WebSocket', ['polling', 'websocket']],
   ] as const)('delivers messages end to end over %s', async (_name, transports) => {
     const { bob, room, a, b } = await twoInARoom(srv.url, { transports: [...transports] });
-    const toBob = nextEvent(b, 'message:new', (m) => m.conversationId === room.id);
-    const ack = await request(a, 'message:send', draft(room.id, `over ${transports.join('+')}`));
+    const toBob = nextEvent(b, ServerEvent.message, (m) => m.conversationId === room.id);
+    const ack = await request(a, ClientEvent.send, draft(room.id, `over ${transports.join('+')}`));
     expect(ack).toMatchObject({ ok: true, duplicate: false, message: { seq: 1 } });
     expect((await toBob).text).toBe(`over ${transports.join('+')}`);
-    const reply = nextEvent(a, 'message:new', (m) => m.senderId === bob.id);
-    await request(b, 'message:send', draft(room.id, 'reply'));
+    const reply = nextEvent(a, ServerEvent.message, (m) => m.senderId === bob.id);
+    await request(b, ClientEvent.send, draft(room.id, 'reply'));
     expect((await reply).seq).toBe(2);
   });
 });
@@ -72,25 +78,29 @@ describe('receipts', () => {
   it("reach the other member and the user's other devices, and never go down", async () => {
     const { bob, room, a, b } = await twoInARoom(srv.url);
     const bOther = await connect(srv.url, bob.cookie);
-    for (let i = 0; i < 3; i++) await request(a, 'message:send', draft(room.id, `m${i}`));
+    for (let i = 0; i < 3; i++) await request(a, ClientEvent.send, draft(room.id, `m${i}`));
 
     const isBobs = (r: Receipt): boolean => r.userId === bob.id && r.readSeq === 2;
-    const atAlice = nextEvent(a, 'receipt:changed', isBobs);
-    const atBobsOtherDevice = nextEvent(bOther, 'receipt:changed', isBobs);
-    const ack = await request(b, 'receipt:update', { conversationId: room.id, deliveredSeq: 3, readSeq: 2 });
+    const atAlice = nextEvent(a, ServerEvent.receipt, isBobs);
+    const atBobsOtherDevice = nextEvent(bOther, ServerEvent.receipt, isBobs);
+    const ack = await request(b, ClientEvent.receipt, {
+      conversationId: room.id,
+      deliveredSeq: 3,
+      readSeq: 2,
+    });
     const expected = { conversationId: room.id, userId: bob.id, deliveredSeq: 3, readSeq: 2 };
     expect(ack).toEqual({ ok: true, receipt: expected });
     expect(await atAlice).toEqual(expected);
     expect(await atBobsOtherDevice).toEqual(expected);
 
     // A late, lower receipt (from a slow device) does not move them back.
-    const lower = await request(bOther, 'receipt:update', {
+    const lower = await request(bOther, ClientEvent.receipt, {
       conversationId: room.id,
       deliveredSeq: 1,
       readSeq: 1,
     });
     expect(lower).toEqual({ ok: true, receipt: expected });
-    const members = await request(a, 'members:list', { conversationId: room.id });
+    const members = await request(a, ClientEvent.members, { conversationId: room.id });
     expect(members.ok && members.members.find((m) => m.userId === bob.id)).toMatchObject({
       deliveredSeq: 3,
       readSeq: 2,
@@ -102,7 +112,7 @@ describe('receipts', () => {
     const mallory = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
     const m = await connect(srv.url, mallory.cookie);
-    expect(await request(m, 'receipt:update', { conversationId: room.id, readSeq: 1 })).toMatchObject({
+    expect(await request(m, ClientEvent.receipt, { conversationId: room.id, readSeq: 1 })).toMatchObject({
       ok: false,
       error: { code: ErrorCode.FORBIDDEN },
     });
@@ -112,10 +122,10 @@ describe('receipts', () => {
 describe('typing', () => {
   it('reaches the other member (not the sending socket) and is rate-limited per user and conversation', async () => {
     const { alice, room, a, b } = await twoInARoom(srv.url);
-    const echoed = collect(a, 'typing:changed');
+    const echoed = collect(a, ServerEvent.typing);
 
-    const atBob = nextEvent(b, 'typing:changed');
-    expect(await request(a, 'typing:update', { conversationId: room.id, typing: true })).toEqual({
+    const atBob = nextEvent(b, ServerEvent.typing);
+    expect(await request(a, ClientEvent.typing, { conversationId: room.id, typing: true })).toEqual({
       ok: true,
     });
     expect(await atBob).toEqual({
@@ -127,7 +137,7 @@ describe('typing', () => {
 
     const answers = [];
     for (let i = 1; i < TYPING_EVENTS_PER_WINDOW + 1; i++) {
-      answers.push(await request(a, 'typing:update', { conversationId: room.id, typing: i % 2 === 0 }));
+      answers.push(await request(a, ClientEvent.typing, { conversationId: room.id, typing: i % 2 === 0 }));
     }
     expect(answers.slice(0, -1).every((x) => x.ok)).toBe(true);
     const limited = answers.at(-1)!;
@@ -135,8 +145,8 @@ describe('typing', () => {
     expect(limited.ok === false && limited.error.retryAfterMs).toBeGreaterThan(0);
 
     // The sender's own socket never got its typing back: a message sent after it arrives first.
-    const marker = nextEvent(a, 'message:new');
-    await request(b, 'message:send', draft(room.id, 'marker'));
+    const marker = nextEvent(a, ServerEvent.message);
+    await request(b, ClientEvent.send, draft(room.id, 'marker'));
     await marker;
     expect(echoed.items).toEqual([]);
   });
@@ -146,7 +156,7 @@ describe('typing', () => {
     const mallory = await signUp(srv.url);
     const room = await roomWith(srv.url, alice);
     const m = await connect(srv.url, mallory.cookie);
-    expect(await request(m, 'typing:update', { conversationId: room.id, typing: true })).toMatchObject({
+    expect(await request(m, ClientEvent.typing, { conversationId: room.id, typing: true })).toMatchObject({
       ok: false,
       error: { code: ErrorCode.FORBIDDEN },
     });
@@ -160,23 +170,25 @@ describe('presence', () => {
     await roomWith(srv.url, alice, bob);
     const a = await connect(srv.url, alice.cookie);
 
-    const online = nextEvent(a, 'presence:changed', (p) => p.userId === bob.id);
+    const online = nextEvent(a, ServerEvent.presence, (p) => p.userId === bob.id);
     const b1 = await connect(srv.url, bob.cookie);
     expect(await online).toEqual({ userId: bob.id, online: true });
 
     const b2 = await connect(srv.url, bob.cookie);
-    const changes = collect(a, 'presence:changed');
+    const changes = collect(a, ServerEvent.presence);
     const socketsOnServer = (): number => srv.app.io.of('/').sockets.size;
     const before = socketsOnServer();
     b1.close();
-    await waitFor(() => socketsOnServer() === before - 1, undefined, 'server to see the close');
+    await waitUntil('server to see the close', () => socketsOnServer() === before - 1, {
+      timeoutMs: undefined,
+    });
     // One of two connections closed: still online, nobody told otherwise.
-    const members = await request(a, 'members:list', {
+    const members = await request(a, ClientEvent.members, {
       conversationId: (await srv.store.listUserConversationIds(bob.id))[0]!,
     });
     expect(members.ok && members.members.find((m) => m.userId === bob.id)?.online).toBe(true);
 
-    const offline = nextEvent(a, 'presence:changed', (p) => p.userId === bob.id);
+    const offline = nextEvent(a, ServerEvent.presence, (p) => p.userId === bob.id);
     b2.close();
     expect(await offline).toEqual({ userId: bob.id, online: false });
     expect(changes.items.filter((p) => p.userId === bob.id)).toEqual([{ userId: bob.id, online: false }]);
@@ -191,11 +203,11 @@ describe('bad input', () => {
     const ack = await requestRaw(a, 'message:delete', { id: 'x' });
     expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.UNKNOWN_EVENT } });
 
-    const error = nextEvent(a, 'ferry:error');
+    const error = nextEvent(a, ServerEvent.error);
     (a as unknown as { emit(e: string, p: unknown): void }).emit('no:such:event', { x: 1 });
     expect(await error).toMatchObject({ event: 'no:such:event', error: { code: ErrorCode.UNKNOWN_EVENT } });
 
-    expect((await request(a, 'message:send', draft(room.id, 'still works'))).ok).toBe(true);
+    expect((await request(a, ClientEvent.send, draft(room.id, 'still works'))).ok).toBe(true);
   });
 
   it('answers payloads of the wrong shape with BAD_REQUEST and stays usable', async () => {
@@ -214,26 +226,28 @@ describe('bad input', () => {
       [{ ...draft(room.id, 'x'), text: { nested: true } }],
     ];
     for (const args of bad) {
-      const ack = await requestRaw(a, 'message:send', ...args);
+      const ack = await requestRaw(a, ClientEvent.send, ...args);
       expect(ack, JSON.stringify(args)).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_REQUEST } });
       expect(ack.ok === false && ack.error.message.length).toBeGreaterThan(10);
     }
-    expect(await requestRaw(a, 'messages:after', { conversationId: room.id, afterSeq: -1 })).toMatchObject({
+    expect(
+      await requestRaw(a, ClientEvent.messagesAfter, { conversationId: room.id, afterSeq: -1 }),
+    ).toMatchObject({
       ok: false,
       error: { code: ErrorCode.BAD_REQUEST },
     });
-    expect((await request(a, 'message:send', draft(room.id, 'still works'))).ok).toBe(true);
+    expect((await request(a, ClientEvent.send, draft(room.id, 'still works'))).ok).toBe(true);
   });
 
   it('handles a send without an ack callback (stored, delivered, nothing crashes)', async () => {
     const { room, a, b } = await twoInARoom(srv.url);
-    const atBob = nextEvent(b, 'message:new');
-    (a as unknown as { emit(e: string, p: unknown): void }).emit('message:send', draft(room.id, 'no ack'));
+    const atBob = nextEvent(b, ServerEvent.message);
+    (a as unknown as { emit(e: string, p: unknown): void }).emit(ClientEvent.send, draft(room.id, 'no ack'));
     expect((await atBob).text).toBe('no ack');
     // And a bad one without an ack comes back as ferry:error.
-    const error = nextEvent(a, 'ferry:error');
-    (a as unknown as { emit(e: string, p: unknown): void }).emit('message:send', { nonsense: true });
-    expect(await error).toMatchObject({ event: 'message:send', error: { code: ErrorCode.BAD_REQUEST } });
+    const error = nextEvent(a, ServerEvent.error);
+    (a as unknown as { emit(e: string, p: unknown): void }).emit(ClientEvent.send, { nonsense: true });
+    expect(await error).toMatchObject({ event: ClientEvent.send, error: { code: ErrorCode.BAD_REQUEST } });
   });
 
   it('answers INTERNAL when a handler fails unexpectedly, and the process and connection carry on', async () => {
@@ -247,10 +261,10 @@ describe('bad input', () => {
       const alice = await signUp(url);
       const conversationId = (await roomWith(url, alice)).id;
       const a = await connect(url, alice.cookie);
-      const ack = await request(a, 'messages:after', { conversationId, afterSeq: 0 });
+      const ack = await request(a, ClientEvent.messagesAfter, { conversationId, afterSeq: 0 });
       expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.INTERNAL } });
       expect(ack.ok === false && ack.error.message).not.toContain('disk on fire');
-      expect((await request(a, 'message:send', draft(conversationId, 'still here'))).ok).toBe(true);
+      expect((await request(a, ClientEvent.send, draft(conversationId, 'still here'))).ok).toBe(true);
     } finally {
       await other.close();
     }

@@ -12,6 +12,7 @@ import {
   SEARCH_QUERY_MAX,
   type Message,
   type SearchCursor,
+  ClientEvent,
 } from '../../contract/index.js';
 import { useTestServer } from './support/app.js';
 import { connect, createRoom, draft, request, roomWith, signUp } from './support/clients.js';
@@ -19,12 +20,12 @@ import { connect, createRoom, draft, request, roomWith, signUp } from './support
 const srv = useTestServer();
 
 async function send(socket: Awaited<ReturnType<typeof connect>>, conversationId: string, text: string) {
-  const ack = await request(socket, 'message:send', draft(conversationId, text));
+  const ack = await request(socket, ClientEvent.send, draft(conversationId, text));
   if (!ack.ok) throw new Error(ack.error.message);
   return ack.message;
 }
 
-describe('messages:search', () => {
+describe(ClientEvent.search, () => {
   it('finds English by prefix and Chinese by word, in every room of the user and no other', async () => {
     const [alice, bob, mallory] = [await signUp(srv.url), await signUp(srv.url), await signUp(srv.url)];
     const shared = await roomWith(srv.url, alice, bob);
@@ -36,7 +37,7 @@ describe('messages:search', () => {
     const secret = await send(m, theirs.id, 'ferry tickets for the terminal, secret');
 
     const found = async (socket: typeof a, query: string) => {
-      const ack = await request(socket, 'messages:search', { query });
+      const ack = await request(socket, ClientEvent.search, { query });
       if (!ack.ok) throw new Error(ack.error.message);
       return ack.messages;
     };
@@ -46,13 +47,13 @@ describe('messages:search', () => {
     expect(await found(m, '北京')).toEqual([]);
 
     // A conversation that is not the user's is refused like one that does not exist.
-    const notMine = await request(m, 'messages:search', { query: 'ferry', conversationId: shared.id });
-    const missing = await request(m, 'messages:search', { query: 'ferry', conversationId: randomUUID() });
+    const notMine = await request(m, ClientEvent.search, { query: 'ferry', conversationId: shared.id });
+    const missing = await request(m, ClientEvent.search, { query: 'ferry', conversationId: randomUUID() });
     expect(notMine).toEqual(missing);
     expect(notMine).toMatchObject({ ok: false, error: { code: ErrorCode.FORBIDDEN } });
 
     // Punctuation alone is no query words: an empty page, not an error.
-    expect(await request(a, 'messages:search', { query: '?!' })).toEqual({
+    expect(await request(a, ClientEvent.search, { query: '?!' })).toEqual({
       ok: true,
       messages: [],
       next: null,
@@ -73,7 +74,7 @@ describe('messages:search', () => {
     let after: SearchCursor | undefined;
     let pages = 0;
     do {
-      const ack = await request(a, 'messages:search', {
+      const ack = await request(a, ClientEvent.search, {
         query: 'harbour',
         limit: 4,
         ...(after ? { after } : {}),
@@ -86,7 +87,7 @@ describe('messages:search', () => {
     expect(pages).toBe(3);
     expect(seen.map((x) => x.id)).toEqual(newestFirst.map((x) => x.id));
 
-    const inRoomFromBob = await request(a, 'messages:search', {
+    const inRoomFromBob = await request(a, ClientEvent.search, {
       query: 'harbour',
       conversationId: room.id,
       senderId: bob.id,
@@ -109,7 +110,7 @@ describe('messages:search', () => {
       { query: 'x'.repeat(SEARCH_QUERY_MAX + 1) },
       { query: 'ok', limit: SEARCH_PAGE_MAX + 1 },
     ])
-      expect(await request(a, 'messages:search', payload)).toMatchObject({
+      expect(await request(a, ClientEvent.search, payload)).toMatchObject({
         ok: false,
         error: { code: ErrorCode.BAD_REQUEST },
       });

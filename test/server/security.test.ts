@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ErrorCode, HttpPath, HttpRoute, type Ack, type HttpRouteName } from '../../contract/index.js';
+import {
+  ErrorCode,
+  HttpPath,
+  HttpRoute,
+  type Ack,
+  type HttpRouteName,
+  ClientEvent,
+  messagesPath,
+} from '../../contract/index.js';
 import { clientEventSchemas } from '../../contract/schemas.js';
 import { loadConfig } from '../../server/config.js';
 import { startTestServer, useTestServer, type TestServer } from './support/app.js';
@@ -180,18 +188,18 @@ describe('origin allowlist, default (same origin only)', () => {
 
   it('refuses a cross-origin message send and stores nothing', async () => {
     const socket = await connect(server.url, user.cookie);
-    const created = await request(socket, 'room:create', { name: 'csrf target' });
+    const created = await request(socket, ClientEvent.createRoom, { name: 'csrf target' });
     if (!created.ok) throw new Error(created.error.message);
     const conversationId = created.conversation.id;
     const { id, text, typedAt } = draft(conversationId, 'forged');
-    const forged = await http(server.url, `/api/conversations/${conversationId}/messages`, {
+    const forged = await http(server.url, messagesPath(conversationId), {
       method: 'POST',
       cookie: user.cookie,
       body: { id, text, typedAt },
       headers: { origin: EVIL },
     });
     expect(forged.status).toBe(403);
-    const page = await request(socket, 'messages:after', { conversationId, afterSeq: 0 });
+    const page = await request(socket, ClientEvent.messagesAfter, { conversationId, afterSeq: 0 });
     expect(page.ok && page.messages).toEqual([]);
   });
 
@@ -231,10 +239,12 @@ describe('origin allowlist, with ALLOWED_ORIGINS', () => {
         transports,
         extraHeaders: { origin: PARTNER },
       });
-      const created = await request(socket, 'room:create', { name: `from partner ${transports[0]}` });
+      const created = await request(socket, ClientEvent.createRoom, {
+        name: `from partner ${transports[0]}`,
+      });
       expect(created.ok).toBe(true);
       if (!created.ok) return;
-      const sent = await request(socket, 'message:send', draft(created.conversation.id, 'hello'));
+      const sent = await request(socket, ClientEvent.send, draft(created.conversation.id, 'hello'));
       expect(sent).toMatchObject({ ok: true, message: { seq: 1 } });
       socket.close();
     }
@@ -399,7 +409,7 @@ describe('client address behind a reverse proxy', () => {
       // The same config carries the socket (WebSocket upgrade) for a session made through it.
       const first = await signUpVia(node.url, { 'x-forwarded-for': '192.0.2.30' });
       const socket = await connect(nginx.url, sessionCookieFrom(first.headers));
-      expect(await request(socket, 'conversations:list', {})).toMatchObject({ ok: true });
+      expect(await request(socket, ClientEvent.listConversations, {})).toMatchObject({ ok: true });
       socket.close();
     } finally {
       await nginx.close();
@@ -458,15 +468,15 @@ describe('conversation ids a non-member probes', () => {
   /** A valid payload for each socket event that names a conversation (others: just the id). */
   const eventPayload = (event: string, conversationId: string): unknown => {
     switch (event) {
-      case 'message:send':
+      case ClientEvent.send:
         return draft(conversationId, 'probe');
-      case 'messages:after':
+      case ClientEvent.messagesAfter:
         return { conversationId, afterSeq: 0 };
-      case 'receipt:update':
+      case ClientEvent.receipt:
         return { conversationId, readSeq: 0 };
-      case 'typing:update':
+      case ClientEvent.typing:
         return { conversationId, typing: true };
-      case 'messages:search':
+      case ClientEvent.search:
         return { conversationId, query: 'probe' };
       default:
         return { conversationId };

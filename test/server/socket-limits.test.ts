@@ -14,11 +14,11 @@ import {
   makeSocket,
   roomWith,
   signUp,
-  waitFor,
   type ClientSocket,
   type TestUser,
 } from './support/clients.js';
 import { captureLogs } from './support/logs.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer({ env: { MAX_SOCKETS_PER_USER: '3' } });
 
@@ -51,7 +51,7 @@ describe('sockets per user', () => {
     // A closed socket frees its place.
     const userRoom = (): number => srv.app.io.of('/').adapter.rooms.get(`user:${bob.id}`)?.size ?? 0;
     accepted[0]!.socket.close();
-    await waitFor(() => userRoom() === 2, undefined, 'the server to see the close');
+    await waitUntil('the server to see the close', () => userRoom() === 2, { timeoutMs: undefined });
     expect((await attempt(srv.url, bob)).refused).toBeNull();
     expect((await attempt(srv.url, bob)).refused).toBe(ErrorCode.TOO_MANY_CONNECTIONS);
   });
@@ -99,7 +99,7 @@ describe('a socket that stops reading', () => {
           ),
         );
       }
-      await waitFor(() => bobsSockets() === 0, undefined, "the server to drop Bob's socket");
+      await waitUntil("the server to drop Bob's socket", () => bobsSockets() === 0, { timeoutMs: undefined });
       ws.terminate();
       // Alice, who reads, is still connected and served.
       const a = await connect(node.url, alice.cookie);

@@ -4,7 +4,7 @@
  */
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MESSAGE_TEXT_MAX, eventsPath, type Message } from '../../contract/index.js';
+import { ErrorCode, MESSAGE_TEXT_MAX, eventsPath, type Message, ClientEvent } from '../../contract/index.js';
 import { startTestServer, storeWith, useTestServer } from './support/app.js';
 import { captureLogs } from './support/logs.js';
 import {
@@ -19,8 +19,8 @@ import {
   type SseClient,
   type SseMessage,
   type TestUser,
-  waitFor,
 } from './support/clients.js';
+import { waitUntil } from '../support/wait.js';
 
 const srv = useTestServer({ env: { SSE_HEARTBEAT_MS: '200', SEND_BURST: '100000' } });
 const feeds: SseClient[] = [];
@@ -56,7 +56,7 @@ describe('SSE feed', () => {
 
     // Without Last-Event-ID the feed starts at the newest message.
     const socket = await connect(srv.url, alice.cookie);
-    await request(socket, 'message:send', draft(room.id, 'live 1'));
+    await request(socket, ClientEvent.send, draft(room.id, 'live 1'));
     await send(alice, room.id, 'live 2');
     await feed.until((events) => messagesIn(events).length === 2);
     const [first, second] = messagesIn(feed.events).map((e) => JSON.parse(e.data) as Message);
@@ -74,7 +74,7 @@ describe('SSE feed', () => {
     // Sends keep arriving while the feed opens and reads its backlog: the race the feed must win.
     const socket = await connect(srv.url, alice.cookie);
     const burst = Promise.all(
-      Array.from({ length: 40 }, (_, i) => request(socket, 'message:send', draft(room.id, `burst ${i}`))),
+      Array.from({ length: 40 }, (_, i) => request(socket, ClientEvent.send, draft(room.id, `burst ${i}`))),
     );
     const feed = await open(bob, room.id, { lastEventId: '4' });
     const acks = await burst;
@@ -119,7 +119,7 @@ describe('SSE feed', () => {
       const socket = await connect(url, alice.cookie);
       let n = 0;
       const sendThree = async (): Promise<void> => {
-        for (let i = 0; i < 3; i++) await request(socket, 'message:send', draft(room.id, `m${++n}`));
+        for (let i = 0; i < 3; i++) await request(socket, ClientEvent.send, draft(room.id, `m${++n}`));
       };
       await sendThree();
       duringBacklog = sendThree;
@@ -155,7 +155,7 @@ describe('SSE feed', () => {
 
     await send(alice, room.id, 'read me');
     const b = await connect(srv.url, bob.cookie);
-    await request(b, 'receipt:update', { conversationId: room.id, readSeq: 1 });
+    await request(b, ClientEvent.receipt, { conversationId: room.id, readSeq: 1 });
     await feed.until((events) => events.some((e) => e.event === 'receipt'));
     const receipt = JSON.parse(feed.events.find((e) => e.event === 'receipt')!.data) as unknown;
     expect(receipt).toEqual({ conversationId: room.id, userId: bob.id, deliveredSeq: 1, readSeq: 1 });
@@ -190,7 +190,7 @@ describe('SSE feed', () => {
     // close() resolves only once every connection (the open feed included) has ended.
     await node.close();
     expect(node.app.server.listening).toBe(false);
-    await waitFor(() => feed.ended(), undefined, 'the feed to end');
+    await waitUntil('the feed to end', () => feed.ended(), { timeoutMs: undefined });
   });
   it('resumes a Last-Event-ID past the newest message from the newest message, then streams new ones', async () => {
     const alice = await signUp(srv.url);
@@ -210,7 +210,7 @@ describe('SSE feed', () => {
     const socket = await connect(srv.url, alice.cookie);
     const text = 'x'.repeat(MESSAGE_TEXT_MAX);
     const acks = await Promise.all(
-      Array.from({ length: 300 }, () => request(socket, 'message:send', draft(room.id, text))),
+      Array.from({ length: 300 }, () => request(socket, ClientEvent.send, draft(room.id, text))),
     );
     expect(acks.every((a) => a.ok)).toBe(true);
     const feed = await open(alice, room.id, { lastEventId: '0' });
@@ -244,10 +244,12 @@ describe('SSE feed and its readers', () => {
       for (let sent = 0; !cut(); sent += 50) {
         if (sent > 20_000) throw new Error('the stalled reader was never cut');
         await Promise.all(
-          Array.from({ length: 50 }, () => request(socket, 'message:send', draft(room.id, text))),
+          Array.from({ length: 50 }, () => request(socket, ClientEvent.send, draft(room.id, text))),
         );
       }
-      await waitFor(() => stalled.destroyed || stalled.readableEnded || cut(), undefined, 'the cut');
+      await waitUntil('the cut', () => stalled.destroyed || stalled.readableEnded || cut(), {
+        timeoutMs: undefined,
+      });
       stalled.destroy();
     } finally {
       await node.close();
@@ -273,12 +275,14 @@ describe('SSE feed and its readers', () => {
           `GET ${eventsPath(room.id)} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice.cookie}\r\n` +
             'Accept: text/event-stream\r\n\r\n',
         );
-        await waitFor(() => received.includes(': connected'), undefined, 'the feed to open');
+        await waitUntil('the feed to open', () => received.includes(': connected'), { timeoutMs: undefined });
         await send(alice, room.id, `m${i}`, node.url);
-        await waitFor(() => received.includes(`"m${i}"`), undefined, 'the message');
+        await waitUntil('the message', () => received.includes(`"m${i}"`), { timeoutMs: undefined });
         const open = await connections();
         reader.destroy();
-        await waitFor(async () => (await connections()) < open, undefined, 'the server to see the close');
+        await waitUntil('the server to see the close', async () => (await connections()) < open, {
+          timeoutMs: undefined,
+        });
       }
       // One more round trip, so anything the closes would log has been logged.
       await send(alice, room.id, 'after', node.url);

@@ -10,6 +10,7 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startTestServer, type TestServer } from './support/app.js';
 import { http } from './support/clients.js';
+import { API_PREFIX, HttpPath } from '../../contract/index.js';
 
 const INDEX_HTML = '<!doctype html><title>Ferry test page</title><div id="app">INDEX-MARKER</div>';
 const SECRET = 'SECRET-OUTSIDE-WEB-ROOT';
@@ -181,12 +182,12 @@ describe('page routes', () => {
   });
 
   it('never answers server paths with the page', async () => {
-    const api = await http(server.url, '/api/no-such-route', { headers: { accept: 'text/html' } });
+    const api = await http(server.url, `${API_PREFIX}/no-such-route`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
     expect(api.body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    const health = await http(server.url, '/healthz', { headers: { accept: 'text/html' } });
+    const health = await http(server.url, HttpPath.health, { headers: { accept: 'text/html' } });
     expect(health.body).toMatchObject({ ok: true });
-    const metrics = await http(server.url, '/metrics', { headers: { accept: 'text/html' } });
+    const metrics = await http(server.url, HttpPath.metrics, { headers: { accept: 'text/html' } });
     expect(metrics.text).not.toContain('INDEX-MARKER');
   });
 });
@@ -222,7 +223,7 @@ describe('missing build', () => {
       expect(res.status).toBe(503);
       expect(res.text).toContain('npm run build');
       // The API does not depend on the page being built.
-      const health = await http(unbuilt.url, '/healthz');
+      const health = await http(unbuilt.url, HttpPath.health);
       expect(health.status).toBe(200);
     } finally {
       await unbuilt.close();

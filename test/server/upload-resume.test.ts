@@ -11,10 +11,11 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UPLOAD_CHUNK_BYTES, attachmentPath, messagesPath, uploadPath } from '../../contract/index.js';
-import { http, roomWith, signUp, waitFor } from './support/clients.js';
+import { http, roomWith, signUp } from './support/clients.js';
 import { startServerProcess } from './support/process.js';
 import { useRestartableServers } from './support/restarts.js';
 import { createUpload, patchUpload, uploadOffset } from './support/uploads.js';
+import { waitUntil } from '../support/wait.js';
 
 const CHUNKS = 8;
 const SIZE = CHUNKS * UPLOAD_CHUNK_BYTES;
@@ -79,7 +80,9 @@ describe('upload resumed after the server was killed', () => {
       patch.write(half);
       sentBytes += half.length;
       const partial = join(dataDir, 'uploads', uploadId);
-      await waitFor(() => statSync(partial).size > offset, 20_000, 'the server to write part of the chunk');
+      await waitUntil('the server to write part of the chunk', () => statSync(partial).size > offset, {
+        timeoutMs: 20_000,
+      });
       await first.kill();
       await cut;
 

@@ -7,7 +7,7 @@
  * catches every conversation up. It never reads the server's state any other way.
  */
 import { randomUUID } from 'node:crypto';
-import { PAGE_SIZE_MAX, type Message } from '../../contract/index.js';
+import { PAGE_SIZE_MAX, type Message, ClientEvent, ServerEvent } from '../../contract/index.js';
 import { connect, request, type ClientSocket, type TestUser } from '../server/support/clients.js';
 import type { Random } from './random.js';
 
@@ -109,12 +109,12 @@ export class SoakClient {
   }
 
   private bind(socket: ClientSocket): void {
-    socket.on('message:new', (message) => {
+    socket.on(ServerEvent.message, (message) => {
       if (!this.views.has(message.conversationId)) return;
       this.store(message, 'live');
       this.learned(message.conversationId, message.seq);
     });
-    socket.on('sync:check', ({ withinMs }) => {
+    socket.on(ServerEvent.syncCheck, ({ withinMs }) => {
       setTimeout(() => void this.checkAll(socket), this.random.next() * withinMs);
     });
     socket.on('disconnect', () => {
@@ -151,7 +151,7 @@ export class SoakClient {
       const socket = this.socket;
       if (!socket?.connected) return;
       const afterSeq = this.held(conversationId);
-      const page = await request(socket, 'messages:after', {
+      const page = await request(socket, ClientEvent.messagesAfter, {
         conversationId,
         afterSeq,
         limit: PAGE_SIZE_MAX,
@@ -164,7 +164,7 @@ export class SoakClient {
 
   private async checkAll(socket: ClientSocket): Promise<void> {
     if (this.socket !== socket || !socket.connected) return;
-    const list = await request(socket, 'conversations:list', {}).catch(() => null);
+    const list = await request(socket, ClientEvent.listConversations, {}).catch(() => null);
     if (!list?.ok) return;
     for (const c of list.conversations) if (this.views.has(c.id)) this.learned(c.id, c.lastSeq);
   }
@@ -178,7 +178,7 @@ export class SoakClient {
         const socket = this.socket;
         if (!socket?.connected) return;
         const entry = this.outbox[0]!;
-        const ack = await request(socket, 'message:send', entry).catch(() => null);
+        const ack = await request(socket, ClientEvent.send, entry).catch(() => null);
         if (!ack) return; // no answer: the socket dropped or timed out; the same id goes again
         if (!ack.ok) {
           this.refusals.set(ack.error.code, (this.refusals.get(ack.error.code) ?? 0) + 1);

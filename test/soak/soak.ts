@@ -20,6 +20,7 @@ import { createRoom, http, joinRoom, signUp, type TestUser } from '../server/sup
 import { SoakClient, sleep } from './client.js';
 import { startSoakCluster, type SoakCluster } from './nodes.js';
 import { Random } from './random.js';
+import { waitUntil } from '../support/wait.js';
 
 const CLIENTS = 20;
 const ROOMS = 4;
@@ -54,11 +55,7 @@ async function serverRoom(url: string, reader: TestUser, conversationId: string)
 
 /** Waits until `ready()` holds (polling), or throws after a minute. */
 async function waitForState(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`soak: timed out waiting for ${what}`);
-    await sleep(100);
-  }
+  await waitUntil(`soak: ${what}`, ready, { timeoutMs: 60_000, intervalMs: 100 });
 }
 
 /** Runs `loop` until the chaos phase ends. */

@@ -13,9 +13,7 @@ import {
   type User,
 } from '../../contract/index';
 import { registerBackgroundSync } from '../../client-kit/index';
-import { getMe } from '../../localdb/meta';
-import { setMutedLocally } from '../../localdb/pushMeta';
-import type { OutboxEntry } from '../../localdb/schema';
+import { getMe, setMutedLocally, type OutboxEntry } from '../../localdb/index';
 import {
   discard as discardEntry,
   enqueue,
@@ -23,9 +21,9 @@ import {
   retry as retryEntry,
   withdraw,
   type OutboxAction,
-} from '../../outbox/queue';
-import { listEntries } from '../../outbox/store';
-import { deleteUpload } from '../../outbox/upload';
+  listEntries,
+  deleteUpload,
+} from '../../outbox/index';
 import { attachmentMaxBytes, attachmentMaxMb } from './limits';
 import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';

@@ -1,20 +1,25 @@
 /** Preact hooks over IndexedDB and the hub: what the UI renders from. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Message, User } from '../../contract/index';
-import { getConversation, listConversations } from '../../localdb/conversations';
-import { listMembers } from '../../localdb/members';
-import { conversationRange, getMessage, newestMessages, oldestStoredSeq } from '../../localdb/messages';
-import { getMe } from '../../localdb/meta';
-import type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
-import { getAttachmentBlob, listEntries } from '../../outbox/store';
+import { PAGE_SIZE_DEFAULT, type Message, type User } from '../../contract/index';
+import {
+  getConversation,
+  listConversations,
+  listMembers,
+  conversationRange,
+  getMessage,
+  newestMessages,
+  oldestStoredSeq,
+  getMe,
+  type LocalConversation,
+  type LocalMember,
+  type OutboxEntry,
+} from '../../localdb/index';
+import { getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
 import { touches, useLiveQuery } from './live';
 import { storageInfo, type StorageInfo } from './storage';
-
-/** Messages shown at first, and added by each loadOlder(). */
-export const MESSAGE_PAGE = 100;
 
 const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: null };
 
@@ -132,8 +137,8 @@ const NO_MESSAGES = { messages: [] as Message[], outbox: [] as OutboxEntry[] };
 
 /** A conversation's messages and unsent entries; loadOlder() widens the window (or fetches). */
 export function useMessages(conversationId: string): MessagesView {
-  const [view, setView] = useState({ conversationId, limit: MESSAGE_PAGE });
-  const limit = view.conversationId === conversationId ? view.limit : MESSAGE_PAGE;
+  const [view, setView] = useState({ conversationId, limit: PAGE_SIZE_DEFAULT });
+  const limit = view.conversationId === conversationId ? view.limit : PAGE_SIZE_DEFAULT;
   const [loadingOlder, setLoadingOlder] = useState(false);
   const loading = useRef(false);
   // The seq below which the server could not be asked (offline): no endless retries on scroll.
@@ -175,7 +180,7 @@ export function useMessages(conversationId: string): MessagesView {
           return;
         }
       }
-      setView({ conversationId, limit: limit + MESSAGE_PAGE });
+      setView({ conversationId, limit: limit + PAGE_SIZE_DEFAULT });
     } finally {
       loading.current = false;
       setLoadingOlder(false);
@@ -187,10 +192,10 @@ export function useMessages(conversationId: string): MessagesView {
       const db = await getDb();
       const from = await db.countFromIndex('messages', 'by-conv-seq', conversationRange(conversationId, seq));
       // A little context above the message, too.
-      const needed = from + MESSAGE_PAGE / 4;
+      const needed = from + PAGE_SIZE_DEFAULT / 4;
       setView((v) => ({
         conversationId,
-        limit: Math.max(v.conversationId === conversationId ? v.limit : MESSAGE_PAGE, needed),
+        limit: Math.max(v.conversationId === conversationId ? v.limit : PAGE_SIZE_DEFAULT, needed),
       }));
     },
     [conversationId],

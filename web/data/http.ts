@@ -1,4 +1,5 @@
-import { ErrorCode, type Ack } from '../../contract/index';
+import { ErrorCode, isAck, type Ack } from '../../contract/index';
+import { OFFLINE_ANSWER } from '../../net/index';
 
 /** POSTs JSON to the Ferry API (same origin, so the session cookie goes along) and returns its Ack. */
 export async function postJson<T extends object>(path: string, body: unknown): Promise<Ack<T>> {
@@ -11,14 +12,11 @@ export async function postJson<T extends object>(path: string, body: unknown): P
       credentials: 'same-origin',
     });
   } catch {
-    return {
-      ok: false,
-      error: { code: ErrorCode.UNAVAILABLE, message: 'You are offline. Try again when you are back online.' },
-    };
+    return { ok: false, error: OFFLINE_ANSWER };
   }
   try {
-    const answer = (await response.json()) as Ack<T>;
-    if (typeof answer === 'object' && answer !== null && typeof answer.ok === 'boolean') return answer;
+    const answer: unknown = await response.json();
+    if (isAck(answer)) return answer as Ack<T>;
   } catch {
     // Not JSON (e.g. a proxy's error page): answered below.
   }

@@ -22,7 +22,7 @@ export { messageStatus } from './status';
 export { actions } from './actions';
 import './testHook';
 export type { HubStatus, ConnectionState } from '../../shared-worker/protocol';
-export type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/schema';
+export type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/index';
 import type { Message } from '../../contract/index';
 import { hubClient } from './hubClient';
 

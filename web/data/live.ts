@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { FerryDb } from '../../localdb/schema';
+import type { FerryDb } from '../../localdb/index';
 import type { HubEvents } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';

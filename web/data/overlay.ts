@@ -12,7 +12,7 @@
  * operations onto what the server says" half of offline operations.
  */
 import { EntryKind, type Attachment, type Message, type WireError } from '../../contract/index';
-import type { OutboxAttachment } from '../../localdb/schema';
+import type { OutboxAttachment } from '../../localdb/index';
 
 /** Image types the server shows inline (Attachment.inline): a queued one is previewed as an image. */
 const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

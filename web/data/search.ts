@@ -3,7 +3,7 @@
  * the hub's socket (everything the user can read, paged), and the two merged without duplicates.
  */
 import type { Ack, Message, SearchCursor, SearchPage } from '../../contract/index';
-import type { LocalMember } from '../../localdb/schema';
+import type { LocalMember } from '../../localdb/index';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
 import { touches, useLiveQuery } from './live';

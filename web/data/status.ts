@@ -1,5 +1,5 @@
 import type { Message } from '../../contract/index';
-import type { LocalMember } from '../../localdb/schema';
+import type { LocalMember } from '../../localdb/index';
 
 /**
  * The status of one's own acknowledged message: Read when every other member has read it,

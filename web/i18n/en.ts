@@ -1,4 +1,4 @@
-/** English UI text. Names marked (a11y) are part of issue 3's accessibility contract: keep them stable. */
+/** English UI text. Names marked (a11y) are the accessibility contract (screen readers and the browser tests find controls by them): keep them stable. */
 export const en = {
   appName: 'Ferry',
   loading: 'Loading…',

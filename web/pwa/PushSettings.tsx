@@ -5,7 +5,7 @@
  * pushes when the person has no open connection, so the two never show the same message.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { setNotificationLang } from '../../localdb/pushMeta';
+import { setNotificationLang } from '../../localdb/index';
 import { getDb } from '../data/db';
 import { useI18n } from '../i18n/index';
 import type { Strings } from '../i18n/en';

@@ -8,7 +8,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message, SearchCursor } from '../../contract/index';
-import type { LocalMember } from '../../localdb/schema';
+import type { LocalMember } from '../../localdb/index';
 import {
   mergeHits,
   searchDevice,

@@ -6,7 +6,7 @@
  * it, and the link's hit area covers the row (CSS).
  */
 import { useRef } from 'preact/hooks';
-import type { LocalConversation } from '../../localdb/schema';
+import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { MessageSearch } from '../search/MessageSearch';

@@ -1,7 +1,7 @@
 /** One open conversation: header (name, members, invite link, leave), the message log, typing, composer. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
-import type { LocalConversation } from '../../localdb/schema';
+import type { LocalConversation } from '../../localdb/index';
 import { actions, useConversation, useMembers } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { ShownMessage } from '../data/overlay';

@@ -1,4 +1,4 @@
-/** The "Language" control (issue 3 a11y contract). */
+/** The "Language" control (accessible names that screen readers and tests rely on). */
 import { LANGUAGES, setLang, useI18n, type Lang } from '../i18n/index';
 
 /** A select that switches the UI language. */

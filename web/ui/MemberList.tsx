@@ -1,5 +1,5 @@
 /** Members of a conversation with their presence (online / offline). */
-import type { LocalMember } from '../../localdb/schema';
+import type { LocalMember } from '../../localdb/index';
 import { useI18n } from '../i18n/index';
 
 /** The member list panel. */

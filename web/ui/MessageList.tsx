@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { User } from '../../contract/index';
-import type { LocalConversation } from '../../localdb/schema';
+import type { LocalConversation } from '../../localdb/index';
 import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { dayKey, formatDay } from './format';

@@ -1,4 +1,7 @@
-/** Sign-in form: "Username", "Password", "Sign in" and "Create account" (issue 3 a11y contract). */
+/**
+ * Sign-in form: "Username", "Password", "Sign in" and "Create account" (accessible names that
+ * screen readers and the browser tests rely on).
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';

@@ -4,8 +4,7 @@
  * (localdb/searchIndex.ts), exactly the module the hub runs. Driven from bench/scenarios/search.ts.
  */
 import type { Message } from '../../../contract/index';
-import { lazyFerryDb, putMessages } from '../../../localdb/index';
-import { SearchIndex } from '../../../localdb/searchIndex';
+import { lazyFerryDb, putMessages, SearchIndex } from '../../../localdb/index';
 import { corpus } from '../corpus';
 
 const DB = 'ferry-search-bench';

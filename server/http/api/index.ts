@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
-import { HttpRoute } from '../../../contract/http.js';
+import { HttpRoute, isApiPath } from '../../../contract/http.js';
 import { MAX_PAYLOAD_BYTES, type ServerLimits } from '../../../contract/limits.js';
 import type { Attachments } from '../../attachments/index.js';
 import type { AuthService } from '../../auth/AuthService.js';
@@ -47,8 +47,6 @@ export interface Api {
   /** Ends every open SSE feed (on close). */
   closeFeeds(): void;
 }
-
-const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
 
 /** Runs middlewares in order, like koa-compose, for the API's fixed chain. */
 function chain(middlewares: Middleware[]): Middleware {

@@ -1,5 +1,5 @@
 /**
- * Page helpers built only on the accessibility contract of issue 3 (roles and English names), so
+ * Page helpers built only on the accessibility contract (the roles and English names screen readers rely on), so
  * tests read as a person would use the app and break when a name a screen reader relies on changes.
  */
 import { expect } from 'vitest';

@@ -20,7 +20,7 @@ import {
 } from '../../../contract/index';
 import { newContext } from './browser';
 import { waitOnline } from './ui';
-import { waitUntil } from './wait';
+import { waitUntil } from '../../support/wait';
 import type { Ferry } from './ferry';
 
 /** Password every test user gets (long enough for PASSWORD_MIN). */

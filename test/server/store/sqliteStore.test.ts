@@ -21,9 +21,10 @@ import {
 } from '../../../server/store/sqlite/index.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
-import { waitFor } from '../support/clients.js';
+
 import { describeStoreContract, reopenable } from './storeContract.js';
 import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
+import { waitUntil } from '../../support/wait.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD_SCRIPT = fileURLToPath(new URL('./support/appendUntilKilled.ts', import.meta.url));
@@ -379,7 +380,9 @@ describe('SqliteStore', () => {
       const arrived = gate.arrivals;
       const inputs = Array.from({ length: 9 }, () => draft());
       const acks = inputs.slice(0, 3).map((input) => store.appendMessage(input));
-      await waitFor(() => gate.arrivals > arrived, undefined, 'the first batch to reach the gate');
+      await waitUntil('the first batch to reach the gate', () => gate.arrivals > arrived, {
+        timeoutMs: undefined,
+      });
       // The event loop is free while the writer waits, and readers see only committed rows.
       expect(await store.messagesAfter(roomId, 0, 10)).toEqual([]);
       expect(await store.messagesBefore(roomId, null, 10)).toEqual([]);
@@ -411,7 +414,9 @@ describe('SqliteStore', () => {
       const arrived = gate.arrivals;
       const inputs = Array.from({ length: 11 }, () => draft());
       const acks = [store.appendMessage(inputs[0]!)];
-      await waitFor(() => gate.arrivals > arrived, undefined, 'the first batch to reach the gate');
+      await waitUntil('the first batch to reach the gate', () => gate.arrivals > arrived, {
+        timeoutMs: undefined,
+      });
       acks.push(...inputs.slice(1).map((input) => store.appendMessage(input)));
       gate.open();
       const results = await Promise.all(acks);
@@ -431,7 +436,7 @@ describe('SqliteStore', () => {
       gate.shut();
       const arrived = gate.arrivals;
       const committing = Array.from({ length: 5 }, () => store.appendMessage(draft()));
-      await waitFor(() => gate.arrivals > arrived, undefined, 'the batch to reach the gate');
+      await waitUntil('the batch to reach the gate', () => gate.arrivals > arrived, { timeoutMs: undefined });
       const gathering = Array.from({ length: 3 }, () => store.appendMessage(draft()));
       gate.crash();
 

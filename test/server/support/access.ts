@@ -1,6 +1,6 @@
 /** The setup of the tests that take access away (one node, or two): someone listening everywhere. */
 import { expect } from 'vitest';
-import { eventsPath } from '../../../contract/index.js';
+import { eventsPath, ServerEvent } from '../../../contract/index.js';
 import { connect, createRoom, joinRoom, nextEvent, openSse, sendHttp, signUp, sseTexts } from './clients.js';
 
 /**
@@ -20,7 +20,7 @@ export async function bobListening(url: string, listenUrl: string = url) {
   const feed = await openSse(listenUrl, eventsPath(room.id), bob.cookie);
   expect(feed.status).toBe(200);
   // Every channel hears the room before access ends.
-  const heard = [ws, polling].map((s) => nextEvent(s, 'message:new', (m) => m.text === 'before'));
+  const heard = [ws, polling].map((s) => nextEvent(s, ServerEvent.message, (m) => m.text === 'before'));
   await sendHttp(url, alice, room.id, 'before');
   await Promise.all(heard);
   await feed.until(() => sseTexts(feed).includes('before'));

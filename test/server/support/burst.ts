@@ -17,6 +17,7 @@ import type {
 /** A message as typed (no kind: a message). */
 export type MessageDraft = Extract<SendMessageRequest, { text: string; targetId?: never }>;
 import { request, type ClientSocket } from './clients.js';
+import { ClientEvent } from '../../../contract/index.js';
 
 export interface BurstState {
   /** Messages in the order they were typed. */
@@ -79,7 +80,7 @@ export function pump(
       const draft = queue[next++]!;
       inFlight += 1;
       state.emitted.add(draft.id);
-      socket.emit('message:send', draft, (ack: Ack<SendResult>) => {
+      socket.emit(ClientEvent.send, draft, (ack: Ack<SendResult>) => {
         inFlight -= 1;
         if (ack.ok) {
           state.acked.set(draft.id, ack.message);
@@ -110,7 +111,7 @@ export async function readAll(socket: ClientSocket, conversationId: string): Pro
   const all: Message[] = [];
   let afterSeq = 0;
   for (;;) {
-    const page: Ack<MessagePage> = await request(socket, 'messages:after', {
+    const page: Ack<MessagePage> = await request(socket, ClientEvent.messagesAfter, {
       conversationId,
       afterSeq,
       limit: 500,

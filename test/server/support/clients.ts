@@ -9,13 +9,16 @@ import {
   HttpPath,
   SESSION_COOKIE,
   type Ack,
+  type AckOf,
   type ClientToServerEvents,
   type ConversationSummary,
   type Message,
   type ServerToClientEvents,
   type User,
   messagesPath,
+  ClientEvent,
 } from '../../../contract/index.js';
+import { waitUntil } from '../../support/wait.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -176,11 +179,6 @@ export function closeAllSockets(): void {
   openSockets.clear();
 }
 
-type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends
-  ((r: infer R) => void) | undefined
-  ? R
-  : never;
-
 /** Emits a contract event and waits for its ack (fails after WAIT_MS). */
 export function request<E extends keyof ClientToServerEvents>(
   socket: ClientSocket,
@@ -230,19 +228,6 @@ export function collect<E extends keyof ServerToClientEvents>(
   const listener = (p: Parameters<ServerToClientEvents[E]>[0]): void => void items.push(p);
   socket.on(event, listener as never);
   return { items, stop: () => void socket.off(event, listener as never) };
-}
-
-/** Polls `condition` until it is true (fails after timeoutMs): waits for a state, not a duration. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = WAIT_MS,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A message payload as a client types it: a fresh UUID, now as typedAt. */
@@ -336,7 +321,9 @@ export async function openSse(
     events,
     comments: () => comments,
     ended: () => ended,
-    until: (predicate, timeoutMs = WAIT_MS) => waitFor(() => predicate(events), timeoutMs, 'SSE events'),
+    until: async (predicate, timeoutMs = WAIT_MS) => {
+      await waitUntil('SSE events', () => predicate(events), { timeoutMs });
+    },
     close: () => controller.abort(),
   };
 }
@@ -367,7 +354,7 @@ export async function sendAccepted(
   conversationId: string,
   text: string,
 ): Promise<boolean> {
-  return (await request(socket, 'message:send', draft(conversationId, text))).ok;
+  return (await request(socket, ClientEvent.send, draft(conversationId, text))).ok;
 }
 
 /** Creates a room over HTTP as `owner`; throws unless it worked. */

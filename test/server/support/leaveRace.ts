@@ -6,7 +6,7 @@
  * inside the handshake's read of the user's conversations, or inside the feed's checks) and the
  * others let them race freely.
  */
-import { eventsPath, leavePath } from '../../../contract/index.js';
+import { eventsPath, leavePath, ServerEvent } from '../../../contract/index.js';
 import type { FerryIo } from '../../../server/app.js';
 import type { Store } from '../../../server/store/Store.js';
 import { storeWith } from './app.js';
@@ -21,9 +21,9 @@ import {
   sendAccepted,
   sendHttp,
   signUp,
-  waitFor,
   type TestUser,
 } from './clients.js';
+import { waitUntil } from '../../support/wait.js';
 
 /** One-shot pauses inside a real store's reads, for the forced rounds. */
 export interface RaceHooks {
@@ -130,14 +130,14 @@ export async function runLeaveRace(
       ]);
       // A socket whose memberships changed during its handshake reads them again after connecting:
       // the marker proves something only once the socket is in the markers room.
-      await waitFor(
-        () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
-        undefined,
+      await waitUntil(
         'the socket to join its rooms',
+        () => io.of('/').sockets.get(socket.id!)?.rooms.has(`conv:${markers.id}`) === true,
+        { timeoutMs: undefined },
       );
-      const heard = collect(socket, 'message:new');
+      const heard = collect(socket, ServerEvent.message);
       await say(room.id, `secret ${round}`);
-      const marker = nextEvent(socket, 'message:new', (m) => m.text === `marker ${round}`);
+      const marker = nextEvent(socket, ServerEvent.message, (m) => m.text === `marker ${round}`);
       await say(markers.id, `marker ${round}`);
       await marker;
       const where = `round ${round} (${['free', 'during handshake', 'during SSE checks'][mode]}, ${transports[0]})`;

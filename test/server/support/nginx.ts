@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { makeTempDir } from './app.js';
-import { waitFor } from './clients.js';
+import { waitUntil } from '../../support/wait.js';
 
 const executable = (file: string): boolean => {
   try {
@@ -111,7 +111,7 @@ export async function startNginx(upstreamPort: number): Promise<PrivateNginx> {
     }),
   );
   try {
-    await waitFor(async () => exited || (await accepts(port)), 10_000, 'nginx to listen');
+    await waitUntil('nginx to listen', async () => exited || (await accepts(port)), { timeoutMs: 10_000 });
     if (exited) throw new Error(`nginx did not start: ${stderr.trim()}`);
   } catch (err) {
     child.kill('SIGKILL');

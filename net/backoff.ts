@@ -1,3 +1,4 @@
+/** Exponential backoff with jitter for every retry of the client (socket reconnects, outbox, uploads). */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;

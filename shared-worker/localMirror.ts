@@ -6,19 +6,29 @@
  * one conversation runs in order (a per-conversation chain), so catch-up and live messages never
  * race. Delivered receipts follow what was stored.
  */
-import { PAGE_SIZE_MAX, type ConversationSummary, type Message, type User } from '../contract/index';
+import {
+  PAGE_SIZE_DEFAULT,
+  PAGE_SIZE_MAX,
+  type ConversationSummary,
+  type Message,
+  type User,
+  ClientEvent,
+} from '../contract/index';
 import { sharedRun } from '../client-kit/index';
-import type { GetFerryDb } from '../localdb/connection';
-import { getConversation, markReadLocally, saveConversations } from '../localdb/conversations';
-import { applyReceipt } from '../localdb/members';
-import { advanceSyncedSeq, putMessages } from '../localdb/messages';
-import { OfflineError } from '../outbox/transport';
+import {
+  type GetFerryDb,
+  getConversation,
+  markReadLocally,
+  saveConversations,
+  applyReceipt,
+  advanceSyncedSeq,
+  putMessages,
+} from '../localdb/index';
+import { OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import { GapWatch } from './gaps';
 import type { HubEvents } from './protocol';
 
-/** A device new to a conversation loads only its newest page; older ones load on scroll. */
-export const NEWEST_PAGE = 100;
 /** Conversations caught up at once after a (re)connect. */
 const RESYNC_LANES = 6;
 /** How many live message ids are remembered so a repeated delivery is not announced twice. */
@@ -26,7 +36,7 @@ const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
 const DELIVERED_DELAY_MS = 250;
 
-export interface SyncDeps {
+export interface LocalMirrorDeps {
   getDb: GetFerryDb;
   connection: Connection;
   me(): User | null;
@@ -35,7 +45,11 @@ export interface SyncDeps {
   arrived(message: Message): void;
 }
 
-export class Sync {
+/**
+ * The hub's local mirror of the server (not Background Sync, which is the Service Worker's
+ * outbox replay): catch-up, live entries, the gap rule and receipts, per conversation in order.
+ */
+export class LocalMirror {
   private generation = 0;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Set<string>();
@@ -48,9 +62,10 @@ export class Sync {
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private checkDueAt = Infinity;
 
-  constructor(private readonly deps: SyncDeps) {
+  constructor(private readonly deps: LocalMirrorDeps) {
     this.gaps = new GapWatch({
-      schedule: (conversationId, task) => void this.serial(conversationId, () => this.guard(task)),
+      schedule: (conversationId, task) =>
+        void this.serial(conversationId, () => this.runSwallowingErrors(task)),
       held: async (conversationId) =>
         (await getConversation(await deps.getDb(), conversationId))?.syncedSeq ?? null,
       catchUp: (conversationId) => void this.catchUp(conversationId),
@@ -78,7 +93,7 @@ export class Sync {
     this.checkTimer = setTimeout(() => {
       this.checkTimer = undefined;
       this.checkDueAt = Infinity;
-      void this.guard(async () => {
+      void this.runSwallowingErrors(async () => {
         for (const summary of await this.listConversations()) this.learned(summary.id, summary.lastSeq);
       });
     }, dueAt - Date.now());
@@ -92,7 +107,7 @@ export class Sync {
   async resync(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const ids = ((await this.guard(() => this.listConversations())) ?? []).map((c) => c.id);
+    const ids = ((await this.runSwallowingErrors(() => this.listConversations())) ?? []).map((c) => c.id);
     let next = 0;
     const lane = async () => {
       // A newer connection started its own pass: this one stops.
@@ -110,7 +125,7 @@ export class Sync {
     if (waiting) return waiting;
     const run = this.serial(conversationId, () => {
       this.waitingCatchUps.delete(conversationId);
-      return this.guard(() => this.fetchMissing(conversationId));
+      return this.runSwallowingErrors(() => this.fetchMissing(conversationId));
     });
     this.waitingCatchUps.set(conversationId, run);
     return run;
@@ -127,7 +142,9 @@ export class Sync {
       return;
     }
     this.liveBatches.set(message.conversationId, [message]);
-    void this.serial(message.conversationId, () => this.guard(() => this.storeLive(message.conversationId)));
+    void this.serial(message.conversationId, () =>
+      this.runSwallowingErrors(() => this.storeLive(message.conversationId)),
+    );
   }
 
   private async storeLive(conversationId: string): Promise<void> {
@@ -169,24 +186,25 @@ export class Sync {
     if ((await markReadLocally(db, conversationId, seq)) !== null)
       this.deps.notify({ stores: ['conversations'], conversationIds: [conversationId] });
     const conversation = await getConversation(db, conversationId);
-    if (conversation) await this.guard(() => this.sendRead(conversationId, conversation.readSeq));
+    if (conversation)
+      await this.runSwallowingErrors(() => this.sendRead(conversationId, conversation.readSeq));
   }
 
   private async listConversations(): Promise<ConversationSummary[]> {
-    const ack = await this.deps.connection.call('conversations:list', {});
+    const ack = await this.deps.connection.call(ClientEvent.listConversations, {});
     if (!ack.ok) return [];
     const db = await this.deps.getDb();
     const report = await saveConversations(db, ack.conversations, { complete: true });
     this.deps.notify({ stores: ['conversations', 'members', 'messages'] });
     // Reads made while offline are ahead of the server: send them now.
     for (const pending of report.pendingReads)
-      void this.guard(() => this.sendRead(pending.conversationId, pending.readSeq));
+      void this.runSwallowingErrors(() => this.sendRead(pending.conversationId, pending.readSeq));
     return ack.conversations;
   }
 
   /** Lists conversations again (once at a time) and catches up the ones that are new here. */
   private readonly relist = sharedRun(async () => {
-    const summaries = await this.guard(() => this.listConversations());
+    const summaries = await this.runSwallowingErrors(() => this.listConversations());
     for (const { id } of summaries ?? []) void this.catchUp(id);
   });
 
@@ -197,8 +215,11 @@ export class Sync {
     const conversation = await getConversation(db, conversationId);
     if (!conversation) return;
 
-    if (conversation.syncedSeq === 0 && conversation.lastSeq > NEWEST_PAGE) {
-      const page = await connection.call('messages:before', { conversationId, limit: NEWEST_PAGE });
+    if (conversation.syncedSeq === 0 && conversation.lastSeq > PAGE_SIZE_DEFAULT) {
+      const page = await connection.call(ClientEvent.messagesBefore, {
+        conversationId,
+        limit: PAGE_SIZE_DEFAULT,
+      });
       if (!page.ok) return;
       await putMessages(db, page.messages, { meId });
       const top = page.messages.at(-1)?.seq;
@@ -211,7 +232,7 @@ export class Sync {
     for (;;) {
       const current = await getConversation(db, conversationId);
       if (!current) return;
-      const page = await connection.call('messages:after', {
+      const page = await connection.call(ClientEvent.messagesAfter, {
         conversationId,
         afterSeq: current.syncedSeq,
         limit: PAGE_SIZE_MAX,
@@ -239,7 +260,7 @@ export class Sync {
       this.deliveredTimer = undefined;
       const due = [...this.deliveredDue];
       this.deliveredDue.clear();
-      for (const id of due) void this.guard(() => this.sendDelivered(id));
+      for (const id of due) void this.runSwallowingErrors(() => this.sendDelivered(id));
     }, DELIVERED_DELAY_MS);
   }
 
@@ -248,7 +269,7 @@ export class Sync {
     const db = await this.deps.getDb();
     const conversation = await getConversation(db, conversationId);
     if (!conversation || conversation.syncedSeq <= conversation.deliveredSeq) return;
-    const ack = await this.deps.connection.call('receipt:update', {
+    const ack = await this.deps.connection.call(ClientEvent.receipt, {
       conversationId,
       deliveredSeq: conversation.syncedSeq,
     });
@@ -257,7 +278,7 @@ export class Sync {
 
   private async sendRead(conversationId: string, readSeq: number): Promise<void> {
     if ((this.readSent.get(conversationId) ?? 0) >= readSeq || readSeq <= 0) return;
-    const ack = await this.deps.connection.call('receipt:update', { conversationId, readSeq });
+    const ack = await this.deps.connection.call(ClientEvent.receipt, { conversationId, readSeq });
     if (!ack.ok) return;
     this.readSent.set(conversationId, readSeq);
     await this.storeReceipt(ack.receipt);
@@ -282,12 +303,15 @@ export class Sync {
     return next;
   }
 
-  /** Going offline mid-way is normal (the next connect resyncs); anything else is logged. */
-  private async guard<T>(task: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs one step whose failure must not stop the hub, and swallows any error: undefined then.
+   * Going offline mid-way is normal (the next connect resyncs); anything else is logged.
+   */
+  private async runSwallowingErrors<T>(task: () => Promise<T>): Promise<T | undefined> {
     try {
       return await task();
     } catch (err) {
-      if (!(err instanceof OfflineError)) console.warn('ferry hub: sync step failed', err);
+      if (!(err instanceof OfflineError)) console.warn('ferry hub: mirror step failed', err);
       return undefined;
     }
   }
