@@ -16,7 +16,7 @@ import type {
   RelayStepParams,
   RelayStepStats,
 } from './types.js';
-import { ClientEvent, ServerEvent } from '../../contract/index.js';
+import { ClientEvent } from '../../contract/index.js';
 
 interface OpenConversation {
   conversationId: string;

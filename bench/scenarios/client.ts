@@ -26,7 +26,7 @@ import {
   type RenderMarks,
   type ReplayMarks,
 } from '../client/pageProbes.js';
-import { signedInContext, waitFor } from '../client/session.js';
+import { signedInContext } from '../client/session.js';
 import { ensureWebDist } from '../client/webBuild.js';
 import { allMessages, postMessage, roomWith, signUpMany, userHeaders, type BenchUser } from '../ferry/api.js';
 import { connect } from '../load/connect.js';

@@ -7,6 +7,7 @@
  * IndexedDB, B's render. Measured idle, then while load workers drive relay traffic through other
  * conversations of the same server.
  */
+import { ServerEvent } from '../../contract/index.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -152,7 +153,7 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
     // B's relay as a Node client sees it, on the same wall clock as the pages'.
     const relayedAt = new Map<number, number>();
     probe = await connect({ url, headers: userHeaders(bob, url) });
-    probe.on('message:new', (m: { text?: string }) => {
+    probe.on(ServerEvent.message, (m: { text?: string }) => {
       const at = performance.timeOrigin + performance.now();
       const n = /^feel\|(\d+)\|/.exec(m.text ?? '');
       if (n && !relayedAt.has(Number(n[1]))) relayedAt.set(Number(n[1]), at);

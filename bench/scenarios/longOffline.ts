@@ -18,7 +18,7 @@ import { startTcpProxy, type TcpProxy } from '../lib/tcpProxy.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
-import type { ConversationSummary } from '../../contract/index.js';
+import { ClientEvent, type ConversationSummary } from '../../contract/index.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
 
 const DB_NAME = 'ferry';
@@ -47,7 +47,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 async function serverTruth(url: string, user: Parameters<typeof userHeaders>[0]) {
   const socket = await connect({ url, headers: userHeaders(user, url) });
   try {
-    const ack = (await socket.timeout(30_000).emitWithAck('conversations:list', {})) as {
+    const ack = (await socket.timeout(30_000).emitWithAck(ClientEvent.listConversations, {})) as {
       ok: boolean;
       conversations: ConversationSummary[];
     };
@@ -99,7 +99,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
       const lane = async () => {
         while (next < p.offlineMessages) {
           const i = next++;
-          const ack = (await sender.timeout(30_000).emitWithAck('message:send', {
+          const ack = (await sender.timeout(30_000).emitWithAck(ClientEvent.send, {
             id: randomUUID(),
             conversationId: rooms[i % rooms.length],
             text: `While you were away ${i + 1}`,
