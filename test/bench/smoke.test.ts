@@ -207,8 +207,6 @@ describe('npm run bench at the tiny size', () => {
       expect(series.samples).toBeGreaterThan(0);
       for (const v of [series.toOther.p50, series.toOther.p99, series.ownEcho.p50, series.toRelay.p50])
         expect(positive(v), JSON.stringify(series)).toBe(true);
-      // The other browser cannot show it before the server relayed it.
-      expect(series.toOther.p50).toBeGreaterThan(series.toRelay.p50 - 1);
     }
     expect(r.loaded.load?.delivered).toBeGreaterThan(0);
   });
