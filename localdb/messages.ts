@@ -237,17 +237,41 @@ export async function advanceSyncedSeq(db: FerryDb, conversationId: string, seq:
   await tx.done;
 }
 
-/** The newest `limit` stored messages (kind 'message') of a conversation, ascending by seq. */
-export async function newestMessages(db: FerryDb, conversationId: string, limit: number): Promise<Message[]> {
+/**
+ * The newest `limit` stored messages (kind 'message') of a conversation below `belowSeq`,
+ * ascending by seq.
+ */
+export async function newestMessages(
+  db: FerryDb,
+  conversationId: string,
+  limit: number,
+  belowSeq = Infinity,
+): Promise<Message[]> {
+  const below = IDBKeyRange.bound([conversationId, -Infinity], [conversationId, belowSeq], false, true);
+  return readMessages(db, below, 'prev', limit);
+}
+
+/** A conversation's stored messages (kind 'message') from `fromSeq` up, ascending seq. */
+export async function messagesFrom(db: FerryDb, conversationId: string, fromSeq: number): Promise<Message[]> {
+  return readMessages(db, conversationRange(conversationId, fromSeq), 'next', Infinity);
+}
+
+/** Up to `limit` messages of `range` walked in `direction`, returned in ascending seq. */
+async function readMessages(
+  db: FerryDb,
+  range: IDBKeyRange,
+  direction: 'next' | 'prev',
+  limit: number,
+): Promise<Message[]> {
   const out: Message[] = [];
   const tx = db.transaction('messages');
-  let cursor = await tx.store.index('by-conv-seq').openCursor(conversationRange(conversationId), 'prev');
+  let cursor = await tx.store.index('by-conv-seq').openCursor(range, direction);
   while (cursor && out.length < limit) {
     if (isMessageEntry(cursor.value)) out.push(withEntryDefaults(cursor.value));
     cursor = await cursor.continue();
   }
   await tx.done;
-  return out.reverse();
+  return direction === 'prev' ? out.reverse() : out;
 }
 
 /** The lowest seq stored for a conversation, or null when none is. */

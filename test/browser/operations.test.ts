@@ -10,16 +10,16 @@
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_TEXT_MAX, messagesPath, type Message, type SendResult } from '../../contract/index';
+import { MESSAGE_TEXT_MAX, type Message } from '../../contract/index';
 import type { LocalConversation, OutboxEntry } from '../../localdb/index';
 import type {} from '../../web/data/testHook';
 import {
   addSessionCookie,
-  api,
   newContext,
   eventually,
   ferrySuite,
   newUser,
+  opViaApi,
   openOnlineTab,
   openTab,
   sendViaApi,
@@ -30,7 +30,6 @@ import {
   UI_TIMEOUT,
   waitOffline,
   waitUntil,
-  type Ferry,
 } from './support/index';
 import { putOutboxEntry, readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
 
@@ -45,24 +44,6 @@ async function exposeData(context: BrowserContext): Promise<void> {
 
 async function dataReady(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__ferryData !== undefined);
-}
-
-/** Appends one log entry of any kind over the idempotent HTTP endpoint, as the user of `cookie`. */
-async function opViaApi(
-  ferry: Ferry,
-  cookie: string,
-  conversationId: string,
-  body: Record<string, unknown>,
-): Promise<SendResult> {
-  const res = await api<SendResult>(
-    ferry,
-    'POST',
-    messagesPath(conversationId),
-    { id: randomUUID(), typedAt: Date.now(), ...body },
-    cookie,
-  );
-  if (!res.body.ok) throw new Error(`Operation failed: ${JSON.stringify(res.body.error)}`);
-  return res.body;
 }
 
 /** Every entry stored in the page's IndexedDB `store` (raw API, no app code). */

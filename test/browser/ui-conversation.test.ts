@@ -20,6 +20,7 @@ import {
   newUser,
   openConversation,
   openOnlineTab,
+  opViaApi,
   sendMessage,
   sendViaApi,
   signUp,
@@ -127,7 +128,9 @@ describe('long history', () => {
     const room = await createRoomViaApi(suite.ferry, owner.cookie, 'Archive');
     const total = 400;
     const label = (i: number) => `msg ${String(i).padStart(3, '0')}`;
-    for (let i = 1; i <= total; i++) await sendViaApi(suite.ferry, owner.cookie, room.id, label(i));
+    const ids: string[] = [];
+    for (let i = 1; i <= total; i++)
+      ids.push((await sendViaApi(suite.ferry, owner.cookie, room.id, label(i))).message.id);
 
     const alice = await newUser(suite.browser, suite.ferry, 'history-alice');
     await joinViaApi(suite.ferry, alice.cookie, room.inviteCode!);
@@ -149,6 +152,23 @@ describe('long history', () => {
     }
     await page.getByText('Start of the conversation').waitFor();
     expect(await messageArticle(page, 'Archive', label(total)).count()).toBe(0);
+    // Every page read on the way up shows once, in order.
+    const top = await messageTexts(page, 'Archive');
+    expect(top).toEqual(top.map((_, i) => label(i + 1)));
+
+    // An edit of an old message, in a page read while scrolling back, shows where it is.
+    await opViaApi(suite.ferry, owner.cookie, room.id, {
+      kind: 'edit',
+      targetId: ids[2],
+      text: 'msg 003 fixed',
+    });
+    await eventually(firstText).toBe(label(1));
+    await eventually(async () => (await messageTexts(page, 'Archive')).slice(0, 4)).toEqual([
+      label(1),
+      label(2),
+      'msg 003 fixed',
+      label(4),
+    ]);
 
     // And back down to the newest.
     for (let step = 0; (await messageArticle(page, 'Archive', label(total)).count()) === 0; step++) {

@@ -5,11 +5,12 @@ import {
   getConversation,
   listConversations,
   listMembers,
-  conversationRange,
   getMessage,
+  messagesFrom,
   newestMessages,
   oldestStoredSeq,
   getMe,
+  type FerryDb,
   type LocalConversation,
   type LocalMember,
   type OutboxEntry,
@@ -133,46 +134,101 @@ export interface MessagesView {
   reach(seq: number): Promise<void>;
 }
 
-const NO_MESSAGES = { messages: [] as Message[], outbox: [] as OutboxEntry[] };
+/** The messages read for one conversation, and its unsent entries. */
+interface LoadedWindow {
+  conversationId: string;
+  messages: Message[];
+  outbox: OutboxEntry[];
+}
 
-/** A conversation's messages and unsent entries; loadOlder() widens the window (or fetches). */
+const NO_MESSAGES: Message[] = [];
+const NO_OUTBOX: OutboxEntry[] = [];
+
+/** A conversation's queued/failed entries that are not among `stored` (acknowledged meanwhile). */
+async function unsentEntries(
+  db: FerryDb,
+  me: User | null,
+  conversationId: string,
+  stored: Message[],
+): Promise<OutboxEntry[]> {
+  if (!me) return [];
+  const ids = new Set(stored.map((m) => m.id));
+  return (await listEntries(db, me.id, conversationId)).filter((e) => !ids.has(e.id));
+}
+
+/**
+ * A conversation's messages and unsent entries; loadOlder() widens the window (or fetches).
+ *
+ * The window is the newest page until it is widened, then every stored message from its lowest
+ * seq up. Widening reads only the page below and prepends it: re-reading the whole window on each
+ * page would grow to re-reading thousands of messages per page while scrolling back. A change
+ * notification re-reads the whole window, so edits, deletions and reactions of older messages in
+ * it still show.
+ */
 export function useMessages(conversationId: string): MessagesView {
-  const [view, setView] = useState({ conversationId, limit: PAGE_SIZE_DEFAULT });
-  const limit = view.conversationId === conversationId ? view.limit : PAGE_SIZE_DEFAULT;
+  const [loaded, setLoaded] = useState<LoadedWindow | null>(null);
+  // The window's lowest seq once widened (null: the newest page), and how to read it again.
+  const from = useRef<{ conversationId: string; seq: number | null }>({ conversationId, seq: null });
+  const reread = useRef<() => void>(() => {});
   const [loadingOlder, setLoadingOlder] = useState(false);
   const loading = useRef(false);
   // The seq below which the server could not be asked (offline): no endless retries on scroll.
   const [unavailableBelow, setUnavailableBelow] = useState<number | null>(null);
 
-  const data = useLiveQuery(
-    conversationId,
-    async (db) => {
-      // Side by side: every `changed` that shows a new message waits on these reads. The outbox
-      // is read after the messages, so an entry acknowledged meanwhile is in one of the two.
-      const [me, messages] = await Promise.all([getMe(db), newestMessages(db, conversationId, limit)]);
-      const stored = new Set(messages.map((m) => m.id));
-      const outbox = me
-        ? (await listEntries(db, me.id, conversationId)).filter((e) => !stored.has(e.id))
-        : [];
-      return { messages, outbox };
-    },
-    NO_MESSAGES,
-    (c) => touches(c, ['messages', 'outbox'], conversationId),
-    [limit],
-  );
+  useEffect(() => {
+    let alive = true;
+    let latest = 0;
+    from.current = { conversationId, seq: null };
+    const load = (): void => {
+      const ticket = ++latest;
+      const fromSeq = from.current.seq;
+      getDb()
+        .then(async (db) => {
+          // Side by side: every change that shows a new message waits on these reads. The outbox
+          // is read after the messages, so an entry acknowledged meanwhile is in one of the two.
+          const [messages, me] = await Promise.all([
+            fromSeq === null
+              ? newestMessages(db, conversationId, PAGE_SIZE_DEFAULT)
+              : messagesFrom(db, conversationId, fromSeq),
+            getMe(db),
+          ]);
+          const outbox = await unsentEntries(db, me, conversationId, messages);
+          if (!alive || ticket !== latest) return;
+          // Widened while reading: this read misses the page below, read the wider window.
+          if (from.current.seq !== fromSeq) load();
+          else setLoaded({ conversationId, messages, outbox });
+        })
+        .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
+    };
+    reread.current = load;
+    load();
+    const off = hubClient().on('changed', (change) => {
+      if (touches(change, ['messages', 'outbox'], conversationId)) load();
+    });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [conversationId]);
 
   useEffect(
     () => hubClient().on('status', (s) => s.connection === 'online' && setUnavailableBelow(null)),
     [],
   );
 
-  const lowest = data.messages[0]?.seq;
+  const current = loaded && loaded.conversationId === conversationId ? loaded : null;
+  const messages = current ? current.messages : NO_MESSAGES;
+  const lowest = messages[0]?.seq;
+  const lowestRef = useRef(lowest);
+  lowestRef.current = lowest;
+
   const loadOlder = useCallback(async () => {
     if (loading.current || lowest === undefined || lowest <= 1) return;
     loading.current = true;
     setLoadingOlder(true);
     try {
-      const oldestLocal = await oldestStoredSeq(await getDb(), conversationId);
+      const db = await getDb();
+      const oldestLocal = await oldestStoredSeq(db, conversationId);
       if (oldestLocal === null || oldestLocal >= lowest) {
         const answer = await hubClient().request('loadOlder', { conversationId, beforeSeq: lowest });
         if (!answer.ok) {
@@ -180,31 +236,43 @@ export function useMessages(conversationId: string): MessagesView {
           return;
         }
       }
-      setView({ conversationId, limit: limit + PAGE_SIZE_DEFAULT });
+      const page = await newestMessages(db, conversationId, PAGE_SIZE_DEFAULT, lowest);
+      if (page.length === 0 || from.current.conversationId !== conversationId) return;
+      from.current.seq = page[0]!.seq;
+      if (lowestRef.current === lowest)
+        setLoaded((prev) =>
+          prev && prev.conversationId === conversationId && prev.messages[0]?.seq === lowest
+            ? { ...prev, messages: [...page, ...prev.messages] }
+            : prev,
+        );
+      // The window moved meanwhile (a newer page replaced it): read it whole, with the page below.
+      else reread.current();
     } finally {
       loading.current = false;
       setLoadingOlder(false);
     }
-  }, [conversationId, lowest, limit]);
+  }, [conversationId, lowest]);
 
   const reach = useCallback(
     async (seq: number) => {
       const db = await getDb();
-      const from = await db.countFromIndex('messages', 'by-conv-seq', conversationRange(conversationId, seq));
       // A little context above the message, too.
-      const needed = from + PAGE_SIZE_DEFAULT / 4;
-      setView((v) => ({
-        conversationId,
-        limit: Math.max(v.conversationId === conversationId ? v.limit : PAGE_SIZE_DEFAULT, needed),
-      }));
+      const above = await newestMessages(db, conversationId, PAGE_SIZE_DEFAULT / 4, seq);
+      const target = Math.min(above[0]?.seq ?? seq, seq, lowestRef.current ?? seq);
+      const window = from.current;
+      if (window.conversationId !== conversationId) return;
+      if (window.seq === null || target < window.seq) {
+        window.seq = target;
+        reread.current();
+      }
     },
     [conversationId],
   );
 
   return {
     reach,
-    messages: data.messages,
-    outbox: data.outbox,
+    messages,
+    outbox: current ? current.outbox : NO_OUTBOX,
     hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,
     loadingOlder,
     loadOlder,

@@ -202,6 +202,24 @@ export async function sendViaApi(
   return okBody('Send', await api<SendResult>(ferry, 'POST', messagesPath(conversationId), body, cookie));
 }
 
+/** Appends one log entry of any kind over the idempotent HTTP endpoint, as the user of `cookie`. */
+export async function opViaApi(
+  ferry: Ferry,
+  cookie: string,
+  conversationId: string,
+  body: Record<string, unknown>,
+): Promise<SendResult> {
+  const res = await api<SendResult>(
+    ferry,
+    'POST',
+    messagesPath(conversationId),
+    { id: randomUUID(), typedAt: Date.now(), ...body },
+    cookie,
+  );
+  if (!res.body.ok) throw new Error(`Operation failed: ${JSON.stringify(res.body.error)}`);
+  return res.body;
+}
+
 /** A room made by `owner` that `other` joined, both over HTTP. */
 export async function sharedRoom(
   ferry: Ferry,
