@@ -34,8 +34,8 @@ import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
+import { DB_NAME } from '../../localdb/index.js';
 
-const DB_NAME = 'ferry';
 const OPEN_GOAL_MS = 200;
 const FRAME_GOAL_MS = 50;
 const MEMORY_GOAL_MB = 150;

@@ -33,12 +33,11 @@ import { connect } from '../load/connect.js';
 // The tests' launcher: Debian's Chromium with the flags from shared/notes/pwa-testing.md.
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
-import type { OutboxEntry } from '../../localdb/index.js';
+import { DB_NAME, type OutboxEntry } from '../../localdb/index.js';
 import { nextOrder, queuedEntry } from '../../outbox/index.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
 
-const DB_NAME = 'ferry';
 const REPEATS = 3;
 /** First-load JavaScript goal (page + SharedWorker hub, gzip), with socket.io kept. */
 const FIRST_LOAD_GOAL_KB = 40;

@@ -20,8 +20,8 @@ import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
 import { ClientEvent, type ConversationSummary } from '../../contract/index.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
+import { DB_NAME } from '../../localdb/index.js';
 
-const DB_NAME = 'ferry';
 const CATCH_UP_GOAL_MS = 5000;
 /** Sends in flight while the device is away. */
 const SEND_WINDOW = 500;
