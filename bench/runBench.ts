@@ -10,7 +10,7 @@ import type { BenchOptions } from './cli.js';
 import { BENCH_DIR, REPO_ROOT } from './lib/paths.js';
 import { killStragglers } from './lib/processes.js';
 import { fileLimit, gitCommit, machineInfo, planPinning, raiseFileLimit } from './lib/system.js';
-import { ALL_GOALS_FILE, writeAllGoals } from './report/allGoals.js';
+import { ALL_GOALS_FILE, isWithin, writeAllGoals } from './report/allGoals.js';
 import { chartSvg } from './report/chart.js';
 import { markdownReport } from './report/markdown.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -125,7 +125,7 @@ export async function runBench(
   writeResults(bench, opts.outDir);
   // A run kept in the results folder (or a folder of it) also updates the table of every goal.
   const resultsRoot = path.join(BENCH_DIR, 'results');
-  if (opts.outDir === resultsRoot || path.dirname(opts.outDir) === resultsRoot) {
+  if (isWithin(resultsRoot, path.resolve(opts.outDir))) {
     const n = writeAllGoals(resultsRoot);
     log(`wrote ${path.relative(process.cwd(), path.join(resultsRoot, ALL_GOALS_FILE))} (${n} goals)`);
   }

@@ -1,7 +1,7 @@
 /**
  * bench/results/goals.md: every goal in one table, across the runs kept in the results folder and
- * its subfolders (the main run, and scenarios run on their own with `--out bench/results/<name>`,
- * such as search or client). Each goal comes from the newest run that judged it, a full-size run
+ * the folders under it at any depth (the main run, and scenarios run on their own with
+ * `--out bench/results/<name>`, such as search, client or accounts/big-account). Each goal comes from the newest run that judged it, a full-size run
  * before any tiny one.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,18 +18,24 @@ interface Judged {
   meta: BenchResults['meta'];
 }
 
-/** The results.json of `root` and of each folder directly under it. */
-function runsUnder(root: string): Array<{ folder: string; results: BenchResults }> {
-  const folders = [
-    '.',
-    ...readdirSync(root, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name),
-  ];
-  return folders
-    .map((folder) => ({ folder, file: path.join(root, folder, 'results.json') }))
-    .filter(({ file }) => existsSync(file))
-    .map(({ folder, file }) => ({ folder, results: JSON.parse(readFileSync(file, 'utf8')) as BenchResults }));
+/** The results.json of `root` and of every folder under it, as folders relative to `root`. */
+function runsUnder(root: string, folder = '.'): Array<{ folder: string; results: BenchResults }> {
+  const here = path.join(root, folder);
+  const file = path.join(here, 'results.json');
+  const own = existsSync(file)
+    ? [{ folder, results: JSON.parse(readFileSync(file, 'utf8')) as BenchResults }]
+    : [];
+  const below = readdirSync(here, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => runsUnder(root, folder === '.' ? e.name : path.posix.join(folder, e.name)));
+  return [...own, ...below];
+}
+
+/** True when `dir` is `root` or a folder under it. */
+export function isWithin(root: string, dir: string): boolean {
+  const rel = path.relative(root, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Writes goals.md into `root` from the runs found there; returns how many goals it lists. */
