@@ -116,6 +116,32 @@ export interface Message {
   createdAt: number;
 }
 
+/** The fields a plain message has (no reply, edit, reaction or file), fresh for each call. */
+export function plainMessageFields(): Pick<
+  Message,
+  | 'kind'
+  | 'replyTo'
+  | 'targetId'
+  | 'emoji'
+  | 'reactionOn'
+  | 'editedAt'
+  | 'deleted'
+  | 'reactions'
+  | 'attachment'
+> {
+  return {
+    kind: 'message',
+    replyTo: null,
+    targetId: null,
+    emoji: null,
+    reactionOn: null,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    attachment: null,
+  };
+}
+
 export type ConversationKind = 'room' | 'direct';
 
 /** One member's place in a conversation. */

@@ -3,7 +3,7 @@
  * localdb's putMessages and builds, saves, reloads and queries the device's real search index
  * (localdb/searchIndex.ts), exactly the module the hub runs. Driven from bench/scenarios/search.ts.
  */
-import type { Message } from '../../../contract/index';
+import { plainMessageFields, type Message } from '../../../contract/index';
 import { lazyFerryDb, putMessages, SearchIndex } from '../../../localdb/index';
 import { corpus } from '../corpus';
 
@@ -40,16 +40,8 @@ const api = {
           seq,
           senderId: `u-${(seq * 7 + conv) % 20}`,
           senderName: `user${(seq * 7 + conv) % 20}`,
-          kind: 'message',
+          ...plainMessageFields(),
           text: c.text(),
-          replyTo: null,
-          targetId: null,
-          emoji: null,
-          reactionOn: null,
-          editedAt: null,
-          deleted: false,
-          reactions: [],
-          attachment: null,
           typedAt: start + done * 1000,
           createdAt: start + done * 1000 + 50,
         };

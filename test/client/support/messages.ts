@@ -1,5 +1,5 @@
 /** Messages as the server sends them, for client tests. */
-import type { Message } from '../../../contract/index';
+import { plainMessageFields, type Message } from '../../../contract/index';
 
 /** A plain message of `sender` at `seq` (id `m<seq>`, text `message <seq>`), with `extra` on top. */
 export function messageAt(
@@ -14,16 +14,8 @@ export function messageAt(
     seq,
     senderId: sender.id,
     senderName: sender.username,
-    kind: 'message',
+    ...plainMessageFields(),
     text: `message ${seq}`,
-    replyTo: null,
-    targetId: null,
-    emoji: null,
-    reactionOn: null,
-    editedAt: null,
-    deleted: false,
-    reactions: [],
-    attachment: null,
     typedAt: seq,
     createdAt: 1000 + seq,
     ...extra,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Message } from '../../../contract/index.js';
+import { plainMessageFields, type Message } from '../../../contract/index.js';
 import { searchWords } from '../../../contract/search.js';
 import type {
   AppendInput,
@@ -354,15 +354,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           ...input,
           seq: 1,
           createdAt: expect.any(Number),
-          kind: 'message',
-          replyTo: null,
-          targetId: null,
-          emoji: null,
-          reactionOn: null,
-          editedAt: null,
-          deleted: false,
-          reactions: [],
-          attachment: null,
+          ...plainMessageFields(),
         });
         expect(message.createdAt).toBeGreaterThanOrEqual(before);
         expect(message.createdAt).toBeLessThanOrEqual(Date.now());
