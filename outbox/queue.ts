@@ -319,8 +319,9 @@ export function drainOutbox(
       for (;;) {
         let progressed = false;
         const held = new Set<string>();
-        // The queue is read once per pass; each chunk is re-read just before it is sent, since
-        // another context may have discarded or retried an entry meanwhile.
+        // The queue is read once per pass; each later chunk is re-read just before it is sent, since
+        // another context may have discarded or retried an entry meanwhile. The first chunk was
+        // read just now: a message typed while idle goes out one IndexedDB round trip sooner.
         const listed = await listEntries(db, options.senderId);
         for (let i = 0; i < listed.length && !report.offline; i += RECHECK_CHUNK) {
           if (options.yieldWhenWaited && (await othersWaitForLock())) {
@@ -328,10 +329,14 @@ export function drainOutbox(
             break;
           }
           const chunk = listed.slice(i, i + RECHECK_CHUNK);
-          for (const entry of await getEntries(
-            db,
-            chunk.map((e) => e.id),
-          )) {
+          const current =
+            i === 0
+              ? chunk
+              : await getEntries(
+                  db,
+                  chunk.map((e) => e.id),
+                );
+          for (const entry of current) {
             if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
             if (failedWithTarget.has(entry.id)) continue;
             if (entry.nextAttemptAt > now()) {

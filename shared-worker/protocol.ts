@@ -4,7 +4,8 @@
  * BroadcastChannel). Tabs cannot tell which: both carry exactly these messages.
  *
  * The hub writes everything it learns to IndexedDB (localdb/) and then tells tabs what changed;
- * tabs render from IndexedDB. Requests are answered with the wire contract's Ack shape.
+ * tabs render from IndexedDB (a new message relayed live is also handed over as it comes, see
+ * `live`). Requests are answered with the wire contract's Ack shape.
  */
 import type {
   Ack,
@@ -73,6 +74,12 @@ export interface HubEvents {
   changed: DbChange;
   /** A message from someone else arrived live (tabs decide whether to notify). */
   arrived: Message;
+  /**
+   * A new message (kind 'message') the server relayed, told as it comes off the socket, before
+   * the hub has stored it: the server committed it before relaying, so a tab may show it at once.
+   * Its `changed` follows once it is stored, and what the tab reads then is the truth.
+   */
+  live: Message;
   typing: TypingNotice;
   presence: PresenceNotice;
   /** The session is no longer valid: show sign-in. */

@@ -34,7 +34,12 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       fn(...args).catch((err: unknown) => console.warn('ferry hub: could not apply a server event', err));
     };
 
-  socket.on(ServerEvent.message, (message) => mirror.onLiveMessage(message));
+  socket.on(ServerEvent.message, (message) => {
+    mirror.onLiveMessage(message);
+    // The open conversation shows it without waiting for the IndexedDB write and re-read (the
+    // write is queued above; tabs reconcile with what it stored when its `changed` comes).
+    if ((message.kind ?? 'message') === 'message') emit('live', message);
+  });
 
   socket.on(
     ServerEvent.receipt,

@@ -46,6 +46,14 @@ interface Series {
    */
   toRelay: LatencySummary;
   relayToOther: LatencySummary;
+  /**
+   * The same split at the server's own clock: keydown in A to the message's createdAt (the
+   * server's writer stamps it as the batch holding it starts, before its commit), and from there
+   * to B's DOM (commit, relay, B's hub, render). The Node client's own receive time can come
+   * after B's hub (the bench's event loop is busy polling the pages); createdAt cannot.
+   */
+  toWrite: LatencySummary;
+  writeToOther: LatencySummary;
   samples: number;
   /** Samples whose text never reached B within the timeout. */
   lost: number;
@@ -61,6 +69,7 @@ async function sample(
   a: Page,
   b: Page,
   relayedAt: Map<number, number>,
+  writtenAt: Map<number, number>,
   first: number,
   n: number,
   timeoutMs: number,
@@ -71,6 +80,8 @@ async function sample(
   const own = new Histogram();
   const toRelay = new Histogram();
   const relayToOther = new Histogram();
+  const toWrite = new Histogram();
+  const writeToOther = new Histogram();
   const box = a.getByRole('textbox', { name: 'Message' });
   let lost = 0;
   let i = first;
@@ -108,6 +119,11 @@ async function sample(
       toRelay.record(relayed - sentAt);
       relayToOther.record(mb.shownAt[i] - relayed);
     }
+    const written = writtenAt.get(i);
+    if (written !== undefined) {
+      toWrite.record(written - sentAt);
+      writeToOther.record(mb.shownAt[i] - written);
+    }
     await sleep(PAUSE_MS);
   }
   return {
@@ -116,6 +132,8 @@ async function sample(
     ownEcho: summarize(own),
     toRelay: summarize(toRelay),
     relayToOther: summarize(relayToOther),
+    toWrite: summarize(toWrite),
+    writeToOther: summarize(writeToOther),
     samples: toOther.n,
     lost,
   };
@@ -152,16 +170,18 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
     const [a, b] = pages;
     // B's relay as a Node client sees it, on the same wall clock as the pages'.
     const relayedAt = new Map<number, number>();
+    const writtenAt = new Map<number, number>();
     probe = await connect({ url, headers: userHeaders(bob, url) });
-    probe.on(ServerEvent.message, (m: { text?: string }) => {
+    probe.on(ServerEvent.message, (m: { text?: string; createdAt?: number }) => {
       const at = performance.timeOrigin + performance.now();
       const n = /^feel\|(\d+)\|/.exec(m.text ?? '');
       if (n && !relayedAt.has(Number(n[1]))) relayedAt.set(Number(n[1]), at);
+      if (n && typeof m.createdAt === 'number') writtenAt.set(Number(n[1]), m.createdAt);
     });
     await a.bringToFront();
     // Warm-up (JIT, first IndexedDB transactions), not counted.
-    await sample(a, b, relayedAt, 0, p.warmup, p.timeoutMs);
-    const idle = await sample(a, b, relayedAt, 1000, p.samples, p.timeoutMs);
+    await sample(a, b, relayedAt, writtenAt, 0, p.warmup, p.timeoutMs);
+    const idle = await sample(a, b, relayedAt, writtenAt, 1000, p.samples, p.timeoutMs);
     ctx.log(`  feel idle: p50 ${idle.toOther.p50} ms, p99 ${idle.toOther.p99} ms (${idle.samples} samples)`);
 
     // The same, while load workers relay traffic through other conversations of this server.
@@ -182,7 +202,16 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
       )
       .finally(() => (loadOver = true));
     await sleep(p.load.warmupMs);
-    const loadedSeries = await sample(a, b, relayedAt, 100_000, p.samples, p.timeoutMs, () => loadOver);
+    const loadedSeries = await sample(
+      a,
+      b,
+      relayedAt,
+      writtenAt,
+      100_000,
+      p.samples,
+      p.timeoutMs,
+      () => loadOver,
+    );
     const stats = await load.catch((e: Error) => {
       ctx.log(`  feel: the load step failed: ${e.message}`);
       return null;
@@ -226,11 +255,21 @@ export async function feelScenario(ctx: BenchContext): Promise<ScenarioOutput> {
     row('Send to own echo (outbox write shown), idle: p50', r.idle.ownEcho.p50),
     row('  of which Send to relayed by the server, idle: p50', r.idle.toRelay.p50),
     row('  of which relayed to visible in the other browser, idle: p50', r.idle.relayToOther.p50),
+    row('  of which Send to the server writing it (its createdAt), idle: p50', r.idle.toWrite.p50),
+    row(
+      '  of which the server writing it to visible in the other browser, idle: p50',
+      r.idle.writeToOther.p50,
+    ),
     row(`Send to visible in the other browser, ${loadName}: p50`, r.loaded.toOther.p50),
     row(`Send to visible in the other browser, ${loadName}: p99`, r.loaded.toOther.p99),
     row(`Send to painted in the other browser, ${loadName}: p50`, r.loaded.toOtherPainted.p50),
     row(`  of which Send to relayed by the server, ${loadName}: p50`, r.loaded.toRelay.p50),
     row(`  of which relayed to visible in the other browser, ${loadName}: p50`, r.loaded.relayToOther.p50),
+    row(`  of which Send to the server writing it (its createdAt), ${loadName}: p50`, r.loaded.toWrite.p50),
+    row(
+      `  of which the server writing it to visible in the other browser, ${loadName}: p50`,
+      r.loaded.writeToOther.p50,
+    ),
   ];
   const tooFew = (s: Series) =>
     s.samples < p.samples ? `${s.samples} of ${p.samples} samples` : `${s.samples} samples`;
@@ -288,6 +327,9 @@ export async function feelScenario(ctx: BenchContext): Promise<ScenarioOutput> {
         'to the text in B’s DOM (MutationObserver), on one clock (performance.timeOrigin + now() in both pages, same machine). ' +
         '"Painted" is B’s next animation frame after that. ' +
         `${PAUSE_MS} ms between samples; ${p.warmup} warm-up samples not counted.`,
+      'Splits: "relayed" is when a Node socket.io client of B (in the bench process) received the relay, which can be ' +
+        'later than B’s own hub; "the server writing it" is the message’s createdAt, stamped by the server’s writer as ' +
+        'the batch holding it starts (before its commit), in whole milliseconds of the same clock.',
       `Loaded: one load worker relays ${p.load.rate} msg/s through ${p.load.conversations} other conversations ` +
         `(1 sender, ${p.load.receiversPerConversation} receivers each, Node socket.io clients) on the same server; ` +
         `the browsers' users are not in them. Load sent ${r.loaded.load?.sent ?? '-'}, delivered ` +

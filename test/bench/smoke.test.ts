@@ -205,7 +205,14 @@ describe('npm run bench at the tiny size', () => {
     for (const series of [r.idle, r.loaded]) {
       expect(series.lost).toBe(0);
       expect(series.samples).toBeGreaterThan(0);
-      for (const v of [series.toOther.p50, series.toOther.p99, series.ownEcho.p50, series.toRelay.p50])
+      for (const v of [
+        series.toOther.p50,
+        series.toOther.p99,
+        series.ownEcho.p50,
+        series.toRelay.p50,
+        series.toWrite.p50,
+        series.writeToOther.p50,
+      ])
         expect(positive(v), JSON.stringify(series)).toBe(true);
     }
     expect(r.loaded.load?.delivered).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 /** Preact hooks over IndexedDB and the hub: what the UI renders from. */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { PAGE_SIZE_DEFAULT, type Message, type User } from '../../contract/index';
 import {
   getConversation,
@@ -20,6 +20,7 @@ import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
 import { touches, useLiveQuery } from './live';
+import { stillLive, withLive } from './liveMessages';
 import { storageInfo, type StorageInfo } from './storage';
 
 const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: null };
@@ -119,7 +120,8 @@ export function useMessage(id: string): Message | undefined {
 export interface MessagesView {
   /**
    * Acknowledged messages (kind 'message'), ascending seq, from IndexedDB (the newest window of
-   * them), each as the server's operations left it (text, editedAt, deleted, reactions).
+   * them), each as the server's operations left it (text, editedAt, deleted, reactions); with
+   * them, new messages the hub relayed live that no read holds yet (liveMessages.ts).
    */
   messages: Message[];
   /**
@@ -142,6 +144,7 @@ interface LoadedWindow {
 }
 
 const NO_MESSAGES: Message[] = [];
+const NO_LIVE = { conversationId: '', messages: NO_MESSAGES };
 const NO_OUTBOX: OutboxEntry[] = [];
 
 /** A conversation's queued/failed entries that are not among `stored` (acknowledged meanwhile). */
@@ -167,6 +170,8 @@ async function unsentEntries(
  */
 export function useMessages(conversationId: string): MessagesView {
   const [loaded, setLoaded] = useState<LoadedWindow | null>(null);
+  // Relayed messages not yet read back from IndexedDB (see liveMessages.ts).
+  const [live, setLive] = useState<{ conversationId: string; messages: Message[] }>(NO_LIVE);
   // The window's lowest seq once widened (null: the newest page), and how to read it again.
   const from = useRef<{ conversationId: string; seq: number | null }>({ conversationId, seq: null });
   const reread = useRef<() => void>(() => {});
@@ -196,18 +201,37 @@ export function useMessages(conversationId: string): MessagesView {
           if (!alive || ticket !== latest) return;
           // Widened while reading: this read misses the page below, read the wider window.
           if (from.current.seq !== fromSeq) load();
-          else setLoaded({ conversationId, messages, outbox });
+          else {
+            setLoaded({ conversationId, messages, outbox });
+            setLive((prev) =>
+              prev.conversationId === conversationId
+                ? { conversationId, messages: stillLive(prev.messages, messages) }
+                : prev,
+            );
+          }
         })
         .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
     };
     reread.current = load;
     load();
-    const off = hubClient().on('changed', (change) => {
+    const client = hubClient();
+    const offChanged = client.on('changed', (change) => {
       if (touches(change, ['messages', 'outbox'], conversationId)) load();
+    });
+    // Shown as it comes off the socket; the read its `changed` starts takes over from there.
+    const offLive = client.on('live', (message) => {
+      if (message.conversationId !== conversationId) return;
+      setLive((prev) => {
+        const here = prev.conversationId === conversationId ? prev.messages : NO_MESSAGES;
+        // A repeated delivery is the same message.
+        if (here.some((m) => m.id === message.id)) return prev;
+        return { conversationId, messages: [...here, message] };
+      });
     });
     return () => {
       alive = false;
-      off();
+      offChanged();
+      offLive();
     };
   }, [conversationId]);
 
@@ -217,7 +241,9 @@ export function useMessages(conversationId: string): MessagesView {
   );
 
   const current = loaded && loaded.conversationId === conversationId ? loaded : null;
-  const messages = current ? current.messages : NO_MESSAGES;
+  const liveHere = live.conversationId === conversationId ? live.messages : NO_MESSAGES;
+  const stored = current ? current.messages : NO_MESSAGES;
+  const messages = useMemo(() => withLive(stored, liveHere), [stored, liveHere]);
   const lowest = messages[0]?.seq;
   const lowestRef = useRef(lowest);
   lowestRef.current = lowest;
