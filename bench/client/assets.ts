@@ -19,6 +19,12 @@ export interface AssetSize {
   wireBytes: number;
   /** Content-Encoding the server actually sent (none means uncompressed on the wire). */
   encoding: string;
+  /**
+   * When the page asked for it (ms since the epoch, Chromium's clock), to tell what the first
+   * content waited for from what was fetched after it; null for the hub's scripts (the worker
+   * starts with the page, so its script and static imports always count).
+   */
+  requestedAt: number | null;
 }
 
 /** gzip at level 9, as precompressed static assets would be served. */
@@ -37,6 +43,7 @@ export function recordPageAssets(page: Page): { done(): Promise<AssetSize[]> } {
   const onResponse = (r: Response) => {
     const kind = kindOf(r.url(), r.request().resourceType());
     if (!kind || !r.ok()) return;
+    const requestedAt = r.request().timing().startTime;
     pending.push(
       Promise.all([r.body(), r.request().sizes()]).then(
         ([body, sizes]) => ({
@@ -47,6 +54,7 @@ export function recordPageAssets(page: Page): { done(): Promise<AssetSize[]> } {
           gzipBytes: gzipSize(body),
           wireBytes: sizes.responseBodySize,
           encoding: r.headers()['content-encoding'] ?? 'none',
+          requestedAt: requestedAt > 0 ? requestedAt : null,
         }),
         () => null,
       ),
@@ -105,6 +113,7 @@ export async function workerAssets(entryUrl: string, alreadyCounted: Set<string>
       gzipBytes: gzipSize(body),
       wireBytes: res.body.length,
       encoding: res.encoding,
+      requestedAt: null,
     });
     queue.push(...staticImports(body.toString('utf8'), url));
   }

@@ -167,6 +167,9 @@ describe('npm run bench at the tiny size', () => {
     expect(r.offlineMs.every(positive)).toBe(true);
     expect(r.assets.some((a) => a.by === 'page' && a.kind === 'js')).toBe(true);
     expect(r.assets.some((a) => a.by === 'shared-worker')).toBe(true);
+    // First load is split by when the page asked: every page file must carry that time.
+    expect(r.assets.filter((a) => a.by === 'page').every((a) => a.requestedAt !== null)).toBe(true);
+    expect(r.afterFirstContent.jsGzip).toBeGreaterThanOrEqual(0);
     expect(r.replay.storedOnServer).toBe(r.replay.queued);
     expect(r.replay.duplicatesOnServer).toBe(0);
   });
