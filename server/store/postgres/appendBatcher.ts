@@ -10,6 +10,7 @@ import { ErrorCode } from '../../../contract/errors.js';
 import { EntryKind, type Message } from '../../../contract/index.js';
 import type { AppendInput, AppendResult, AttachmentRecord, CommitInfo } from '../Store.js';
 import { StoreError, conversationMissingError, notSavedError, storeClosedError } from '../errors.js';
+import { notAMember } from '../../errors.js';
 import { searchTermsText } from '../../../contract/search.js';
 import { checkAttachment, checkEntry, newEntry, storedAnswer, toAttachment } from '../entries.js';
 import { GroupCommit, type Outcome } from '../groupCommit.js';
@@ -141,6 +142,7 @@ export class AppendBatcher {
       [conversationIds],
     );
     const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
+    const members = await this.membersAmong(client, inputs);
 
     // The inputs' ids (duplicates) and the messages they act on or reply to, as stored.
     const wanted = new Set<string>();
@@ -173,6 +175,10 @@ export class AppendBatcher {
     const reactionChanges: Message[] = [];
     const attached: AttachmentRecord[] = [];
     const outcomes = inputs.map((input): Outcome<AppendResult> => {
+      // First, as the read before the append it replaces did: a missing conversation has no
+      // members, so a non-member cannot tell it from one they are not in.
+      if (input.senderMustBeMember && !members.has(memberKey(input.conversationId, input.senderId)))
+        return { ok: false, error: notAMember() };
       // The duplicate check comes before the rules: a resend of an accepted operation gets its
       // ack even if its target has changed since. Entries made earlier in this batch count too.
       const found = known.get(input.id);
@@ -235,7 +241,27 @@ export class AppendBatcher {
     }
     return outcomes;
   }
+
+  /**
+   * The memberships of the senders that must be members (senderMustBeMember), read in the
+   * transaction after the conversations are locked: one query for the batch, where a read per
+   * message went before the append. Keys as memberKey.
+   */
+  private async membersAmong(client: PoolClient, inputs: readonly AppendInput[]): Promise<Set<string>> {
+    const asked = inputs.filter((i) => i.senderMustBeMember);
+    if (asked.length === 0) return new Set();
+    const found = await client.query<{ conversation_id: string; user_id: string }>(
+      `SELECT m.conversation_id, m.user_id FROM members m
+         JOIN UNNEST($1::text[], $2::text[]) AS v(conversation_id, user_id)
+           ON m.conversation_id = v.conversation_id AND m.user_id = v.user_id`,
+      [asked.map((i) => i.conversationId), asked.map((i) => i.senderId)],
+    );
+    return new Set(found.rows.map((r) => memberKey(r.conversation_id, r.user_id)));
+  }
 }
+
+/** Key of one (conversation, user) membership in membersAmong's answer. */
+const memberKey = (conversationId: string, userId: string): string => `${conversationId} ${userId}`;
 
 /**
  * What operations do to their targets, after the entries are inserted: the latest text, edit time,
