@@ -139,6 +139,41 @@ export const sendMessageSchema = z.preprocess(
   sendEntrySchema.refine(textOrAttachment, NO_TEXT),
 );
 
+/** Keys a plain text message may carry (no reply, no attachment): see parsePlainMessage. */
+const PLAIN_MESSAGE_KEYS = new Set(['id', 'kind', 'conversationId', 'text', 'typedAt']);
+const UUID = z.regexes.uuid();
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * sendMessageSchema's answer for the commonest send, a plain text message, without going through
+ * zod: every send passes here, and the schema's union, preprocess and refinements cost several
+ * times the rest of accepting a message. Returns exactly what the schema would output, or null
+ * whenever the payload is anything else or in any doubt (text near the length limit, a reply or an
+ * attachment): the schema then decides, and words the errors.
+ */
+export function parsePlainMessage(value: unknown): SendMessageInput | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  for (const key in v) if (!PLAIN_MESSAGE_KEYS.has(key)) return null;
+  if ('kind' in v && v.kind !== EntryKind.message) return null;
+  const { id: messageId, conversationId, text: body, typedAt: at } = v;
+  if (typeof messageId !== 'string' || typeof conversationId !== 'string' || typeof body !== 'string')
+    return null;
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return null;
+  // Code points never outnumber UTF-16 units, so within MESSAGE_TEXT_MAX units the length holds.
+  if (body.length > MESSAGE_TEXT_MAX || body.includes('\u0000')) return null;
+  // The lone-surrogate search only when there is a surrogate at all (an emoji, say).
+  if (ANY_SURROGATE.test(body) && LONE_SURROGATE.test(body)) return null;
+  if (body.trim().length === 0 || !UUID.test(messageId) || !UUID.test(conversationId)) return null;
+  return {
+    id: messageId.toLowerCase(),
+    kind: EntryKind.message,
+    text: body,
+    typedAt: at,
+    conversationId: conversationId.toLowerCase(),
+  };
+}
+
 export const messagesAfterSchema = z.strictObject({ conversationId: id, afterSeq: seq, limit });
 export const messagesBeforeSchema = z.strictObject({
   conversationId: id,

@@ -9,8 +9,15 @@
 const TERM = /[\p{L}\p{M}\p{N}]+/gu;
 let segmenter: Intl.Segmenter | undefined;
 
+/** Printable ASCII, tabs and line breaks: text whose terms need no word segmenter. */
+const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
+const ASCII_TERM = /[a-z0-9]+/g;
+
 /** The search terms of `text`, in order (duplicates kept). */
 export function searchWords(text: string): string[] {
+  // In ASCII the word rules never split a run of letters and digits, and NFKC changes nothing,
+  // so the terms are those runs: the segmenter, about 0.2 ms a message, is for everything else.
+  if (PLAIN_ASCII.test(text)) return text.toLowerCase().match(ASCII_TERM) ?? [];
   segmenter ??= new Intl.Segmenter(undefined, { granularity: 'word' });
   const words: string[] = [];
   for (const part of segmenter.segment(text.normalize('NFKC').toLowerCase())) {

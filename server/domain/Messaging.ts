@@ -65,6 +65,10 @@ export class Messaging {
    */
   async send(user: User, input: SendMessageInput, options: SendOptions = {}): Promise<SendResult> {
     const entry = this.toAppendInput(user, input);
+    // Where the store reads the membership inside the commit (one query per batch), it is not
+    // read again here: one round trip less per message with several nodes.
+    const checkedByStore = !options.knownMember && this.deps.store.checksMembershipOnAppend;
+    if (checkedByStore) entry.senderMustBeMember = true;
     const key = `${user.id} ${input.conversationId}`;
     const limitKey = sendLimitKey(user.id);
     const previous = this.gates.get(key);
@@ -79,10 +83,13 @@ export class Messaging {
     freed?.catch(() => undefined);
     try {
       const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
-      const limit = options.knownMember
-        ? await taking
-        : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
+      const limit =
+        options.knownMember || checkedByStore
+          ? await taking
+          : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
       if (!limit.allowed) {
+        // A non-member learns FORBIDDEN, never whether an id is stored (off the hot path).
+        if (checkedByStore) await this.deps.membership.require(user.id, input.conversationId);
         // A client replaying its outbox after an outage resends what is already stored: it gets
         // its duplicate acks, not RATE_LIMITED (a read only on this path, none on the hot one).
         const stored = await this.deps.store.getMessage(input.id);

@@ -43,13 +43,17 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
       message: `This is larger than ${MAX_PAYLOAD_BYTES / 1024} KB. Send less at once.`,
     });
   }
-  const parsed = entry.schema.safeParse(payload);
-  if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
+  let input: unknown = entry.fast?.(payload) ?? null;
+  if (input === null) {
+    const parsed = entry.schema.safeParse(payload);
+    if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
+    input = parsed.data;
+  }
 
   inFlight.begin();
   let pending: Promise<object>;
   try {
-    pending = entry.run(ctx, parsed.data);
+    pending = entry.run(ctx, input);
   } catch (err) {
     pending = Promise.reject(err);
   }

@@ -26,6 +26,8 @@ export type BusListener = (event: BusEvent) => void;
 export class Relay {
   private readonly listeners = new Map<string, Set<BusListener>>();
   #crossNode = false;
+  /** Bus events for the other nodes, sent together at the end of this tick (see publish). */
+  #outbound: BusEvent[] = [];
   /** Connections being set up on this node, watching for access changes. */
   readonly watch = new AccessWatch();
   /** This node's open SSE feeds, closed when their access ends. */
@@ -46,7 +48,9 @@ export class Relay {
     if (this.#crossNode) return;
     this.#crossNode = true;
     // Other nodes' serverSideEmit packets arrive as events on the main namespace.
-    this.io.sockets.on('ferry:bus', (event) => this.deliverLocal(event));
+    this.io.sockets.on('ferry:bus', (events) => {
+      for (const event of Array.isArray(events) ? events : [events]) this.deliverLocal(event);
+    });
     this.io.sockets.on('ferry:access', (change) => this.applyAccess(change));
   }
 
@@ -139,6 +143,8 @@ export class Relay {
   private announce(change: AccessChange): void {
     this.applyAccess(change);
     if (!this.#crossNode) return;
+    // Bus events from before the change go first: a feed closed by it still gets what it may see.
+    this.flushBus();
     this.io.serverSideEmit('ferry:access', change);
     // serverSideEmit travels over Redis pub/sub, which a blip between a node and Redis loses; the
     // adapter's stream resumes after one, so the room change goes that way too (in order with
@@ -171,9 +177,22 @@ export class Relay {
     this.watch.touch(room);
   }
 
+  /**
+   * Delivers to this node's feeds now, and to the other nodes' with the rest of this tick's events:
+   * a group commit settles its whole batch in one tick, so the batch crosses in one publish
+   * instead of one per message, in order.
+   */
   private publish(conversationId: string, event: BusEvent): void {
     this.deliverLocal(event, conversationId);
-    if (this.#crossNode) this.io.serverSideEmit('ferry:bus', event);
+    if (!this.#crossNode) return;
+    if (this.#outbound.push(event) === 1) process.nextTick(() => this.flushBus());
+  }
+
+  private flushBus(): void {
+    if (this.#outbound.length === 0) return;
+    const events = this.#outbound;
+    this.#outbound = [];
+    this.io.serverSideEmit('ferry:bus', events);
   }
 
   private deliverLocal(event: BusEvent, conversationId = busConversationId(event)): void {

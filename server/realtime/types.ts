@@ -21,8 +21,11 @@ export type AccessChange =
   | { type: 'session-ended'; tokenHash: string };
 
 export interface InterServerEvents {
-  /** A bus event from another node, for this node's SSE subscribers. */
-  'ferry:bus': (event: BusEvent) => void;
+  /**
+   * Bus events from another node, for this node's SSE subscribers: a tick's worth in order (one
+   * event alone from nodes that send them one by one).
+   */
+  'ferry:bus': (events: BusEvent[] | BusEvent) => void;
   /** An access change made on another node, for this node's sockets and feeds. */
   'ferry:access': (change: AccessChange) => void;
 }

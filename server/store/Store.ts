@@ -90,6 +90,11 @@ export interface AppendInput {
    */
   editableFrom?: number;
   typedAt: number;
+  /**
+   * The store refuses the entry (notAMember, FORBIDDEN) unless the sender is a member when it
+   * commits. Only honoured where Store.checksMembershipOnAppend is true.
+   */
+  senderMustBeMember?: boolean;
 }
 
 export type AppendResult =
@@ -201,6 +206,11 @@ export interface PushStore {
 
 export interface Store extends PushStore {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * True when appendMessage honours AppendInput.senderMustBeMember: the membership is read inside
+   * the commit, one query per batch, instead of one read per message before it.
+   */
+  readonly checksMembershipOnAppend: boolean;
   /** Applies pending versioned migrations; returns the schema version now in force. */
   migrate(): Promise<number>;
   /** Waits for pending commits, then closes. Safe to call twice. */

@@ -237,6 +237,47 @@ describe('PostgresStore across nodes', () => {
     }
   });
 
+  it('refuses, in the commit, the entries of senders that must be members and are not, without using up a seq', async () => {
+    const store = await open(await schemaWithCleanup());
+    const { roomId, people, draft } = await seed(store);
+    const stranger = { userId: randomUUID(), username: `u_${randomUUID().slice(0, 8)}` };
+    await store.createUser({
+      id: stranger.userId,
+      username: stranger.username,
+      passwordHash: 'h',
+      createdAt: 1,
+    });
+    const strangers = (): AppendInput => ({
+      ...draft(0),
+      senderId: stranger.userId,
+      senderName: stranger.username,
+      senderMustBeMember: true,
+    });
+    await store.removeMember(roomId, people[1]!.userId);
+    // One tick: members and non-members share a batch, each gets its own answer.
+    const settled = await Promise.allSettled([
+      store.appendMessage({ ...draft(0), senderMustBeMember: true }),
+      store.appendMessage(strangers()),
+      store.appendMessage({ ...draft(1), senderMustBeMember: true }), // has left
+      store.appendMessage({ ...draft(0), conversationId: randomUUID(), senderMustBeMember: true }),
+      store.appendMessage({ ...draft(0), senderMustBeMember: true }),
+    ]);
+    expect(store.checksMembershipOnAppend).toBe(true);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+    for (const refused of [settled[1], settled[2], settled[3]])
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
+    expect((await store.messagesAfter(roomId, 0, 10)).map((m) => [m.seq, m.senderId])).toEqual([
+      [1, people[0]!.userId],
+      [2, people[0]!.userId],
+    ]);
+  });
+
   it('fails only the bad input of a batch, without using up a seq', async () => {
     const store = await open(await schemaWithCleanup());
     const { roomId, draft } = await seed(store);

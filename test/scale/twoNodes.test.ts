@@ -162,6 +162,31 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     }
   });
 
+  it('feeds an SSE stream on one node with a burst sent at once through the other, in seq order, each once', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+    const feed = await openSse(B, eventsPath(room.id), bob.cookie, { lastEventId: '0' });
+    expect(feed.status).toBe(200);
+    try {
+      const aliceSocket = await connect(A, alice.cookie);
+      const texts = Array.from({ length: 40 }, (_, i) => `burst ${i}`);
+      // Emitted in one go: they commit together and cross to node B together.
+      const acks = await Promise.all(
+        texts.map((text) => request(aliceSocket, ClientEvent.send, draft(room.id, text))),
+      );
+      expect(acks.every((ack) => ack.ok)).toBe(true);
+      await feed.until((events) => events.filter((e) => e.event === 'message').length >= texts.length);
+      const messages = feed.events
+        .filter((e) => e.event === 'message')
+        .map((e) => JSON.parse(e.data) as Message);
+      // One socket's sends keep their order: seq i is the i-th text.
+      expect(messages.map((m) => [m.seq, m.text])).toEqual(texts.map((text, i) => [i + 1, text]));
+    } finally {
+      feed.close();
+    }
+  });
+
   it('counts presence over connections on both nodes', async () => {
     const alice = await signUp(A);
     const bob = await signUp(B);

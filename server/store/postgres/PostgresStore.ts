@@ -53,6 +53,7 @@ const UNREAD_OF_MEMBER_M = `SELECT count(*) FROM messages x
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly checksMembershipOnAppend = true;
   readonly blobs = new PostgresBlobStore(() => this.db);
   private closing: Promise<void> | null = null;
 

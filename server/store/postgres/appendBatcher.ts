@@ -10,6 +10,7 @@ import { ErrorCode } from '../../../contract/errors.js';
 import { EntryKind, type Message } from '../../../contract/index.js';
 import type { AppendInput, AppendResult, AttachmentRecord, CommitInfo } from '../Store.js';
 import { StoreError, conversationMissingError, notSavedError, storeClosedError } from '../errors.js';
+import { notAMember } from '../../errors.js';
 import { searchTermsText } from '../../../contract/search.js';
 import { checkAttachment, checkEntry, newEntry, storedAnswer, toAttachment } from '../entries.js';
 import { GroupCommit, type Outcome } from '../groupCommit.js';
@@ -136,11 +137,22 @@ export class AppendBatcher {
     // delete of one message on two nodes are decided one after the other, never both on the
     // state before either.
     const conversationIds = [...new Set(inputs.map((i) => i.conversationId))].sort();
-    const locked = await client.query<{ id: string; last_seq: number }>(
-      'SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-      [conversationIds],
+    // The same statement reads which of the senders that must be members (senderMustBeMember) are,
+    // in those conversations: one query for the batch and no extra round trip, where a read per
+    // message went before the append (as of this statement's start, still after that read).
+    const asked = [...new Set(inputs.flatMap((i) => (i.senderMustBeMember ? [i.senderId] : [])))];
+    const locked = await client.query<{ id: string; last_seq: number; members: string[] }>(
+      `WITH locked AS (
+         SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+       )
+       SELECT l.id, l.last_seq,
+              ARRAY(SELECT m.user_id FROM members m
+                     WHERE m.conversation_id = l.id AND m.user_id = ANY($2::text[])) AS members
+         FROM locked l ORDER BY l.id`,
+      [conversationIds, asked],
     );
     const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
+    const members = new Set(locked.rows.flatMap((r) => r.members.map((userId) => memberKey(r.id, userId))));
 
     // The inputs' ids (duplicates) and the messages they act on or reply to, as stored.
     const wanted = new Set<string>();
@@ -173,6 +185,10 @@ export class AppendBatcher {
     const reactionChanges: Message[] = [];
     const attached: AttachmentRecord[] = [];
     const outcomes = inputs.map((input): Outcome<AppendResult> => {
+      // First, as the read before the append it replaces did: a missing conversation has no
+      // members, so a non-member cannot tell it from one they are not in.
+      if (input.senderMustBeMember && !members.has(memberKey(input.conversationId, input.senderId)))
+        return { ok: false, error: notAMember() };
       // The duplicate check comes before the rules: a resend of an accepted operation gets its
       // ack even if its target has changed since. Entries made earlier in this batch count too.
       const found = known.get(input.id);
@@ -236,6 +252,9 @@ export class AppendBatcher {
     return outcomes;
   }
 }
+
+/** Key of one (conversation, user) membership in membersAmong's answer. */
+const memberKey = (conversationId: string, userId: string): string => `${conversationId} ${userId}`;
 
 /**
  * What operations do to their targets, after the entries are inserted: the latest text, edit time,

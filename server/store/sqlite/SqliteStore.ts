@@ -54,6 +54,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  // One node reads memberships from the socket's rooms, and any other read is a local point read.
+  readonly checksMembershipOnAppend = false;
   readonly blobs: FileBlobStore;
   /** Path of the database file. */
   readonly file: string;
