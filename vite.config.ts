@@ -3,17 +3,21 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { API_PREFIX, SOCKET_PATH } from './contract/http';
+import { engineTransports } from './web/build/engineTransports';
 import { hubChunk } from './web/build/hubChunk';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
 const THEME_COLOR = '#0b5cad';
+
+const hub = hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts');
 
 export default defineConfig({
   root: 'web',
   publicDir: 'public',
   plugins: [
     preact(),
-    hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts'),
+    hub,
+    engineTransports(),
     VitePWA({
       // Our own worker (sw/sw.ts): Workbox only injects the precache list into it.
       strategies: 'injectManifest',
@@ -50,7 +54,15 @@ export default defineConfig({
     }),
   ],
   worker: { format: 'es' },
-  build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: {
+      // Preloading a lazy chunk's imports needs `document`: not in the hub's chunks (see hubChunk).
+      resolveDependencies: (_file, deps, { hostId }) => (hub.runsInHub(hostId) ? [] : deps),
+    },
+  },
   server: {
     // `npm run dev`: the page from Vite, the API and socket from a Ferry server on 3000.
     proxy: {
