@@ -9,10 +9,18 @@ import { useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { MessageSearch } from '../search/MessageSearch';
+import { afterFirstPaint } from './afterPaint';
 import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
+import { lazy } from './lazy';
 import { conversationPath, onLinkClick } from './router';
+
+// The search field and its results come a moment after the list: not needed to paint it.
+const MessageSearch = lazy(() =>
+  afterFirstPaint()
+    .then(() => import('../search/MessageSearch'))
+    .then((m) => m.MessageSearch),
+);
 
 /**
  * Unread count of a conversation: others' messages (not edits, deletions or reactions) after the
