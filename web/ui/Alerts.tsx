@@ -3,11 +3,11 @@ import { useEffect } from 'preact/hooks';
 import { onArrived, useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { unreadCount } from './ConversationList';
-import { afterFirstPaint } from './afterPaint';
+import { afterFirstContent } from './firstContent';
 import { conversationPath } from './router';
 
-// The badge and notification code is fetched after first paint (calls wait for it, in order).
-const notifications = () => afterFirstPaint().then(() => import('./notifications'));
+// The badge and notification code is fetched after the first content (calls wait, in order).
+const notifications = () => afterFirstContent().then(() => import('./notifications'));
 
 /** Renders nothing: side effects of unread counts and arrivals. */
 export function Alerts() {

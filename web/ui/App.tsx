@@ -10,45 +10,36 @@ import { ConversationList } from './ConversationList';
 import { focusIsLost, focusTarget } from './keyboard/focus';
 import { useKeyboardShortcuts } from './KeyboardShortcuts';
 import { ariaKeyShortcuts } from './keyboard/shortcuts';
-import { afterFirstPaint } from './afterPaint';
 import { LanguageSelect } from './LanguageSelect';
 import { lazy } from './lazy';
 import { NewConversation } from './NewConversation';
 import { PwaSlot } from './PwaSlot';
 import { navigate, useRoute, type Route } from './router';
+import { SignIn } from './SignIn';
 
 // The open conversation and the invite panel come with their route, not with the page: the first
-// paint is the list (or sign-in), and these chunks download while it paints (and are precached).
-const loadConversationView = () => import('./ConversationView');
-const ConversationView = lazy(() => loadConversationView().then((m) => m.ConversationView));
+// paint is the list (or sign-in). The Service Worker precaches their chunks once installed, so they
+// open at once later, offline too.
+const ConversationView = lazy(() => import('./ConversationView').then((m) => m.ConversationView));
 const JoinPanel = lazy(() => import('./JoinPanel').then((m) => m.JoinPanel));
-// Signing in is a screen of its own, which someone signed in never sees.
-const SignIn = lazy(
-  () => import('./SignIn').then((m) => m.SignIn),
-  () => <Boot />,
-);
 
 /** Root component. */
 export function App() {
   const me = useMe();
+  const { t } = useI18n();
   useEffect(() => {
     void refreshServerLimits();
   }, []);
-  if (me === undefined) return <Boot />;
+  if (me === undefined)
+    return (
+      <div class="boot">
+        <p class="muted" aria-busy="true">
+          {t.loading}
+        </p>
+        <PwaSlot />
+      </div>
+    );
   return me ? <Shell me={me} /> : <SignIn />;
-}
-
-/** What shows until the app knows who is signed in (and while the sign-in screen loads). */
-function Boot() {
-  const { t } = useI18n();
-  return (
-    <div class="boot">
-      <p class="muted" aria-busy="true">
-        {t.loading}
-      </p>
-      <PwaSlot />
-    </div>
-  );
 }
 
 function Shell({ me }: { me: User }) {
@@ -59,12 +50,6 @@ function Shell({ me }: { me: User }) {
   }, [route.name]);
   const activeId = route.name === 'conversation' ? route.id : null;
   const shortcuts = useKeyboardShortcuts(activeId);
-  // Signed in: the first conversation opened should not wait for its code.
-  useEffect(() => {
-    void afterFirstPaint()
-      .then(loadConversationView)
-      .catch(() => undefined);
-  }, []);
   // Just signed in, or back on the list (its opener gone): the keyboard starts at the list.
   useEffect(() => {
     if (route.name === 'home' && focusIsLost()) focusTarget('conversationList');

@@ -2,14 +2,11 @@
  * Components whose code is fetched when they first render, not with the page: dialogs and panels
  * that first paint never shows (the Service Worker precaches their chunks, so they open offline).
  */
-import type { ComponentChild, ComponentType } from 'preact';
+import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
-/** A component that renders `fallback` (nothing by default) until `load` has given the real one. */
-export function lazy<P extends object>(
-  load: () => Promise<ComponentType<P>>,
-  fallback: () => ComponentChild = () => null,
-): ComponentType<P> {
+/** A component that renders nothing until `load` has given the real one, then renders that. */
+export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
   let loaded: ComponentType<P> | null = null;
   let loading: Promise<ComponentType<P>> | null = null;
   return function Lazy(props: P) {
@@ -33,6 +30,6 @@ export function lazy<P extends object>(
         live = false;
       };
     }, [Component]);
-    return Component ? <Component {...props} /> : fallback();
+    return Component ? <Component {...props} /> : null;
   };
 }
