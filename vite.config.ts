@@ -5,6 +5,7 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { API_PREFIX, SOCKET_PATH } from './contract/http';
 import { engineTransports } from './web/build/engineTransports';
 import { hubChunk } from './web/build/hubChunk';
+import { preloadHelper } from './web/build/preloadHelper';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
 const THEME_COLOR = '#0b5cad';
@@ -21,6 +22,7 @@ export default defineConfig({
     preact(),
     hub,
     engineTransports(),
+    preloadHelper(),
     VitePWA({
       // Our own worker (sw/sw.ts): Workbox only injects the precache list into it.
       strategies: 'injectManifest',
