@@ -12,6 +12,12 @@ const THEME_COLOR = '#0b5cad';
 
 /** Index files that only re-export (web/data/index.ts is not one: it installs the test hook). */
 const PURE_INDEXES = /[\\/](localdb|outbox|contract|client-kit|net)[\\/]index\.ts$/;
+/**
+ * Modules of declarations only that the bundler cannot prove so (a constant reads a property of an
+ * import, or for no reason it tells): the outbox's queue and wire format are loaded on demand
+ * (outbox/index.ts: loadQueue), and would otherwise follow their folder's index into the first load.
+ */
+const PURE_MODULES = /[\\/]outbox[\\/](queue|wire)\.ts$/;
 
 const hub = hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts');
 
@@ -67,7 +73,7 @@ export default defineConfig({
       // The folders' index files only re-export: marked so, they stop being chunk boundaries of
       // their own, and the first load gets fewer, larger chunks (each file costs gzip its own
       // header and dictionary).
-      treeshake: { moduleSideEffects: (id) => !PURE_INDEXES.test(id) },
+      treeshake: { moduleSideEffects: (id) => !PURE_INDEXES.test(id) && !PURE_MODULES.test(id) },
     },
     modulePreload: {
       // Every browser with module SharedWorkers preloads modules itself (Safari 16 only loses the

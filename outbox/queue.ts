@@ -31,12 +31,8 @@ import {
   markRetryAt,
   updateEntry,
 } from './store';
+import { OUTBOX_LOCK } from './names';
 import type { OutboxTransport } from './transport';
-
-/** Web Lock held while draining: one drainer in the whole browser (tabs, hub and Service Worker). */
-export const OUTBOX_LOCK = 'ferry-outbox';
-/** Background Sync tag the Service Worker replays the outbox on. */
-export const OUTBOX_SYNC_TAG = 'ferry-outbox';
 
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
