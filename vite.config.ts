@@ -1,4 +1,5 @@
 // Builds the page (web/), its SharedWorker (shared-worker/) and the Service Worker (sw/) into dist/web.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -64,6 +65,16 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: {
+    // Ferry's socket carries JSON only (files go over tus and HTTP): the hub gets socket.io's text
+    // packet format without the binary half of socket.io-parser (see shared-worker/socketParser.ts).
+    alias: [
+      {
+        find: /^socket\.io-parser$/,
+        replacement: fileURLToPath(new URL('./shared-worker/socketParser.ts', import.meta.url)),
+      },
+    ],
+  },
   worker: { format: 'es' },
   build: {
     outDir: '../dist/web',
