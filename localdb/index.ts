@@ -8,4 +8,9 @@ export * from './members';
 export * from './changes';
 export * from './messageWrites';
 export * from './pushMeta';
-export { SearchIndex } from './searchIndex';
+export type { SearchIndex, LocalSearchMatch, LocalSearchOptions } from './searchIndex';
+/**
+ * The search index's module (it brings MiniSearch along), fetched when first needed: no static
+ * export, which would put it in every bundle that imports this folder.
+ */
+export const loadSearchIndex = () => import('./searchIndex');

@@ -31,13 +31,8 @@ import {
   markRetryAt,
   updateEntry,
 } from './store';
+import { OUTBOX_LOCK } from './names';
 import type { OutboxTransport } from './transport';
-import { uploadAttachment } from './upload';
-
-/** Web Lock held while draining: one drainer in the whole browser (tabs, hub and Service Worker). */
-export const OUTBOX_LOCK = 'ferry-outbox';
-/** Background Sync tag the Service Worker replays the outbox on. */
-export const OUTBOX_SYNC_TAG = 'ferry-outbox';
 
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
@@ -358,8 +353,12 @@ export function drainOutbox(
             try {
               // A message's file first (in this conversation's order: nothing typed after it
               // overtakes it), then the message naming it.
+              // The upload code (tus) is fetched with the first file to send, not with the app;
+              // failing to fetch it stops the drain like being offline does.
               const upload = entry.attachment
-                ? await uploadAttachment(db, entry, {
+                ? await (
+                    await import('./upload')
+                  ).uploadAttachment(db, entry, {
                     onProgress: async (uploaded) => {
                       await updateEntry(db, entry.id, (e) =>
                         e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,

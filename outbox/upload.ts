@@ -22,8 +22,8 @@ import {
 import type { FerryDb, OutboxAttachment, OutboxEntry } from '../localdb/index';
 import { getAttachmentBlob, getEntry } from './store';
 import { OfflineError } from '../net/index';
+import { deleteUpload, encodeMetadata, tusHeaders } from './tus';
 
-const TUS_VERSION = '1.0.0';
 /** A request that has not answered by then is treated as offline (the drain holds the Web Lock). */
 const REQUEST_TIMEOUT_MS = 30_000;
 /**
@@ -44,22 +44,6 @@ export interface UploadOptions {
   fetchFn?: typeof fetch;
   /** Called after each chunk the server confirmed, with the bytes it holds. */
   onProgress?: (uploaded: number) => Promise<void> | void;
-}
-
-function tusHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { 'Tus-Resumable': TUS_VERSION, ...extra };
-}
-
-/** Upload-Metadata: comma-separated `key base64(value)` pairs (values as UTF-8). */
-export function encodeMetadata(values: Record<string, string>): string {
-  return Object.entries(values)
-    .map(([key, value]) => {
-      const bytes = new TextEncoder().encode(value);
-      let binary = '';
-      for (const b of bytes) binary += String.fromCharCode(b);
-      return `${key} ${btoa(binary)}`;
-    })
-    .join(',');
 }
 
 async function request(
@@ -141,16 +125,6 @@ async function create(
   // 409: created meanwhile (another drainer, or a lost answer): resume from its offset.
   if (response.ok || response.status === 409) return null;
   return refusal(response);
-}
-
-/** Deletes an upload on the server (cancelled). Best effort: an unfinished one also expires. */
-export async function deleteUpload(id: string, fetchFn: typeof fetch = fetch): Promise<void> {
-  await fetchFn(uploadPath(id), {
-    method: 'DELETE',
-    headers: tusHeaders(),
-    credentials: 'same-origin',
-    cache: 'no-store',
-  }).catch(() => undefined);
 }
 
 /**

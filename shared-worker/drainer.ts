@@ -1,11 +1,12 @@
 /**
  * Drains the outbox over the hub's socket while it is connected: one run at a time in this hub
  * (the Web Lock in drainOutbox keeps it to one in the whole browser), a rerun when something was
- * queued meanwhile, and a timer for entries backing off.
+ * queued meanwhile, and a timer for entries backing off. The drain's code is fetched only when
+ * the outbox has something in it.
  */
-import type { SendResult, Ack, Message, User } from '../contract/index';
-import type { GetFerryDb } from '../localdb/index';
-import { drainOutbox, sendPayload, type OutboxTransport } from '../outbox/index';
+import type { SendResult, Ack, Message, SendMessageInput, User } from '../contract/index';
+import type { GetFerryDb, OutboxEntry } from '../localdb/index';
+import { loadQueue, type OutboxTransport } from '../outbox/index';
 import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
 import { ClientEvent } from '../contract/index';
@@ -14,7 +15,10 @@ import { ClientEvent } from '../contract/index';
  * The hub's transport: `message:send` on the socket with the whole entry, whatever its kind
  * (throws OfflineError when disconnected).
  */
-export function socketTransport(connection: Connection): OutboxTransport {
+function socketTransport(
+  connection: Connection,
+  sendPayload: (entry: OutboxEntry) => SendMessageInput,
+): OutboxTransport {
   return {
     send: (entry): Promise<Ack<SendResult>> => connection.call(ClientEvent.send, sendPayload(entry)),
   };
@@ -60,7 +64,15 @@ export class Drainer {
   private async pass(): Promise<boolean> {
     const me = this.me();
     if (!me || !this.connection.connected) return false;
-    const report = await drainOutbox(await this.getDb(), socketTransport(this.connection), {
+    const db = await this.getDb();
+    // Nothing waits (most starts): the queue's code is not even fetched. A pass that found
+    // nothing still goes on, so that a kick during it gets its rerun.
+    if ((await db.count('outbox')) === 0) {
+      this.nextAttemptAt = null;
+      return true;
+    }
+    const { drainOutbox, sendPayload } = await loadQueue();
+    const report = await drainOutbox(db, socketTransport(this.connection, sendPayload), {
       senderId: me.id,
       onAcked: this.acked,
     });

@@ -16,11 +16,11 @@ import {
   mergeChanges,
   onAnnouncedChange,
   onMessageWrite,
-  SearchIndex,
   type DbChange,
   type GetFerryDb,
 } from '../localdb/index';
 import { Connection } from './connection';
+import { DeferredSearchIndex } from './deferredSearch';
 import { Drainer } from './drainer';
 import { OutboxCount } from './outboxCount';
 import type { HubPort } from './ports';
@@ -51,7 +51,7 @@ export class Hub {
   private readonly connection: Connection;
   private readonly session: Session;
   private readonly outboxCount: OutboxCount;
-  private readonly search: SearchIndex;
+  private readonly search: DeferredSearchIndex;
   private readonly tabs: Tabs;
   private readonly stopListening: () => void;
   private readonly stopIndexing: () => void;
@@ -108,7 +108,7 @@ export class Hub {
       for (const message of messages) mirror.learned(message.conversationId, message.seq);
     });
     // The one search index of this browser lives here, beside the one writer of messages.
-    const search = (this.search = new SearchIndex(getDb));
+    const search = (this.search = new DeferredSearchIndex(getDb));
     this.stopIndexing = onMessageWrite((write) => {
       search.apply(write).catch((err: unknown) => console.warn('ferry hub: could not index messages', err));
     });

@@ -5,7 +5,8 @@
  * there.
  */
 import { type Message, ClientEvent } from '../contract/index';
-import { type GetFerryDb, putMessages, type SearchIndex } from '../localdb/index';
+import { type GetFerryDb, putMessages } from '../localdb/index';
+import type { DeferredSearchIndex } from './deferredSearch';
 import type { Connection } from './connection';
 import type { HubEvents } from './protocol';
 import { offlineAware, type Handlers } from './requests';
@@ -18,7 +19,7 @@ const AROUND = 25;
 export interface SearchRequestDeps {
   getDb: GetFerryDb;
   connection: Connection;
-  index: SearchIndex;
+  index: DeferredSearchIndex;
   meId(): string | undefined;
   notify(change: HubEvents['changed']): void;
 }

@@ -1,6 +1,7 @@
-/** Entry of the page: styles, then the app into #app. */
+/** Entry of the page: styles, then the app into #app (in the person's language: see i18nReady). */
 import { render } from 'preact';
 import './styles/app.css';
+import { i18nReady } from './i18n/index';
 import { App } from './ui/App';
 
-render(<App />, document.getElementById('app')!);
+void i18nReady.then(() => render(<App />, document.getElementById('app')!));

@@ -7,13 +7,26 @@
 import path from 'node:path';
 import type { Plugin } from 'vite';
 
+/** The plugin and what it learnt of the build. */
+export interface HubChunk extends Plugin {
+  /**
+   * Whether the chunk `fileName` runs in the hub (the hub's entry or one it imports). Vite's
+   * helper that preloads a dynamic import's chunks writes <link> tags into `document`, which a
+   * worker has not: dynamic imports in these chunks must be given no dependencies to preload
+   * (`build.modulePreload.resolveDependencies`). Known once the chunks are written.
+   */
+  runsInHub(fileName: string): boolean;
+}
+
 /** The plugin: `hubEntry` is the hub's entry module, `urlModule` the module that names its URL. */
-export function hubChunk(hubEntry: string, urlModule: string): Plugin {
+export function hubChunk(hubEntry: string, urlModule: string): HubChunk {
   const entry = path.resolve(hubEntry);
   const target = path.resolve(urlModule);
   let serve = false;
   let reference = '';
+  const inHub = new Set<string>();
   return {
+    runsInHub: (fileName) => inHub.has(fileName),
     name: 'ferry-hub-chunk',
     enforce: 'pre',
     configResolved(config) {
@@ -27,6 +40,17 @@ export function hubChunk(hubEntry: string, urlModule: string): Plugin {
       // `npm run dev`: Vite serves (and transforms) any file of the repository under /@fs/.
       if (serve) return `export default ${JSON.stringify('/@fs' + entry)};`;
       return `export default import.meta.ROLLUP_FILE_URL_${reference};`;
+    },
+    // Before Vite's own generateBundle (which asks resolveDependencies): this plugin runs first.
+    generateBundle(_options, bundle) {
+      inHub.clear();
+      const queue = [this.getFileName(reference)];
+      for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+        const chunk = bundle[file];
+        if (inHub.has(file) || chunk?.type !== 'chunk') continue;
+        inHub.add(file);
+        queue.push(...chunk.imports);
+      }
     },
   };
 }

@@ -14,16 +14,7 @@ import {
 } from '../../contract/index';
 import { registerBackgroundSync } from '../../client-kit/index';
 import { getMe, setMutedLocally, type OutboxEntry } from '../../localdb/index';
-import {
-  discard as discardEntry,
-  enqueue,
-  OUTBOX_SYNC_TAG,
-  retry as retryEntry,
-  withdraw,
-  type OutboxAction,
-  listEntries,
-  deleteUpload,
-} from '../../outbox/index';
+import { OUTBOX_SYNC_TAG, type OutboxAction, listEntries, deleteUpload, loadQueue } from '../../outbox/index';
 import { attachmentMaxBytes, attachmentMaxMb } from './limits';
 import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';
@@ -111,6 +102,7 @@ async function imageSize(file: Blob): Promise<{ width?: number; height?: number 
 /** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
 async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
   const me = await currentUser();
+  const { enqueue } = await loadQueue();
   const entry = await enqueue(await getDb(), { ...action, conversationId, senderId: me.id });
   outboxChanged(conversationId);
   // What waits on this device only should not be cleared by the browser under storage pressure.
@@ -120,6 +112,13 @@ async function queueAction(conversationId: string, action: OutboxAction): Promis
 }
 
 export const actions = {
+  /**
+   * Fetches the queue's code ahead of a Send (the composer calls it on focus): the write on Send
+   * then starts at once. Never throws (a failed fetch is tried again at the Send).
+   */
+  prepareToSend(): void {
+    loadQueue().catch(() => undefined);
+  },
   signUp: async (username: string, password: string) =>
     signedIn(await postJson<{ user: User }>(HttpPath.signup, { username, password })),
   signIn: async (username: string, password: string) =>
@@ -175,6 +174,7 @@ export const actions = {
     const db = await getDb();
     const entry = await db.get('outbox', entryId);
     if (!entry) return;
+    const { withdraw } = await loadQueue();
     await withdraw(db, conversationId, entryId);
     outboxChanged(conversationId);
     if (entry.attachment) await deleteUpload(entry.attachment.id);
@@ -195,6 +195,7 @@ export const actions = {
   async deleteMessage(conversationId: string, targetId: string): Promise<void> {
     const me = await currentUser();
     const db = await getDb();
+    const { withdraw, discard: discardEntry } = await loadQueue();
     if (await withdraw(db, conversationId, targetId)) {
       outboxChanged(conversationId);
       return;
@@ -213,7 +214,7 @@ export const actions = {
   async retry(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);
-    await retryEntry(db, id);
+    await (await loadQueue()).retry(db, id);
     if (entry) outboxChanged(entry.conversationId);
     if (hubClient().status?.connection !== 'online') requestBackgroundSync();
   },
@@ -221,7 +222,7 @@ export const actions = {
   async discard(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);
-    await discardEntry(db, id);
+    await (await loadQueue()).discard(db, id);
     if (entry) outboxChanged(entry.conversationId);
   },
   createRoom: (name: string): Promise<ConversationAck> => hubClient().request('createRoom', { name }),

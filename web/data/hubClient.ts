@@ -7,7 +7,6 @@
 import { ErrorCode, type Ack, type WireError } from '../../contract/index';
 import { everythingChanged } from '../../localdb/index';
 import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
-import { joinElection } from '../../shared-worker/elected';
 import hubUrl from './hubUrl';
 import {
   TAB_TIMEOUT_MS,
@@ -64,7 +63,11 @@ function electedLink(tabId: string, on: LinkHandlers): HubLink {
     if (wire?.t === 'hub' && wire.to === tabId) on.message(wire.msg);
     else if (wire?.t === 'leader') on.reset();
   };
-  joinElection(tabId);
+  // Only browsers without SharedWorker take part in the election: its code is theirs alone.
+  import('../../shared-worker/elected').then(
+    (m) => m.joinElection(tabId),
+    (err: unknown) => console.warn('ferry: could not load the elected-tab hub', err),
+  );
   return {
     send: (msg) => channel.postMessage({ t: 'tab', from: tabId, msg } satisfies WireMessage),
     close: () => channel.close(),

@@ -1,10 +1,11 @@
 /**
  * UI language: English or Simplified Chinese, from the saved choice or navigator.languages, and
- * switchable at run time. Components read text with useI18n().t.
+ * switchable at run time. Components read text with useI18n().t. English comes with the page; the
+ * other language's strings are a chunk of their own, fetched only by those who use it (before the
+ * first render when it is theirs: see `i18nReady`).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { en, type Strings } from './en';
-import { zh } from './zh';
 
 export type Lang = 'en' | 'zh-CN';
 
@@ -14,7 +15,11 @@ export const LANGUAGES: ReadonlyArray<{ lang: Lang; label: string }> = [
   { lang: 'zh-CN', label: '简体中文' },
 ];
 
-const STRINGS: Record<Lang, Strings> = { en, 'zh-CN': zh };
+const STRINGS: Partial<Record<Lang, Strings>> = { en };
+const LOADERS: Record<Lang, () => Promise<Strings>> = {
+  en: () => Promise.resolve(en),
+  'zh-CN': () => import('./zh').then((m) => m.zh),
+};
 const STORAGE_KEY = 'ferry-lang';
 
 /** The language for a list of browser languages: Chinese when the first supported one is zh. */
@@ -37,13 +42,15 @@ function initialLang(): Lang {
   return pickLang(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
-let current: Lang = initialLang();
+/** The language shown: switched only once its strings are here. */
+let current: Lang = 'en';
+/** The language last asked for (a later choice wins over one whose strings are still loading). */
+let wanted: Lang = 'en';
 const listeners = new Set<() => void>();
-document.documentElement.lang = current;
 
 /** The current language's strings (for code outside components, e.g. notifications). */
 export function strings(): Strings {
-  return STRINGS[current];
+  return STRINGS[current] ?? en;
 }
 
 /** The current language tag (also the locale for dates and numbers). */
@@ -51,17 +58,39 @@ export function currentLang(): Lang {
   return current;
 }
 
-/** Switches the UI language everywhere and remembers the choice on this device. */
-export function setLang(lang: Lang): void {
-  if (lang === current) return;
+async function show(lang: Lang): Promise<void> {
+  wanted = lang;
+  let loaded = STRINGS[lang];
+  if (!loaded) {
+    try {
+      loaded = STRINGS[lang] = await LOADERS[lang]();
+    } catch (err) {
+      // The chunk could not be fetched (offline before it was ever cached): stay as we are.
+      console.warn('ferry: could not load the language', lang, err);
+      return;
+    }
+  }
+  if (wanted !== lang) return;
   current = lang;
   document.documentElement.lang = lang;
+  for (const l of listeners) l();
+}
+
+/**
+ * Settles once the starting language's strings are here (at once for English): the page renders
+ * after it, so nobody sees English flash before their own language.
+ */
+export const i18nReady: Promise<void> = show(initialLang());
+
+/** Switches the UI language everywhere and remembers the choice on this device. */
+export function setLang(lang: Lang): Promise<void> {
+  if (lang === wanted) return Promise.resolve();
   try {
     localStorage.setItem(STORAGE_KEY, lang);
   } catch {
     // Not remembered; the switch still applies to this page.
   }
-  for (const l of listeners) l();
+  return show(lang);
 }
 
 /** The UI strings and language, re-rendering when the language changes. */
@@ -73,10 +102,10 @@ export function useI18n(): { t: Strings; lang: Lang } {
     update();
     return () => void listeners.delete(update);
   }, []);
-  return { t: STRINGS[lang], lang };
+  return { t: STRINGS[lang] ?? en, lang };
 }
 
 // Another tab switched language: follow it, so every open tab speaks the same language.
 window.addEventListener('storage', (e) => {
-  if (e.key === STORAGE_KEY && (e.newValue === 'en' || e.newValue === 'zh-CN')) setLang(e.newValue);
+  if (e.key === STORAGE_KEY && (e.newValue === 'en' || e.newValue === 'zh-CN')) void show(e.newValue);
 });

@@ -4,7 +4,6 @@
  * reloads by itself (someone may be typing).
  */
 import type { Workbox } from 'workbox-window';
-import { BUILD_ID } from './buildId';
 import { setPwaState } from './pwaState';
 
 /** Where the build writes the worker (vite.config.ts, VitePWA `filename`). */
@@ -23,7 +22,6 @@ export function startServiceWorker(): Promise<ServiceWorkerRegistration | undefi
 }
 
 async function register(): Promise<ServiceWorkerRegistration | undefined> {
-  document.documentElement.dataset.ferryBuild = BUILD_ID;
   // Vite's dev server (`npm run dev`, the only place with HMR) serves no worker: VitePWA builds it.
   if (import.meta.hot || !('serviceWorker' in navigator)) return undefined;
   const { Workbox } = await import('workbox-window');

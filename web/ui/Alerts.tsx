@@ -3,8 +3,11 @@ import { useEffect } from 'preact/hooks';
 import { onArrived, useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { unreadCount } from './ConversationList';
-import { notifyIfUnseen, setBadge } from './notifications';
+import { afterFirstContent } from './firstContent';
 import { conversationPath } from './router';
+
+// The badge and notification code is fetched after the first content (calls wait, in order).
+const notifications = () => afterFirstContent().then(() => import('./notifications'));
 
 /** Renders nothing: side effects of unread counts and arrivals. */
 export function Alerts() {
@@ -13,7 +16,7 @@ export function Alerts() {
   const total = conversations.reduce((sum, c) => sum + unreadCount(c), 0);
 
   useEffect(() => {
-    setBadge(total);
+    void notifications().then((n) => n.setBadge(total));
     document.title = total > 0 ? `(${total}) ${t.appName}` : t.appName;
   }, [total, t]);
 
@@ -22,7 +25,7 @@ export function Alerts() {
       onArrived((m) => {
         const c = conversations.find((x) => x.id === m.conversationId);
         const title = t.notificationFrom(m.senderName, c?.name ?? m.senderName);
-        void notifyIfUnseen(m, title, conversationPath(m.conversationId));
+        void notifications().then((n) => n.notifyIfUnseen(m, title, conversationPath(m.conversationId)));
       }),
     [conversations, t],
   );

@@ -7,16 +7,21 @@ import { Alerts } from './Alerts';
 import { Announcer } from './Announcer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
-import { ConversationView } from './ConversationView';
-import { JoinPanel } from './JoinPanel';
 import { focusIsLost, focusTarget } from './keyboard/focus';
 import { useKeyboardShortcuts } from './KeyboardShortcuts';
 import { ariaKeyShortcuts } from './keyboard/shortcuts';
 import { LanguageSelect } from './LanguageSelect';
+import { lazy } from './lazy';
 import { NewConversation } from './NewConversation';
 import { PwaSlot } from './PwaSlot';
 import { navigate, useRoute, type Route } from './router';
 import { SignIn } from './SignIn';
+
+// The open conversation and the invite panel come with their route, not with the page: the first
+// paint is the list (or sign-in). The Service Worker precaches their chunks once installed, so they
+// open at once later, offline too.
+const ConversationView = lazy(() => import('./ConversationView').then((m) => m.ConversationView));
+const JoinPanel = lazy(() => import('./JoinPanel').then((m) => m.JoinPanel));
 
 /** Root component. */
 export function App() {

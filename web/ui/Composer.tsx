@@ -265,6 +265,8 @@ export function Composer({
           aria-invalid={over}
           rows={rows}
           value={text}
+          // The queue's code arrives while the person types, before the Send that needs it.
+          onFocus={() => actions.prepareToSend()}
           onInput={(e) => change(e.currentTarget.value)}
           onPaste={(e) => {
             const pasted = e.clipboardData?.files[0];

@@ -5,14 +5,22 @@
  * unread count is the badge. The time and preview beside the link are its description, outside
  * it, and the link's hit area covers the row (CSS).
  */
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { MessageSearch } from '../search/MessageSearch';
+import { afterFirstContent, firstContentShown } from './firstContent';
 import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
+import { lazy } from './lazy';
 import { conversationPath, onLinkClick } from './router';
+
+// The search field and its results come a moment after the list's first conversations.
+const MessageSearch = lazy(() =>
+  afterFirstContent()
+    .then(() => import('../search/MessageSearch'))
+    .then((m) => m.MessageSearch),
+);
 
 /**
  * Unread count of a conversation: others' messages (not edits, deletions or reactions) after the
@@ -30,6 +38,10 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
   const conversations = useConversations();
   const nav = useRef<HTMLElement>(null);
   useFocusTarget('conversationList', nav);
+  const listed = conversations.length > 0;
+  useEffect(() => {
+    if (listed) firstContentShown();
+  }, [listed]);
   return (
     <>
       <MessageSearch activeId={activeId} myId={myId} />

@@ -7,7 +7,7 @@ export function LanguageSelect() {
   return (
     <label class="lang">
       <span class="sr-only">{t.language}</span>
-      <select value={lang} onChange={(e) => setLang(e.currentTarget.value as Lang)}>
+      <select value={lang} onChange={(e) => void setLang(e.currentTarget.value as Lang)}>
         {LANGUAGES.map((l) => (
           <option key={l.lang} value={l.lang} lang={l.lang}>
             {l.label}

@@ -7,6 +7,7 @@ import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { errorText } from './errors';
+import { firstContentShown } from './firstContent';
 import { LanguageSelect } from './LanguageSelect';
 import { PwaSlot } from './PwaSlot';
 
@@ -18,6 +19,7 @@ export function SignIn() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const usernameBox = useRef<HTMLInputElement>(null);
+  useEffect(firstContentShown, []);
   // The screen's first field (autofocus only works on page load, and this screen comes later).
   useEffect(() => usernameBox.current?.focus(), []);
 

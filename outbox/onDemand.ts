@@ -1,0 +1,6 @@
+/**
+ * What the page and the hub need of the queue once something is queued or sent: loaded on demand
+ * (outbox/index.ts: loadQueue), so that neither carries it in its first load.
+ */
+export { enqueue, retry, discard, withdraw, drainOutbox } from './queue';
+export { sendPayload } from './wire';
