@@ -12,6 +12,7 @@
  * operations onto what the server says" half of offline operations.
  */
 import { EntryKind, type Attachment, type Message, type WireError } from '../../contract/index';
+import { sameValue } from '../../client-kit/index';
 import type { OutboxAttachment } from '../../localdb/index';
 
 /** Image types the server shows inline (Attachment.inline): a queued one is previewed as an image. */
@@ -202,6 +203,24 @@ export function overlay(
       mine: userIds.includes(me.id),
     })),
   }));
+}
+
+/**
+ * `shown` with each item that shows the same as in `previous` replaced by the previous object: an
+ * acknowledged message with nothing pending shows exactly what its stored message holds, so when
+ * that is the same (the same object after an older page is prepended, or equal content after the
+ * window is read again) the row keeps its object, and a memoized row does not render again.
+ */
+export function keepUnchanged(
+  shown: readonly ShownMessage[],
+  previous: ReadonlyMap<string, ShownMessage>,
+): ShownMessage[] {
+  return shown.map((m) => {
+    const before = previous.get(m.id);
+    if (!before || before.pending || m.pending || !before.stored || !m.stored) return m;
+    if (before.own !== m.own) return m;
+    return before.stored === m.stored || sameValue(before.stored, m.stored) ? before : m;
+  });
 }
 
 /** My newest message that is not deleted (what Up arrow in an empty composer edits). */
