@@ -7,7 +7,7 @@
  */
 import { Component } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { User } from '../../contract/index';
+import type { Message, User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
 import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
 import { useI18n } from '../i18n/index';
@@ -53,9 +53,10 @@ export function MessageList({
   // Rows whose message shows the same keep their object (keepUnchanged): prepending an older page,
   // or reading the window again after a change elsewhere, renders only the rows that differ.
   const shownBefore = useRef<ReadonlyMap<string, ShownMessage>>(new Map());
+  const shownCache = useMemo(() => new WeakMap<Message, ShownMessage>(), [me.id, me.username]);
   const items = useMemo(
-    () => keepUnchanged(overlay(messages, outbox, me), shownBefore.current),
-    [messages, outbox, me.id, me.username],
+    () => keepUnchanged(overlay(messages, outbox, me, shownCache), shownBefore.current),
+    [messages, outbox, shownCache],
   );
   if (shownRef) shownRef.current = items;
   const byId = useMemo(() => new Map(items.map((m) => [m.id, m])), [items]);
