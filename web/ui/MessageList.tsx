@@ -19,6 +19,12 @@ import { MessageItem, type MessageHandlers, type Receipt } from './MessageItem';
 const WINDOW_INITIAL = 50;
 const WINDOW_STEP = 30;
 const WINDOW_MAX = 150;
+/**
+ * The window moving up this close to the oldest loaded item loads the next older page already:
+ * it is read (or fetched) while the reader still scrolls through what is loaded, instead of at
+ * the top, where scrolling would stop until it arrives.
+ */
+const PREFETCH_ITEMS = 60;
 /** Distance (px) from an edge at which the window grows or moves. */
 const EDGE_PX = 300;
 /** Distance (px) from the bottom that still counts as "at the bottom". */
@@ -118,6 +124,7 @@ export function MessageList({
         const newEnd = end - Math.min(WINDOW_STEP, start);
         setEndId(items[newEnd - 1]!.id);
       }
+      if (start <= PREFETCH_ITEMS && hasOlder && !loadingOlder) void loadOlder();
     } else if (hasOlder && !loadingOlder) void loadOlder();
   }, [start, end, size, items, hasOlder, loadingOlder, loadOlder]);
 
