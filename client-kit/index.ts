@@ -5,3 +5,4 @@
 export { rerunLatch, sharedRun, type RerunLatch } from './rerunLatch';
 export { coalesce, type Coalescer, type CoalesceOptions } from './coalesce';
 export { registerBackgroundSync } from './backgroundSync';
+export { sameValue } from './sameValue';

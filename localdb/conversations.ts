@@ -1,9 +1,10 @@
 import type { ConversationSummary, Message } from '../contract/index';
 import type { IDBPTransaction } from 'idb';
+import { sameValue } from '../client-kit/index';
 import { unreadCountIn } from './entries';
-import { replaceMembersIn } from './members';
+import { mergeMembers } from './members';
 import { reportMessageWrite } from './messageWrites';
-import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
+import type { FerryDb, FerryDbSchema, LocalConversation, LocalMember } from './schema';
 import { meIdIn } from './meta';
 
 /** Every conversation cached on this device, newest activity first. */
@@ -47,44 +48,104 @@ export interface SaveConversationsReport {
   pendingReads: Array<{ conversationId: string; readSeq: number }>;
   /** Conversations removed because the server no longer lists them (left on another device). */
   removed: string[];
+  /** Conversations whose stored row or members changed (stored again); the others were left as they were. */
+  written: string[];
+}
+
+type SaveStores = Array<'conversations' | 'members' | 'messages' | 'meta'>;
+type SaveTx<Mode extends 'readonly' | 'readwrite'> = IDBPTransaction<FerryDbSchema, SaveStores, Mode>;
+
+/** What one summary makes of a stored conversation and its members. */
+interface Merged {
+  conversation: LocalConversation;
+  members: LocalMember[];
+  /** Stored members the server no longer lists. */
+  goneMembers: string[];
+  /** Whether any of it differs from what is stored. */
+  changed: boolean;
+}
+
+/** Merges `summary` with what the transaction holds, and says whether that differs from it. */
+async function mergeIn<Mode extends 'readonly' | 'readwrite'>(
+  tx: SaveTx<Mode>,
+  summary: ConversationSummary,
+  meId: string | undefined,
+): Promise<Merged> {
+  const local = await tx.objectStore('conversations').get(summary.id);
+  const messages = tx.objectStore('messages');
+  const conversation = merge(summary, local);
+  // The preview shows the newest message as this device holds it (edits and deletion applied).
+  if (conversation.lastMessage)
+    conversation.lastMessage = (await messages.get(conversation.lastMessage.id)) ?? conversation.lastMessage;
+  conversation.unreadCount = await unreadCountIn(messages, conversation, meId);
+  const cached = await tx.objectStore('members').index('by-conv').getAll(summary.id);
+  const members = mergeMembers(summary.id, summary.members, cached);
+  const listed = new Set(members.map((m) => m.userId));
+  const goneMembers = cached.filter((m) => !listed.has(m.userId)).map((m) => m.userId);
+  const before = new Map(cached.map((m) => [m.userId, m]));
+  const changed =
+    !local ||
+    !sameValue(local, conversation) ||
+    goneMembers.length > 0 ||
+    members.some((m) => !sameValue(before.get(m.userId), m));
+  return { conversation, members, goneMembers, changed };
 }
 
 /**
  * Stores conversations and their members from the server. With `complete`, the list is the
  * user's whole set: conversations missing from it are removed with their messages and members.
+ *
+ * A pass that only reads comes first, and only what differs is written: a readwrite transaction
+ * over `messages` would hold back every page's read of messages until it ends, and the list
+ * (hundreds of conversations at each start of the hub) normally changes nothing at all.
  */
 export async function saveConversations(
   db: FerryDb,
   summaries: ConversationSummary[],
   { complete = false }: { complete?: boolean } = {},
 ): Promise<SaveConversationsReport> {
-  const report: SaveConversationsReport = { pendingReads: [], removed: [] };
-  const tx = db.transaction(['conversations', 'members', 'messages', 'meta'], 'readwrite');
+  const stores: SaveStores = ['conversations', 'members', 'messages', 'meta'];
+  const report: SaveConversationsReport = { pendingReads: [], removed: [], written: [] };
+  const pendingRead = (c: LocalConversation, summary: ConversationSummary) => {
+    if (c.readSeq > summary.readSeq)
+      report.pendingReads.push({ conversationId: summary.id, readSeq: c.readSeq });
+  };
+
+  const look = db.transaction(stores, 'readonly');
+  const lookMeId = await meIdIn(look.objectStore('meta'));
+  const toWrite: ConversationSummary[] = [];
+  for (const summary of summaries) {
+    const merged = await mergeIn(look, summary, lookMeId);
+    if (merged.changed) toWrite.push(summary);
+    else pendingRead(merged.conversation, summary);
+  }
+  const listed = new Set(summaries.map((s) => s.id));
+  const unlisted = complete
+    ? (await look.objectStore('conversations').getAllKeys()).filter((id) => !listed.has(id))
+    : [];
+  await look.done;
+  if (toWrite.length === 0 && unlisted.length === 0) return report;
+
+  // Merged again inside the write: another context may have stored something since the look.
+  const tx = db.transaction(stores, 'readwrite');
+  const meId = await meIdIn(tx.objectStore('meta'));
   const conversations = tx.objectStore('conversations');
   const members = tx.objectStore('members');
-  const messages = tx.objectStore('messages');
-  const meId = await meIdIn(tx.objectStore('meta'));
-  for (const summary of summaries) {
-    const local = await conversations.get(summary.id);
-    const merged = merge(summary, local);
-    // The preview shows the newest message as this device holds it (edits and deletion applied).
-    if (merged.lastMessage)
-      merged.lastMessage = (await messages.get(merged.lastMessage.id)) ?? merged.lastMessage;
-    merged.unreadCount = await unreadCountIn(messages, merged, meId);
-    await conversations.put(merged);
-    if (merged.readSeq > summary.readSeq)
-      report.pendingReads.push({ conversationId: summary.id, readSeq: merged.readSeq });
-
-    await replaceMembersIn(members, summary.id, summary.members);
+  for (const summary of toWrite) {
+    const merged = await mergeIn(tx, summary, meId);
+    pendingRead(merged.conversation, summary);
+    if (!merged.changed) continue;
+    await conversations.put(merged.conversation);
+    for (const member of merged.members) await members.put(member);
+    for (const userId of merged.goneMembers) await members.delete([summary.id, userId]);
+    report.written.push(summary.id);
   }
   const removedMessages: string[] = [];
-  if (complete) {
-    const listed = new Set(summaries.map((s) => s.id));
-    for (const id of await conversations.getAllKeys()) {
-      if (listed.has(id)) continue;
-      removedMessages.push(...(await deleteConversationIn(tx, id)));
-      report.removed.push(id);
-    }
+  for (const id of unlisted) {
+    // Listed by nobody since the look, or stored meanwhile by a newer list: still unlisted here.
+    if (!(await conversations.getKey(id))) continue;
+    removedMessages.push(...(await deleteConversationIn(tx, id)));
+    report.removed.push(id);
   }
   await tx.done;
   reportMessageWrite({ kind: 'removed', ids: removedMessages });

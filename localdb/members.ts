@@ -15,25 +15,32 @@ export interface MembersStoreLike {
   delete(key: [string, string]): Promise<void>;
 }
 
+/** The rows a conversation's members are stored as, merged with the cached ones (receipts never go back). */
+export function mergeMembers(
+  conversationId: string,
+  members: Member[],
+  cached: LocalMember[],
+): LocalMember[] {
+  const old = new Map(cached.map((m) => [m.userId, m]));
+  return members.map((member) => ({
+    ...member,
+    conversationId,
+    deliveredSeq: Math.max(member.deliveredSeq, old.get(member.userId)?.deliveredSeq ?? 0),
+    readSeq: Math.max(member.readSeq, old.get(member.userId)?.readSeq ?? 0),
+  }));
+}
+
 /** Replaces a conversation's cached members inside an open transaction (receipts never go back). */
 export async function replaceMembersIn(
   store: MembersStoreLike,
   conversationId: string,
   members: Member[],
 ): Promise<void> {
-  const cached = new Map<string, LocalMember>();
-  for (const m of await store.index('by-conv').getAll(conversationId)) cached.set(m.userId, m);
-  for (const member of members) {
-    const old = cached.get(member.userId);
-    cached.delete(member.userId);
-    await store.put({
-      ...member,
-      conversationId,
-      deliveredSeq: Math.max(member.deliveredSeq, old?.deliveredSeq ?? 0),
-      readSeq: Math.max(member.readSeq, old?.readSeq ?? 0),
-    });
-  }
-  for (const gone of cached.values()) await store.delete([conversationId, gone.userId]);
+  const cached = await store.index('by-conv').getAll(conversationId);
+  const merged = mergeMembers(conversationId, members, cached);
+  const listed = new Set(merged.map((m) => m.userId));
+  for (const member of merged) await store.put(member);
+  for (const gone of cached) if (!listed.has(gone.userId)) await store.delete([conversationId, gone.userId]);
 }
 
 /** Replaces a conversation's cached member list with the server's. */

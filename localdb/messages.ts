@@ -240,6 +240,10 @@ export async function advanceSyncedSeq(db: FerryDb, conversationId: string, seq:
 /**
  * The newest `limit` stored messages (kind 'message') of a conversation below `belowSeq`,
  * ascending by seq.
+ *
+ * Read with getAll over a key range found by a key cursor (advance skips `limit` keys in one
+ * step) rather than a cursor walked message by message: a page is a few requests, not one per
+ * message, each of which waits its turn behind everything else the database is doing.
  */
 export async function newestMessages(
   db: FerryDb,
@@ -247,31 +251,36 @@ export async function newestMessages(
   limit: number,
   belowSeq = Infinity,
 ): Promise<Message[]> {
-  const below = IDBKeyRange.bound([conversationId, -Infinity], [conversationId, belowSeq], false, true);
-  return readMessages(db, below, 'prev', limit);
-}
-
-/** A conversation's stored messages (kind 'message') from `fromSeq` up, ascending seq. */
-export async function messagesFrom(db: FerryDb, conversationId: string, fromSeq: number): Promise<Message[]> {
-  return readMessages(db, conversationRange(conversationId, fromSeq), 'next', Infinity);
-}
-
-/** Up to `limit` messages of `range` walked in `direction`, returned in ascending seq. */
-async function readMessages(
-  db: FerryDb,
-  range: IDBKeyRange,
-  direction: 'next' | 'prev',
-  limit: number,
-): Promise<Message[]> {
-  const out: Message[] = [];
-  const tx = db.transaction('messages');
-  let cursor = await tx.store.index('by-conv-seq').openCursor(range, direction);
-  while (cursor && out.length < limit) {
-    if (isMessageEntry(cursor.value)) out.push(withEntryDefaults(cursor.value));
-    cursor = await cursor.continue();
+  const index = db.transaction('messages').store.index('by-conv-seq');
+  let upper: [string, number] = [conversationId, belowSeq];
+  let upperOpen = true;
+  let out: Message[] = [];
+  while (out.length < limit) {
+    const wanted = limit - out.length;
+    const range = IDBKeyRange.bound([conversationId, -Infinity], upper, false, upperOpen);
+    let cursor = await index.openKeyCursor(range, 'prev');
+    if (!cursor) break;
+    if (wanted > 1) cursor = await cursor.advance(wanted - 1);
+    // Fewer entries than wanted below `upper`: read them all.
+    const lower = cursor ? cursor.key : ([conversationId, -Infinity] as [string, number]);
+    const entries = await index.getAll(IDBKeyRange.bound(lower, upper, false, upperOpen));
+    out = [...entries.filter(isMessageEntry).map(withEntryDefaults), ...out];
+    // Operations took some of the places: read on below what was read.
+    if (!cursor) break;
+    upper = lower;
+    upperOpen = true;
   }
-  await tx.done;
-  return direction === 'prev' ? out.reverse() : out;
+  return out.slice(-limit);
+}
+
+/** A conversation's stored messages (kind 'message') from `fromSeq` up, ascending seq (one read). */
+export async function messagesFrom(db: FerryDb, conversationId: string, fromSeq: number): Promise<Message[]> {
+  const entries = await db.getAllFromIndex(
+    'messages',
+    'by-conv-seq',
+    conversationRange(conversationId, fromSeq),
+  );
+  return entries.filter(isMessageEntry).map(withEntryDefaults);
 }
 
 /** The lowest seq stored for a conversation, or null when none is. */

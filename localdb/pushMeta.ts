@@ -9,9 +9,13 @@ import type { FerryDb } from './schema';
 
 export type NotificationLang = 'en' | 'zh-CN';
 
-/** Remembers the page's UI language for the Service Worker. */
+/**
+ * Remembers the page's UI language for the Service Worker. Every page says it as it starts: only a
+ * different one is written (a readwrite transaction on `meta` holds back the starting page's reads
+ * of who is signed in).
+ */
 export async function setNotificationLang(db: FerryDb, lang: NotificationLang): Promise<void> {
-  await db.put('meta', lang, 'lang');
+  if ((await db.get('meta', 'lang')) !== lang) await db.put('meta', lang, 'lang');
 }
 
 /** The language the page last used (English when it never said). */

@@ -6,10 +6,11 @@
  * Where it lives: one instance per browser, in the hub (the SharedWorker, or the elected tab). The
  * hub is the one context that stores what the server sends, so each message is indexed once when
  * it arrives, not once per open tab, and tabs ask the hub to search. The index is saved to
- * IndexedDB a moment after it changes, and loaded on start instead of being rebuilt; messages
- * written meanwhile by other contexts (the Service Worker's replay) or lost with an unsaved
- * change are reconciled by id on load and when those contexts announce a change. Only an index
- * saved in another format is rebuilt from scratch.
+ * IndexedDB a moment after it changes, and loaded a few seconds after the hub starts (or at the
+ * first search), out of the way of the first conversation on screen, instead of being rebuilt;
+ * messages written meanwhile by other contexts (the Service Worker's replay) or lost with an
+ * unsaved change are reconciled by id on load and when those contexts announce a change. Only an
+ * index saved in another format is rebuilt from scratch.
  */
 import type MiniSearch from 'minisearch';
 import type { SearchResult } from 'minisearch';
@@ -31,6 +32,12 @@ const SAVE_DELAY_MS = 1_000;
 const SAVE_MAX_DELAY_MS = 10_000;
 /** Reconciling reads every stored id: announced writes are reconciled at most this often. */
 const RECONCILE_DELAY_MS = 2_000;
+/**
+ * The saved index (megabytes for a big account) is read and parsed this long after the hub starts,
+ * or at the first search if sooner: a starting hub serves tabs opening a conversation, whose reads
+ * of IndexedDB and first frame come first. Messages stored meanwhile are indexed once it is loaded.
+ */
+export const SEARCH_INDEX_LOAD_DELAY_MS = 5_000;
 /** Query words this long or longer also match with one typo in five letters. */
 const FUZZY_MIN_LENGTH = 4;
 
@@ -117,7 +124,24 @@ export class SearchIndex {
   private dirty = false;
   private builtAt = 0;
 
-  constructor(private readonly getDb: GetFerryDb) {
+  /** Starts the load now (the first search does not wait for the delay). */
+  private readonly beginLoad: () => void;
+  private loadBegun = false;
+  private readonly loadTimer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly getDb: GetFerryDb,
+    { loadDelayMs = SEARCH_INDEX_LOAD_DELAY_MS }: { loadDelayMs?: number } = {},
+  ) {
+    let begin!: () => void;
+    // Every step queues behind the load, which waits for this.
+    this.queue = new Promise<void>((resolve) => (begin = resolve));
+    this.beginLoad = () => {
+      clearTimeout(this.loadTimer);
+      this.loadBegun = true;
+      begin();
+    };
+    this.loadTimer = setTimeout(this.beginLoad, loadDelayMs);
     void this.run(async () => {
       try {
         await this.load();
@@ -228,6 +252,7 @@ export class SearchIndex {
 
   /** The best matches of `query`, best first. */
   search(query: string, options: LocalSearchOptions): Promise<LocalSearchMatch[]> {
+    this.beginLoad();
     return this.run(() => {
       const { conversationId, senderId } = options;
       const filter =
@@ -248,6 +273,11 @@ export class SearchIndex {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.unsavedSince = undefined;
+    // Never loaded: nothing to save (what was stored meanwhile is indexed at the next load).
+    if (!this.loadBegun) {
+      clearTimeout(this.loadTimer);
+      return Promise.resolve();
+    }
     return this.run(() => this.save());
   }
 

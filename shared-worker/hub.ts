@@ -19,6 +19,7 @@ import {
   type DbChange,
   type GetFerryDb,
 } from '../localdb/index';
+import { ChangeLog } from './changeLog';
 import { Connection } from './connection';
 import { DeferredSearchIndex } from './deferredSearch';
 import { Drainer } from './drainer';
@@ -37,6 +38,8 @@ export interface HubOptions {
   getDb?: GetFerryDb;
   /** Origin of the Ferry server; defaults to this context's own. */
   url?: string;
+  /** No other hub can have written before this one (a SharedWorker); false for an elected tab. */
+  sole?: boolean;
 }
 
 /**
@@ -70,7 +73,11 @@ export class Hub {
       emit: (change) => emit('changed', change),
       minGapMs: CHANGE_MIN_GAP_MS,
     });
-    const notify = (change: DbChange): void => changes.push(change);
+    const told = new ChangeLog(options.sole ?? true);
+    const notify = (change: DbChange): void => {
+      told.record(change);
+      changes.push(change);
+    };
 
     // The socket's handlers are bound when it is first opened, after everything below exists.
     const connection = (this.connection = new Connection({
@@ -115,10 +122,10 @@ export class Hub {
     const handlers: Handlers = {
       ...searchRequests({ getDb, connection, index: search, meId, notify }),
       ...serverRequests({ getDb, connection, mirror, meId, notify }),
-      hello: async () => {
+      hello: async ({ since }) => {
         // A tab opening is a good moment to retry instead of waiting out the backoff.
         connection.retryNow();
-        return { ok: true, status: this.status() };
+        return { ok: true, status: this.status(), missed: since === undefined ? null : told.since(since) };
       },
       signedIn: async ({ user }) => {
         await session.adopt(user);

@@ -9,7 +9,8 @@ import type { TabToHub } from './protocol';
 
 /** Starts the hub here; returns the function that stops it. `onlyTab` serves that tab alone. */
 export function serveAsLeader(onlyTab?: string): () => void {
-  const hub = new Hub();
+  // A leader may follow one that wrote until it left: tabs it does not know re-read everything.
+  const hub = new Hub({ sole: false });
   const channel = new BroadcastChannel(HUB_CHANNEL);
   const tabs = new Map<string, (message: TabToHub) => void>();
 

@@ -195,7 +195,15 @@ export class LocalMirror {
     if (!ack.ok) return [];
     const db = await this.deps.getDb();
     const report = await saveConversations(db, ack.conversations, { complete: true });
-    this.deps.notify({ stores: ['conversations', 'members', 'messages'] });
+    // Tabs re-read only what was stored again: at each start of the hub the list normally
+    // changes nothing, and re-reading it (and the open conversation's messages) then is waste.
+    const touched = [...report.written, ...report.removed];
+    if (touched.length > 0)
+      this.deps.notify({
+        stores:
+          report.removed.length > 0 ? ['conversations', 'members', 'messages'] : ['conversations', 'members'],
+        conversationIds: touched,
+      });
     // Reads made while offline are ahead of the server: send them now.
     for (const pending of report.pendingReads)
       void this.runSwallowingErrors(() => this.sendRead(pending.conversationId, pending.readSeq));

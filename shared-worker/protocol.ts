@@ -34,8 +34,15 @@ export interface HubStatus {
 
 /** Methods a tab can call on the hub: params and the `ok` payload of the answer. */
 export interface HubMethods {
-  /** First message from a tab: registers it and returns the current status. */
-  hello: { params: { tabId: string }; result: { status: HubStatus } };
+  /**
+   * First message from a tab: registers it and returns the current status. With `since` (the
+   * tab's clock when it started reading IndexedDB), also what the hub told tabs since then, which
+   * this tab missed: `missed` (no stores: nothing), or null when the hub cannot tell.
+   */
+  hello: {
+    params: { tabId: string; since?: number };
+    result: { status: HubStatus; missed?: DbChange | null };
+  };
   /** The tab signed in (cookie is set): (re)connect as that user. */
   signedIn: { params: { user: User }; result: { status: HubStatus } };
   /** The tab signed out (cookie cleared): disconnect, clear local data. */

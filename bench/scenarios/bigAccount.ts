@@ -20,6 +20,7 @@ import {
 } from '../client/accountProbes.js';
 import { buildBenchScript } from '../client/benchPage.js';
 import {
+  bounded,
   launchBenchBrowser,
   rendererRssMb,
   signedInContext,
@@ -130,27 +131,41 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
     let deviceMessages = 0;
     for (let i = 0; i < big.length; i += p.deviceChunk) {
       if (ctx.signal.aborted) throw new Error('stopped while filling the device');
-      deviceMessages += await page.evaluate(
-        ([messages, meId]) =>
-          (
-            globalThis as unknown as {
-              __accountsBench: { store(m: unknown[], id: string): Promise<number> };
-            }
-          ).__accountsBench.store(messages, meId),
-        [big.slice(i, i + p.deviceChunk), me.user.id] as const,
+      deviceMessages += await bounded(
+        'the page to store a chunk of messages',
+        page.evaluate(
+          ([messages, meId]) =>
+            (
+              globalThis as unknown as {
+                __accountsBench: { store(m: unknown[], id: string): Promise<number> };
+              }
+            ).__accountsBench.store(messages, meId),
+          [big.slice(i, i + p.deviceChunk), me.user.id] as const,
+        ),
+        p.timeoutMs,
       );
     }
     const deviceFillMs = Date.now() - t0;
     ctx.log(
       `  device: stored ${deviceMessages} older messages through putMessages in ${(deviceFillMs / 1000).toFixed(1)} s`,
     );
-    await page.close();
     ctx.signal.throwIfAborted();
-    // The hub indexes for search what it stores; these were stored beside it, so its next start
-    // indexes them and saves the index, as a device that received them would already have.
+    // The hub indexes for search what it stores; these were stored beside it, so the page tells it
+    // (the announcement the Service Worker's replay makes) and the hub reconciles its index with
+    // the store and saves it, as a device that received them would already have. The hub serving
+    // this page does it: nothing depends on the SharedWorker ending and starting again.
     t0 = Date.now();
-    page = await context.newPage();
-    await page.goto(`${url}/`);
+    await bounded(
+      'the page to announce the stored messages',
+      page.evaluate(
+        (id) =>
+          (
+            globalThis as unknown as { __accountsBench: { announce(id: string): void } }
+          ).__accountsBench.announce(id),
+        rooms[0],
+      ),
+      p.timeoutMs,
+    );
     await waitFor(
       'the hub to save the search index',
       async () => ((await page.evaluate(searchIndexSavedAt, DB_NAME)) ?? 0) > t0,
@@ -214,11 +229,12 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
     })();
     const step = Math.max(1, Math.floor(p.scrollBack / MILESTONES));
     const milestones = Array.from({ length: MILESTONES }, (_, k) => big[big.length - 1 - (k + 1) * step]!.id);
-    const scroll = await page.evaluate(scrollBack, {
-      milestones,
-      stepPx: STEP_PX,
-      timeoutMs: p.scrollTimeoutMs,
-    });
+    const scroll = await bounded(
+      'the scroll back to finish',
+      page.evaluate(scrollBack, { milestones, stepPx: STEP_PX, timeoutMs: p.scrollTimeoutMs }),
+      // scrollBack stops itself at its timeout; this only covers a page that stopped answering.
+      p.scrollTimeoutMs + p.timeoutMs,
+    );
     sampling = false;
     await sampler;
     await cdp.send('HeapProfiler.collectGarbage');

@@ -667,3 +667,29 @@ describe('a message deleted while its send is under way', () => {
     await suite.ferry.restart();
   });
 });
+
+describe('a page opening while the hub starts', () => {
+  it('reads nothing again when the hub changed nothing, and is still told what changes after', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'cold-open');
+    await exposeData(alice.context);
+    const room = await sharedRoom(suite.ferry, alice, await signUp(suite.ferry, 'cold-open-b'), 'Cold open');
+    const before = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Stored before')).message;
+    const first = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await eventually(async () => (await storedMessage(first, before.id))?.text).toBe('Stored before');
+    await first.close();
+
+    // The hub starts again with this page and finds its list as stored.
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await dataReady(page);
+    const after = (await sendViaApi(suite.ferry, alice.cookie, room.id, 'Said after')).message;
+    await eventually(async () => (await storedMessage(page, after.id))?.text).toBe('Said after');
+    const changes = await page.evaluate(() => window.__ferryData!.changes);
+    // Told of the message that arrived, for its conversation only.
+    expect(changes.some((c) => c.stores.includes('messages') && c.conversationIds?.includes(room.id))).toBe(
+      true,
+    );
+    // Never told to re-read everything (every store of every conversation) at the hub's answer.
+    expect(changes.filter((c) => !c.conversationIds)).toEqual([]);
+    await alice.context.close();
+  });
+});

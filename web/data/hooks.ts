@@ -19,7 +19,7 @@ import { getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
-import { touches, useLiveQuery } from './live';
+import { prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
 import { stillLive, withLive } from './liveMessages';
 import { storageInfo, type StorageInfo } from './storage';
 
@@ -34,10 +34,11 @@ export function useHubStatus(): HubStatus {
     if (client.status) setStatus(client.status);
     else {
       // Until the hub answers, count what waits from IndexedDB, so the number shown is true.
-      void getDb()
-        .then(async (db) => {
-          const me = await getMe(db);
-          const queued = me ? (await listEntries(db, me.id)).length : 0;
+      void sharedRead('status', async (db) => {
+        const me = await getMe(db);
+        return { me, queued: me ? (await listEntries(db, me.id)).length : 0 };
+      })
+        .then(({ me, queued }) => {
           if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me });
         })
         .catch(() => {});
@@ -54,15 +55,16 @@ export function useHubStatus(): HubStatus {
 /** The signed-in user; null when signed out; undefined while loading. */
 export function useMe(): User | null | undefined {
   const client = hubClient();
-  const [me, setMe] = useState<User | null | undefined>(client.status ? client.status.user : undefined);
+  const [me, setMe] = useState<User | null | undefined>(() =>
+    client.status ? client.status.user : (primedValue<User | null>(ME_KEY)?.value ?? undefined),
+  );
   useEffect(() => {
     let alive = true;
     if (client.status) setMe(client.status.user);
     // IndexedDB answers before the hub does (it may still be starting, or being elected). When it
     // remembers nobody, wait for the hub: the session cookie may still sign someone in.
     else
-      void getDb()
-        .then(getMe)
+      void sharedRead(ME_KEY, getMe)
         .then((stored) => {
           if (alive && !client.status && stored) setMe(stored);
         })
@@ -76,18 +78,39 @@ export function useMe(): User | null | undefined {
   return me;
 }
 
+/** Keys of the hooks' reads (a key names one read: hooks and the boot's priming share them). */
+const ME_KEY = 'me';
+const conversationKey = (id: string) => `conversation:${id}`;
+const membersKey = (id: string) => `members:${id}`;
+const newestKey = (id: string) => `newest:${id}`;
+
+/**
+ * Starts, at the page's start, the reads that show conversation `id`: who is signed in, the
+ * conversation, its members and its newest messages, side by side. The hooks take them as they
+ * mount, so the newest messages are on screen one read after the page starts, not after a read
+ * per component level (user, then conversation, then messages).
+ */
+export function primeConversation(id: string): void {
+  prime(ME_KEY, getMe);
+  prime(conversationKey(id), (db) => getConversation(db, id));
+  prime(membersKey(id), (db) => listMembers(db, id));
+  prime(newestKey(id), (db) => readNewest(db, id));
+}
+
 const NO_CONVERSATIONS: LocalConversation[] = [];
 const NO_MEMBERS: LocalMember[] = [];
 
 /** Every cached conversation, newest activity first. */
 export function useConversations(): LocalConversation[] {
-  return useLiveQuery('all', listConversations, NO_CONVERSATIONS, (c) => touches(c, ['conversations']));
+  return useLiveQuery('conversations', listConversations, NO_CONVERSATIONS, (c) =>
+    touches(c, ['conversations']),
+  );
 }
 
 /** One cached conversation (undefined while loading or when unknown). */
 export function useConversation(id: string): LocalConversation | undefined {
   return useLiveQuery(
-    id,
+    conversationKey(id),
     (db) => getConversation(db, id),
     undefined,
     (c) => touches(c, ['conversations'], id),
@@ -97,7 +120,7 @@ export function useConversation(id: string): LocalConversation | undefined {
 /** A conversation's cached members. */
 export function useMembers(conversationId: string): LocalMember[] {
   return useLiveQuery(
-    conversationId,
+    membersKey(conversationId),
     (db) => listMembers(db, conversationId),
     NO_MEMBERS,
     (c) => touches(c, ['members'], conversationId),
@@ -159,6 +182,31 @@ async function unsentEntries(
   return (await listEntries(db, me.id, conversationId)).filter((e) => !ids.has(e.id));
 }
 
+/** A conversation's newest page and unsent entries (the window before it is widened). */
+async function readNewest(db: FerryDb, conversationId: string): Promise<LoadedWindow> {
+  return readWindow(db, conversationId, null);
+}
+
+/**
+ * The window from `fromSeq` up (null: the newest page), and the unsent entries. Side by side:
+ * every change that shows a new message waits on these reads. The outbox is read after the
+ * messages, so an entry acknowledged meanwhile is in one of the two.
+ */
+async function readWindow(
+  db: FerryDb,
+  conversationId: string,
+  fromSeq: number | null,
+): Promise<LoadedWindow> {
+  const [messages, me] = await Promise.all([
+    fromSeq === null
+      ? newestMessages(db, conversationId, PAGE_SIZE_DEFAULT)
+      : messagesFrom(db, conversationId, fromSeq),
+    getMe(db),
+  ]);
+  const outbox = await unsentEntries(db, me, conversationId, messages);
+  return { conversationId, messages, outbox };
+}
+
 /**
  * A conversation's messages and unsent entries; loadOlder() widens the window (or fetches).
  *
@@ -169,7 +217,9 @@ async function unsentEntries(
  * it still show.
  */
 export function useMessages(conversationId: string): MessagesView {
-  const [loaded, setLoaded] = useState<LoadedWindow | null>(null);
+  const [loaded, setLoaded] = useState<LoadedWindow | null>(
+    () => primedValue<LoadedWindow>(newestKey(conversationId))?.value ?? null,
+  );
   // Relayed messages not yet read back from IndexedDB (see liveMessages.ts).
   const [live, setLive] = useState<{ conversationId: string; messages: Message[] }>(NO_LIVE);
   // The window's lowest seq once widened (null: the newest page), and how to read it again.
@@ -187,25 +237,20 @@ export function useMessages(conversationId: string): MessagesView {
     const load = (): void => {
       const ticket = ++latest;
       const fromSeq = from.current.seq;
-      getDb()
-        .then(async (db) => {
-          // Side by side: every change that shows a new message waits on these reads. The outbox
-          // is read after the messages, so an entry acknowledged meanwhile is in one of the two.
-          const [messages, me] = await Promise.all([
-            fromSeq === null
-              ? newestMessages(db, conversationId, PAGE_SIZE_DEFAULT)
-              : messagesFrom(db, conversationId, fromSeq),
-            getMe(db),
-          ]);
-          const outbox = await unsentEntries(db, me, conversationId, messages);
+      const read =
+        fromSeq === null
+          ? sharedRead(newestKey(conversationId), (db) => readNewest(db, conversationId))
+          : getDb().then((db) => readWindow(db, conversationId, fromSeq));
+      read
+        .then((window) => {
           if (!alive || ticket !== latest) return;
           // Widened while reading: this read misses the page below, read the wider window.
           if (from.current.seq !== fromSeq) load();
           else {
-            setLoaded({ conversationId, messages, outbox });
+            setLoaded((prev) => (prev === window ? prev : window));
             setLive((prev) =>
               prev.conversationId === conversationId
-                ? { conversationId, messages: stillLive(prev.messages, messages) }
+                ? { conversationId, messages: stillLive(prev.messages, window.messages) }
                 : prev,
             );
           }

@@ -5,7 +5,7 @@
  * creation, which is not idempotent and fails with a clear error instead.
  */
 import { ErrorCode, type Ack, type WireError } from '../../contract/index';
-import { everythingChanged } from '../../localdb/index';
+import { everythingChanged, mergeChanges, onAnnouncedChange, type DbChange } from '../../localdb/index';
 import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
 import hubUrl from './hubUrl';
 import {
@@ -87,6 +87,15 @@ export class HubClient {
   /** The hub's latest status; undefined until it first answers. */
   status: HubStatus | undefined;
   private readonly tabId = newTabId();
+  /**
+   * When this page started: its reads of IndexedDB all come after (see getDb). Until the hub first
+   * answers, changes other contexts announce are heard here too, as the hub may not run yet.
+   */
+  private readonly startedAt = Date.now();
+  private heard: DbChange = { stores: [], conversationIds: [] };
+  private stopHearing: (() => void) | undefined = onAnnouncedChange((change) => {
+    this.heard = mergeChanges(this.heard, change);
+  });
   private link: HubLink;
   private nextId = 1;
   private lastHeard = Date.now();
@@ -145,13 +154,25 @@ export class HubClient {
   }
 
   private hello(): void {
-    void this.request('hello', { tabId: this.tabId }).then((answer) => {
+    const first = this.stopHearing !== undefined;
+    const params = first ? { tabId: this.tabId, since: this.startedAt } : { tabId: this.tabId };
+    void this.request('hello', params).then((answer) => {
       if (!answer.ok) return;
       this.setStatus(answer.status);
-      // Changes announced before this hub knew us (e.g. the Service Worker drained the outbox
-      // while the tab was starting) were missed: re-read everything once.
-      this.emitLocal('changed', everythingChanged());
+      // Changes told before this hub knew us (e.g. the Service Worker drained the outbox while the
+      // tab was starting) were missed. The first time, the hub says which (an unchanged list at
+      // its start is the usual answer: nothing), and only those are read again, not the whole
+      // first screen just read; later (a new hub, or back from a freeze) everything is.
+      const missed = first ? this.missedSinceStart(answer.missed) : everythingChanged();
+      if (missed.stores.length > 0) this.emitLocal('changed', missed);
     });
+  }
+
+  /** What this page missed since it started: what the hub says, and what it heard meanwhile. */
+  private missedSinceStart(told: DbChange | null | undefined): DbChange {
+    this.stopHearing?.();
+    this.stopHearing = undefined;
+    return told ? mergeChanges(told, this.heard) : everythingChanged();
   }
 
   private relink(): void {

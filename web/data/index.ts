@@ -12,6 +12,7 @@ export {
   useMessage,
   useLocalFileUrl,
   useStorageInfo,
+  primeConversation,
 } from './hooks';
 export { askPersistentStorage, type StorageInfo } from './storage';
 export { FileTooLargeError, isQuotaError } from './actions';

@@ -12,10 +12,71 @@ export function touches(change: Change, stores: Change['stores'], conversationId
   return !conversationId || !change.conversationIds || change.conversationIds.includes(conversationId);
 }
 
+/** A read started before its hook mounted, and its value once it has one. */
+interface Primed {
+  promise: Promise<unknown>;
+  settled: boolean;
+  value?: unknown;
+  /** The hub said something changed since it started: shown first, but read again. */
+  stale: boolean;
+}
+
+/**
+ * Reads started at boot for what the first screen shows (primeConversation), each taken once by
+ * the hooks that read the same key. Once the hub says something changed (its first answer always
+ * does), a hook still shows the primed value at once but reads again for itself.
+ */
+const primed = new Map<string, Primed>();
+let staleOnChange: (() => void) | undefined;
+
+/**
+ * Starts `read` now for the hook that will read `key`, so the first screen's reads run side by side
+ * from the page's start instead of one component level after another.
+ */
+export function prime<T>(key: string, read: (db: FerryDb) => Promise<T>): void {
+  staleOnChange ??= hubClient().on('changed', () => {
+    for (const entry of primed.values()) entry.stale = true;
+  });
+  const entry: Primed = { promise: getDb().then(read), settled: false, stale: false };
+  entry.promise.then(
+    (value) => {
+      entry.settled = true;
+      entry.value = value;
+    },
+    () => primed.delete(key),
+  );
+  primed.set(key, entry);
+}
+
+/** A primed read's value when it is already there (a first render can show it at once). */
+export function primedValue<T>(key: string): { value: T } | undefined {
+  const entry = primed.get(key);
+  return entry?.settled ? { value: entry.value as T } : undefined;
+}
+
+/** Reads started in this task, by key: components mounting together read each key once. */
+const sameTask = new Map<string, Promise<unknown>>();
+
+/**
+ * `read` of `key`, shared with every other read of `key` started in the same task (the hooks of one
+ * render, or the listeners of one change: none can see a different state), or the primed read.
+ */
+export function sharedRead<T>(key: string, read: (db: FerryDb) => Promise<T>): Promise<T> {
+  let promise = sameTask.get(key);
+  if (!promise) {
+    const ready = primed.get(key);
+    primed.delete(key);
+    promise = ready && !ready.stale ? ready.promise : getDb().then(read);
+    if (sameTask.size === 0) queueMicrotask(() => sameTask.clear());
+    sameTask.set(key, promise);
+  }
+  return promise as Promise<T>;
+}
+
 /**
  * Reads IndexedDB and reads again whenever the hub says something relevant changed. `key`
- * identifies what is read: while a read for a new key is pending, `initial` is returned, never
- * the previous key's data.
+ * identifies what is read (the same key, the same read: hooks share it): while a read for a new key
+ * is pending, `initial` is returned, never the previous key's data.
  */
 export function useLiveQuery<T>(
   key: string,
@@ -24,16 +85,19 @@ export function useLiveQuery<T>(
   relevant: (change: Change) => boolean,
   extra: unknown[] = [],
 ): T {
-  const [state, setState] = useState<{ key: string; value: T } | null>(null);
+  const [state, setState] = useState<{ key: string; value: T } | null>(() => {
+    const ready = primedValue<T>(key);
+    return ready ? { key, value: ready.value } : null;
+  });
   useEffect(() => {
     let alive = true;
     let latest = 0;
     const load = (): void => {
       const ticket = ++latest;
-      getDb()
-        .then(read)
+      sharedRead(key, read)
         .then((value) => {
-          if (alive && ticket === latest) setState({ key, value });
+          if (alive && ticket === latest)
+            setState((prev) => (prev && prev.key === key && prev.value === value ? prev : { key, value }));
         })
         .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
     };

@@ -12,6 +12,7 @@
  * operations onto what the server says" half of offline operations.
  */
 import { EntryKind, type Attachment, type Message, type WireError } from '../../contract/index';
+import { sameValue } from '../../client-kit/index';
 import type { OutboxAttachment } from '../../localdb/index';
 
 /** Image types the server shows inline (Attachment.inline): a queued one is previewed as an image. */
@@ -146,28 +147,43 @@ function pendingOf(e: PendingEntry): PendingState {
 /**
  * The messages to show, in order: acknowledged ones (ascending seq), then unsent ones in typing
  * order, each with the pending entries of `outbox` (in typing order) applied.
+ *
+ * With `cache`, a message no pending entry touches (its shown form depends on the stored object
+ * alone) is taken from it, or built and put there: a window of thousands, prepended a page at a
+ * time while scrolling back, builds only the new page's. One cache per viewer.
  */
 export function overlay(
   messages: readonly Message[],
   outbox: readonly PendingEntry[],
   me: { id: string; username: string },
+  cache?: WeakMap<Message, ShownMessage>,
 ): ShownMessage[] {
-  const drafts: Draft[] = [];
+  const touched = new Set<string>();
+  for (const e of outbox) if (e.targetId) touched.add(e.targetId);
+  const shown: Array<Draft | ShownMessage> = [];
+  const ids = new Set<string>();
   const byId = new Map<string, Draft>();
   for (const m of messages) {
-    if ((m.kind ?? EntryKind.message) !== EntryKind.message || byId.has(m.id)) continue;
+    if ((m.kind ?? EntryKind.message) !== EntryKind.message || ids.has(m.id)) continue;
+    ids.add(m.id);
+    const hit = touched.has(m.id) ? undefined : cache?.get(m);
+    if (hit) {
+      shown.push(hit);
+      continue;
+    }
     const d = fromStored(m, me.id);
-    drafts.push(d);
+    shown.push(d);
     byId.set(d.id, d);
   }
   for (const e of outbox) {
     const kind = e.kind ?? EntryKind.message;
     if (kind === EntryKind.message) {
       // Acknowledged meanwhile (the outbox is read a moment apart): the stored one wins.
-      if (byId.has(e.id)) continue;
+      if (ids.has(e.id)) continue;
       const d = fromEntry(e, me);
       d.pending = pendingOf(e);
-      drafts.push(d);
+      shown.push(d);
+      ids.add(d.id);
       byId.set(d.id, d);
       continue;
     }
@@ -194,14 +210,37 @@ export function overlay(
       else target.reactions.delete(e.emoji);
     }
   }
-  return drafts.map((d) => ({
-    ...d,
-    reactions: [...d.reactions].map(([emoji, userIds]) => ({
-      emoji,
-      count: userIds.length,
-      mine: userIds.includes(me.id),
-    })),
-  }));
+  return shown.map((d) => {
+    if (!(d.reactions instanceof Map)) return d as ShownMessage;
+    const done: ShownMessage = {
+      ...(d as Draft),
+      reactions: [...d.reactions].map(([emoji, userIds]) => ({
+        emoji,
+        count: userIds.length,
+        mine: userIds.includes(me.id),
+      })),
+    };
+    if (cache && done.stored && !done.pending) cache.set(done.stored, done);
+    return done;
+  });
+}
+
+/**
+ * `shown` with each item that shows the same as in `previous` replaced by the previous object: an
+ * acknowledged message with nothing pending shows exactly what its stored message holds, so when
+ * that is the same (equal content after the window is read again) the row keeps its object, and a
+ * memoized row does not render again.
+ */
+export function keepUnchanged(
+  shown: readonly ShownMessage[],
+  previous: ReadonlyMap<string, ShownMessage>,
+): ShownMessage[] {
+  return shown.map((m) => {
+    const before = previous.get(m.id);
+    if (!before || before === m || before.pending || m.pending || !before.stored || !m.stored) return m;
+    if (before.own !== m.own) return m;
+    return before.stored === m.stored || sameValue(before.stored, m.stored) ? before : m;
+  });
 }
 
 /** My newest message that is not deleted (what Up arrow in an empty composer edits). */

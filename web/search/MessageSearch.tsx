@@ -43,6 +43,10 @@ export function MessageSearch({ activeId, myId }: { activeId: string | null; myI
   const [query, setQuery] = useState('');
   const [inConversation, setInConversation] = useState(false);
   const [senderId, setSenderId] = useState('');
+  // The "From" filter lists members (a thousand on a big account, read again at every change of
+  // them): read only once the search is used, never at the app's start.
+  const [used, setUsed] = useState(false);
+  const use = (): void => setUsed(true);
   const [device, setDevice] = useState<SearchHit[]>([]);
   const [server, setServer] = useState<ServerState>({ kind: 'idle' });
   const field = useRef<HTMLInputElement>(null);
@@ -118,7 +122,7 @@ export function MessageSearch({ activeId, myId }: { activeId: string | null; myI
   }
 
   return (
-    <div role="search" aria-label={t.searchMessages} class="search">
+    <div role="search" aria-label={t.searchMessages} class="search" onFocusIn={use} onPointerDown={use}>
       <input
         ref={field}
         type="search"
@@ -140,7 +144,13 @@ export function MessageSearch({ activeId, myId }: { activeId: string | null; myI
           />
           <span>{t.searchInConversation}</span>
         </label>
-        <FromFilter conversationId={scope} myId={myId} value={senderId} onChange={setSenderId} />
+        <FromFilter
+          conversationId={scope}
+          listed={used}
+          myId={myId}
+          value={senderId}
+          onChange={setSenderId}
+        />
       </div>
       {trimmed && (
         <div class="search-out">
@@ -174,34 +184,54 @@ export function MessageSearch({ activeId, myId }: { activeId: string | null; myI
 /** "From": anyone, or one member (of the open conversation when searching only there). */
 function FromFilter(props: {
   conversationId: string | null;
+  /** Whether members are listed (read) yet. */
+  listed: boolean;
   myId: string;
   value: string;
   onChange(senderId: string): void;
 }) {
   const { t } = useI18n();
-  const people = usePeople(props.conversationId);
   return (
     <label class="inline">
       <span>{t.searchFrom}</span>
       <select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
         <option value="">{t.searchFromAnyone}</option>
-        {people.map((p) => (
-          <option key={p.userId} value={p.userId}>
-            {p.userId === props.myId ? `${p.username} (${t.you})` : p.username}
-          </option>
-        ))}
+        {props.listed &&
+          (props.conversationId ? (
+            <ConversationPeople conversationId={props.conversationId} myId={props.myId} />
+          ) : (
+            <EveryPerson myId={props.myId} />
+          ))}
       </select>
     </label>
   );
 }
 
-/** Members of one conversation, or of every cached one, each person once, by name. */
-function usePeople(conversationId: string | null): LocalMember[] {
-  const inOne = useMembers(conversationId ?? '');
-  const everyone = useAllMembers();
-  const byId = new Map<string, LocalMember>();
-  for (const m of conversationId ? inOne : everyone) byId.set(m.userId, m);
-  return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username));
+function ConversationPeople({ conversationId, myId }: { conversationId: string; myId: string }) {
+  return <PersonOptions members={useMembers(conversationId)} myId={myId} />;
+}
+
+function EveryPerson({ myId }: { myId: string }) {
+  return <PersonOptions members={useAllMembers()} myId={myId} />;
+}
+
+/** One option per person (members of several conversations once), by name. */
+function PersonOptions({ members, myId }: { members: LocalMember[]; myId: string }) {
+  const { t } = useI18n();
+  const people = useMemo(() => {
+    const byId = new Map<string, LocalMember>();
+    for (const m of members) byId.set(m.userId, m);
+    return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username));
+  }, [members]);
+  return (
+    <>
+      {people.map((p) => (
+        <option key={p.userId} value={p.userId}>
+          {p.userId === myId ? `${p.username} (${t.you})` : p.username}
+        </option>
+      ))}
+    </>
+  );
 }
 
 function Result({ hit, query, myId }: { hit: SearchHit; query: string; myId: string }) {

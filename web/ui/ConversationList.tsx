@@ -5,7 +5,9 @@
  * unread count is the badge. The time and preview beside the link are its description, outside
  * it, and the link's hit area covers the row (CSS).
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { Component } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { sameValue } from '../../client-kit/index';
 import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
@@ -32,7 +34,23 @@ export function unreadCount(c: LocalConversation): number {
   return typeof kept === 'number' ? Math.max(0, kept) : Math.max(0, c.lastSeq - c.readSeq);
 }
 
-/** Every conversation, newest activity first. */
+/** Conversations rendered at once; the rest follow in steps of this many when the page is idle. */
+const LIST_STEP = 50;
+
+/** Calls `fn` when the page is idle (a timer where requestIdleCallback is missing); returns the cancel. */
+function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(fn, { timeout: 1000 });
+    return () => cancelIdleCallback(id);
+  }
+  const timer = setTimeout(fn, 50);
+  return () => clearTimeout(timer);
+}
+
+/**
+ * Every conversation, newest activity first. A big account's hundreds of rows are rendered a step
+ * at a time after the first ones, so they never hold back the open conversation's first frame.
+ */
 export function ConversationList({ activeId, myId }: { activeId: string | null; myId: string }) {
   const { t } = useI18n();
   const conversations = useConversations();
@@ -42,6 +60,11 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
   useEffect(() => {
     if (listed) firstContentShown();
   }, [listed]);
+  const [shown, setShown] = useState(LIST_STEP);
+  useEffect(() => {
+    if (shown >= conversations.length) return;
+    return whenIdle(() => setShown(shown + LIST_STEP));
+  }, [shown, conversations.length]);
   return (
     <>
       <MessageSearch activeId={activeId} myId={myId} />
@@ -50,9 +73,9 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
           <p class="muted pad">{t.noConversations}</p>
         ) : (
           <ul>
-            {conversations.map((c) => (
+            {conversations.slice(0, shown).map((c) => (
               <li key={c.id}>
-                <ConversationLink conversation={c} active={c.id === activeId} myId={myId} />
+                <ConversationRow conversation={c} active={c.id === activeId} myId={myId} />
               </li>
             ))}
           </ul>
@@ -60,6 +83,31 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
       </nav>
     </>
   );
+}
+
+interface LinkProps {
+  conversation: LocalConversation;
+  active: boolean;
+  myId: string;
+}
+
+/**
+ * A conversation's row, rendered again only when what it shows changed: the list is read again on
+ * every change to any conversation, each row a new object from IndexedDB.
+ */
+class ConversationRow extends Component<LinkProps> {
+  override shouldComponentUpdate(next: LinkProps): boolean {
+    const props = this.props as LinkProps;
+    return (
+      next.active !== props.active ||
+      next.myId !== props.myId ||
+      !sameValue(next.conversation, props.conversation)
+    );
+  }
+
+  override render(props: LinkProps) {
+    return <ConversationLink {...props} />;
+  }
 }
 
 function ConversationLink({

@@ -5,19 +5,26 @@
  * back. The window follows the newest message while the reader is at the bottom, and the scroll
  * position is kept by hand (an anchor message) because Safari has no CSS scroll anchoring.
  */
+import { Component } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { User } from '../../contract/index';
+import type { Message, User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
 import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
 import { useI18n } from '../i18n/index';
 import { dayKey, formatDay } from './format';
 import { jumpDone, useJumpTarget } from '../search/jump';
-import { overlay, type ShownMessage } from '../data/overlay';
+import { keepUnchanged, overlay, type ShownMessage } from '../data/overlay';
 import { MessageItem, type MessageHandlers, type Receipt } from './MessageItem';
 
 const WINDOW_INITIAL = 50;
 const WINDOW_STEP = 30;
 const WINDOW_MAX = 150;
+/**
+ * The window moving up this close to the oldest loaded item loads the next older page already:
+ * it is read (or fetched) while the reader still scrolls through what is loaded, instead of at
+ * the top, where scrolling would stop until it arrives.
+ */
+const PREFETCH_ITEMS = 60;
 /** Distance (px) from an edge at which the window grows or moves. */
 const EDGE_PX = 300;
 /** Distance (px) from the bottom that still counts as "at the bottom". */
@@ -49,10 +56,22 @@ export function MessageList({
   const { messages, outbox, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
   const members = useMembers(conversation.id);
 
-  const items = useMemo(() => overlay(messages, outbox, me), [messages, outbox, me.id, me.username]);
+  // Rows whose message shows the same keep their object (keepUnchanged): prepending an older page,
+  // or reading the window again after a change elsewhere, renders only the rows that differ.
+  const shownBefore = useRef<ReadonlyMap<string, ShownMessage>>(new Map());
+  const shownCache = useMemo(() => new WeakMap<Message, ShownMessage>(), [me.id, me.username]);
+  const items = useMemo(
+    () => keepUnchanged(overlay(messages, outbox, me, shownCache), shownBefore.current),
+    [messages, outbox, shownCache],
+  );
   if (shownRef) shownRef.current = items;
   const byId = useMemo(() => new Map(items.map((m) => [m.id, m])), [items]);
-  const lookup = useCallback((id: string) => byId.get(id), [byId]);
+  shownBefore.current = byId;
+  // The same function for every render (rows stay memoized); a quoted message that changes reaches
+  // its row through the row's `quoted` prop.
+  const byIdNow = useRef(byId);
+  byIdNow.current = byId;
+  const lookup = useCallback((id: string) => byIdNow.current.get(id), []);
   const receipt = (m: ShownMessage): Receipt | undefined =>
     m.own && m.stored && !m.pending ? messageStatus(m.stored, members, me.id) : undefined;
 
@@ -105,6 +124,7 @@ export function MessageList({
         const newEnd = end - Math.min(WINDOW_STEP, start);
         setEndId(items[newEnd - 1]!.id);
       }
+      if (start <= PREFETCH_ITEMS && hasOlder && !loadingOlder) void loadOlder();
     } else if (hasOlder && !loadingOlder) void loadOlder();
   }, [start, end, size, items, hasOlder, loadingOlder, loadOlder]);
 
@@ -218,18 +238,56 @@ export function MessageList({
           const prev = i > 0 ? visible[i - 1] : start > 0 ? items[start - 1] : undefined;
           const newDay = !prev || dayKey(prev.time) !== dayKey(item.time);
           return (
-            <div key={item.id} class={item.id === foundId ? 'log-row found' : 'log-row'}>
-              {newDay && (
-                <p class="day">
-                  <span>{formatDay(item.time, lang, t)}</span>
-                </p>
-              )}
-              <MessageItem m={item} receipt={receipt(item)} handlers={handlers} lookup={lookup} />
-            </div>
+            <Row
+              key={item.id}
+              m={item}
+              day={newDay ? formatDay(item.time, lang, t) : null}
+              found={item.id === foundId}
+              receipt={receipt(item)}
+              handlers={handlers}
+              lookup={lookup}
+              quoted={item.replyTo ? byId.get(item.replyTo) : undefined}
+            />
           );
         })}
       </div>
       {n === 0 && <p class="muted pad center">{t.noMessagesYet}</p>}
     </div>
   );
+}
+
+interface RowProps {
+  m: ShownMessage;
+  /** The day heading shown above it (the first message of a day), or null. */
+  day: string | null;
+  found: boolean;
+  receipt: Receipt | undefined;
+  handlers: MessageHandlers;
+  lookup: (id: string) => ShownMessage | undefined;
+  /** The message it replies to as shown (only so that the row renders again when that changes). */
+  quoted: ShownMessage | undefined;
+}
+
+/**
+ * One row of the log, rendered again only when one of its props changed: moving the window or
+ * prepending a page renders the rows that come in, not the hundred and more already shown.
+ */
+class Row extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const props = this.props as RowProps;
+    return (Object.keys(next) as Array<keyof RowProps>).some((k) => next[k] !== props[k]);
+  }
+
+  override render({ m, day, found, receipt, handlers, lookup }: RowProps) {
+    return (
+      <div class={found ? 'log-row found' : 'log-row'}>
+        {day !== null && (
+          <p class="day">
+            <span>{day}</span>
+          </p>
+        )}
+        <MessageItem m={m} receipt={receipt} handlers={handlers} lookup={lookup} />
+      </div>
+    );
+  }
 }

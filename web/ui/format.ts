@@ -35,9 +35,21 @@ export function formatDay(ms: number, lang: string, t: Strings, now = Date.now()
   }).format(ms);
 }
 
-/** Full date and time for a tooltip / `title`. */
+const fullFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Full date and time for a tooltip / `title`: what toLocaleString gives, from a cached formatter
+ * (every message row has one; toLocaleString builds a formatter per call).
+ */
 export function formatFull(ms: number, lang: string): string {
-  return new Date(ms).toLocaleString(lang);
+  return cached(fullFormats, lang, {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).format(ms);
 }
 
 const shortDayFormats = new Map<string, Intl.DateTimeFormat>();

@@ -5,7 +5,7 @@
  * bench/scenarios/bigAccount.ts.
  */
 import type { Message } from '../../../contract/index';
-import { DB_NAME, lazyFerryDb, putMessages } from '../../../localdb/index';
+import { announceChange, DB_NAME, lazyFerryDb, putMessages } from '../../../localdb/index';
 
 const getDb = lazyFerryDb(DB_NAME);
 
@@ -14,6 +14,13 @@ const api = {
   async store(messages: Message[], meId: string): Promise<number> {
     const result = await putMessages(await getDb(), messages, { meId });
     return result.added.length;
+  },
+  /**
+   * Tells the hub these messages were stored beside it, as the Service Worker's replay does: the
+   * hub reconciles its search index with the store and saves it, with no restart needed.
+   */
+  announce(conversationId: string): void {
+    announceChange({ stores: ['messages'], conversationIds: [conversationId] });
   },
   /** Closes the connection, so the app's next open does not wait on it (version changes). */
   async close(): Promise<void> {

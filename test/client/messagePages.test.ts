@@ -1,0 +1,83 @@
+/**
+ * Reading a conversation's messages in pages (localdb newestMessages / messagesFrom) over
+ * fake-indexeddb: the newest page below a seq holds exactly the newest messages, operations
+ * stored between them (reactions, edits) taking no place in it, in ascending seq.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConversationSummary, Message } from '../../contract/index';
+import {
+  messagesFrom,
+  newestMessages,
+  openFerryDb,
+  putMessages,
+  saveConversations,
+  setMe,
+  type FerryDb,
+} from '../../localdb/index';
+import { messageAt } from './support/messages';
+
+const ME = 'u-pages-me';
+const OTHER = { id: 'u-pages-other', username: 'other' };
+const CONV = 'c-pages';
+let db: FerryDb;
+let dbCount = 0;
+
+/** Seqs 1..n: every third entry is a reaction to the message before it, the rest messages. */
+const log = (n: number): Message[] =>
+  Array.from({ length: n }, (_, i) => {
+    const seq = i + 1;
+    return seq % 3 === 0
+      ? messageAt(CONV, seq, OTHER, {
+          id: `r-${seq}`,
+          kind: 'reaction',
+          targetId: `m-${seq - 1}`,
+          emoji: '👍',
+          reactionOn: true,
+          text: '',
+        })
+      : messageAt(CONV, seq, OTHER, { id: `m-${seq}` });
+  });
+const messageSeqs = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((seq) => seq % 3 !== 0);
+
+beforeEach(async () => {
+  db = await openFerryDb(`message-pages-${++dbCount}`);
+  await setMe(db, { id: ME, username: 'me' });
+  const summary: ConversationSummary = {
+    id: CONV,
+    kind: 'room',
+    name: 'Room',
+    inviteCode: 'x',
+    lastSeq: 0,
+    lastMessage: null,
+    createdAt: 1,
+    deliveredSeq: 0,
+    readSeq: 0,
+    unreadCount: 0,
+    members: [],
+    muted: false,
+  };
+  await saveConversations(db, [summary]);
+  await putMessages(db, log(300), { meId: ME });
+});
+afterEach(() => db.close());
+
+describe('reading message pages', () => {
+  it('gives the newest messages, operations between them taking no place in the page', async () => {
+    const page = await newestMessages(db, CONV, 50);
+    expect(page.map((m) => m.seq)).toEqual(messageSeqs(1, 300).slice(-50));
+  });
+
+  it('gives the newest messages below a seq, and what is left when fewer remain', async () => {
+    expect((await newestMessages(db, CONV, 50, 100)).map((m) => m.seq)).toEqual(
+      messageSeqs(1, 99).slice(-50),
+    );
+    expect((await newestMessages(db, CONV, 50, 20)).map((m) => m.seq)).toEqual(messageSeqs(1, 19));
+    expect(await newestMessages(db, CONV, 50, 1)).toEqual([]);
+  });
+
+  it('gives every message from a seq up', async () => {
+    expect((await messagesFrom(db, CONV, 250)).map((m) => m.seq)).toEqual(messageSeqs(250, 300));
+  });
+});
