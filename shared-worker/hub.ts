@@ -104,13 +104,7 @@ export class Hub {
         this.pushStatus();
       },
     }));
-    const mirror = new LocalMirror({
-      getDb,
-      connection,
-      me,
-      notify,
-      arrived: (message) => emit('arrived', message),
-    });
+    const mirror = new LocalMirror({ getDb, connection, me, notify });
     const drainer = new Drainer(getDb, connection, me, (messages) => {
       for (const message of messages) mirror.learned(message.conversationId, message.seq);
     });

@@ -31,8 +31,6 @@ import type { HubEvents } from './protocol';
 
 /** Conversations caught up at once after a (re)connect. */
 const RESYNC_LANES = 6;
-/** How many live message ids are remembered so a repeated delivery is not announced twice. */
-const ARRIVED_REMEMBERED = 500;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
 const DELIVERED_DELAY_MS = 250;
 
@@ -41,8 +39,6 @@ export interface LocalMirrorDeps {
   connection: Connection;
   me(): User | null;
   notify(change: HubEvents['changed']): void;
-  /** A message from someone else arrived live. */
-  arrived(message: Message): void;
 }
 
 /**
@@ -56,7 +52,6 @@ export class LocalMirror {
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly readSent = new Map<string, number>();
   private readonly liveBatches = new Map<string, Message[]>();
-  private readonly arrivedIds = new Set<string>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
   private readonly gaps: GapWatch;
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -155,11 +150,6 @@ export class LocalMirror {
     const known = await getConversation(db, conversationId);
     await putMessages(db, batch, { meId });
     this.deps.notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
-    // Every live message from someone else is an arrival, even one a catch-up running just before
-    // in this chain already stored (then it is not in `added`): otherwise it is never announced.
-    // Only messages arrive as such (notifications): edits, deletions and reactions change what is shown.
-    for (const message of batch)
-      if (message.senderId !== meId && (message.kind ?? 'message') === 'message') this.arrivedOnce(message);
     if (!known) {
       // A conversation this device has not listed yet (joined elsewhere): list again.
       void this.relist();
@@ -167,17 +157,6 @@ export class LocalMirror {
     }
     this.learned(conversationId, Math.max(...batch.map((m) => m.seq)));
     this.deliveredSoon(conversationId);
-  }
-
-  /** Emits an arrival unless this message id was already emitted (a repeated live delivery). */
-  private arrivedOnce(message: Message): void {
-    if (this.arrivedIds.has(message.id)) return;
-    this.arrivedIds.add(message.id);
-    if (this.arrivedIds.size > ARRIVED_REMEMBERED) {
-      const oldest = this.arrivedIds.values().next().value;
-      if (oldest !== undefined) this.arrivedIds.delete(oldest);
-    }
-    this.deps.arrived(message);
   }
 
   /** Records a read locally (every tab clears the unread count) and tells the server when online. */

@@ -74,19 +74,25 @@ export interface HubMethods {
 }
 export type HubMethod = keyof HubMethods;
 
+/** A relayed message, and whether it is an arrival (tabs decide whether to notify). */
+export interface LiveMessage {
+  message: Message;
+  /** From someone else and its first delivery: notify, announce, end their typing notice. */
+  arrival: boolean;
+}
+
 /** Events the hub pushes to every tab. */
 export interface HubEvents {
   status: HubStatus;
   /** IndexedDB changed: re-read these stores (for these conversations, when given). */
   changed: DbChange;
-  /** A message from someone else arrived live (tabs decide whether to notify). */
-  arrived: Message;
   /**
-   * A new message (kind 'message') the server relayed, told as it comes off the socket, before
-   * the hub has stored it: the server committed it before relaying, so a tab may show it at once.
-   * Its `changed` follows once it is stored, and what the tab reads then is the truth.
+   * A new message (kind 'message') the server relayed, told once per tab as it comes off the
+   * socket, before the hub has stored it: the server committed it before relaying, so a tab may
+   * show it at once. Its `changed` follows once it is stored, and what the tab reads then is the
+   * truth.
    */
-  live: Message;
+  live: LiveMessage;
   typing: TypingNotice;
   presence: PresenceNotice;
   /** The session is no longer valid: show sign-in. */

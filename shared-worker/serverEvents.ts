@@ -12,6 +12,7 @@ import {
   removeMember,
   setPresence,
 } from '../localdb/index';
+import { Arrivals } from './arrivals';
 import type { FerrySocket } from './connection';
 import type { HubEvent, HubEvents } from './protocol';
 import type { LocalMirror } from './localMirror';
@@ -34,11 +35,14 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       fn(...args).catch((err: unknown) => console.warn('ferry hub: could not apply a server event', err));
     };
 
+  const arrivals = new Arrivals();
   socket.on(ServerEvent.message, (message) => {
     mirror.onLiveMessage(message);
     // The open conversation shows it without waiting for the IndexedDB write and re-read (the
-    // write is queued above; tabs reconcile with what it stored when its `changed` comes).
-    if ((message.kind ?? 'message') === 'message') emit('live', message);
+    // write is queued above; tabs reconcile with what it stored when its `changed` comes). Only
+    // messages arrive as such: edits, deletions and reactions change what is shown.
+    if ((message.kind ?? 'message') === 'message')
+      emit('live', { message, arrival: arrivals.isArrival(message, deps.me()?.id) });
   });
 
   socket.on(

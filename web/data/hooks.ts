@@ -264,7 +264,7 @@ export function useMessages(conversationId: string): MessagesView {
       if (touches(change, ['messages', 'outbox'], conversationId)) load();
     });
     // Shown as it comes off the socket; the read its `changed` starts takes over from there.
-    const offLive = client.on('live', (message) => {
+    const offLive = client.on('live', ({ message }) => {
       if (message.conversationId !== conversationId) return;
       setLive((prev) => {
         const here = prev.conversationId === conversationId ? prev.messages : NO_MESSAGES;

@@ -29,7 +29,9 @@ import { hubClient } from './hubClient';
 
 /** Calls `cb` for each message from someone else that arrives live (for notifications). */
 export function onArrived(cb: (m: Message) => void): () => void {
-  return hubClient().on('arrived', cb);
+  return hubClient().on('live', ({ message, arrival }) => {
+    if (arrival) cb(message);
+  });
 }
 export { searchDevice, searchServer, mergeHits, loadAround, useAllMembers, isStored } from './search';
 export type { SearchHit, SearchFilters } from './search';

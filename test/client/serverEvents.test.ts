@@ -1,0 +1,83 @@
+/**
+ * The hub's handling of a relayed message (shared-worker/serverEvents.ts): it crosses each tab's
+ * port once, as one `live` event that both shows it at once and says whether it is an arrival to
+ * notify (someone else's, first delivery), instead of one event per consumer.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ServerEvent, type Message, type User } from '../../contract/index';
+import type { FerrySocket } from '../../shared-worker/connection';
+import type { LocalMirror } from '../../shared-worker/localMirror';
+import type { HubPort } from '../../shared-worker/ports';
+import type { HubToTab } from '../../shared-worker/protocol';
+import type { Handlers } from '../../shared-worker/requests';
+import { bindServerEvents } from '../../shared-worker/serverEvents';
+import { Tabs } from '../../shared-worker/tabs';
+import { messageAt } from './support/messages';
+
+const me: User = { id: 'u-events-me', username: 'events-me' };
+const other = { id: 'u-events-other', username: 'events-other' };
+
+function fakePort(): HubPort & { received: HubToTab[] } {
+  const port = { received: [] as HubToTab[], post: (m: HubToTab) => port.received.push(m), close: () => {} };
+  return port;
+}
+
+let tabs: Tabs | undefined;
+afterEach(() => tabs?.clear());
+
+/** Two tabs served by the hub, and a socket whose server events the test plays. */
+function setup() {
+  const served = new Tabs({ handlers: {} as Handlers, ready: Promise.resolve(), tabAdded() {}, noTabs() {} });
+  tabs = served;
+  const ports = [fakePort(), fakePort()];
+  for (const port of ports) served.attach(port);
+  const handlers = new Map<string, (payload: unknown) => void>();
+  const socket = { on: (event: string, fn: (payload: unknown) => void) => handlers.set(event, fn) };
+  const stored: Message[] = [];
+  const mirror = { onLiveMessage: (m: Message) => stored.push(m) } as unknown as LocalMirror;
+  bindServerEvents(socket as unknown as FerrySocket, {
+    getDb: () => Promise.reject(new Error('not used')),
+    mirror,
+    me: () => me,
+    notify() {},
+    emit: (event, payload) => served.emit(event, payload),
+  });
+  const relay = (message: Message) => handlers.get(ServerEvent.message)!(message);
+  const events = (port: HubToTab[]) => port.flatMap((m) => (m.kind === 'event' ? [m] : []));
+  return { ports, relay, stored, events };
+}
+
+describe('a relayed message reaching the tabs', () => {
+  it('crosses each port once, as an arrival when it is someone else’s', () => {
+    const { ports, relay, stored, events } = setup();
+    const message = messageAt('c1', 1, other);
+    relay(message);
+    expect(stored).toEqual([message]);
+    for (const port of ports)
+      expect(events(port.received)).toEqual([
+        { kind: 'event', event: 'live', payload: { message, arrival: true } },
+      ]);
+  });
+
+  it('is shown but not an arrival when it is this user’s own (another device) or a repeat', () => {
+    const { ports, relay, events } = setup();
+    const own = messageAt('c1', 1, me);
+    const theirs = messageAt('c1', 2, other);
+    relay(own);
+    relay(theirs);
+    relay(theirs);
+    for (const port of ports)
+      expect(events(port.received).map((e) => e.kind === 'event' && e.payload)).toEqual([
+        { message: own, arrival: false },
+        { message: theirs, arrival: true },
+        { message: theirs, arrival: false },
+      ]);
+  });
+
+  it('stores an edit without telling tabs it live (its `changed` re-reads it)', () => {
+    const { ports, relay, stored, events } = setup();
+    relay(messageAt('c1', 3, other, { kind: 'edit' } as Partial<Message>));
+    expect(stored).toHaveLength(1);
+    for (const port of ports) expect(events(port.received)).toEqual([]);
+  });
+});
