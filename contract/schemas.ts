@@ -78,17 +78,25 @@ export const emoji = text().refine(isOneEmoji, 'must be exactly one emoji');
  * its path). `id` is made by the client (UUID) when the person acts; `typedAt` is the client's
  * clock then, ms since epoch (informational).
  */
-const typedAt = z.int().min(0);
-const messageBody = z.strictObject({
+const TYPED_AT_MIN = 0;
+const typedAt = z.int().min(TYPED_AT_MIN);
+/**
+ * A plain text message: every field a message must carry, and all that parsePlainMessage accepts
+ * (its keys are taken from here, so a field added to messages cannot slip past it).
+ */
+const plainMessageShape = {
   id,
   kind: z.literal(EntryKind.message),
   /** Not empty, unless the message carries an attachment (then it is the caption). */
   text: caption,
+  typedAt,
+};
+const messageBody = z.strictObject({
+  ...plainMessageShape,
   /** The message of the same conversation this one answers. */
   replyTo: id.optional(),
   /** A file uploaded (to UploadPath) before this message was sent. */
   attachment: attachmentRefSchema.optional(),
-  typedAt,
 });
 const editBody = z.strictObject({
   id,
@@ -140,7 +148,7 @@ export const sendMessageSchema = z.preprocess(
 );
 
 /** Keys a plain text message may carry (no reply, no attachment): see parsePlainMessage. */
-const PLAIN_MESSAGE_KEYS = new Set(['id', 'kind', 'conversationId', 'text', 'typedAt']);
+const PLAIN_MESSAGE_KEYS = new Set(Object.keys({ ...plainMessageShape, ...inConversation }));
 const UUID = z.regexes.uuid();
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -159,7 +167,7 @@ export function parsePlainMessage(value: unknown): SendMessageInput | null {
   const { id: messageId, conversationId, text: body, typedAt: at } = v;
   if (typeof messageId !== 'string' || typeof conversationId !== 'string' || typeof body !== 'string')
     return null;
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return null;
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < TYPED_AT_MIN) return null;
   // Code points never outnumber UTF-16 units, so within MESSAGE_TEXT_MAX units the length holds.
   if (body.length > MESSAGE_TEXT_MAX || body.includes('\u0000')) return null;
   // The lone-surrogate search only when there is a surrogate at all (an emoji, say).
