@@ -3,25 +3,16 @@
  * stored whole with the cursor, preview and unread count right; a page repeated or overlapping
  * what is stored adds nothing twice; an edit stored before the message it changes still applies.
  */
-import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationSummary, Message } from '../../contract/index';
-import {
-  getConversation,
-  newestMessages,
-  openFerryDb,
-  putMessages,
-  saveConversations,
-  setMe,
-  type FerryDb,
-} from '../../localdb/index';
+import type { Message } from '../../contract/index';
+import { getConversation, newestMessages, putMessages, type FerryDb } from '../../localdb/index';
+import { openDbWithRoom } from './support/localDb';
 import { messageAt } from './support/messages';
 
 const ME = 'u-me';
 const OTHER = 'u-other';
 const CONV = 'c-1';
 let db: FerryDb;
-let dbCount = 0;
 
 const entry = (seq: number, over: Partial<Message> = {}): Message =>
   messageAt(CONV, seq, { id: OTHER, username: 'other' }, { id: `m-${seq}`, ...over });
@@ -29,23 +20,7 @@ const entry = (seq: number, over: Partial<Message> = {}): Message =>
 const page = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i));
 
 beforeEach(async () => {
-  db = await openFerryDb(`catch-up-store-${++dbCount}`);
-  await setMe(db, { id: ME, username: 'me' });
-  const summary: ConversationSummary = {
-    id: CONV,
-    kind: 'room',
-    name: 'Room',
-    inviteCode: 'x',
-    lastSeq: 0,
-    lastMessage: null,
-    createdAt: 1,
-    deliveredSeq: 0,
-    readSeq: 0,
-    unreadCount: 0,
-    members: [],
-    muted: false,
-  };
-  await saveConversations(db, [summary]);
+  db = await openDbWithRoom(ME, CONV);
 });
 afterEach(() => db.close());
 

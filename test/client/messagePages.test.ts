@@ -3,25 +3,16 @@
  * fake-indexeddb: the newest page below a seq holds exactly the newest messages, operations
  * stored between them (reactions, edits) taking no place in it, in ascending seq.
  */
-import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationSummary, Message } from '../../contract/index';
-import {
-  messagesFrom,
-  newestMessages,
-  openFerryDb,
-  putMessages,
-  saveConversations,
-  setMe,
-  type FerryDb,
-} from '../../localdb/index';
+import type { Message } from '../../contract/index';
+import { messagesFrom, newestMessages, putMessages, type FerryDb } from '../../localdb/index';
+import { openDbWithRoom } from './support/localDb';
 import { messageAt } from './support/messages';
 
 const ME = 'u-pages-me';
 const OTHER = { id: 'u-pages-other', username: 'other' };
 const CONV = 'c-pages';
 let db: FerryDb;
-let dbCount = 0;
 
 /** Seqs 1..n: every third entry is a reaction to the message before it, the rest messages. */
 const log = (n: number): Message[] =>
@@ -42,23 +33,7 @@ const messageSeqs = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((seq) => seq % 3 !== 0);
 
 beforeEach(async () => {
-  db = await openFerryDb(`message-pages-${++dbCount}`);
-  await setMe(db, { id: ME, username: 'me' });
-  const summary: ConversationSummary = {
-    id: CONV,
-    kind: 'room',
-    name: 'Room',
-    inviteCode: 'x',
-    lastSeq: 0,
-    lastMessage: null,
-    createdAt: 1,
-    deliveredSeq: 0,
-    readSeq: 0,
-    unreadCount: 0,
-    members: [],
-    muted: false,
-  };
-  await saveConversations(db, [summary]);
+  db = await openDbWithRoom(ME, CONV);
   await putMessages(db, log(300), { meId: ME });
 });
 afterEach(() => db.close());
