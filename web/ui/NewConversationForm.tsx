@@ -5,7 +5,7 @@ import { ROOM_NAME_MAX, USERNAME_MAX } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { Strings } from '../i18n/en';
-import { errorText } from './errors';
+import { Field, FormLayout, useFormAction } from './FormLayout';
 import { conversationPath, navigate } from './router';
 
 export type Kind = 'room' | 'direct';
@@ -43,38 +43,37 @@ export function NewForm({
   onCancel: () => void;
   onCreated: () => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const form = FORMS[kind];
   const [value, setValue] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useFormAction();
   const input = useRef<HTMLInputElement>(null);
   // The form opens where the person is typing next (autofocus only works on page load).
   useEffect(() => input.current?.focus(), []);
 
-  async function submit(e: Event) {
-    e.preventDefault();
+  async function submit() {
     const v = value.trim();
     if (!v) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await form.run(v);
-      if (res.ok) {
-        onCreated();
-        navigate(conversationPath(res.conversation.id));
-      } else setError(errorText(res.error, lang));
-    } catch {
-      setError(t.errorGeneric);
-    } finally {
-      setBusy(false);
-    }
+    const res = await run(() => form.run(v));
+    if (!res) return;
+    onCreated();
+    navigate(conversationPath(res.conversation.id));
   }
 
   return (
-    <form class="new-form" onSubmit={submit}>
-      <label class="field">
-        <span>{form.label(t)}</span>
+    <FormLayout
+      class="new-form"
+      onSubmit={() => void submit()}
+      error={error}
+      busy={busy}
+      submit={form.submit(t)}
+      other={
+        <button type="button" onClick={onCancel}>
+          {t.cancel}
+        </button>
+      }
+    >
+      <Field label={form.label(t)}>
         <input
           ref={input}
           required
@@ -83,20 +82,7 @@ export function NewForm({
           value={value}
           onInput={(e) => setValue(e.currentTarget.value)}
         />
-      </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="row">
-        <button type="submit" class="primary" disabled={busy}>
-          {form.submit(t)}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t.cancel}
-        </button>
-      </div>
-    </form>
+      </Field>
+    </FormLayout>
   );
 }

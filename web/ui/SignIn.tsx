@@ -6,49 +6,42 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { errorText } from './errors';
 import { firstContentShown } from './firstContent';
+import { Field, FormLayout, useFormAction } from './FormLayout';
 import { LanguageSelect } from './LanguageSelect';
 import { PwaSlot } from './PwaSlot';
 
 /** The signed-out screen. */
 export function SignIn() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useFormAction();
   const usernameBox = useRef<HTMLInputElement>(null);
   useEffect(firstContentShown, []);
   // The screen's first field (autofocus only works on page load, and this screen comes later).
   useEffect(() => usernameBox.current?.focus(), []);
 
-  async function run(action: (u: string, p: string) => Promise<Ack<{ user: User }>>) {
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await action(username.trim(), password);
-      if (!res.ok) setError(errorText(res.error, lang));
-    } catch {
-      setError(t.errorGeneric);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const signInWith = (action: (u: string, p: string) => Promise<Ack<{ user: User }>>) =>
+    void run(() => action(username.trim(), password));
 
   return (
     <main class="signin">
       <div class="signin-card">
         <h1 class="brand">{t.appName}</h1>
         <p class="muted">{t.signInIntro}</p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run((u, p) => actions.signIn(u, p));
-          }}
+        <FormLayout
+          onSubmit={() => signInWith((u, p) => actions.signIn(u, p))}
+          error={error}
+          busy={busy}
+          submit={t.signIn}
+          other={
+            <button type="button" disabled={busy} onClick={() => signInWith((u, p) => actions.signUp(u, p))}>
+              {t.createAccount}
+            </button>
+          }
         >
-          <label class="field">
-            <span>{t.username}</span>
+          <Field label={t.username}>
             <input
               ref={usernameBox}
               name="username"
@@ -59,9 +52,8 @@ export function SignIn() {
               value={username}
               onInput={(e) => setUsername(e.currentTarget.value)}
             />
-          </label>
-          <label class="field">
-            <span>{t.password}</span>
+          </Field>
+          <Field label={t.password}>
             <input
               name="password"
               type="password"
@@ -70,21 +62,8 @@ export function SignIn() {
               value={password}
               onInput={(e) => setPassword(e.currentTarget.value)}
             />
-          </label>
-          {error && (
-            <p class="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div class="row">
-            <button type="submit" class="primary" disabled={busy}>
-              {t.signIn}
-            </button>
-            <button type="button" disabled={busy} onClick={() => void run((u, p) => actions.signUp(u, p))}>
-              {t.createAccount}
-            </button>
-          </div>
-        </form>
+          </Field>
+        </FormLayout>
         <div class="row">
           <LanguageSelect />
           <PwaSlot />
