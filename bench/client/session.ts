@@ -6,35 +6,11 @@ import type { BenchUser } from '../ferry/api.js';
 import { deviceState } from './accountProbes.js';
 import { waitUntil } from '../../test/support/wait.js';
 
+/** One bounded wait for bench and tests alike (bigAccount bounds its page reads with it). */
+export { bounded } from '../../test/support/wait.js';
+
 /** tsx compiles with keepNames, which wraps functions in `__name(...)`: give pages a no-op one. */
 export const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
-
-/**
- * Settles as `work` does, or fails naming `what` once `ms` pass: a page that stops answering (a
- * closed target, a worker that never comes back) fails the scenario instead of hanging it.
- */
-export function bounded<T>(what: string, work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Polls `fn` every `everyMs` until it gives a truthy value; throws naming `what` after `timeoutMs`.
- * A check that does not answer is cut at the deadline too (a page.evaluate has no timeout of its own).
- */
-export function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  const check = () => bounded(`a check of ${what}`, fn(), Math.max(1, deadline - Date.now()) + everyMs);
-  return waitUntil(what, check, { timeoutMs, intervalMs: everyMs }) as Promise<T>;
-}
 
 /**
  * A fresh context signed in as `user` on `url` (its session cookie), with the name shim.
@@ -126,7 +102,7 @@ export function launchBenchBrowser(): Promise<Browser> {
 
 /** Waits until the device's IndexedDB holds `conversations` conversations, each caught up to its lastSeq. */
 export async function waitForDeviceSync(page: Page, conversations: number, timeoutMs: number): Promise<void> {
-  await waitFor(
+  await waitUntil(
     `the device to sync ${conversations} conversations`,
     async () => {
       const s = await page.evaluate(deviceState, 'ferry');
@@ -134,6 +110,6 @@ export async function waitForDeviceSync(page: Page, conversations: number, timeo
         s.conversations.length === conversations && s.conversations.every((c) => c.syncedSeq >= c.lastSeq)
       );
     },
-    timeoutMs,
+    { timeoutMs },
   );
 }

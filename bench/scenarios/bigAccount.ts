@@ -24,7 +24,6 @@ import {
   launchBenchBrowser,
   rendererRssMb,
   signedInContext,
-  waitFor,
   waitForDeviceSync,
 } from '../client/session.js';
 import { scenarioWebDist } from '../client/webBuild.js';
@@ -34,6 +33,7 @@ import { sleep } from '../lib/processes.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
+import { waitUntil } from '../../test/support/wait.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
 import { DB_NAME } from '../../localdb/index.js';
 
@@ -166,12 +166,11 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       ),
       p.timeoutMs,
     );
-    await waitFor(
+    await waitUntil(
       'the hub to save the search index',
       async () => ((await page.evaluate(searchIndexSavedAt, DB_NAME)) ?? 0) > t0,
-      p.timeoutMs,
       // Each look reads the saved index (megabytes): rarely.
-      2000,
+      { timeoutMs: p.timeoutMs, intervalMs: 2000 },
     );
     const indexMs = Date.now() - t0;
     ctx.log(
@@ -190,13 +189,13 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       await sleep(1000);
       page = await context.newPage();
       await page.goto(`${url}/c/${encodeURIComponent(rooms[0])}`, { waitUntil: 'commit' });
-      const marks = await waitFor(
+      const marks = await waitUntil(
         'the newest message to be painted',
         async () => {
           const m = await page.evaluate(() => (window as unknown as { __benchOpen?: OpenMarks }).__benchOpen);
           return m?.paintedAt != null ? m : null;
         },
-        p.timeoutMs,
+        { timeoutMs: p.timeoutMs },
       );
       openMs.push(r1(marks.paintedAt!));
       openInDomMs.push(r1(marks.inDomAt!));

@@ -24,7 +24,7 @@ import type { RelayStepStats } from '../load/types.js';
 import { startFerry } from '../targets/ferry.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
-import { waitFor } from '../client/session.js';
+import { waitUntil } from '../../test/support/wait.js';
 import { sessionContext, statusText } from './client.js';
 
 const GOAL_P50_MS = 25;
@@ -160,11 +160,9 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
       const page = await context.newPage();
       await page.goto(`${url}/c/${room.id}`);
       await page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: p.timeoutMs });
-      await waitFor(
-        'the status to say Online',
-        async () => /Online/.test(await statusText(page)),
-        p.timeoutMs,
-      );
+      await waitUntil('the status to say Online', async () => /Online/.test(await statusText(page)), {
+        timeoutMs: p.timeoutMs,
+      });
       pages.push(page);
     }
     const [a, b] = pages;

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { deviceState } from '../client/accountProbes.js';
-import { launchBenchBrowser, signedInContext, waitFor, waitForDeviceSync } from '../client/session.js';
+import { launchBenchBrowser, signedInContext, waitForDeviceSync } from '../client/session.js';
+import { waitUntil } from '../../test/support/wait.js';
 import { scenarioWebDist } from '../client/webBuild.js';
 import { signUpMany, userHeaders } from '../ferry/api.js';
 import { seedRooms } from '../ferry/seed.js';
@@ -85,12 +86,16 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
     await page.goto(`${device}/`);
     const status = () => page.evaluate(() => document.querySelector('[role="status"]')?.textContent ?? '');
     await waitForDeviceSync(page, p.conversations, p.timeoutMs);
-    await waitFor('the status to say Online', async () => /Online/.test(await status()), p.timeoutMs);
+    await waitUntil('the status to say Online', async () => /Online/.test(await status()), {
+      timeoutMs: p.timeoutMs,
+    });
 
     // The device's network goes away; the server keeps running for the sender.
     await context.setOffline(true);
     proxy.cut();
-    await waitFor('the status to leave Online', async () => !/Online/.test(await status()), p.timeoutMs);
+    await waitUntil('the status to leave Online', async () => !/Online/.test(await status()), {
+      timeoutMs: p.timeoutMs,
+    });
 
     const sender = await connect({ url, headers: userHeaders(friend, url) });
     let t0 = Date.now();
@@ -128,7 +133,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
     await context.setOffline(false);
     let reconnectMs: number | null = null;
     let syncedMs: number | null = null;
-    await waitFor(
+    await waitUntil(
       'every conversation synced with its unread count right',
       async () => {
         if (reconnectMs === null && /Online/.test(await status())) reconnectMs = r1(performance.now() - t0);
@@ -141,7 +146,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
           return c.unreadCount === want && s.shownUnread[c.id] === want;
         });
       },
-      p.timeoutMs,
+      { timeoutMs: p.timeoutMs },
     );
     const catchUpMs = r1(performance.now() - t0);
     const after = await servers[0].probe(false);

@@ -14,8 +14,21 @@ export interface WaitOptions {
 }
 
 /**
+ * Settles as `work` does, or fails naming `what` once `ms` pass: a page that stops answering (a
+ * closed target, a worker that never comes back) fails the caller instead of hanging it.
+ */
+export function bounded<T>(what: string, work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Polls `check` until it returns a truthy value, which is returned. A check that throws counts as
- * "not yet" (a server restarting, a page navigating); on timeout the error names `what` and the
+ * "not yet" (a server restarting, a page navigating), and one that does not answer is cut at the
+ * deadline (a page.evaluate has no timeout of its own); on timeout the error names `what` and the
  * last value or error seen.
  */
 export async function waitUntil<T>(
@@ -27,7 +40,11 @@ export async function waitUntil<T>(
   let last: unknown;
   for (;;) {
     try {
-      const value = await check();
+      const value = await bounded(
+        `a check of ${what}`,
+        Promise.resolve(check()),
+        Math.max(1, deadline - Date.now()) + intervalMs,
+      );
       if (value) return value as Truthy<T>;
       last = value;
     } catch (err) {
