@@ -10,10 +10,15 @@ import type { Plugin } from 'vite';
 /** The plugin and what it learnt of the build. */
 export interface HubChunk extends Plugin {
   /**
-   * Whether the chunk `fileName` runs in the hub (the hub's entry or one it imports). Vite's
-   * helper that preloads a dynamic import's chunks writes <link> tags into `document`, which a
-   * worker has not: dynamic imports in these chunks must be given no dependencies to preload
-   * (`build.modulePreload.resolveDependencies`). Known once the chunks are written.
+   * Whether the chunk `fileName` runs in the hub: its entry, a chunk it imports, or one it loads
+   * later by a dynamic import (the search index, the outbox queue, the upload code), followed
+   * through their imports in turn. Which of those load at the hub's start is decided at run time
+   * (a queued message, the first search), so every chunk the hub can load counts. The helper that
+   * preloads a dynamic import's chunks writes <link> tags into `document`, which a worker has not
+   * (web/build/preloadHelper.ts only imports there): dynamic imports in these chunks are given no
+   * dependencies to preload (`build.modulePreload.resolveDependencies`), so the hub's chunks do
+   * not carry lists it cannot use. A chunk the page shares loses them in the page too, as the
+   * shared chunks the hub imports statically always have. Known once the chunks are written.
    */
   runsInHub(fileName: string): boolean;
 }
@@ -49,7 +54,7 @@ export function hubChunk(hubEntry: string, urlModule: string): HubChunk {
         const chunk = bundle[file];
         if (inHub.has(file) || chunk?.type !== 'chunk') continue;
         inHub.add(file);
-        queue.push(...chunk.imports);
+        queue.push(...chunk.imports, ...chunk.dynamicImports);
       }
     },
   };
