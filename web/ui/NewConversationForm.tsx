@@ -43,7 +43,7 @@ export function NewForm({
   onCancel: () => void;
   onCreated: () => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const form = FORMS[kind];
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
@@ -63,7 +63,7 @@ export function NewForm({
       if (res.ok) {
         onCreated();
         navigate(conversationPath(res.conversation.id));
-      } else setError(errorText(res.error, lang));
+      } else setError(errorText(res.error, t));
     } catch {
       setError(t.errorGeneric);
     } finally {

@@ -13,7 +13,7 @@ import { PwaSlot } from './PwaSlot';
 
 /** The signed-out screen. */
 export function SignIn() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -28,7 +28,7 @@ export function SignIn() {
     setError(null);
     try {
       const res = await action(username.trim(), password);
-      if (!res.ok) setError(errorText(res.error, lang));
+      if (!res.ok) setError(errorText(res.error, t));
     } catch {
       setError(t.errorGeneric);
     } finally {
