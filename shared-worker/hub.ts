@@ -25,9 +25,8 @@ import { DeferredSearchIndex } from './deferredSearch';
 import { Drainer } from './drainer';
 import { OutboxCount } from './outboxCount';
 import type { HubPort } from './ports';
-import type { HubEvent, HubEvents, HubStatus, TabToHub } from './protocol';
-import { serverRequests, type Handlers } from './requests';
-import { searchRequests } from './search';
+import type { HubEvent, HubEvents, HubMethod, HubStatus, TabToHub } from './protocol';
+import type { Handler, Handlers } from './requests';
 import { bindServerEvents } from './serverEvents';
 import { Session } from './session';
 import { LocalMirror } from './localMirror';
@@ -48,6 +47,24 @@ export interface HubOptions {
  * a batching delay later.
  */
 const CHANGE_MIN_GAP_MS = 75;
+
+/**
+ * Handlers whose code is fetched at their first request instead of with the hub: nobody searches,
+ * creates a room or scrolls back before the first conversation is on screen. A failed fetch fails
+ * that request only; the next one tries again.
+ */
+function onDemand<K extends HubMethod>(
+  load: () => Promise<Pick<Handlers, K>>,
+): <M extends K>(method: M) => Handler<M> {
+  let loading: Promise<Pick<Handlers, K>> | null = null;
+  return (method) => async (params) => {
+    loading ??= load().catch((err: unknown) => {
+      loading = null;
+      throw err;
+    });
+    return (await loading)[method](params);
+  };
+}
 
 export class Hub {
   private lastStatus = '';
@@ -113,9 +130,22 @@ export class Hub {
     this.stopIndexing = onMessageWrite((write) => {
       search.apply(write).catch((err: unknown) => console.warn('ferry hub: could not index messages', err));
     });
+    const searching = onDemand(() =>
+      import('./search').then((m) => m.searchRequests({ getDb, connection, index: search, meId, notify })),
+    );
+    const asking = onDemand(() =>
+      import('./requests').then((m) => m.serverRequests({ getDb, connection, mirror, meId, notify })),
+    );
     const handlers: Handlers = {
-      ...searchRequests({ getDb, connection, index: search, meId, notify }),
-      ...serverRequests({ getDb, connection, mirror, meId, notify }),
+      search: searching('search'),
+      searchServer: searching('searchServer'),
+      loadAround: searching('loadAround'),
+      createRoom: asking('createRoom'),
+      joinRoom: asking('joinRoom'),
+      startDirect: asking('startDirect'),
+      leave: asking('leave'),
+      members: asking('members'),
+      loadOlder: asking('loadOlder'),
       hello: async ({ since }) => {
         // A tab opening is a good moment to retry instead of waiting out the backoff.
         connection.retryNow();

@@ -1,4 +1,6 @@
 /** English UI text. Names marked (a11y) are the accessibility contract (screen readers and the browser tests find controls by them): keep them stable. */
+import type { ErrorCode } from '../../contract/index';
+
 export const en = {
   appName: 'Ferry',
   loading: 'Loading…',
@@ -161,6 +163,8 @@ export const en = {
   storageAsk: 'Ask to keep storage',
   yes: 'Yes',
   no: 'No',
+  // Errors in this language by code, where the server's English message is not shown as it is.
+  errorTexts: {} as Partial<Record<ErrorCode, string>>,
 };
 
 export type Strings = typeof en;

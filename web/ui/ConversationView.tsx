@@ -47,7 +47,7 @@ function BackLink() {
 }
 
 function Conversation({ conversation: c, me }: { conversation: LocalConversation; me: User }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const members = useMembers(c.id);
   const [showMembers, setShowMembers] = useState(false);
   const membersButton = useRef<HTMLButtonElement>(null);
@@ -77,7 +77,7 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
     if (!confirm(t.confirmLeave(c.name))) return;
     const res = await actions.leave(c.id);
     if (res.ok) navigate('/', { replace: true });
-    else setError(errorText(res.error, lang));
+    else setError(errorText(res.error, t));
   }
 
   return (

@@ -67,7 +67,7 @@ export function FormLayout({
  * show. `run` resolves the answer when it was ok, else null.
  */
 export function useFormAction() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   async function run<T extends object>(action: () => Promise<Ack<T>>): Promise<({ ok: true } & T) | null> {
@@ -76,7 +76,7 @@ export function useFormAction() {
     try {
       const res = await action();
       if (res.ok) return res;
-      setError(errorText(res.error, lang));
+      setError(errorText(res.error, t));
     } catch {
       setError(t.errorGeneric);
     } finally {

@@ -10,7 +10,7 @@ import { conversationPath, navigate } from './router';
 
 /** Confirms joining the room of an invite code, then opens it. */
 export function JoinPanel({ code }: { code: string }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const joinButton = useRef<HTMLButtonElement>(null);
@@ -23,7 +23,7 @@ export function JoinPanel({ code }: { code: string }) {
     try {
       const res = await actions.joinRoom(code);
       if (res.ok) navigate(conversationPath(res.conversation.id), { replace: true });
-      else setError(errorText(res.error, lang));
+      else setError(errorText(res.error, t));
     } catch {
       setError(t.errorGeneric);
     } finally {

@@ -287,7 +287,7 @@ function ReplyQuote({
 }
 
 function Status({ m, receipt }: { m: ShownMessage; receipt?: Receipt }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const pending = m.pending;
   if (pending?.state === 'queued') return <p class="msg-status st-queued">{t.queued}</p>;
@@ -296,7 +296,7 @@ function Status({ m, receipt }: { m: ShownMessage; receipt?: Receipt }) {
     const text = { Sent: t.sent, Delivered: t.delivered, Read: t.read }[receipt];
     return <p class={`msg-status st-${receipt.toLowerCase()}`}>{text}</p>;
   }
-  const reason = pending.error ? errorText(pending.error as WireError, lang) : t.errorGeneric;
+  const reason = pending.error ? errorText(pending.error as WireError, t) : t.errorGeneric;
   const act = (fn: (id: string) => Promise<void>) => async () => {
     setBusy(true);
     try {
