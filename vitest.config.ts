@@ -8,6 +8,10 @@ const SERVICES = './scripts/vitest-services.mjs';
 
 export default defineConfig({
   test: {
+    // Most test files wait on servers, Chromium and disks rather than compute: two files at a time
+    // keep a 2-core machine busy (Vitest's default there is one, which left CI mostly idle). The
+    // scale project stays one file at a time, after the rest.
+    maxWorkers: 2,
     projects: [
       {
         test: {

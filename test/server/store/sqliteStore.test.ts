@@ -1,4 +1,4 @@
-/** The SQLite store: the shared contract on real temp files, plus SQLite-only guarantees. */
+/** The SQLite store's own guarantees on real temp files (the shared contract: sqliteStoreContract.test.ts). */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../contract/index.js';
-import { createStore } from '../../../server/store/createStore.js';
 import {
   CommitGate,
   LATEST_VERSION,
@@ -22,7 +21,6 @@ import {
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
 
-import { describeStoreContract, reopenable } from './storeContract.js';
 import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -32,26 +30,6 @@ const CHILD_SCRIPT = fileURLToPath(new URL('./support/appendUntilKilled.ts', imp
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'ferry-sqlite-'));
 }
-
-describeStoreContract('sqlite', async () => {
-  const dataDir = await tempDir();
-  return reopenable(
-    () => createStore({ dataDir }),
-    () => rm(dataDir, { recursive: true, force: true }),
-    async (conversationId) => {
-      // The file itself, through a connection of its own (the store's writes are committed).
-      const db = new Database(join(dataDir, 'ferry.db'), { readonly: true });
-      try {
-        return db
-          .prepare<[string], string>('SELECT text FROM messages WHERE conversation_id = ?')
-          .pluck()
-          .all(conversationId);
-      } finally {
-        db.close();
-      }
-    },
-  );
-});
 
 describe('SqliteStore', () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
