@@ -141,30 +141,47 @@ export class AppendBatcher {
     // in those conversations: one query for the batch and no extra round trip, where a read per
     // message went before the append (as of this statement's start, still after that read).
     const asked = [...new Set(inputs.flatMap((i) => (i.senderMustBeMember ? [i.senderId] : [])))];
-    const locked = await client.query<{ id: string; last_seq: number; members: string[] }>(
-      `WITH locked AS (
-         SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
-       )
-       SELECT l.id, l.last_seq,
-              ARRAY(SELECT m.user_id FROM members m
-                     WHERE m.conversation_id = l.id AND m.user_id = ANY($2::text[])) AS members
-         FROM locked l ORDER BY l.id`,
-      [conversationIds, asked],
-    );
-    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
-    const members = new Set(locked.rows.flatMap((r) => r.members.map((userId) => memberKey(r.id, userId))));
-
-    // The inputs' ids (duplicates) and the messages they act on or reply to, as stored.
+    // The inputs' ids (duplicates) and the messages they act on or reply to.
     const wanted = new Set<string>();
     for (const input of inputs) {
       wanted.add(input.id);
       if (input.targetId) wanted.add(input.targetId);
       if (input.replyTo) wanted.add(input.replyTo);
     }
-    const existing = await client.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`,
-      [[...wanted]],
+    // It also asks, as of the statement's start, which of those messages exist and each
+    // conversation's last seq then (`seen_seq`; `last_seq` is the locked row's, read after any
+    // lock wait). Every entry bumps its conversation's last seq, so when the two agree nothing
+    // was committed to these conversations between that start and the lock: none found then means
+    // none, and the batch skips the read of them (a round trip). A message of another conversation
+    // committed in between with one of the ids makes the insert fail, and the batch runs again.
+    const locked = await client.query<{
+      id: string;
+      last_seq: number;
+      seen_seq: number;
+      members: string[];
+      found: boolean;
+    }>(
+      `WITH locked AS (
+         SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+       )
+       SELECT l.id, l.last_seq, s.last_seq AS seen_seq,
+              ARRAY(SELECT m.user_id FROM members m
+                     WHERE m.conversation_id = l.id AND m.user_id = ANY($2::text[])) AS members,
+              EXISTS (SELECT 1 FROM messages WHERE id = ANY($3::text[])) AS found
+         FROM locked l JOIN conversations s ON s.id = l.id ORDER BY l.id`,
+      [conversationIds, asked, [...wanted]],
     );
+    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
+    const members = new Set(locked.rows.flatMap((r) => r.members.map((userId) => memberKey(r.id, userId))));
+    const current =
+      locked.rows.length === conversationIds.length &&
+      locked.rows.every((r) => !r.found && Number(r.seen_seq) === Number(r.last_seq));
+
+    const existing = current
+      ? { rows: [] as MessageRow[] }
+      : await client.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`, [
+          [...wanted],
+        ]);
     // The uploads messages carry, locked: two nodes cannot send one upload with two messages.
     const attachmentIds = inputs.flatMap((i) => (i.attachmentId ? [i.attachmentId] : []));
     const uploads = new Map<string, AttachmentRecord>();
