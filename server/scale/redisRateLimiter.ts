@@ -1,6 +1,7 @@
 /**
  * Token buckets in Redis, shared by every node: one Lua script reads, refills and takes
- * atomically, on Redis's clock, so nodes with skewed clocks and concurrent callers agree.
+ * atomically, on Redis's clock, so nodes with skewed clocks and concurrent callers agree. The takes
+ * of one event-loop turn go in one script call: one Redis command per turn, not one per send.
  * While Redis is unreachable the node falls back to its own memory buckets (limits then hold per
  * node, not across nodes) rather than refusing every send.
  */
@@ -10,44 +11,63 @@ import type { RateLimiter, RateLimitResult, RateLimitRule } from './RateLimiter.
 import type { RedisClient } from './redisClient.js';
 
 /**
- * KEYS[1] bucket hash {tokens, at}; ARGV capacity, refill per ms, cost. Returns {allowed, retryMs}.
- * TIME inside a script is fine on Redis >= 5 (effects replication, the only mode since 7).
+ * KEYS[i] bucket hash {tokens, at}; ARGV[3i-2..3i] its capacity, refill per ms and cost. Returns
+ * {allowed, retryMs} for each key in turn, flat. One call takes for every send of an event-loop
+ * turn, in order (a key twice in one call sees its first take). TIME inside a script is fine on
+ * Redis >= 5 (effects replication, the only mode since 7).
  */
 const TAKE = `
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1])
-local at = tonumber(b[2])
-if tokens == nil or at == nil then
-  tokens = capacity
-  at = now
+local out = {}
+for i = 1, #KEYS do
+  local capacity = tonumber(ARGV[3 * i - 2])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local cost = tonumber(ARGV[3 * i])
+  local b = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(b[1])
+  local at = tonumber(b[2])
+  if tokens == nil or at == nil then
+    tokens = capacity
+    at = now
+  end
+  if now > at then
+    tokens = math.min(capacity, tokens + (now - at) * rate)
+    at = now
+  end
+  local allowed = 0
+  local retry = 0
+  if tokens >= cost then
+    tokens = math.min(capacity, tokens - cost)
+    allowed = 1
+  else
+    retry = math.max(1, math.ceil((math.min(cost, capacity) - tokens) / rate))
+  end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'at', tostring(at))
+  -- A full bucket carries no information: let it expire once it would be full again.
+  redis.call('PEXPIRE', KEYS[i], math.ceil((capacity - tokens) / rate) + 1000)
+  out[2 * i - 1] = allowed
+  out[2 * i] = retry
 end
-if now > at then
-  tokens = math.min(capacity, tokens + (now - at) * rate)
-  at = now
-end
-local allowed = 0
-local retry = 0
-if tokens >= cost then
-  tokens = math.min(capacity, tokens - cost)
-  allowed = 1
-else
-  retry = math.max(1, math.ceil((math.min(cost, capacity) - tokens) / rate))
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
--- A full bucket carries no information: let it expire once it would be full again.
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
-return {allowed, retry}
+return out
 `;
+
+/** Most buckets in one script call, so one call never holds Redis up for long. */
+const MAX_KEYS_PER_CALL = 500;
+
+interface PendingTake {
+  key: string;
+  rule: RateLimitRule;
+  cost: number;
+  resolve: (result: RateLimitResult) => void;
+}
 
 export class RedisRateLimiter implements RateLimiter {
   private sha: string | null = null;
   private readonly fallback = new MemoryRateLimiter();
   private warned = false;
+  /** Takes waiting for this turn's script call. */
+  private queue: PendingTake[] = [];
 
   constructor(
     private readonly client: RedisClient,
@@ -55,12 +75,38 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly logger: Logger,
   ) {}
 
-  async take(key: string, rule: RateLimitRule, cost = 1): Promise<RateLimitResult> {
-    const args = [String(rule.capacity), String(rule.refillPerSecond / 1000), String(cost)];
+  /**
+   * Takes in Redis with every other take of this event-loop turn, in one script call (one command
+   * per turn, not one per send); answers from this node's own buckets while Redis is unreachable.
+   */
+  take(key: string, rule: RateLimitRule, cost = 1): Promise<RateLimitResult> {
+    return new Promise((resolve) => {
+      // setImmediate runs after this turn's I/O callbacks: the sends read from every socket in
+      // one turn share the call.
+      if (this.queue.push({ key, rule, cost, resolve }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queued.length; i += MAX_KEYS_PER_CALL) {
+      void this.takeAll(queued.slice(i, i + MAX_KEYS_PER_CALL));
+    }
+  }
+
+  /** One script call for `takes`; each caller gets its own answer, never a rejection. */
+  private async takeAll(takes: readonly PendingTake[]): Promise<void> {
+    const keys = takes.map((t) => this.prefix + t.key);
+    const args = takes.flatMap((t) => [
+      String(t.rule.capacity),
+      String(t.rule.refillPerSecond / 1000),
+      String(t.cost),
+    ]);
+    let answers: number[];
     try {
-      const [allowed, retryAfterMs] = (await this.run([this.prefix + key], args)) as [number, number];
+      answers = (await this.run(keys, args)) as number[];
       this.warned = false;
-      return { allowed: allowed === 1, retryAfterMs };
     } catch (err) {
       if (!this.warned) {
         this.warned = true;
@@ -69,8 +115,10 @@ export class RedisRateLimiter implements RateLimiter {
           'Redis rate limiter unavailable: limiting per node',
         );
       }
-      return this.fallback.take(key, rule, cost);
+      for (const t of takes) t.resolve(this.fallback.takeSync(t.key, t.rule, t.cost));
+      return;
     }
+    takes.forEach((t, i) => t.resolve({ allowed: answers[2 * i] === 1, retryAfterMs: answers[2 * i + 1]! }));
   }
 
   async reset(key: string): Promise<void> {

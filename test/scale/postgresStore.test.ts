@@ -3,6 +3,7 @@
  * plus what only a shared database has to prove: several nodes migrating and appending at once.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchWords } from '../../contract/search.js';
 import { createPostgresStore } from '../../server/store/postgres/index.js';
@@ -14,7 +15,8 @@ import {
   expectEarlyMessagesTakeOperations,
   searchIds,
 } from '../server/store/support/earlyData.js';
-import { PG_URL, adminQuery, freshSchema, uniqueSchemaName } from './support/postgres.js';
+import { PG_URL, adminQuery, freshSchema, uniqueSchemaName, urlWithSchema } from './support/postgres.js';
+import { waitUntil } from '../support/wait.js';
 
 describeStoreContract('postgres', async () => {
   const { schema, drop } = await freshSchema();
@@ -235,6 +237,42 @@ describe('PostgresStore across nodes', () => {
       expect(c.ackedBefore).toBe(committed);
       committed += c.messages;
     }
+  });
+
+  it('sees what another node committed to the conversation while its batch waited for it', async () => {
+    const schema = await schemaWithCleanup();
+    const store = await open(schema);
+    const { roomId, draft, people } = await seed(store);
+    // Another node's transaction holds the conversation and appends a message (every entry bumps
+    // the conversation's last seq); it commits only once this node's batch waits on it.
+    const other = new pg.Client({ connectionString: urlWithSchema(schema) });
+    await other.connect();
+    cleanups.push(() => other.end());
+    const theirs = randomUUID();
+    await other.query('BEGIN');
+    await other.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [roomId]);
+    await other.query(
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, kind, text, deleted, typed_at, created_at, search_terms)
+       VALUES ($1, $2, 1, $3, $4, 'message', 'first', false, 1, 1, '')`,
+      [theirs, roomId, people[1]!.userId, people[1]!.username],
+    );
+    await other.query('UPDATE conversations SET last_seq = 1 WHERE id = $1', [roomId]);
+    const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+
+    // A reply to that message, read by this batch only after the lock: it must find it.
+    const reply = store.appendMessage({ ...draft(0), replyTo: theirs });
+    reply.catch(() => undefined);
+    await waitUntil('the batch waiting for the conversation', async () => {
+      const { rows } = await adminQuery(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [otherPid],
+      );
+      return (rows[0] as { n: number }).n > 0;
+    });
+    await other.query('COMMIT');
+    const result = await reply;
+    expect(result.status).toBe('created');
+    expect(seqOf(result)).toBe(2);
   });
 
   it('refuses, in the commit, the entries of senders that must be members and are not, without using up a seq', async () => {

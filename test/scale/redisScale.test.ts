@@ -53,6 +53,39 @@ describe('Redis rate limiter and presence', () => {
     expect((await a.take('send:u1', rule)).allowed).toBe(true);
   });
 
+  it('answers each take of one event-loop turn from one script call, in order, across keys and rules', async () => {
+    const p = prefix();
+    const real = await client();
+    let calls = 0;
+    const counted = new Proxy(real, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (prop === 'evalSha') calls++;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const limiter = new RedisRateLimiter(counted, p, logger);
+    const two = { capacity: 2, refillPerSecond: 0.001 };
+    const one = { capacity: 1, refillPerSecond: 0.001 };
+    await limiter.take('warm', one); // loads the script
+    calls = 0;
+    const results = await Promise.all([
+      limiter.take('a', two),
+      limiter.take('b', one),
+      limiter.take('a', two),
+      limiter.take('b', one),
+      limiter.take('a', two, -1), // a refund between takes of the same bucket counts in order
+      limiter.take('a', two),
+      limiter.take('a', two),
+    ]);
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false, true, true, false]);
+    expect(results[3]!.retryAfterMs).toBeGreaterThan(0);
+    expect(calls).toBe(1);
+    // The buckets are shared: another node sees what this turn took.
+    const other = new RedisRateLimiter(await client(), p, logger);
+    expect((await other.take('b', one)).allowed).toBe(false);
+  });
+
   it('gives tokens back on a negative cost, never above the capacity, in Redis and in memory', async () => {
     const p = prefix();
     const rule = { capacity: 3, refillPerSecond: 0.001 };

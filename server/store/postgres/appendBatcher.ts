@@ -141,30 +141,47 @@ export class AppendBatcher {
     // in those conversations: one query for the batch and no extra round trip, where a read per
     // message went before the append (as of this statement's start, still after that read).
     const asked = [...new Set(inputs.flatMap((i) => (i.senderMustBeMember ? [i.senderId] : [])))];
-    const locked = await client.query<{ id: string; last_seq: number; members: string[] }>(
-      `WITH locked AS (
-         SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
-       )
-       SELECT l.id, l.last_seq,
-              ARRAY(SELECT m.user_id FROM members m
-                     WHERE m.conversation_id = l.id AND m.user_id = ANY($2::text[])) AS members
-         FROM locked l ORDER BY l.id`,
-      [conversationIds, asked],
-    );
-    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
-    const members = new Set(locked.rows.flatMap((r) => r.members.map((userId) => memberKey(r.id, userId))));
-
-    // The inputs' ids (duplicates) and the messages they act on or reply to, as stored.
+    // The inputs' ids (duplicates) and the messages they act on or reply to.
     const wanted = new Set<string>();
     for (const input of inputs) {
       wanted.add(input.id);
       if (input.targetId) wanted.add(input.targetId);
       if (input.replyTo) wanted.add(input.replyTo);
     }
-    const existing = await client.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`,
-      [[...wanted]],
+    // It also asks, as of the statement's start, which of those messages exist and each
+    // conversation's last seq then (`seen_seq`; `last_seq` is the locked row's, read after any
+    // lock wait). Every entry bumps its conversation's last seq, so when the two agree nothing
+    // was committed to these conversations between that start and the lock: none found then means
+    // none, and the batch skips the read of them (a round trip). A message of another conversation
+    // committed in between with one of the ids makes the insert fail, and the batch runs again.
+    const locked = await client.query<{
+      id: string;
+      last_seq: number;
+      seen_seq: number;
+      members: string[];
+      found: boolean;
+    }>(
+      `WITH locked AS (
+         SELECT id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+       )
+       SELECT l.id, l.last_seq, s.last_seq AS seen_seq,
+              ARRAY(SELECT m.user_id FROM members m
+                     WHERE m.conversation_id = l.id AND m.user_id = ANY($2::text[])) AS members,
+              EXISTS (SELECT 1 FROM messages WHERE id = ANY($3::text[])) AS found
+         FROM locked l JOIN conversations s ON s.id = l.id ORDER BY l.id`,
+      [conversationIds, asked, [...wanted]],
     );
+    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
+    const members = new Set(locked.rows.flatMap((r) => r.members.map((userId) => memberKey(r.id, userId))));
+    const current =
+      locked.rows.length === conversationIds.length &&
+      locked.rows.every((r) => !r.found && Number(r.seen_seq) === Number(r.last_seq));
+
+    const existing = current
+      ? { rows: [] as MessageRow[] }
+      : await client.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::text[])`, [
+          [...wanted],
+        ]);
     // The uploads messages carry, locked: two nodes cannot send one upload with two messages.
     const attachmentIds = inputs.flatMap((i) => (i.attachmentId ? [i.attachmentId] : []));
     const uploads = new Map<string, AttachmentRecord>();
@@ -228,7 +245,7 @@ export class AppendBatcher {
     });
 
     if (created.length > 0) {
-      await insertMessages(client, created);
+      await insertMessages(client, created, lastSeqs);
       await applyToTargets(
         client,
         [...changed].map((id) => known.get(id)!),
@@ -241,13 +258,6 @@ export class AppendBatcher {
           [attached.map((a) => a.id), attached.map((a) => a.messageId)],
         );
       }
-      const tops = [...new Set(created.map((m) => m.conversationId))];
-      await client.query(
-        `UPDATE conversations AS c SET last_seq = v.last_seq
-           FROM UNNEST($1::text[], $2::bigint[]) AS v(id, last_seq)
-          WHERE c.id = v.id`,
-        [tops, tops.map((id) => lastSeqs.get(id)!)],
-      );
     }
     return outcomes;
   }
@@ -308,14 +318,37 @@ async function applyToTargets(
   }
 }
 
-/** One multi-row INSERT (UNNEST of column arrays), then the senders' own receipts. */
-async function insertMessages(client: PoolClient, messages: Message[]): Promise<void> {
+/**
+ * One statement for the batch's rows: the multi-row INSERT (UNNEST of column arrays), the senders'
+ * own receipts and each conversation's last seq, as data-modifying CTEs (one round trip instead of
+ * three; they touch three different tables, so none needs to see another's rows).
+ */
+async function insertMessages(
+  client: PoolClient,
+  messages: Message[],
+  lastSeqs: ReadonlyMap<string, number>,
+): Promise<void> {
   const col = <K extends keyof Message>(k: K): Message[K][] => messages.map((m) => m[k]);
+  // The sender has obviously seen what they sent: raise their receipts to their newest seq.
+  const newest = new Map<string, Message>();
+  for (const m of messages) newest.set(`${m.conversationId}\u0000${m.senderId}`, m);
+  const tops = [...newest.values()];
+  const conversations = [...new Set(messages.map((m) => m.conversationId))];
   await client.query(
-    `INSERT INTO messages (${MESSAGE_COLUMNS}, search_terms)
-     SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                          $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::bigint[],
-                          $13::boolean[], $14::bigint[], $15::bigint[], $16::text[])`,
+    `WITH inserted AS (
+       INSERT INTO messages (${MESSAGE_COLUMNS}, search_terms)
+       SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                            $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::bigint[],
+                            $13::boolean[], $14::bigint[], $15::bigint[], $16::text[])
+     ), receipts AS (
+       UPDATE members AS m
+          SET delivered_seq = GREATEST(m.delivered_seq, v.seq), read_seq = GREATEST(m.read_seq, v.seq)
+         FROM UNNEST($17::text[], $18::text[], $19::bigint[]) AS v(conversation_id, user_id, seq)
+        WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id
+     )
+     UPDATE conversations AS c SET last_seq = v.last_seq
+       FROM UNNEST($20::text[], $21::bigint[]) AS v(id, last_seq)
+      WHERE c.id = v.id`,
     [
       col('id'),
       col('conversationId'),
@@ -334,18 +367,12 @@ async function insertMessages(client: PoolClient, messages: Message[]): Promise<
       col('createdAt'),
       // Only messages are found by search; an edit's words go to its target.
       messages.map((m) => (m.kind === EntryKind.message ? searchTermsText(m.text) : '')),
+      tops.map((m) => m.conversationId),
+      tops.map((m) => m.senderId),
+      tops.map((m) => m.seq),
+      conversations,
+      conversations.map((id) => lastSeqs.get(id)!),
     ],
-  );
-  // The sender has obviously seen what they sent: raise their receipts to their newest seq.
-  const newest = new Map<string, Message>();
-  for (const m of messages) newest.set(`${m.conversationId}\u0000${m.senderId}`, m);
-  const tops = [...newest.values()];
-  await client.query(
-    `UPDATE members AS m
-        SET delivered_seq = GREATEST(m.delivered_seq, v.seq), read_seq = GREATEST(m.read_seq, v.seq)
-       FROM UNNEST($1::text[], $2::text[], $3::bigint[]) AS v(conversation_id, user_id, seq)
-      WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id`,
-    [tops.map((m) => m.conversationId), tops.map((m) => m.senderId), tops.map((m) => m.seq)],
   );
 }
 

@@ -32,12 +32,13 @@ import type {
   UserRecord,
   UserRef,
 } from '../Store.js';
+import { newEntry } from '../entries.js';
 import { GroupCommit, type Outcome } from '../groupCommit.js';
 import { DATABASE_FILE, type DatabaseSettings, openReadOnly } from './openDatabase.js';
 import type { ReadOps, ReadResults } from './reads.js';
 import { type ReadStatements, prepareReads } from './statements.js';
 import { StoreThread } from './storeThread.js';
-import { errorFromWire } from './wire.js';
+import { errorFromWire, isCreatedEntry } from './wire.js';
 import type { ReaderData } from './readerWorker.js';
 import type { CommitReply, WriterData } from './writerWorker.js';
 import type { WriteOp, WriteResults } from './writes.js';
@@ -308,7 +309,13 @@ export class SqliteStore implements Store {
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }
-    return reply.outcomes.map((o) => (o.ok ? o : { ok: false, error: errorFromWire(o.error) }));
+    return reply.outcomes.map((o, i) => {
+      if (!o.ok) return { ok: false, error: errorFromWire(o.error) };
+      const op = ops[i]!;
+      if (!isCreatedEntry(o.value) || op.kind !== 'append') return o;
+      const message = newEntry(op.input, o.value.createdSeq, o.value.createdAt);
+      return { ok: true, value: { status: 'created', message } satisfies AppendResult };
+    });
   }
 
   /** A store thread died: refuse all further work, and tell the owner once. */

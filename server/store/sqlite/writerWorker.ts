@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { AppendInput } from '../Store.js';
+import type { AppendInput, AppendResult } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
 import { passGate } from './commitGate.js';
 import { isPerItemError } from './errors.js';
@@ -17,7 +17,7 @@ import { runMigrations } from './migrations.js';
 import { type DatabaseSettings, openDatabase, readSettings } from './openDatabase.js';
 import { serveRequests } from './serveRequests.js';
 import { type Statements, prepareStatements } from './statements.js';
-import { errorToWire, type WireOutcome } from './wire.js';
+import { type CreatedEntry, errorToWire, type WireOutcome } from './wire.js';
 import { applyWrite, type WriteOp } from './writes.js';
 
 /** What the store passes to this thread. */
@@ -32,6 +32,16 @@ export interface WriterData {
 export interface CommitReply {
   outcomes: WireOutcome[];
   ms: number;
+}
+
+function toWire(outcome: Outcome<unknown>): WireOutcome {
+  if (!outcome.ok) return { ok: false, error: errorToWire(outcome.error) };
+  const result = outcome.value as AppendResult | null;
+  if (result?.status === 'created' && result.message.attachment === null) {
+    const created: CreatedEntry = { createdSeq: result.message.seq, createdAt: result.message.createdAt };
+    return { ok: true, value: created };
+  }
+  return outcome;
 }
 
 const { dataDir, busyTimeoutMs, gate } = workerData as WriterData;
@@ -91,10 +101,7 @@ serveRequests(
       const started = performance.now();
       const outcomes = commit(ops);
       const ms = performance.now() - started;
-      return {
-        ms,
-        outcomes: outcomes.map((o) => (o.ok ? o : { ok: false, error: errorToWire(o.error) })),
-      };
+      return { ms, outcomes: outcomes.map(toWire) };
     },
   },
   () => db?.close(),

@@ -497,6 +497,20 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       const search = async (userId: string, query: string): Promise<string[]> =>
         (await store.searchMessages({ userId, terms: searchWords(query), limit: 20 })).map((m) => m.id);
 
+      it('acks every kind of entry exactly as it is stored', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const first = created(await store.appendMessage(draft(room.id, alice, 'first')));
+        const acked = [
+          created(await store.appendMessage({ ...draft(room.id, alice, 'a reply'), replyTo: first.id })),
+          created(await store.appendMessage(react(room.id, alice, first.id, '👍', true))),
+          created(await store.appendMessage(edit(room.id, alice, first.id, 'first, edited'))),
+        ];
+        expect(await store.messagesAfter(room.id, first.seq, 10)).toEqual(acked);
+        const deletion = created(await store.appendMessage(del(room.id, alice, acked[0]!.id)));
+        expect(await store.messagesAfter(room.id, deletion.seq - 1, 10)).toEqual([deletion]);
+      });
+
       async function twoInRoom() {
         const [alice, bob] = [await newUser('alice'), await newUser('bob')];
         const room = await newRoom(alice);
