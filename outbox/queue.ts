@@ -314,23 +314,32 @@ export function drainOutbox(
       for (;;) {
         let progressed = false;
         const held = new Set<string>();
-        // The queue is read once per pass; each later chunk is re-read just before it is sent, since
-        // another context may have discarded or retried an entry meanwhile. The first chunk was
-        // read just now: a message typed while idle goes out one IndexedDB round trip sooner.
+        // The queue is read once per pass; each later chunk is read again as the chunk before it
+        // starts being sent, since another context may have discarded or retried an entry
+        // meanwhile. Read then, not just before its turn, the read waits behind the ack writes
+        // while sends go on, instead of holding the next send until they commit. (An entry
+        // withdrawn after that read is sent and then deleted with an operation, see AckWriter;
+        // its dependents failed meanwhile are skipped through failedWithTarget and refused.) The
+        // first chunk was read just now: a message typed while idle goes out a round trip sooner.
         const listed = await listEntries(db, options.senderId);
+        const reread = (from: number): Promise<Array<OutboxEntry | undefined>> | undefined => {
+          if (from >= listed.length) return undefined;
+          const read = getEntries(
+            db,
+            listed.slice(from, from + RECHECK_CHUNK).map((e) => e.id),
+          );
+          // A drain that stops before this chunk does not wait for its read (nor its failure).
+          read.catch(() => undefined);
+          return read;
+        };
+        let nextChunk = reread(RECHECK_CHUNK);
         for (let i = 0; i < listed.length && !report.offline; i += RECHECK_CHUNK) {
           if (options.yieldWhenWaited && (await othersWaitForLock())) {
             report.yielded = true;
             break;
           }
-          const chunk = listed.slice(i, i + RECHECK_CHUNK);
-          const current =
-            i === 0
-              ? chunk
-              : await getEntries(
-                  db,
-                  chunk.map((e) => e.id),
-                );
+          const current = i === 0 ? listed.slice(0, RECHECK_CHUNK) : ((await nextChunk) ?? []);
+          if (i > 0) nextChunk = reread(i + RECHECK_CHUNK);
           for (const entry of current) {
             if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
             if (failedWithTarget.has(entry.id)) continue;

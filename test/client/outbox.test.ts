@@ -13,6 +13,7 @@ import {
   enqueue,
   listEntries,
   TARGET_NOT_SENT,
+  withdraw,
   type OutboxAction,
   type OutboxTransport,
 } from '../../outbox/index';
@@ -207,5 +208,32 @@ describe('drainOutbox', () => {
     await drain(transport);
     expect(sent).toEqual(['mine']);
     expect((await listEntries(db, 'u-other')).map((e) => e.text)).toEqual(['theirs']);
+  });
+});
+
+describe('acks of a drain', () => {
+  it('deletes, with an operation, a message withdrawn while it was on its way', async () => {
+    const message = await type({ conversationId: 'a', text: 'oops' });
+    const { transport: accepting, sent } = server();
+    const transport: OutboxTransport = {
+      send: async (entry) => {
+        if (entry.id === message.id) await withdraw(db, 'a', message.id);
+        return accepting.send(entry);
+      },
+    };
+    await drain(transport);
+    expect(sent).toEqual(['oops', `delete:${message.id}`]);
+    expect(await listEntries(db, ME)).toEqual([]);
+  });
+
+  it('stores a long replay in typing order, every entry once', async () => {
+    const typed: string[] = [];
+    for (let i = 0; i < 60; i++) typed.push((await type({ conversationId: 'a', text: `m${i}` })).text);
+    const { transport, sent } = server();
+    await drain(transport);
+    expect(sent).toEqual(typed);
+    const stored = (await db.getAll('messages')).sort((x, y) => x.seq - y.seq);
+    expect(stored.map((m) => m.text)).toEqual(typed);
+    expect(await listEntries(db, ME)).toEqual([]);
   });
 });
