@@ -27,6 +27,7 @@ import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
+import { tellQueuedHere } from './ownEcho';
 
 type ConversationAck = Ack<{ conversation: ConversationSummary }>;
 
@@ -51,12 +52,13 @@ function outboxChanged(conversationId: string): void {
 
 /**
  * An entry just queued: the hub is asked first (the Send's way to the server is what the person
- * waits on), with the entry, so it can send it without reading the outbox; then this tab's
- * readers re-read.
+ * waits on), with the entry, so it can send it without reading the outbox; then this tab's views
+ * get it as it is (shown without waiting for a re-read, see ownEcho.ts) and its readers re-read.
  */
 function entryQueued(added: AddedEntry): void {
   const client = hubClient();
   void client.request('outboxChanged', { added });
+  tellQueuedHere(added.entry);
   client.emitLocal('changed', { stores: ['outbox'], conversationIds: [added.entry.conversationId] });
 }
 
