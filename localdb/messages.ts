@@ -107,7 +107,7 @@ async function storeConversationMessages(
   let ownSeq = 0;
   /** Messages whose stored state changed here, as stored now (for the preview). */
   const touched = new Map<string, Message>();
-  const fresh = !fromOutbox && (await onlyFreshMessages(tx, conversationId, list, meId));
+  const fresh = await onlyFreshMessages(tx, conversationId, list, meId);
   for (const m of fresh ? [] : list) {
     // Defensive: a different id at the same seq (a reset server) must not abort the transaction.
     const atSeq = await bySeq.getKey([conversationId, m.seq]);
@@ -144,11 +144,19 @@ async function storeConversationMessages(
 
   if (fresh) {
     // Nothing stored at these seqs or pointing at these messages: each is stored as it came, the
-    // writes queued together instead of one round trip each (a catch-up stores thousands).
+    // writes queued together instead of one round trip each (a catch-up, or a replay's acks,
+    // stores thousands). Requests run in the order made: an ack's outbox key is read before
+    // its entry is deleted, so a withdrawn one is still told apart.
     const writes: Array<Promise<unknown>> = [];
     for (const m of list) {
       writes.push(store.put(m));
       if (m.senderId === meId) {
+        if (fromOutbox)
+          writes.push(
+            outbox.getKey(m.id).then((key) => {
+              if (key === undefined) result.withdrawn.push(m);
+            }),
+          );
         writes.push(outbox.delete(m.id));
         if (m.attachment) writes.push(tx.objectStore('attachments').delete(m.attachment.id));
         ownSeq = Math.max(ownSeq, m.seq);

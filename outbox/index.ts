@@ -1,9 +1,20 @@
 /** The outbox: queue logic (queue.ts), store operations (store.ts) and the transport seam. */
-export { enqueue, queuedEntry, drainOutbox, retry, discard, withdraw, TARGET_NOT_SENT } from './queue';
+export {
+  enqueue,
+  enqueueAdded,
+  queuedEntry,
+  drainOutbox,
+  sendAlone,
+  retry,
+  discard,
+  withdraw,
+  TARGET_NOT_SENT,
+} from './queue';
 export { OUTBOX_LOCK, OUTBOX_SYNC_TAG } from './names';
 export type { EnqueueInput, OutboxAction, DrainOptions, DrainReport } from './queue';
 export { sendBody, sendPayload } from './wire';
 export { listEntries, getAttachmentBlob, nextOrder } from './store';
+export type { AddedEntry } from './store';
 export { deleteUpload, encodeMetadata } from './tus';
 export type { UploadOutcome } from './upload';
 

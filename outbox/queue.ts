@@ -10,9 +10,11 @@
  * out with it, so nothing of it reaches the server.
  */
 import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
+import type { Coalescer } from '../client-kit/index';
 import {
   announceChange,
   coalescedAnnouncer,
+  type DbChange,
   type FerryDb,
   type OutboxAttachment,
   type OutboxEntry,
@@ -26,6 +28,7 @@ import {
   withdrawEntries,
   getEntries,
   getEntry,
+  type AddedEntry,
   listEntries,
   markFailed,
   markRetryAt,
@@ -108,6 +111,11 @@ export function queuedEntry(input: EnqueueInput, typedAt: number): Omit<OutboxEn
  * message with a file writes the file's bytes in the same transaction (all or nothing).
  */
 export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxEntry> {
+  return (await enqueueAdded(db, input)).entry;
+}
+
+/** As enqueue, also saying whether the entry was its conversation's only one (see sendAlone). */
+export async function enqueueAdded(db: FerryDb, input: EnqueueInput): Promise<AddedEntry> {
   const file = (input.kind ?? 'message') === 'message' && 'file' in input ? input.file : undefined;
   const attachment: OutboxAttachment | undefined = file && {
     id: newId(),
@@ -116,13 +124,13 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
     type: file.type,
     ...(file.width && file.height ? { width: file.width, height: file.height } : {}),
   };
-  const entry = await addWithQuotaRetry(
+  const added = await addWithQuotaRetry(
     db,
     { ...queuedEntry(input, Date.now()), ...(attachment ? { attachment } : {}) },
     file && (await inMemory(file.blob)),
   );
-  announceChange({ stores: ['outbox'], conversationIds: [entry.conversationId] });
-  return entry;
+  announceChange({ stores: ['outbox'], conversationIds: [added.entry.conversationId] });
+  return added;
 }
 
 /**
@@ -150,7 +158,7 @@ async function addWithQuotaRetry(
   db: FerryDb,
   entry: Omit<OutboxEntry, 'order'>,
   blob: Blob | undefined,
-): Promise<OutboxEntry> {
+): Promise<AddedEntry> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await addEntry(db, entry, blob);
@@ -244,6 +252,72 @@ export interface DrainReport {
   yielded?: boolean;
 }
 
+/** The AckWriter of a drain (or of sendAlone), telling other contexts through `announcer`. */
+function ackWriter(db: FerryDb, options: DrainOptions, announcer: Coalescer<DbChange>): AckWriter {
+  return new AckWriter(
+    db,
+    options.senderId,
+    (batch) => {
+      const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
+      announcer.push({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
+      options.onAcked?.(batch);
+    },
+    // Deleted by the person while already on its way: it reached the server, so it is deleted
+    // for everyone there too (the next pass sends the deletion).
+    async (withdrawn) => {
+      for (const m of withdrawn)
+        await enqueue(db, {
+          kind: 'delete',
+          targetId: m.id,
+          conversationId: m.conversationId,
+          senderId: options.senderId,
+        });
+    },
+  );
+}
+
+/**
+ * Sends an entry just queued at once, outside the drain and its lock, when it was added alone in
+ * its conversation (AddedEntry.alone) and carries no file: a Send skips the lock and the outbox
+ * read a drain starts with. Resolves true once its ack is stored; false when it was not sent or
+ * not accepted (then the drain that follows treats it like any other entry: retry, backoff,
+ * failure). Never throws for the network.
+ *
+ * Crash-safe and exactly-once like the drain: the entry was durably in the outbox before this
+ * runs and leaves it only in its ack's transaction (AckWriter); a crash in between leaves it
+ * queued, it is sent again, and the server answers with the original (it dedupes by id).
+ * In order: nothing of its conversation was unacknowledged when it was added, and anything typed
+ * after it there is not alone, so it goes through a drain, which lists this entry first while it
+ * is still in the outbox (the caller starts its own drain only once this settled; another
+ * context's drain resends it first and gets the original back).
+ */
+export async function sendAlone(
+  db: FerryDb,
+  transport: OutboxTransport,
+  added: AddedEntry,
+  options: DrainOptions,
+): Promise<boolean> {
+  const { entry, alone } = added;
+  if (!alone || entry.attachment || entry.state !== 'queued' || entry.senderId !== options.senderId)
+    return false;
+  let ack;
+  try {
+    ack = await transport.send(entry);
+  } catch {
+    return false;
+  }
+  if (!ack.ok) return false;
+  const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS, options.now);
+  const acks = ackWriter(db, options, announcer);
+  acks.add(ack.message);
+  try {
+    await acks.flush();
+  } finally {
+    announcer.flush();
+  }
+  return true;
+}
+
 /** Runs `fn` under the outbox Web Lock; without Web Locks (very old browsers) runs it directly. */
 async function withOutboxLock<T>(fn: () => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
@@ -277,26 +351,7 @@ export function drainOutbox(
   return withOutboxLock(async () => {
     const report: DrainReport = { sent: 0, failed: 0, retrying: 0, offline: false, nextAttemptAt: null };
     const announcer = coalescedAnnouncer(ANNOUNCE_INTERVAL_MS, now);
-    const acks = new AckWriter(
-      db,
-      options.senderId,
-      (batch) => {
-        const conversationIds = [...new Set(batch.map((m) => m.conversationId))];
-        announcer.push({ stores: ['outbox', 'messages', 'conversations'], conversationIds });
-        options.onAcked?.(batch);
-      },
-      // Deleted by the person while already on its way: it reached the server, so it is deleted
-      // for everyone there too (the next pass sends the deletion).
-      async (withdrawn) => {
-        for (const m of withdrawn)
-          await enqueue(db, {
-            kind: 'delete',
-            targetId: m.id,
-            conversationId: m.conversationId,
-            senderId: options.senderId,
-          });
-      },
-    );
+    const acks = ackWriter(db, options, announcer);
     /** Messages refused for good during this drain: operations on them are not sent. */
     const refused = new Set<string>();
     /**
@@ -314,23 +369,32 @@ export function drainOutbox(
       for (;;) {
         let progressed = false;
         const held = new Set<string>();
-        // The queue is read once per pass; each later chunk is re-read just before it is sent, since
-        // another context may have discarded or retried an entry meanwhile. The first chunk was
-        // read just now: a message typed while idle goes out one IndexedDB round trip sooner.
+        // The queue is read once per pass; each later chunk is read again as the chunk before it
+        // starts being sent, since another context may have discarded or retried an entry
+        // meanwhile. Read then, not just before its turn, the read waits behind the ack writes
+        // while sends go on, instead of holding the next send until they commit. (An entry
+        // withdrawn after that read is sent and then deleted with an operation, see AckWriter;
+        // its dependents failed meanwhile are skipped through failedWithTarget and refused.) The
+        // first chunk was read just now: a message typed while idle goes out a round trip sooner.
         const listed = await listEntries(db, options.senderId);
+        const reread = (from: number): Promise<Array<OutboxEntry | undefined>> | undefined => {
+          if (from >= listed.length) return undefined;
+          const read = getEntries(
+            db,
+            listed.slice(from, from + RECHECK_CHUNK).map((e) => e.id),
+          );
+          // A drain that stops before this chunk does not wait for its read (nor its failure).
+          read.catch(() => undefined);
+          return read;
+        };
+        let nextChunk = reread(RECHECK_CHUNK);
         for (let i = 0; i < listed.length && !report.offline; i += RECHECK_CHUNK) {
           if (options.yieldWhenWaited && (await othersWaitForLock())) {
             report.yielded = true;
             break;
           }
-          const chunk = listed.slice(i, i + RECHECK_CHUNK);
-          const current =
-            i === 0
-              ? chunk
-              : await getEntries(
-                  db,
-                  chunk.map((e) => e.id),
-                );
+          const current = i === 0 ? listed.slice(0, RECHECK_CHUNK) : ((await nextChunk) ?? []);
+          if (i > 0) nextChunk = reread(i + RECHECK_CHUNK);
           for (const entry of current) {
             if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
             if (failedWithTarget.has(entry.id)) continue;

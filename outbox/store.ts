@@ -14,6 +14,16 @@ export function nextOrder(typedAt: number, lastOrder?: number): number {
   return Math.max(typedAt * 1000, lastOrder === undefined ? 0 : lastOrder + 1);
 }
 
+/** An entry as added, and whether it was then its conversation's only one in the outbox. */
+export interface AddedEntry {
+  entry: OutboxEntry;
+  /**
+   * No other entry of its conversation (of any state) was in the outbox when it was added: nothing
+   * typed before it there is still unacknowledged, so sending it at once keeps the order.
+   */
+  alone: boolean;
+}
+
 /**
  * Adds an entry, giving it the next place in typing order. The order is read and written in one
  * transaction, so two tabs typing in the same millisecond still get distinct, increasing orders.
@@ -24,11 +34,17 @@ export async function addEntry(
   db: FerryDb,
   entry: Omit<OutboxEntry, 'order'>,
   blob?: Blob,
-): Promise<OutboxEntry> {
+): Promise<AddedEntry> {
   const tx = db.transaction(['outbox', 'attachments'], 'readwrite');
   const outbox = tx.objectStore('outbox');
   try {
-    const last = await outbox.index('by-order').openCursor(null, 'prev');
+    // Both requests go out together: one transaction, no extra round trip for the count.
+    const [last, before] = await Promise.all([
+      outbox.index('by-order').openCursor(null, 'prev'),
+      outbox
+        .index('by-conv-order')
+        .count(IDBKeyRange.bound([entry.conversationId, -Infinity], [entry.conversationId, Infinity])),
+    ]);
     const order = nextOrder(entry.typedAt, last?.value.order);
     const stored: OutboxEntry = { ...entry, order };
     if (entry.attachment && blob)
@@ -40,7 +56,7 @@ export async function addEntry(
       });
     await outbox.add(stored);
     await tx.done;
-    return stored;
+    return { entry: stored, alone: before === 0 };
   } catch (err) {
     // The request's error may come before the transaction's (QuotaExceededError is often only
     // reported at commit): wait for the abort so the caller sees the real reason.

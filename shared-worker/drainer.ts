@@ -6,7 +6,7 @@
  */
 import type { SendResult, Ack, Message, SendMessageInput, User } from '../contract/index';
 import type { GetFerryDb, OutboxEntry } from '../localdb/index';
-import { loadQueue, type OutboxTransport } from '../outbox/index';
+import { loadQueue, type AddedEntry, type OutboxTransport } from '../outbox/index';
 import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
 import { ClientEvent } from '../contract/index';
@@ -41,6 +41,33 @@ export class Drainer {
     private readonly acked: (messages: readonly Message[]) => void,
   ) {}
 
+  /** Sends of entries just queued (sendNow) still under way: a pass starts only after them. */
+  private readonly sending = new Set<Promise<boolean>>();
+
+  /**
+   * An entry a tab just queued: sent at once when it was alone in its conversation (outbox
+   * sendAlone, no lock, no outbox read), else, or when that did not get it acknowledged, drained.
+   */
+  sendNow(added: AddedEntry): void {
+    const me = this.me();
+    if (!me || !this.connection.connected || !added.alone) return this.kick();
+    const sent = (async () => {
+      const [db, { sendAlone, sendPayload }] = await Promise.all([this.getDb(), loadQueue()]);
+      return sendAlone(db, socketTransport(this.connection, sendPayload), added, {
+        senderId: me.id,
+        onAcked: this.acked,
+      });
+    })().catch((err: unknown) => {
+      console.warn('ferry hub: sending a queued entry failed', err);
+      return false;
+    });
+    this.sending.add(sent);
+    void sent.then((acked) => {
+      this.sending.delete(sent);
+      if (!acked) this.kick();
+    });
+  }
+
   /** Drains now if connected; if a drain is running, runs once more after it. */
   kick(): void {
     if (!this.connection.connected || !this.me()) return;
@@ -62,6 +89,9 @@ export class Drainer {
 
   /** One drain; false when the run must end (signed out, disconnected, offline). */
   private async pass(): Promise<boolean> {
+    // An entry sent at once is still in the outbox until its ack is stored: a pass reading it
+    // earlier would send it a second time (harmless, deduped, but a round trip for nothing).
+    while (this.sending.size > 0) await Promise.all(this.sending);
     const me = this.me();
     if (!me || !this.connection.connected) return false;
     const db = await this.getDb();

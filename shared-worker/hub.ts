@@ -161,8 +161,9 @@ export class Hub {
       },
       // The write itself reaches the hub as an announced change (below), which recounts and tells
       // the tabs; this request only asks for the drain.
-      outboxChanged: async () => {
-        drainer.kick();
+      outboxChanged: async ({ added }) => {
+        if (added) drainer.sendNow(added);
+        else drainer.kick();
         return { ok: true };
       },
       markRead: async ({ conversationId, seq }) => {

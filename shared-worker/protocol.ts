@@ -20,6 +20,7 @@ import type {
   User,
 } from '../contract/index';
 import type { DbChange } from '../localdb/index';
+import type { AddedEntry } from '../outbox/index';
 
 /** What the status bar shows: online, connecting, or offline; plus messages waiting to be sent. */
 export type ConnectionState = 'online' | 'connecting' | 'offline';
@@ -49,9 +50,10 @@ export interface HubMethods {
   signedOut: { params: Record<string, never>; result: object };
   /**
    * The tab wrote to the outbox: drain it now if connected. (The write itself reaches the hub as
-   * the outbox's announced change, which recounts and tells every tab.)
+   * the outbox's announced change, which recounts and tells every tab.) With `added`, the entry
+   * it just queued: sent at once when it was alone in its conversation (outbox sendAlone).
    */
-  outboxChanged: { params: Record<string, never>; result: object };
+  outboxChanged: { params: { added?: AddedEntry }; result: object };
   createRoom: { params: { name: string }; result: { conversation: ConversationSummary } };
   joinRoom: { params: { inviteCode: string }; result: { conversation: ConversationSummary } };
   startDirect: { params: { username: string }; result: { conversation: ConversationSummary } };

@@ -11,7 +11,10 @@ import { openFerryDb, type FerryDb, type OutboxEntry } from '../../localdb/index
 import {
   drainOutbox,
   enqueue,
+  enqueueAdded,
   listEntries,
+  sendAlone,
+  withdraw,
   TARGET_NOT_SENT,
   type OutboxAction,
   type OutboxTransport,
@@ -58,17 +61,23 @@ function storedAs(entry: OutboxEntry, seq: number): Message {
 function server(refuse: (entry: OutboxEntry) => WireError | undefined = () => undefined) {
   const sent: string[] = [];
   const seqs = new Map<string, number>();
+  /** What it stored, by id: a resend gets the original back (the server dedupes by id). */
+  const stored = new Map<string, Message>();
   const transport: OutboxTransport = {
     send: async (entry): Promise<Ack<SendResult>> => {
       sent.push(label(entry));
       const error = refuse(entry);
       if (error) return { ok: false, error };
+      const original = stored.get(entry.id);
+      if (original) return { ok: true, message: original, duplicate: true };
       const seq = (seqs.get(entry.conversationId) ?? 0) + 1;
       seqs.set(entry.conversationId, seq);
-      return { ok: true, message: storedAs(entry, seq), duplicate: false };
+      const message = storedAs(entry, seq);
+      stored.set(entry.id, message);
+      return { ok: true, message, duplicate: false };
     },
   };
-  return { transport, sent };
+  return { transport, sent, stored };
 }
 
 function label(entry: OutboxEntry): string {
@@ -207,5 +216,86 @@ describe('drainOutbox', () => {
     await drain(transport);
     expect(sent).toEqual(['mine']);
     expect((await listEntries(db, 'u-other')).map((e) => e.text)).toEqual(['theirs']);
+  });
+});
+
+describe('sendAlone (a Send goes out at once, outside the drain)', () => {
+  const options = { senderId: ME, now: () => clock };
+  const typeAdded = (input: OutboxAction & { conversationId: string }) =>
+    enqueueAdded(db, { ...input, senderId: ME });
+
+  it('sends an entry queued alone in its conversation at once and stores its ack', async () => {
+    await type({ conversationId: 'b', text: 'other conversation' });
+    const added = await typeAdded({ conversationId: 'a', text: 'a1' });
+    expect(added.alone).toBe(true);
+    const { transport, sent } = server();
+    expect(await sendAlone(db, transport, added, options)).toBe(true);
+    expect(sent).toEqual(['a1']);
+    expect((await listEntries(db, ME)).map((e) => e.text)).toEqual(['other conversation']);
+    expect((await db.get('messages', added.entry.id))?.seq).toBe(1);
+  });
+
+  it('leaves an entry queued behind another of its conversation to the drain, which keeps the order', async () => {
+    await type({ conversationId: 'a', text: 'a1' });
+    const added = await typeAdded({ conversationId: 'a', text: 'a2' });
+    expect(added.alone).toBe(false);
+    const { transport, sent } = server();
+    expect(await sendAlone(db, transport, added, options)).toBe(false);
+    expect(sent).toEqual([]);
+    await drain(transport);
+    expect(sent).toEqual(['a1', 'a2']);
+  });
+
+  it('leaves an entry the server did not accept queued as it was, for the drain', async () => {
+    const added = await typeAdded({ conversationId: 'a', text: 'a1' });
+    let flaky = true;
+    const { transport, sent } = server(() => (flaky ? UNAVAILABLE : undefined));
+    expect(await sendAlone(db, transport, added, options)).toBe(false);
+    expect((await listEntries(db, ME)).map((e) => [e.text, e.state, e.attempts])).toEqual([
+      ['a1', 'queued', 0],
+    ]);
+    flaky = false;
+    await drain(transport);
+    expect(sent).toEqual(['a1', 'a1']);
+    expect(await listEntries(db, ME)).toEqual([]);
+  });
+
+  it('stores an entry sent at once and by a drain at the same time once, and deletes nothing', async () => {
+    const added = await typeAdded({ conversationId: 'a', text: 'a1' });
+    const { transport, sent } = server();
+    await Promise.all([sendAlone(db, transport, added, options), drain(transport)]);
+    expect(sent).toEqual(['a1', 'a1']);
+    expect(await listEntries(db, ME)).toEqual([]);
+    expect((await db.getAll('messages')).map((m) => [m.text, m.seq])).toEqual([['a1', 1]]);
+    // Nothing was taken for a message withdrawn while on its way: no deletion is sent.
+    await drain(transport);
+    expect(sent).toEqual(['a1', 'a1']);
+  });
+});
+
+describe('acks of a drain', () => {
+  it('deletes, with an operation, a message withdrawn while it was on its way', async () => {
+    const message = await type({ conversationId: 'a', text: 'oops' });
+    const { transport: accepting, sent } = server();
+    const transport: OutboxTransport = {
+      send: async (entry) => {
+        if (entry.id === message.id) await withdraw(db, 'a', message.id);
+        return accepting.send(entry);
+      },
+    };
+    await drain(transport);
+    expect(sent).toEqual(['oops', `delete:${message.id}`]);
+    expect(await listEntries(db, ME)).toEqual([]);
+  });
+
+  it('stores a long replay in typing order, every entry once', async () => {
+    const typed: string[] = [];
+    for (let i = 0; i < 60; i++) typed.push((await type({ conversationId: 'a', text: `m${i}` })).text);
+    const { transport, sent } = server();
+    await drain(transport);
+    expect(sent).toEqual(typed);
+    const stored = (await db.getAll('messages')).sort((x, y) => x.seq - y.seq);
+    expect(stored.map((m) => m.text)).toEqual(typed);
+    expect(await listEntries(db, ME)).toEqual([]);
   });
 });

@@ -14,12 +14,20 @@ import {
 } from '../../contract/index';
 import { registerBackgroundSync } from '../../client-kit/index';
 import { getMe, setMutedLocally, type OutboxEntry } from '../../localdb/index';
-import { OUTBOX_SYNC_TAG, type OutboxAction, listEntries, deleteUpload, loadQueue } from '../../outbox/index';
+import {
+  OUTBOX_SYNC_TAG,
+  type AddedEntry,
+  type OutboxAction,
+  listEntries,
+  deleteUpload,
+  loadQueue,
+} from '../../outbox/index';
 import { attachmentMaxBytes, attachmentMaxMb } from './limits';
 import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
+import { tellQueuedHere } from './ownEcho';
 
 type ConversationAck = Ack<{ conversation: ConversationSummary }>;
 
@@ -40,6 +48,18 @@ function outboxChanged(conversationId: string): void {
   const client = hubClient();
   client.emitLocal('changed', { stores: ['outbox'], conversationIds: [conversationId] });
   void client.request('outboxChanged', {});
+}
+
+/**
+ * An entry just queued: the hub is asked first (the Send's way to the server is what the person
+ * waits on), with the entry, so it can send it without reading the outbox; then this tab's views
+ * get it as it is (shown without waiting for a re-read, see ownEcho.ts) and its readers re-read.
+ */
+function entryQueued(added: AddedEntry): void {
+  const client = hubClient();
+  void client.request('outboxChanged', { added });
+  tellQueuedHere(added.entry);
+  client.emitLocal('changed', { stores: ['outbox'], conversationIds: [added.entry.conversationId] });
 }
 
 async function signedIn(answer: Ack<{ user: User }>): Promise<Ack<{ user: User }>> {
@@ -102,9 +122,10 @@ async function imageSize(file: Blob): Promise<{ width?: number; height?: number 
 /** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
 async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
   const me = await currentUser();
-  const { enqueue } = await loadQueue();
-  const entry = await enqueue(await getDb(), { ...action, conversationId, senderId: me.id });
-  outboxChanged(conversationId);
+  const { enqueueAdded } = await loadQueue();
+  const added = await enqueueAdded(await getDb(), { ...action, conversationId, senderId: me.id });
+  const entry = added.entry;
+  entryQueued(added);
   // What waits on this device only should not be cleared by the browser under storage pressure.
   void askPersistentStorage();
   if (hubClient().status?.connection !== 'online') requestBackgroundSync();

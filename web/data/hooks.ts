@@ -21,6 +21,7 @@ import { getDb } from './db';
 import { hubClient } from './hubClient';
 import { prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
 import { stillLive, withLive } from './liveMessages';
+import { onQueuedHere, stillHanded, withHanded, type HandedEntry } from './ownEcho';
 import { storageInfo, type StorageInfo } from './storage';
 
 const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: null };
@@ -169,6 +170,7 @@ interface LoadedWindow {
 const NO_MESSAGES: Message[] = [];
 const NO_LIVE = { conversationId: '', messages: NO_MESSAGES };
 const NO_OUTBOX: OutboxEntry[] = [];
+const NO_HANDED: { conversationId: string; entries: HandedEntry[] } = { conversationId: '', entries: [] };
 
 /** A conversation's queued/failed entries that are not among `stored` (acknowledged meanwhile). */
 async function unsentEntries(
@@ -222,6 +224,8 @@ export function useMessages(conversationId: string): MessagesView {
   );
   // Relayed messages not yet read back from IndexedDB (see liveMessages.ts).
   const [live, setLive] = useState<{ conversationId: string; messages: Message[] }>(NO_LIVE);
+  // Entries this tab just queued here, not read back yet (see ownEcho.ts).
+  const [handed, setHanded] = useState<{ conversationId: string; entries: HandedEntry[] }>(NO_HANDED);
   // The window's lowest seq once widened (null: the newest page), and how to read it again.
   const from = useRef<{ conversationId: string; seq: number | null }>({ conversationId, seq: null });
   const reread = useRef<() => void>(() => {});
@@ -253,6 +257,11 @@ export function useMessages(conversationId: string): MessagesView {
                 ? { conversationId, messages: stillLive(prev.messages, window.messages) }
                 : prev,
             );
+            setHanded((prev) => {
+              if (prev.conversationId !== conversationId) return prev;
+              const entries = stillHanded(prev.entries, ticket);
+              return entries === prev.entries ? prev : { conversationId, entries };
+            });
           }
         })
         .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
@@ -273,10 +282,20 @@ export function useMessages(conversationId: string): MessagesView {
         return { conversationId, messages: [...here, message] };
       });
     });
+    // Shown as its write commits; the read the write's `changed` starts takes over from there.
+    const offQueued = onQueuedHere((entry) => {
+      if (entry.conversationId !== conversationId) return;
+      const afterTicket = latest;
+      setHanded((prev) => {
+        const here = prev.conversationId === conversationId ? prev.entries : [];
+        return { conversationId, entries: [...here, { entry, afterTicket }] };
+      });
+    });
     return () => {
       alive = false;
       offChanged();
       offLive();
+      offQueued();
     };
   }, [conversationId]);
 
@@ -289,6 +308,12 @@ export function useMessages(conversationId: string): MessagesView {
   const liveHere = live.conversationId === conversationId ? live.messages : NO_MESSAGES;
   const stored = current ? current.messages : NO_MESSAGES;
   const messages = useMemo(() => withLive(stored, liveHere), [stored, liveHere]);
+  const handedHere = handed.conversationId === conversationId ? handed.entries : NO_HANDED.entries;
+  const readOutbox = current ? current.outbox : NO_OUTBOX;
+  const outbox = useMemo(
+    () => withHanded(readOutbox, handedHere, messages),
+    [readOutbox, handedHere, messages],
+  );
   const lowest = messages[0]?.seq;
   const lowestRef = useRef(lowest);
   lowestRef.current = lowest;
@@ -343,7 +368,7 @@ export function useMessages(conversationId: string): MessagesView {
   return {
     reach,
     messages,
-    outbox: current ? current.outbox : NO_OUTBOX,
+    outbox,
     hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,
     loadingOlder,
     loadOlder,
