@@ -152,6 +152,8 @@ export interface MessagesView {
    * reaction changes), in the order acted; their effect is not in `messages` until acknowledged.
    */
   outbox: OutboxEntry[];
+  /** The window has been read once (until then `messages` holds only what arrived live). */
+  loaded: boolean;
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder(): Promise<void>;
@@ -344,6 +346,7 @@ export function useMessages(conversationId: string): MessagesView {
     reach,
     messages,
     outbox: current ? current.outbox : NO_OUTBOX,
+    loaded: current !== null,
     hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,
     loadingOlder,
     loadOlder,
