@@ -7,11 +7,13 @@ export const EDIT_WINDOW_HOURS_DEFAULT = 48;
 /** The emoji a message's "React" menu offers (any single emoji is accepted). */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
-// Written with the constructor: the `v` flag (Unicode sets) is newer than the compile target.
-const ONE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+// Made on first use: building the set of every emoji sequence takes tens of milliseconds, which
+// a page would otherwise spend evaluating its code before it reads anything to show. Written with
+// the constructor: the `v` flag (Unicode sets) is newer than the compile target.
+let oneEmoji: RegExp | undefined;
 /** True when `text` is exactly one emoji (one grapheme, e.g. 👍, 👍🏽, 🇫🇷 or 👨‍👩‍👧). */
 export function isOneEmoji(text: string): boolean {
-  return text.length <= 32 && ONE_EMOJI.test(text);
+  return text.length <= 32 && (oneEmoji ??= new RegExp('^\\p{RGI_Emoji}$', 'v')).test(text);
 }
 
 /** Default of ATTACHMENT_MAX_MB: the largest file a message may carry, in MiB. */

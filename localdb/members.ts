@@ -5,7 +5,9 @@ import type { FerryDb, LocalConversation, LocalMember } from './schema';
 /** A conversation's cached members, by username. */
 export async function listMembers(db: FerryDb, conversationId: string): Promise<LocalMember[]> {
   const members = await db.getAllFromIndex('members', 'by-conv', conversationId);
-  return members.sort((a, b) => a.username.localeCompare(b.username));
+  // Usernames are lowercase ASCII (USERNAME_PATTERN): compared as they are, without a collator,
+  // whose first use costs tens of milliseconds on the way to a conversation's first screen.
+  return members.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 }
 
 /** The parts of the 'members' object store that replaceMembersIn needs (any transaction's). */

@@ -2,12 +2,15 @@
 import { render } from 'preact';
 import './styles/app.css';
 import { i18nReady } from './i18n/index';
-import { App } from './ui/App';
+import { App, preloadConversationView } from './ui/App';
 import { primeConversation } from './data/index';
 import { parseRoute } from './ui/router';
 
 // Opened on a conversation: its newest messages are read while the app renders the first time.
 const route = parseRoute(location.pathname);
-if (route.name === 'conversation') primeConversation(route.id);
+if (route.name === 'conversation') {
+  primeConversation(route.id);
+  preloadConversationView();
+}
 
 void i18nReady.then(() => render(<App />, document.getElementById('app')!));

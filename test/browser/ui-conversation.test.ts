@@ -211,6 +211,42 @@ describe('conversation list', () => {
   });
 });
 
+describe('opened at a conversation', () => {
+  it('shows its newest messages, then the window above them and every conversation with its unread count, after a reload too', async () => {
+    const bob = await signUp(suite.ferry, 'open-bob');
+    const alice = await newUser(suite.browser, suite.ferry, 'open-alice');
+    const opened = await createRoomViaApi(suite.ferry, bob.cookie, 'Opened room');
+    const label = (i: number) => `open ${String(i).padStart(2, '0')}`;
+    for (let i = 1; i <= 30; i++) await sendViaApi(suite.ferry, bob.cookie, opened.id, label(i));
+    await joinViaApi(suite.ferry, alice.cookie, opened.inviteCode!);
+    const other = await createRoomViaApi(suite.ferry, bob.cookie, 'Other room');
+    await joinViaApi(suite.ferry, alice.cookie, other.inviteCode!);
+    await sendViaApi(suite.ferry, bob.cookie, other.id, 'One');
+    await sendViaApi(suite.ferry, bob.cookie, other.id, 'Two');
+
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${encodeURIComponent(opened.id)}`);
+    const names = () =>
+      conversationNav(page)
+        .getByRole('link')
+        .evaluateAll((as) => as.map((a) => a.ariaLabel));
+    const check = async () => {
+      await messageArticle(page, 'Opened room', label(30)).waitFor();
+      // The first frame holds the newest rows only; the rest of the window follows.
+      await messageArticle(page, 'Opened room', label(1)).waitFor({ state: 'attached' });
+      expect(await messageTexts(page, 'Opened room')).toEqual(
+        Array.from({ length: 30 }, (_, i) => label(i + 1)),
+      );
+      // The list comes after the messages, with the counts kept on the device: the open room read.
+      await eventually(names).toEqual(['Other room, 2 unread', 'Opened room']);
+    };
+    await check();
+    // A cold open from the device's store gives the same screen.
+    await page.reload();
+    await check();
+    await alice.context.close();
+  });
+});
+
 describe('direct messages, typing and presence', () => {
   it('starts a direct conversation by username, shows who is typing and who is online', async () => {
     const alice = await newUser(suite.browser, suite.ferry, 'dm-alice');

@@ -153,6 +153,8 @@ export interface MessagesView {
    * reaction changes), in the order acted; their effect is not in `messages` until acknowledged.
    */
   outbox: OutboxEntry[];
+  /** The window has been read once (until then `messages` holds only what arrived live). */
+  loaded: boolean;
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder(): Promise<void>;
@@ -369,6 +371,7 @@ export function useMessages(conversationId: string): MessagesView {
     reach,
     messages,
     outbox,
+    loaded: current !== null,
     hasOlder: lowest !== undefined && lowest > 1 && unavailableBelow !== lowest,
     loadingOlder,
     loadOlder,

@@ -23,6 +23,14 @@ import { SignIn } from './SignIn';
 const ConversationView = lazy(() => import('./ConversationView').then((m) => m.ConversationView));
 const JoinPanel = lazy(() => import('./JoinPanel').then((m) => m.JoinPanel));
 
+/**
+ * Opened on a conversation: its code is fetched at the page's start, beside the reads of its
+ * messages (primeConversation), instead of after the app's first render asks for it.
+ */
+export function preloadConversationView(): void {
+  ConversationView.preload();
+}
+
 /** Root component. */
 export function App() {
   const me = useMe();

@@ -11,7 +11,13 @@ import { sameValue } from '../../client-kit/index';
 import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { afterFirstContent, firstContentShown } from './firstContent';
+import {
+  afterConversationShown,
+  afterFirstContent,
+  conversationWasShown,
+  firstContentShown,
+  whenIdle,
+} from './firstContent';
 import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
 import { lazy } from './lazy';
@@ -37,25 +43,39 @@ export function unreadCount(c: LocalConversation): number {
 /** Conversations rendered at once; the rest follow in steps of this many when the page is idle. */
 const LIST_STEP = 50;
 
-/** Calls `fn` when the page is idle (a timer where requestIdleCallback is missing); returns the cancel. */
-function whenIdle(fn: () => void): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const id = requestIdleCallback(fn, { timeout: 1000 });
-    return () => cancelIdleCallback(id);
-  }
-  const timer = setTimeout(fn, 50);
-  return () => clearTimeout(timer);
-}
-
 /**
  * Every conversation, newest activity first. A big account's hundreds of rows are rendered a step
  * at a time after the first ones, so they never hold back the open conversation's first frame.
+ * Opened on a conversation, the list is read and rendered once that conversation's newest
+ * messages are on screen (at most a moment later): they are what the person opened.
  */
 export function ConversationList({ activeId, myId }: { activeId: string | null; myId: string }) {
   const { t } = useI18n();
-  const conversations = useConversations();
   const nav = useRef<HTMLElement>(null);
   useFocusTarget('conversationList', nav);
+  const [held, setHeld] = useState(() => activeId !== null && !conversationWasShown());
+  useEffect(() => {
+    if (!held) return;
+    let live = true;
+    void afterConversationShown().then(() => live && setHeld(false));
+    return () => {
+      live = false;
+    };
+  }, [held]);
+  return (
+    <>
+      <MessageSearch activeId={activeId} myId={myId} />
+      <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
+        {!held && <ConversationRows activeId={activeId} myId={myId} />}
+      </nav>
+    </>
+  );
+}
+
+/** The list's rows: the first LIST_STEP at once, the rest a step at a time when the page is idle. */
+function ConversationRows({ activeId, myId }: { activeId: string | null; myId: string }) {
+  const { t } = useI18n();
+  const conversations = useConversations();
   const listed = conversations.length > 0;
   useEffect(() => {
     if (listed) firstContentShown();
@@ -65,23 +85,15 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
     if (shown >= conversations.length) return;
     return whenIdle(() => setShown(shown + LIST_STEP));
   }, [shown, conversations.length]);
+  if (conversations.length === 0) return <p class="muted pad">{t.noConversations}</p>;
   return (
-    <>
-      <MessageSearch activeId={activeId} myId={myId} />
-      <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
-        {conversations.length === 0 ? (
-          <p class="muted pad">{t.noConversations}</p>
-        ) : (
-          <ul>
-            {conversations.slice(0, shown).map((c) => (
-              <li key={c.id}>
-                <ConversationRow conversation={c} active={c.id === activeId} myId={myId} />
-              </li>
-            ))}
-          </ul>
-        )}
-      </nav>
-    </>
+    <ul>
+      {conversations.slice(0, shown).map((c) => (
+        <li key={c.id}>
+          <ConversationRow conversation={c} active={c.id === activeId} myId={myId} />
+        </li>
+      ))}
+    </ul>
   );
 }
 

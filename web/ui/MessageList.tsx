@@ -11,11 +11,17 @@ import type { Message, User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
 import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
 import { useI18n } from '../i18n/index';
+import { conversationShown, whenIdle } from './firstContent';
 import { dayKey, formatDay } from './format';
 import { jumpDone, useJumpTarget } from '../search/jump';
 import { keepUnchanged, overlay, type ShownMessage } from '../data/overlay';
 import { MessageItem, type MessageHandlers, type Receipt } from './MessageItem';
 
+/**
+ * Rows of the conversation's first frame (more than a screenful): the window grows to
+ * WINDOW_INITIAL once that frame is shown, so the newest messages are on screen sooner.
+ */
+const WINDOW_FIRST = 20;
 const WINDOW_INITIAL = 50;
 const WINDOW_STEP = 30;
 const WINDOW_MAX = 150;
@@ -53,7 +59,7 @@ export function MessageList({
   shownRef?: { current: ShownMessage[] };
 }) {
   const { t, lang } = useI18n();
-  const { messages, outbox, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
+  const { messages, outbox, loaded, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
   const members = useMembers(conversation.id);
 
   // Rows whose message shows the same keep their object (keepUnchanged): prepending an older page,
@@ -77,7 +83,7 @@ export function MessageList({
 
   // The window: the `size` items ending at `endId` (null: at the newest item).
   const [endId, setEndId] = useState<string | null>(null);
-  const [size, setSize] = useState(WINDOW_INITIAL);
+  const [size, setSize] = useState(WINDOW_FIRST);
   const n = items.length;
   let end = n;
   if (endId !== null) {
@@ -215,6 +221,16 @@ export function MessageList({
     el.focus({ preventScroll: true });
     captureAnchor();
   });
+
+  // Once the first frame is shown and the page idle: the rest of the window above it, and the
+  // conversation list's rows.
+  useEffect(() => {
+    if (!loaded) return;
+    return whenIdle(() => {
+      setSize((s) => Math.max(s, WINDOW_INITIAL));
+      conversationShown();
+    });
+  }, [loaded]);
 
   useEffect(markRead, [markRead]);
   useEffect(() => {

@@ -25,6 +25,47 @@ export function firstContentShown(): void {
   shown();
 }
 
+/**
+ * Opened on a conversation, its newest messages are the first screen's main content: the list's
+ * rows (as much work again, hundreds of conversations) wait for them, at most this long.
+ */
+const CONVERSATION_WAIT_MS = 1_000;
+
+let conversationOnScreen = false;
+let conversationShownNow: () => void = () => {};
+const conversationShownPromise = new Promise<void>((resolve) => {
+  conversationShownNow = () => {
+    conversationOnScreen = true;
+    resolve();
+  };
+});
+
+/** Says the open conversation's newest messages are on screen (call from an effect). */
+export function conversationShown(): void {
+  conversationShownNow();
+}
+
+/** Whether the open conversation's first messages were shown already (or never need waiting for). */
+export function conversationWasShown(): boolean {
+  return conversationOnScreen;
+}
+
+/** Resolves once the open conversation's messages are on screen, or after CONVERSATION_WAIT_MS. */
+export function afterConversationShown(): Promise<void> {
+  setTimeout(conversationShownNow, CONVERSATION_WAIT_MS);
+  return conversationShownPromise;
+}
+
+/** Calls `fn` when the page is idle (a timer where requestIdleCallback is missing); returns the cancel. */
+export function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(fn, { timeout: IDLE_TIMEOUT_MS });
+    return () => cancelIdleCallback(id);
+  }
+  const timer = setTimeout(fn, 50);
+  return () => clearTimeout(timer);
+}
+
 let after: Promise<void> | null = null;
 
 /** Resolves once, after the first content and an idle moment; later calls share the promise. */

@@ -5,24 +5,31 @@
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
+/** A lazy component, and how to fetch its code before it first renders. */
+export type LazyComponent<P extends object> = ComponentType<P> & {
+  /** Starts fetching the code now (once): the component then renders at once when it mounts. */
+  preload(): void;
+};
+
 /** A component that renders nothing until `load` has given the real one, then renders that. */
-export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): LazyComponent<P> {
   let loaded: ComponentType<P> | null = null;
   let loading: Promise<ComponentType<P>> | null = null;
-  return function Lazy(props: P) {
+  const start = (): Promise<ComponentType<P>> =>
+    (loading ??= load().then(
+      (c) => (loaded = c),
+      (err: unknown) => {
+        // The next render tries again (e.g. the chunk could not be fetched this time).
+        loading = null;
+        throw err;
+      },
+    ));
+  function Lazy(props: P) {
     const [Component, setComponent] = useState<ComponentType<P> | null>(() => loaded);
     useEffect(() => {
       if (Component) return;
       let live = true;
-      loading ??= load().then(
-        (c) => (loaded = c),
-        (err: unknown) => {
-          // The next render tries again (e.g. the chunk could not be fetched this time).
-          loading = null;
-          throw err;
-        },
-      );
-      loading.then(
+      start().then(
         (c) => live && setComponent(() => c),
         (err: unknown) => console.warn('ferry: could not load a part of the app', err),
       );
@@ -31,5 +38,8 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): C
       };
     }, [Component]);
     return Component ? <Component {...props} /> : null;
-  };
+  }
+  return Object.assign(Lazy, {
+    preload: () => void start().catch(() => {}),
+  });
 }
