@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { isOneEmoji } from '../contract/index.js';
 import { Attachments, BlobKeeper } from './attachments/index.js';
 import { AuthService } from './auth/AuthService.js';
 import type { Config } from './config.js';
@@ -73,6 +74,9 @@ const IDLE_SWEEP_MS = 50;
 /** Builds a Ferry node (not yet listening). */
 export async function createApp(deps: AppDeps): Promise<FerryApp> {
   const { config, store } = deps;
+  // The one-emoji pattern is built on first use (pages want it late); a node builds it now, so
+  // the first reaction does not stall the event loop for every connection while it is made.
+  isOneEmoji('\u{1F44D}');
   const logger = deps.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const rateLimiter = deps.rateLimiter ?? new MemoryRateLimiter();
