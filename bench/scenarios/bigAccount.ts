@@ -199,7 +199,10 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       );
       openMs.push(r1(marks.paintedAt!));
       openInDomMs.push(r1(marks.inDomAt!));
-      openBreakdown.push({ ...(await page.evaluate(navigationBreakdown)), listAt: r1(marks.listAt ?? NaN) });
+      openBreakdown.push({
+        ...(await page.evaluate(navigationBreakdown)),
+        listAt: marks.listAt == null ? null : r1(marks.listAt),
+      });
       if (i < p.opens - 1) await page.close();
     }
     ctx.log(
@@ -207,7 +210,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
         openBreakdown
           .map(
             (b) =>
-              `response ${b.responseEnd}, interactive ${b.domInteractive}, FCP ${b.firstContentfulPaint}, list ${b.listAt}`,
+              `response ${b.responseEnd}, interactive ${b.domInteractive}, FCP ${b.firstContentfulPaint}, list ${b.listAt ?? 'not yet shown'}`,
           )
           .join(' | '),
     );
