@@ -206,13 +206,20 @@ class RelaySession {
     let serverCpu = NaN;
     let loadCpu = NaN;
     let machineCpu = NaN;
-    const sampler = setTimeout(() => {
+    let sampled = false;
+    const sample = () => {
+      sampled = true;
       const wallS = (performance.now() - t0) / 1000;
       machineCpu = (machineBusySeconds() - busy0) / wallS;
       serverCpu = target.servers.reduce((a, s, k) => a + cpuSecondsOf(s.proc.pid) - cpu0[k], 0) / wallS;
       loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
-    }, p.stepMs);
-    const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => clearTimeout(sampler));
+    };
+    const sampler = setTimeout(sample, p.stepMs);
+    const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => {
+      clearTimeout(sampler);
+      // On a busy loop the step's answer can come before the timer fires: sample at its end then.
+      if (!sampled) sample();
+    });
     const window = { fromUs, toUs: monotonicUs() };
     const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
     const step: RelayStepResult = {
