@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   conversationLabels,
+  conversationLink,
   conversationNav,
   createRoomViaApi,
   eventually,
@@ -198,6 +199,34 @@ describe('keyboard only', () => {
     await page.keyboard.press('Alt+ArrowDown');
     await showing(now[now.indexOf(farther!) + 1]!);
     await alice.context.close();
+  });
+
+  it('runs the shortcuts pressed before their code has arrived, in order', async () => {
+    // No Service Worker: every request of the tab passes page.route (none served from its cache).
+    const frank = await newUser(suite.browser, suite.ferry, 'kb-frank', { serviceWorkers: 'block' });
+    await createRoomViaApi(suite.ferry, frank.cookie, 'Slipway');
+    const page = await frank.context.newPage();
+    // The shortcuts' chunk is held until the keys were pressed: they must wait for it, not be lost.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    await page.route(/\/assets\/KeyboardShortcuts-[^/]*\.js$/, async (route) => {
+      asked = true;
+      await released;
+      await route.continue();
+    });
+    await page.goto(suite.ferry.url + '/');
+    await conversationLink(page, 'Slipway').waitFor();
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.keyboard.press('Control+k');
+    // A held key asks for the code at once (it would at idle anyway): only then is it let through.
+    await eventually(() => asked).toBe(true);
+    expect(await dialog(page, 'Jump to conversation').count()).toBe(0);
+    release();
+    // Alt+↓ opened the conversation, then Ctrl+K opened the switcher over it.
+    await shownLog(page, 'Slipway');
+    await dialog(page, 'Jump to conversation').waitFor();
+    await frank.context.close();
   });
 
   it('gives the focus back on Escape, and keeps it inside an open dialog', async () => {

@@ -103,7 +103,12 @@ const NO_MEMBERS: LocalMember[] = [];
 
 /** Every cached conversation, newest activity first. */
 export function useConversations(): LocalConversation[] {
-  return useLiveQuery('conversations', listConversations, NO_CONVERSATIONS, (c) =>
+  return useConversationsRead() ?? NO_CONVERSATIONS;
+}
+
+/** The same list, but undefined until it has been read (so an empty list means none). */
+export function useConversationsRead(): LocalConversation[] | undefined {
+  return useLiveQuery<LocalConversation[] | undefined>('conversations', listConversations, undefined, (c) =>
     touches(c, ['conversations']),
   );
 }

@@ -6,6 +6,7 @@ export {
   useHubStatus,
   useMe,
   useConversations,
+  useConversationsRead,
   useConversation,
   useMembers,
   useMessages,

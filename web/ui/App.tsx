@@ -7,8 +7,9 @@ import { Alerts } from './Alerts';
 import { Announcer } from './Announcer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
+import { afterFirstContent } from './firstContent';
+import { runShortcut, shortcutHeld, useShortcutKeys } from './keyboard/capture';
 import { focusIsLost, focusTarget } from './keyboard/focus';
-import { useKeyboardShortcuts } from './KeyboardShortcuts';
 import { ariaKeyShortcuts } from './keyboard/shortcuts';
 import { LanguageSelect } from './LanguageSelect';
 import { lazy } from './lazy';
@@ -22,6 +23,13 @@ import { SignIn } from './SignIn';
 // open at once later, offline too.
 const ConversationView = lazy(() => import('./ConversationView').then((m) => m.ConversationView));
 const JoinPanel = lazy(() => import('./JoinPanel').then((m) => m.JoinPanel));
+// What the shortcuts do comes after the first content, or at once when one is pressed before
+// (keyboard/capture.ts listens from the start and holds it).
+const KeyboardShortcuts = lazy(() =>
+  Promise.race([afterFirstContent(), shortcutHeld])
+    .then(() => import('./KeyboardShortcuts'))
+    .then((m) => m.KeyboardShortcuts),
+);
 
 /**
  * Opened on a conversation: its code is fetched at the page's start, beside the reads of its
@@ -57,7 +65,7 @@ function Shell({ me }: { me: User }) {
     if (route.name === 'unknown') navigate('/', { replace: true });
   }, [route.name]);
   const activeId = route.name === 'conversation' ? route.id : null;
-  const shortcuts = useKeyboardShortcuts(activeId);
+  useShortcutKeys();
   // Just signed in, or back on the list (its opener gone): the keyboard starts at the list.
   useEffect(() => {
     if (route.name === 'home' && focusIsLost()) focusTarget('conversationList');
@@ -75,7 +83,7 @@ function Shell({ me }: { me: User }) {
             aria-label={t.keyboardShortcuts}
             title={t.keyboardShortcuts}
             aria-keyshortcuts={ariaKeyShortcuts('help')}
-            onClick={shortcuts.openHelp}
+            onClick={() => runShortcut('help')}
           >
             ?
           </button>
@@ -101,7 +109,7 @@ function Shell({ me }: { me: User }) {
       </main>
       <Alerts />
       <Announcer />
-      {shortcuts.dialogs}
+      <KeyboardShortcuts activeId={activeId} />
     </div>
   );
 }

@@ -1,15 +1,15 @@
 /**
- * The page's keyboard handler: runs the shortcuts of keyboard/shortcuts.ts and owns the two
- * dialogs they open ("Jump to conversation", "Keyboard shortcuts"). While a modal dialog is open
- * only the dialog's own keys apply.
+ * What the shortcuts of keyboard/shortcuts.ts do, and the two dialogs they open ("Jump to
+ * conversation", "Keyboard shortcuts"). Its own chunk, after the first content: the keys are
+ * listened for from the start by keyboard/capture.ts, which holds what comes before this does.
+ * While a modal dialog is open only the dialog's own keys apply.
  */
-import type { VNode } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useConversations, type LocalConversation } from '../data/index';
+import { useConversationsRead, type LocalConversation } from '../data/index';
 import { unreadCount } from './ConversationList';
-import { escapeNewest } from './keyboard/escape';
+import { registerShortcuts } from './keyboard/capture';
 import { focusTarget } from './keyboard/focus';
-import { shortcutFor, type ShortcutId } from './keyboard/shortcuts';
+import type { ShortcutId } from './keyboard/shortcuts';
 import { conversationPath, navigate } from './router';
 import { lazy } from './lazy';
 
@@ -45,69 +45,56 @@ function openConversation(id: string): void {
   else navigate(conversationPath(id));
 }
 
-export interface KeyboardShortcuts {
-  /** The open dialog, to render (null when none). */
-  dialogs: VNode | null;
-  /** Opens "Keyboard shortcuts" (for a button: the keys are not the only way in). */
-  openHelp(): void;
-}
+const NONE: LocalConversation[] = [];
 
-/** Listens for the shortcuts while the calling component is mounted. */
-export function useKeyboardShortcuts(activeId: string | null): KeyboardShortcuts {
-  const conversations = useConversations();
+/** Runs the shortcuts while mounted (in the signed-in shell) and renders the dialog they open. */
+export function KeyboardShortcuts({ activeId }: { activeId: string | null }) {
+  const read = useConversationsRead();
+  const conversations = read ?? NONE;
   const [dialog, setDialog] = useState<OpenDialog>(null);
-  // The listener is added once; it reads the latest state through this ref.
+  // The handler is registered once; it reads the latest state through this ref.
   const latest = useRef({ conversations, activeId });
   latest.current = { conversations, activeId };
   // A dialog's `close` event comes a moment after it closed: it must not close the next one.
   const closer = (which: OpenDialog) => () => setDialog((open) => (open === which ? null : open));
 
+  // Once the list is read: a held Alt+↓ must move in the real list, not in a list still loading.
+  const ready = read !== undefined;
   useEffect(() => {
-    const run: Record<ShortcutId, () => boolean> = {
+    if (!ready) return;
+    const run: Record<Exclude<ShortcutId, 'escape'>, () => boolean> = {
       help: () => (setDialog('help'), true),
       jump: () => (setDialog('jump'), true),
       prevConversation: () => go(-1, false),
       nextConversation: () => go(1, false),
       prevUnread: () => go(-1, true),
       nextUnread: () => go(1, true),
-      escape: escapeNewest,
     };
     function go(step: 1 | -1, unread: boolean): boolean {
       const { conversations, activeId } = latest.current;
       const target = neighbour(conversations, activeId, step, unread);
-      if (target) openConversation(target.id);
+      if (target) {
+        openConversation(target.id);
+        // A next held key moves on from there, not from where the route was when it rendered.
+        latest.current = { conversations, activeId: target.id };
+      }
       // At either end the keys are still ours: the browser must not scroll instead.
       return true;
     }
-    function onKeyDown(e: KeyboardEvent) {
-      if (e.defaultPrevented) return;
-      const id = shortcutFor(e);
-      if (document.querySelector('dialog[open]')) {
-        // Not another dialog on top; but Ctrl+K must not reach the browser's own search either.
-        if (id === 'jump' || id === 'help') e.preventDefault();
-        return;
-      }
-      if (id && run[id]()) e.preventDefault();
-    }
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
-  }, []);
+    return registerShortcuts((id) => id !== 'escape' && run[id]());
+  }, [ready]);
 
-  const openHelp = () => setDialog('help');
-  if (dialog === 'help') return { openHelp, dialogs: <ShortcutsDialog onClose={closer('help')} /> };
+  if (dialog === 'help') return <ShortcutsDialog onClose={closer('help')} />;
   if (dialog === 'jump')
-    return {
-      openHelp,
-      dialogs: (
-        <JumpDialog
-          conversations={conversations}
-          onClose={closer('jump')}
-          onChoose={(id) => {
-            setDialog(null);
-            openConversation(id);
-          }}
-        />
-      ),
-    };
-  return { openHelp, dialogs: null };
+    return (
+      <JumpDialog
+        conversations={conversations}
+        onClose={closer('jump')}
+        onChoose={(id) => {
+          setDialog(null);
+          openConversation(id);
+        }}
+      />
+    );
+  return null;
 }

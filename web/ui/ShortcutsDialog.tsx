@@ -1,7 +1,8 @@
 /** The "Keyboard shortcuts" dialog: the shortcut table (keyboard/shortcuts.ts) as people read it. */
 import { useI18n } from '../i18n/index';
 import { Dialog } from './Dialog';
-import { keyCaps, SHORTCUTS } from './keyboard/shortcuts';
+import { keyCaps } from './keyboard/keyCaps';
+import { SHORTCUTS } from './keyboard/shortcuts';
 
 /** Lists every shortcut with its keys. */
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {

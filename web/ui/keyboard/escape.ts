@@ -1,7 +1,7 @@
 /**
  * Escape closes the most recently opened thing first. Panels (a "New room" form, the member list)
  * and, later, a reply or an edit being written register a handler while they are open; the
- * keyboard handler (KeyboardShortcuts) asks the newest one to close. Modal dialogs close
+ * keyboard handler (capture.ts) asks the newest one to close. Modal dialogs close
  * themselves on Escape (native <dialog>), so they need no entry here.
  */
 import { useLayoutEffect, useRef } from 'preact/hooks';

@@ -1,6 +1,6 @@
 /**
- * The keyboard shortcuts, declared once: KeyboardShortcuts matches key presses against this table
- * and ShortcutsDialog lists it, so what the help says is exactly what the keys do.
+ * The keyboard shortcuts, declared once: capture.ts matches key presses against this table and
+ * ShortcutsDialog lists it, so what the help says is exactly what the keys do.
  */
 import type { Strings } from '../../i18n/en';
 
@@ -116,16 +116,4 @@ export function ariaKeyShortcuts(id: ShortcutId, apple = isApple()): string {
         .join('+'),
     )
     .join(' ');
-}
-
-const KEY_NAMES: Record<string, string> = { ArrowUp: '↑', ArrowDown: '↓', Escape: 'Esc' };
-
-/** The key caps of a combination as printed on a keyboard, e.g. ["Ctrl", "K"] or ["⌘", "K"]. */
-export function keyCaps(combo: KeyCombo, apple = isApple()): string[] {
-  const caps: string[] = [];
-  if (combo.mod) caps.push(apple ? '⌘' : 'Ctrl');
-  if (combo.alt) caps.push(apple ? '⌥' : 'Alt');
-  if (combo.shift) caps.push(apple ? '⇧' : 'Shift');
-  caps.push(KEY_NAMES[combo.key] ?? combo.key.toUpperCase());
-  return caps;
 }
