@@ -15,7 +15,7 @@ import {
   type LocalMember,
   type OutboxEntry,
 } from '../../localdb/index';
-import { getAttachmentBlob, listEntries } from '../../outbox/index';
+import { countEntries, getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
@@ -37,7 +37,7 @@ export function useHubStatus(): HubStatus {
       // Until the hub answers, count what waits from IndexedDB, so the number shown is true.
       void sharedRead('status', async (db) => {
         const me = await getMe(db);
-        return { me, queued: me ? (await listEntries(db, me.id)).length : 0 };
+        return { me, queued: me ? await countEntries(db, me.id) : 0 };
       })
         .then(({ me, queued }) => {
           if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me });
