@@ -19,7 +19,7 @@ import { countEntries, getAttachmentBlob, listEntries } from '../../outbox/index
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
-import { prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
+import { coalescedReads, prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
 import { stillLive, withLive } from './liveMessages';
 import { onQueuedHere, stillHanded, withHanded, type HandedEntry } from './ownEcho';
 import { storageInfo, type StorageInfo } from './storage';
@@ -238,18 +238,18 @@ export function useMessages(conversationId: string): MessagesView {
     let alive = true;
     let latest = 0;
     from.current = { conversationId, seq: null };
-    const load = (): void => {
+    const load = (): Promise<void> => {
       const ticket = ++latest;
       const fromSeq = from.current.seq;
       const read =
         fromSeq === null
           ? sharedRead(newestKey(conversationId), (db) => readNewest(db, conversationId))
           : getDb().then((db) => readWindow(db, conversationId, fromSeq));
-      read
+      return read
         .then((window) => {
           if (!alive || ticket !== latest) return;
           // Widened while reading: this read misses the page below, read the wider window.
-          if (from.current.seq !== fromSeq) load();
+          if (from.current.seq !== fromSeq) return load();
           else {
             setLoaded((prev) => (prev === window ? prev : window));
             setLive((prev) =>
@@ -266,11 +266,13 @@ export function useMessages(conversationId: string): MessagesView {
         })
         .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
     };
-    reread.current = load;
-    load();
+    reread.current = () => void load();
+    void load();
+    // A burst of changes (a replay's acks) is read once a frame, one read at a time.
+    const changes = coalescedReads(load);
     const client = hubClient();
     const offChanged = client.on('changed', (change) => {
-      if (touches(change, ['messages', 'outbox'], conversationId)) load();
+      if (touches(change, ['messages', 'outbox'], conversationId)) changes.soon();
     });
     // Shown as it comes off the socket; the read its `changed` starts takes over from there.
     const offLive = client.on('live', ({ message }) => {
@@ -293,6 +295,7 @@ export function useMessages(conversationId: string): MessagesView {
     });
     return () => {
       alive = false;
+      changes.stop();
       offChanged();
       offLive();
       offQueued();
