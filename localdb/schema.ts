@@ -7,7 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ConversationSummary, EntryKind, Member, Message, User, WireError } from '../contract/index';
 
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 /** A conversation as cached locally. */
 export interface LocalConversation extends Omit<ConversationSummary, 'members'> {
@@ -134,7 +134,7 @@ export interface FerryDbSchema extends DBSchema {
   outbox: {
     key: string;
     value: OutboxEntry;
-    indexes: { 'by-order': number; 'by-conv-order': [string, number] };
+    indexes: { 'by-order': number; 'by-conv-order': [string, number]; 'by-sender': string };
   };
   /** The search index over 'messages', saved whole under the key 'messages'. */
   search: { key: string; value: SavedSearchIndex };
@@ -207,6 +207,11 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
       if (oldVersion < 4) {
         // Files queued with messages: written with their outbox entry, in one transaction.
         db.createObjectStore('attachments', { keyPath: 'id' });
+      }
+      if (oldVersion < 5) {
+        // The unsent count is counted by this index, without reading every entry (the outbox
+        // keeps other accounts' entries, so the whole store's count is not it).
+        transaction.objectStore('outbox').createIndex('by-sender', 'senderId');
       }
     },
   });

@@ -105,6 +105,11 @@ export async function listEntries(
   return all.filter((e) => e.senderId === senderId);
 }
 
+/** How many entries (queued and failed) a sender has, counted by an index: no entry is read. */
+export function countEntries(db: FerryDb, senderId: string): Promise<number> {
+  return db.countFromIndex('outbox', 'by-sender', senderId);
+}
+
 /** Applies `change` to an entry if it still exists; returns the updated entry. */
 export async function updateEntry(
   db: FerryDb,

@@ -1,12 +1,12 @@
 /**
  * The hub's count of this account's unsent outbox entries (queued or failed), shown in every
- * tab's status. Recounts during a recount share one more recount after it, so a burst of outbox
- * changes reads the outbox a few times, not once per change.
+ * tab's status. Counted by the outbox's sender index (no entry is read: a replay announces a change
+ * every few dozen acks). Recounts during a recount share one more recount after it.
  */
 import { rerunLatch } from '../client-kit/index';
 import type { User } from '../contract/index';
 import type { GetFerryDb } from '../localdb/index';
-import { listEntries } from '../outbox/index';
+import { countEntries } from '../outbox/index';
 
 export interface OutboxCountDeps {
   getDb: GetFerryDb;
@@ -29,7 +29,7 @@ export class OutboxCount {
 
   private async count(): Promise<void> {
     const me = this.deps.me();
-    this.value = me ? (await listEntries(await this.deps.getDb(), me.id)).length : 0;
+    this.value = me ? await countEntries(await this.deps.getDb(), me.id) : 0;
     this.deps.counted();
   }
 }

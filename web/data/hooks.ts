@@ -15,11 +15,11 @@ import {
   type LocalMember,
   type OutboxEntry,
 } from '../../localdb/index';
-import { getAttachmentBlob, listEntries } from '../../outbox/index';
+import { countEntries, getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
-import { prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
+import { coalescedReads, prime, primedValue, sharedRead, touches, useLiveQuery } from './live';
 import { stillLive, withLive } from './liveMessages';
 import { onQueuedHere, stillHanded, withHanded, type HandedEntry } from './ownEcho';
 import { storageInfo, type StorageInfo } from './storage';
@@ -37,7 +37,7 @@ export function useHubStatus(): HubStatus {
       // Until the hub answers, count what waits from IndexedDB, so the number shown is true.
       void sharedRead('status', async (db) => {
         const me = await getMe(db);
-        return { me, queued: me ? (await listEntries(db, me.id)).length : 0 };
+        return { me, queued: me ? await countEntries(db, me.id) : 0 };
       })
         .then(({ me, queued }) => {
           if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me });
@@ -245,18 +245,18 @@ export function useMessages(conversationId: string): MessagesView {
     let alive = true;
     let latest = 0;
     from.current = { conversationId, seq: null };
-    const load = (): void => {
+    const load = (): Promise<void> => {
       const ticket = ++latest;
       const fromSeq = from.current.seq;
       const read =
         fromSeq === null
           ? sharedRead(newestKey(conversationId), (db) => readNewest(db, conversationId))
           : getDb().then((db) => readWindow(db, conversationId, fromSeq));
-      read
+      return read
         .then((window) => {
           if (!alive || ticket !== latest) return;
           // Widened while reading: this read misses the page below, read the wider window.
-          if (from.current.seq !== fromSeq) load();
+          if (from.current.seq !== fromSeq) return load();
           else {
             setLoaded((prev) => (prev === window ? prev : window));
             setLive((prev) =>
@@ -273,11 +273,13 @@ export function useMessages(conversationId: string): MessagesView {
         })
         .catch((err: unknown) => console.warn('ferry: reading the local store failed', err));
     };
-    reread.current = load;
-    load();
+    reread.current = () => void load();
+    void load();
+    // A burst of changes (a replay's acks) is read once a frame, one read at a time.
+    const changes = coalescedReads(load);
     const client = hubClient();
     const offChanged = client.on('changed', (change) => {
-      if (touches(change, ['messages', 'outbox'], conversationId)) load();
+      if (touches(change, ['messages', 'outbox'], conversationId)) changes.soon();
     });
     // Shown as it comes off the socket; the read its `changed` starts takes over from there.
     const offLive = client.on('live', ({ message }) => {
@@ -300,6 +302,7 @@ export function useMessages(conversationId: string): MessagesView {
     });
     return () => {
       alive = false;
+      changes.stop();
       offChanged();
       offLive();
       offQueued();

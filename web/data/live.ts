@@ -113,3 +113,63 @@ export function useLiveQuery<T>(
   }, [key, ...extra]);
   return state && state.key === key ? state.value : initial;
 }
+
+/** The longest a coalesced read waits for a frame (a hidden tab gets none). */
+const FRAME_FALLBACK_MS = 50;
+
+/**
+ * Runs `read` for a burst of change notices once: at the next animation frame, and, while a read it
+ * started is still running, once more after it rather than beside it. A replay announces changes
+ * every 75 ms; each would otherwise start a read of the conversation's whole outbox, side by side.
+ * `stop` cancels a read not yet started.
+ */
+export function coalescedReads(read: () => Promise<unknown>): { soon(): void; stop(): void } {
+  let running = false;
+  let again = false;
+  let stopped = false;
+  let waiting: (() => void) | undefined;
+  const start = (): void => {
+    waiting = undefined;
+    if (stopped) return;
+    running = true;
+    void read()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+        if (again) {
+          again = false;
+          soon();
+        }
+      });
+  };
+  const soon = (): void => {
+    if (running) again = true;
+    else if (!waiting && !stopped) waiting = nextFrame(start);
+  };
+  return {
+    soon,
+    stop: () => {
+      stopped = true;
+      waiting?.();
+    },
+  };
+}
+
+/** Calls `fn` once, at the next animation frame or after FRAME_FALLBACK_MS; returns a canceller. */
+function nextFrame(fn: () => void): () => void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    fn();
+  };
+  const frame = requestAnimationFrame(once);
+  const timer = setTimeout(once, FRAME_FALLBACK_MS);
+  return () => {
+    done = true;
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+}

@@ -167,11 +167,17 @@ export function Composer({
     const value = text;
     const answering = replying;
     setError(null);
+    // "Stopped typing" is told after the message is handed on, not on the socket ahead of it.
+    const wasTyping = typingSentAt.current !== 0;
+    typingSentAt.current = 0;
     change('');
-    stopTyping();
     if (answering) setMode(null);
     try {
-      await actions.send(conversationId, value, answering ? { replyTo: answering.id } : undefined);
+      try {
+        await actions.send(conversationId, value, answering ? { replyTo: answering.id } : undefined);
+      } finally {
+        if (wasTyping) actions.setTyping(conversationId, false);
+      }
       onSent();
       askNotificationPermissionOnce();
     } catch (err) {
