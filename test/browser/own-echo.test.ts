@@ -26,7 +26,8 @@ const SENT = /^(Sent|Delivered|Read)/;
  * Until the returned function is called, the page's reads of a conversation's outbox entries
  * (the by-conv-order index) never finish: each is answered by an open request of another
  * database that a connection of this page blocks. No store of Ferry's database is held, so
- * writes and the hub (another context) go on as usual.
+ * writes and the hub (another context) go on as usual. The release fails the held reads, as a
+ * failed IndexedDB read would end, so the page reads afresh.
  */
 async function stallOutboxReads(page: Page): Promise<() => Promise<void>> {
   await page.evaluate(
@@ -37,13 +38,23 @@ async function stallOutboxReads(page: Page): Promise<() => Promise<void>> {
         open.onerror = () => failed(open.error);
         open.onsuccess = () => {
           // Kept open, deaf to versionchange: every later open of a higher version waits.
-          const w = window as unknown as { __stallOutbox: boolean };
+          const w = window as unknown as { __stallOutbox: boolean; __releaseOutbox: () => void };
           w.__stallOutbox = true;
           let version = 1;
+          const stalled: IDBOpenDBRequest[] = [];
+          w.__releaseOutbox = () => {
+            w.__stallOutbox = false;
+            // Each held open then upgrades, is aborted there and ends in an error event.
+            for (const request of stalled) request.onupgradeneeded = () => request.transaction?.abort();
+            open.result.close();
+          };
           const getAll = IDBIndex.prototype.getAll;
           IDBIndex.prototype.getAll = function (this: IDBIndex, ...args: Parameters<IDBIndex['getAll']>) {
-            if (w.__stallOutbox && this.objectStore.name === 'outbox' && this.name === 'by-conv-order')
-              return indexedDB.open(name, ++version) as unknown as IDBRequest<unknown[]>;
+            if (w.__stallOutbox && this.objectStore.name === 'outbox' && this.name === 'by-conv-order') {
+              const request = indexedDB.open(name, ++version);
+              stalled.push(request);
+              return request as unknown as IDBRequest<unknown[]>;
+            }
             return getAll.apply(this, args);
           };
           held();
@@ -52,7 +63,7 @@ async function stallOutboxReads(page: Page): Promise<() => Promise<void>> {
   );
   return () =>
     page.evaluate(() => {
-      (window as unknown as { __stallOutbox: boolean }).__stallOutbox = false;
+      (window as unknown as { __releaseOutbox: () => void }).__releaseOutbox();
     });
 }
 
