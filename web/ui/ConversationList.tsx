@@ -11,13 +11,9 @@ import { sameValue } from '../../client-kit/index';
 import type { LocalConversation } from '../../localdb/index';
 import { useConversations } from '../data/index';
 import { useI18n } from '../i18n/index';
-import {
-  afterConversationShown,
-  afterFirstContent,
-  conversationWasShown,
-  firstContentShown,
-  whenIdle,
-} from './firstContent';
+import { afterConversationShown, conversationWasShown } from './conversationShown';
+import { afterFirstContent, firstContentShown } from './firstContent';
+import { whenIdle } from './idle';
 import { formatListTime } from './format';
 import { useFocusTarget } from './keyboard/focus';
 import { lazy } from './lazy';
