@@ -6,7 +6,7 @@
  * compete with it. An account with no conversation yet, or a slow first sync, gets them anyway a
  * few seconds after load.
  */
-import { IDLE_TIMEOUT_MS } from './idle';
+import { whenIdle } from './idle';
 
 /** Longest wait after load for the first content (e.g. an empty account never shows a conversation). */
 const CONTENT_WAIT_MS = 3_000;
@@ -28,13 +28,6 @@ let after: Promise<void> | null = null;
 
 /** Resolves once, after the first content and an idle moment; later calls share the promise. */
 export function afterFirstContent(): Promise<void> {
-  after ??= contentShown.then(
-    () =>
-      new Promise<void>((resolve) =>
-        typeof requestIdleCallback === 'function'
-          ? requestIdleCallback(() => resolve(), { timeout: IDLE_TIMEOUT_MS })
-          : setTimeout(resolve, 0),
-      ),
-  );
+  after ??= contentShown.then(() => new Promise<void>((resolve) => void whenIdle(resolve)));
   return after;
 }

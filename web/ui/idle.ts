@@ -1,7 +1,7 @@
 /** Idle moments of the page's main thread. */
 
 /** Longest wait for an idle moment. */
-export const IDLE_TIMEOUT_MS = 1_000;
+const IDLE_TIMEOUT_MS = 1_000;
 
 /** Calls `fn` when the page is idle (a timer where requestIdleCallback is missing); returns the cancel. */
 export function whenIdle(fn: () => void): () => void {
