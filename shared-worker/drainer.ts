@@ -6,7 +6,7 @@
  */
 import type { SendResult, Ack, Message, SendMessageInput, User } from '../contract/index';
 import type { GetFerryDb, OutboxEntry } from '../localdb/index';
-import { loadQueue, type AddedEntry, type OutboxTransport } from '../outbox/index';
+import { countEntries, loadQueue, type AddedEntry, type OutboxTransport } from '../outbox/index';
 import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
 import { ClientEvent } from '../contract/index';
@@ -95,9 +95,10 @@ export class Drainer {
     const me = this.me();
     if (!me || !this.connection.connected) return false;
     const db = await this.getDb();
-    // Nothing waits (most starts): the queue's code is not even fetched. A pass that found
+    // Nothing of this account's waits (most starts): the queue's code is not even fetched, and no
+    // entry is read (counted by the sender index, as the status count is). A pass that found
     // nothing still goes on, so that a kick during it gets its rerun.
-    if ((await db.count('outbox')) === 0) {
+    if ((await countEntries(db, me.id)) === 0) {
       this.nextAttemptAt = null;
       return true;
     }
