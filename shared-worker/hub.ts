@@ -184,7 +184,9 @@ export class Hub {
     });
     this.tabs = new Tabs({
       handlers,
-      ready: session.start(),
+      // Tabs told the status while the session was unknown learn the outcome (nobody signed in
+      // changes nothing else, so no other event would carry it).
+      ready: session.start().finally(() => this.pushStatus()),
       tabAdded: () => session.tabAdded(),
       noTabs: () => session.noTabs(),
     });
@@ -205,7 +207,12 @@ export class Hub {
   }
 
   private status(): HubStatus {
-    return { connection: this.connection.state, queued: this.outboxCount.value, user: this.session.me };
+    const { known, me } = this.session;
+    return {
+      connection: this.connection.state,
+      queued: this.outboxCount.value,
+      user: known ? me : undefined,
+    };
   }
 
   private pushStatus(): void {

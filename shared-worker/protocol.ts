@@ -29,8 +29,12 @@ export interface HubStatus {
   connection: ConnectionState;
   /** Outbox entries not yet acknowledged (queued or failed). */
   queued: number;
-  /** Signed-in user the hub's socket is authenticated as, or null. */
-  user: User | null;
+  /**
+   * Signed-in user the hub's socket is authenticated as; null when nobody is; undefined while the
+   * hub cannot tell yet (nobody remembered on this device, and the server's answer about the
+   * session cookie not in): a tab then shows neither sign-in nor the app.
+   */
+  user: User | null | undefined;
 }
 
 /** Methods a tab can call on the hub: params and the `ok` payload of the answer. */

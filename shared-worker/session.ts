@@ -23,6 +23,12 @@ export interface SessionDeps {
 export class Session {
   /** The signed-in user, or null. */
   me: User | null = null;
+  /**
+   * Whether `me` is known: false from the start while nobody is remembered on this device and the
+   * server has not yet said whom the session cookie belongs to. Tabs then show neither sign-in (a
+   * valid cookie may still sign someone in) nor the app.
+   */
+  known = false;
   /** The socket was closed because no tab was left; the next tab opens it again. */
   private idle = false;
   private closed = false;
@@ -41,11 +47,17 @@ export class Session {
     if (this.closed) return;
     if (this.me) {
       // Offline use starts at once from what this device remembers; the server confirms later.
+      this.known = true;
       connection.start();
       void this.check();
     } else {
       // Nobody remembered here, but the cookie may sign someone in (e.g. signed in elsewhere).
-      await this.check();
+      // Whatever the check ends with (no session, or no answer: offline), nobody is signed in.
+      try {
+        await this.check();
+      } finally {
+        this.known = true;
+      }
     }
   }
 
@@ -81,6 +93,7 @@ export class Session {
     if (previous && previous.id !== user.id) await clearAccountData(db);
     await setMe(db, user);
     this.me = { id: user.id, username: user.username };
+    this.known = true;
     await this.deps.recount();
     this.deps.connection.restart();
     this.deps.accountChanged();
@@ -89,6 +102,7 @@ export class Session {
   /** Signed out in a tab: disconnect and forget this account's data. */
   async signOut(): Promise<void> {
     this.me = null;
+    this.known = true;
     this.deps.connection.stop();
     const db = await this.deps.getDb();
     await clearAccountData(db);
@@ -100,6 +114,7 @@ export class Session {
   /** The server refused the session (socket handshake or HTTP): sign in again. */
   async authFailed(): Promise<void> {
     this.me = null;
+    this.known = true;
     try {
       await clearMe(await this.deps.getDb());
     } catch (err) {

@@ -36,6 +36,29 @@ export function installRenderMarks(conversationName: string): void {
   observer.observe(document, { childList: true, subtree: true, characterData: true });
 }
 
+/** When the page started its idle-time loads, and what it had fetched by then. */
+export interface IdleLoadsStart {
+  /** The mark's time (performance.now() of the page). */
+  at: number;
+  /** Paths of the resources whose response had ended by then. */
+  fetchedBefore: string[];
+}
+
+/**
+ * The page's idle-loads mark (web/ui/idle.ts, IDLE_LOADS_MARK) and the resources fetched before
+ * it, or null while it is not set. Both are on the page's own clock: a chunk the first content
+ * needed has arrived (it ran) before the mark, and one fetched at idle starts after it.
+ */
+export function idleLoadsStart(markName: string): IdleLoadsStart | null {
+  const mark = performance.getEntriesByName(markName, 'mark')[0];
+  if (!mark) return null;
+  const fetchedBefore = performance
+    .getEntriesByType('resource')
+    .filter((e) => (e as PerformanceResourceTiming).responseEnd <= mark.startTime)
+    .map((e) => new URL(e.name).pathname);
+  return { at: mark.startTime, fetchedBefore };
+}
+
 export interface ReplayMarks {
   /** Outbox entries when the page started. */
   initial: number | null;

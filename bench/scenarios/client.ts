@@ -19,6 +19,7 @@ import {
   type AssetSize,
 } from '../client/assets.js';
 import {
+  idleLoadsStart,
   installRenderMarks,
   installReplayMarks,
   outboxStates,
@@ -36,6 +37,7 @@ import type { ServerHandle } from '../servers/serverProcess.js';
 import { DB_NAME, type OutboxEntry } from '../../localdb/index.js';
 import { nextOrder, queuedEntry } from '../../outbox/index.js';
 import { BENCH_RATE_ENV, startFerryServers } from '../targets/ferry.js';
+import { IDLE_LOADS_MARK } from '../../web/ui/idle.js';
 import type { BenchContext, ChartPanel, GoalResult, Row, ScenarioOutput } from '../types.js';
 
 const REPEATS = 3;
@@ -186,11 +188,25 @@ async function measure(
     const workers = await watchSharedWorkers(browser);
     const recorder = recordPageAssets(page);
     const firstVisitMs = await timedVisit(page, url, roomName, p.timeoutMs);
+    // First load is what the page had fetched when it started its idle-time loads (they start
+    // after the first content and an idle moment), both read on the page's own clock: comparing
+    // this side's request times with the moment the conversation showed misplaced by a few ms
+    // the loads the page starts just after it.
+    const idle = await waitUntil(
+      'the page to start its idle-time loads',
+      () => page.evaluate(idleLoadsStart, IDLE_LOADS_MARK),
+      { timeoutMs: p.timeoutMs },
+    );
     const shownAt = (await page.evaluate(() => performance.timeOrigin)) + firstVisitMs;
     const taken = await recorder.done();
-    // First load is what the page asked for before the conversation showed; what it asks for
-    // after that (at idle) can arrive before this side notices, so the request time decides.
-    const pageAssets = taken.filter((a) => a.requestedAt === null || a.requestedAt <= shownAt);
+    const fetchedBefore = new Set(idle.fetchedBefore);
+    // Idle loads that began before the conversation showed (the page's fallback after a slow first
+    // sync) leave this side's request times to decide, counting too much rather than too little.
+    const idleBeforeShown = idle.at < firstVisitMs;
+    const pageAssets = taken.filter(
+      (a) =>
+        a.requestedAt === null || fetchedBefore.has(a.url) || (idleBeforeShown && a.requestedAt <= shownAt),
+    );
     const later = taken.filter((a) => !pageAssets.includes(a));
     const counted = new Set(pageAssets.map((a) => a.url));
     const workerUrls = await waitUntil(

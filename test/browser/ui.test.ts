@@ -3,8 +3,15 @@
  * language; the phone layout at 360 px; light and dark themes from the system.
  */
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BrowserContext, Page } from 'playwright-core';
+import { HttpPath } from '../../contract/index';
 import {
+  addSessionCookie,
+  openTab,
+  signUp,
+  waitUntil,
+  type Ferry,
   connectionStatus,
   conversationLink,
   conversationNav,
@@ -14,7 +21,6 @@ import {
   newContext,
   newUser,
   openOnlineTab,
-  openTab,
   TEST_PASSWORD,
   waitOnline,
   eventually,
@@ -68,6 +74,104 @@ describe('account', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await waitOnline(page);
     await context.close();
+  });
+});
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Holds the server's answers to GET `path` (the requests wait, unanswered) until `release()`.
+ * It wraps the HTTP server's request listeners, which socket.io and the app put there.
+ */
+function holdAnswers(ferry: Ferry, path: string): { held(): number; release(): void } {
+  const server = ferry.app.server;
+  const listeners = server.listeners('request') as RequestListener[];
+  const waiting: Array<() => void> = [];
+  const pass = (req: IncomingMessage, res: ServerResponse) => {
+    for (const listener of listeners) listener.call(server, req, res);
+  };
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.split('?')[0] === path) waiting.push(() => pass(req, res));
+    else pass(req, res);
+  });
+  return {
+    held: () => waiting.length,
+    release() {
+      server.removeAllListeners('request');
+      for (const listener of listeners) server.on('request', listener);
+      for (const answer of waiting.splice(0)) answer();
+    },
+  };
+}
+
+/**
+ * A new device (nothing in IndexedDB), its page recording whether the sign-in form was ever in
+ * the DOM, the hub's statuses (web/data/testHook.ts) and the page's requests for the sign-in code.
+ */
+async function newDevice(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    window.__ferryExposeData = true;
+    const w = window as unknown as { sawSignInForm: boolean };
+    w.sawSignInForm = false;
+    new MutationObserver(() => {
+      if (document.querySelector('input[name="password"]')) w.sawSignInForm = true;
+    }).observe(document, { childList: true, subtree: true });
+  });
+}
+const sawSignInForm = (page: Page) =>
+  page.evaluate(() => (window as { sawSignInForm?: boolean }).sawSignInForm);
+/** Whether the hub has told the page any status yet (it does while it asks the server). */
+const statusesHeard = (page: Page) => page.evaluate(() => window.__ferryData?.statuses.length ?? 0);
+
+describe('session check on a new device', () => {
+  it('with a valid session cookie: neither sign-in nor the app until the server answers, then the app, the sign-in code never fetched', async () => {
+    const frank = await signUp(suite.ferry, 'frank');
+    const context = await newContext(suite.browser);
+    await addSessionCookie(context, suite.ferry, frank.cookie);
+    await newDevice(context);
+    const hold = holdAnswers(suite.ferry, HttpPath.me);
+    let page: Page | undefined;
+    try {
+      page = await context.newPage();
+      const signInCode: string[] = [];
+      page.on('request', (r) => /\/SignIn-[^/]*\.js$/.test(r.url()) && signInCode.push(r.url()));
+      await page.goto(suite.ferry.url);
+      await waitUntil('the hub to ask the server who is signed in', async () => hold.held() > 0);
+      await waitUntil('the hub to tell the page its status', async () => (await statusesHeard(page!)) > 0);
+      await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+      expect(await sawSignInForm(page)).toBe(false);
+
+      hold.release();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await waitOnline(page);
+      expect(await sawSignInForm(page)).toBe(false);
+      expect(signInCode).toEqual([]);
+    } finally {
+      hold.release();
+      await context.close();
+    }
+  });
+
+  it('with no session: neither sign-in nor the app until the server answers, then sign-in', async () => {
+    const context = await newContext(suite.browser);
+    await newDevice(context);
+    const hold = holdAnswers(suite.ferry, HttpPath.me);
+    try {
+      const page = await openTab(context, suite.ferry);
+      await waitUntil('the hub to ask the server who is signed in', async () => hold.held() > 0);
+      await waitUntil('the hub to tell the page its status', async () => (await statusesHeard(page)) > 0);
+      await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+      expect(await sawSignInForm(page)).toBe(false);
+
+      hold.release();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    } finally {
+      hold.release();
+      await context.close();
+    }
   });
 });
 

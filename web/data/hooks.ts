@@ -24,7 +24,8 @@ import { stillLive, withLive } from './liveMessages';
 import { onQueuedHere, stillHanded, withHanded, type HandedEntry } from './ownEcho';
 import { storageInfo, type StorageInfo } from './storage';
 
-const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: null };
+/** Until the hub first answers, nobody is known to be signed in or out. */
+const STARTING: HubStatus = { connection: 'connecting', queued: 0, user: undefined };
 
 /** Connection state, messages waiting and the hub's user. */
 export function useHubStatus(): HubStatus {
@@ -40,7 +41,8 @@ export function useHubStatus(): HubStatus {
         return { me, queued: me ? await countEntries(db, me.id) : 0 };
       })
         .then(({ me, queued }) => {
-          if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me });
+          // Nobody remembered here is not "signed out" yet: the hub may still find a session.
+          if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me ?? undefined });
         })
         .catch(() => {});
     }
@@ -53,7 +55,10 @@ export function useHubStatus(): HubStatus {
   return status;
 }
 
-/** The signed-in user; null when signed out; undefined while loading. */
+/**
+ * The signed-in user; null when signed out; undefined while loading, and while the hub has not
+ * yet learnt whether this device's session cookie signs someone in.
+ */
 export function useMe(): User | null | undefined {
   const client = hubClient();
   const [me, setMe] = useState<User | null | undefined>(() =>

@@ -5,7 +5,7 @@
  * already do anything the page can).
  */
 import type { Ack, MessagePage } from '../../contract/index';
-import type { HubEvents } from '../../shared-worker/protocol';
+import type { HubEvents, HubStatus } from '../../shared-worker/protocol';
 import { actions } from './actions';
 import { hubClient } from './hubClient';
 
@@ -15,6 +15,8 @@ export interface ExposedData {
   loadOlder(conversationId: string, beforeSeq: number): Promise<Ack<MessagePage>>;
   /** What the hub tells this tab to re-read (each `changed` event), for as long as the tab lives. */
   changes: HubEvents['changed'][];
+  /** Every status the hub told this tab (its `status` events), for as long as the tab lives. */
+  statuses: HubStatus[];
 }
 
 declare global {
@@ -29,7 +31,9 @@ if (typeof window !== 'undefined' && window.__ferryExposeData === true) {
     actions,
     loadOlder: (conversationId, beforeSeq) => hubClient().request('loadOlder', { conversationId, beforeSeq }),
     changes: [],
+    statuses: [],
   };
   hubClient().on('changed', (change) => exposed.changes.push(change));
+  hubClient().on('status', (status) => exposed.statuses.push(status));
   window.__ferryData = exposed;
 }

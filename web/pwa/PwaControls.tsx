@@ -46,11 +46,12 @@ export function PwaControls() {
   }, []);
 
   // Signed out: this device stops receiving pushes (the server already forgot the subscription).
-  const signedInBefore = useRef(user !== null);
+  // (undefined: the hub does not know yet, neither signed in nor out.)
+  const signedInBefore = useRef(Boolean(user));
   useEffect(() => {
-    if (signedInBefore.current && !user)
+    if (signedInBefore.current && user === null)
       void import('./push').then((push) => push.forgetPushOnThisDevice()).catch(() => undefined);
-    signedInBefore.current = user !== null;
+    if (user !== undefined) signedInBefore.current = user !== null;
   }, [user]);
 
   // Messages wait and the socket is down: the Service Worker sends them over HTTP, now or when

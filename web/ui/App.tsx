@@ -7,7 +7,7 @@ import { Alerts } from './Alerts';
 import { Announcer } from './Announcer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
-import { afterFirstContent } from './firstContent';
+import { afterFirstContent, firstContentShown } from './firstContent';
 import { runShortcut, shortcutHeld, useShortcutKeys } from './keyboard/capture';
 import { focusIsLost, focusTarget } from './keyboard/focus';
 import { ariaKeyShortcuts } from './keyboard/shortcuts';
@@ -16,13 +16,14 @@ import { lazy } from './lazy';
 import { NewConversation } from './NewConversation';
 import { PwaSlot } from './PwaSlot';
 import { navigate, useRoute, type Route } from './router';
-import { SignIn } from './SignIn';
 
 // The open conversation and the invite panel come with their route, not with the page: the first
 // paint is the list (or sign-in). The Service Worker precaches their chunks once installed, so they
 // open at once later, offline too.
 const ConversationView = lazy(() => import('./ConversationView').then((m) => m.ConversationView));
 const JoinPanel = lazy(() => import('./JoinPanel').then((m) => m.JoinPanel));
+// Sign-in only for those signed out: the hub says so before the app renders either.
+const SignIn = lazy(() => import('./SignIn').then((m) => m.SignIn), Boot);
 // What the shortcuts do comes after the first content, or at once when one is pressed before
 // (keyboard/capture.ts listens from the start and holds it).
 const KeyboardShortcuts = lazy(() =>
@@ -42,20 +43,28 @@ export function preloadConversationView(): void {
 /** Root component. */
 export function App() {
   const me = useMe();
-  const { t } = useI18n();
   useEffect(() => {
     void refreshServerLimits();
   }, []);
-  if (me === undefined)
-    return (
-      <div class="boot">
-        <p class="muted" aria-busy="true">
-          {t.loading}
-        </p>
-        <PwaSlot />
-      </div>
-    );
-  return me ? <Shell me={me} /> : <SignIn />;
+  if (me === undefined) return <Boot />;
+  return me ? <Shell me={me} /> : <SignIn onShown={firstContentShown} pwa={<PwaSlot />} />;
+}
+
+/**
+ * Neither sign-in nor the app: this device's data is being read, or the hub is still asking the
+ * server whom the session cookie belongs to (showing sign-in meanwhile would flash a form at
+ * someone who is signed in). Also shown while the sign-in form's code arrives.
+ */
+function Boot() {
+  const { t } = useI18n();
+  return (
+    <div class="boot">
+      <p class="muted" role="status">
+        {t.loading}
+      </p>
+      <PwaSlot />
+    </div>
+  );
 }
 
 function Shell({ me }: { me: User }) {

@@ -2,23 +2,26 @@
  * Sign-in form: "Username", "Password", "Sign in" and "Create account" (accessible names that
  * screen readers and the browser tests rely on).
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';
 import { useI18n } from '../i18n/index';
-import { firstContentShown } from './firstContent';
 import { Field, FormLayout, useFormAction } from './FormLayout';
 import { LanguageSelect } from './LanguageSelect';
-import { PwaSlot } from './PwaSlot';
 
-/** The signed-out screen. */
-export function SignIn() {
+/**
+ * The signed-out screen. `onShown` runs once it is on screen, and `pwa` is the PWA controls' slot
+ * beside the language: App hands in both (firstContentShown and PwaSlot), because this lazy chunk
+ * importing their modules, which have load-time effects, would split the page's first chunk.
+ */
+export function SignIn({ onShown, pwa }: { onShown(): void; pwa: ComponentChildren }) {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, run } = useFormAction();
   const usernameBox = useRef<HTMLInputElement>(null);
-  useEffect(firstContentShown, []);
+  useEffect(() => onShown(), []);
   // The screen's first field (autofocus only works on page load, and this screen comes later).
   useEffect(() => usernameBox.current?.focus(), []);
 
@@ -66,7 +69,7 @@ export function SignIn() {
         </FormLayout>
         <div class="row">
           <LanguageSelect />
-          <PwaSlot />
+          {pwa}
         </div>
       </div>
     </main>

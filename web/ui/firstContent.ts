@@ -6,7 +6,7 @@
  * compete with it. An account with no conversation yet, or a slow first sync, gets them anyway a
  * few seconds after load.
  */
-import { whenIdle } from './idle';
+import { IDLE_LOADS_MARK, whenIdle } from './idle';
 
 /** Longest wait after load for the first content (e.g. an empty account never shows a conversation). */
 const CONTENT_WAIT_MS = 3_000;
@@ -28,6 +28,9 @@ let after: Promise<void> | null = null;
 
 /** Resolves once, after the first content and an idle moment; later calls share the promise. */
 export function afterFirstContent(): Promise<void> {
-  after ??= contentShown.then(() => new Promise<void>((resolve) => void whenIdle(resolve)));
+  after ??= contentShown
+    .then(() => new Promise<void>((resolve) => void whenIdle(resolve)))
+    // Before any caller's fetch starts (they chain on this promise).
+    .then(() => void performance.mark(IDLE_LOADS_MARK));
   return after;
 }

@@ -11,8 +11,14 @@ export type LazyComponent<P extends object> = ComponentType<P> & {
   preload(): void;
 };
 
-/** A component that renders nothing until `load` has given the real one, then renders that. */
-export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): LazyComponent<P> {
+/**
+ * A component that renders `Fallback` (default nothing) until `load` has given the real one, then
+ * renders that.
+ */
+export function lazy<P extends object>(
+  load: () => Promise<ComponentType<P>>,
+  Fallback: ComponentType<object> | null = null,
+): LazyComponent<P> {
   let loaded: ComponentType<P> | null = null;
   let loading: Promise<ComponentType<P>> | null = null;
   const start = (): Promise<ComponentType<P>> =>
@@ -37,7 +43,8 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): L
         live = false;
       };
     }, [Component]);
-    return Component ? <Component {...props} /> : null;
+    if (Component) return <Component {...props} />;
+    return Fallback ? <Fallback /> : null;
   }
   return Object.assign(Lazy, {
     preload: () => void start().catch(() => {}),
