@@ -83,6 +83,18 @@ export function compareRelay(
     notes.push(
       `p99 latency Ferry/baseline by offered rate (both comfortable): ${p99Ratios.map((x) => `${x.rate}/s ${x.ratio.toFixed(2)}x`).join(', ')}.`,
     );
+  // Where Ferry's extra latency goes: its durable commits beside its event-loop lag, per step.
+  const split = (ferry?.steps ?? []).filter((x) => x.commits && x.commits.commits > 0);
+  if (split.length)
+    notes.push(
+      `Ferry's commits and event-loop lag by offered rate (commit times as /metrics buckets): ${split
+        .map(
+          (x) =>
+            `${x.offeredPerSec}/s commit p50 <= ${x.commits!.p50UpToMs ?? '?'} ms, p99 <= ${x.commits!.p99UpToMs ?? '?'} ms ` +
+            `(${x.commits!.messagesPerCommit} msgs each), loop lag p99 ${x.loopLag.p99} ms`,
+        )
+        .join('; ')}.`,
+    );
   const row = rowMaker(scenario);
   const rows: Row[] = [
     row(

@@ -10,6 +10,7 @@ import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
 import type { LoopLag } from '../servers/probe.js';
+import { commitWindow, type CommitWindow } from '../ferry/commits.js';
 import type { TimeWindow } from '../lib/cpuProfile.js';
 import type { RelayConversation } from '../load/types.js';
 import type { Target, TargetName } from '../targets/types.js';
@@ -41,6 +42,8 @@ export interface RelayStepResult {
   comfortable: boolean;
   /** How late the server's event loop ran during the step and its drain, ms (worst node). */
   loopLag: LoopLag;
+  /** Ferry: its durable commits during the step and its drain; null for the baseline. */
+  commits: CommitWindow | null;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
   /** When the step ran, sending and draining, on the monotonic clock in µs (for profiles). */
@@ -201,6 +204,7 @@ class RelaySession {
     const busy0 = machineBusySeconds();
     // Resets each server's event-loop delay monitor: what it reports next covers this step.
     await Promise.all(target.servers.map((s) => s.loopLag()));
+    const commits0 = await target.commitCounts?.();
     const t0 = performance.now();
     const fromUs = monotonicUs();
     let serverCpu = NaN;
@@ -222,6 +226,8 @@ class RelaySession {
     });
     const window = { fromUs, toUs: monotonicUs() };
     const lags = await Promise.all(target.servers.map((s) => s.loopLag()));
+    const commits1 = await target.commitCounts?.();
+    const commits = commits0 && commits1 ? commitWindow(commits0, commits1) : null;
     const step: RelayStepResult = {
       window,
       ...mergeStep(target.servers.length, rate, parts, p.stepMs, { serverCpu, loadCpu, machineCpu }),
@@ -230,10 +236,13 @@ class RelaySession {
         p99: Math.max(...lags.map((l) => l.p99)),
         max: Math.max(...lags.map((l) => l.max)),
       },
+      commits,
     };
     ctx.log(
       `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
-        `, loop lag p99 ${step.loopLag.p99} ms, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+        `, loop lag p99 ${step.loopLag.p99} ms` +
+        (commits ? `, ${describeCommits(commits)}` : '') +
+        `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
         (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
     );
     // A median latency far above the lightest step's means a queue is building: not comfortable.
@@ -358,7 +367,7 @@ function mergeStep(
   parts: RelayStepStats[],
   stepMs: number,
   cpu: { serverCpu: number; loadCpu: number; machineCpu: number },
-): Omit<RelayStepResult, 'loopLag' | 'window'> {
+): Omit<RelayStepResult, 'loopLag' | 'window' | 'commits'> {
   const { serverCpu, loadCpu, machineCpu } = cpu;
   const sum = (f: (s: RelayStepStats) => number) => parts.reduce((a, s) => a + f(s), 0);
   const errors: Record<string, number> = {};
@@ -398,4 +407,11 @@ function mergeStep(
       reasons.length === 0 && serverCpu / nodes < COMFORTABLE_CPU && machineCpu < COMFORTABLE_CPU * CPUS,
     saturationReason: reasons.join('; ') || undefined,
   };
+}
+
+/** A step's commits for the log: where their median and 99th percentile fall, and their size. */
+function describeCommits(c: CommitWindow): string {
+  if (c.commits === 0) return 'no commits';
+  const bound = (ms: number | null) => (ms === null ? 'over the last bucket' : `<= ${ms} ms`);
+  return `commits ${c.commits} (${c.messagesPerCommit} msgs each) p50 ${bound(c.p50UpToMs)}, p99 ${bound(c.p99UpToMs)}`;
 }

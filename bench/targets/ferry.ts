@@ -7,6 +7,7 @@ import path from 'node:path';
 import { repoPath } from '../lib/paths.js';
 import { startServer, type ServerHandle } from '../servers/serverProcess.js';
 import { roomWith, signUpMany, userHeaders, type BenchUser } from '../ferry/api.js';
+import { BENCH_METRICS_TOKEN, readCommitCounts } from '../ferry/commits.js';
 import type { RelayConversation } from '../load/types.js';
 import { nodeFor, type IdlePlan, type RelayTopology, type Target } from './types.js';
 
@@ -57,6 +58,7 @@ export function ferryEnv(opts: FerryOptions, node: number): NodeJS.ProcessEnv {
     ...BENCH_RATE_ENV,
     ...BENCH_SIGNUP_ENV,
     ...BENCH_CONNECTION_ENV,
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,
@@ -123,6 +125,7 @@ export async function startFerry(opts: FerryOptions): Promise<Target> {
         await roomWith(first, users.slice(i, i + 10), `idle ${i / 10}`);
       return { url: first, headers: users.map((u: BenchUser) => userHeaders(u, first)) };
     },
+    commitCounts: () => Promise.all(servers.map((s) => readCommitCounts(s.url))),
     stop: () => Promise.all(servers.map((s) => s.stop())).then(() => undefined),
   };
 }

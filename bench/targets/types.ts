@@ -1,6 +1,7 @@
 /** A system under test (Ferry or the baseline), started on loopback with one or more nodes. */
 import type { ServerHandle } from '../servers/serverProcess.js';
 import type { ConnSpec, RelayConversation } from '../load/types.js';
+import type { CommitCounts } from '../ferry/commits.js';
 
 export type TargetName = 'ferry' | 'baseline';
 
@@ -25,6 +26,8 @@ export interface Target {
   relayPlan(t: RelayTopology): Promise<RelayConversation[]>;
   /** Prepares `users` accounts (Ferry) for idle connections to the first node. */
   idlePlan(users: number): Promise<IdlePlan>;
+  /** Ferry: each node's commit histograms now (bench/ferry/commits.ts); the baseline commits nothing. */
+  commitCounts?(): Promise<CommitCounts[]>;
   stop(): Promise<void>;
 }
 

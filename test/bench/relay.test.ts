@@ -32,6 +32,12 @@ describe('npm run bench at the tiny size: one-node relay', () => {
     };
     expectRelaySeries(data.ferry, 1);
     expectRelaySeries(data.baseline, 1);
+    // Ferry's durable commits of each step are read from its /metrics; the baseline has none.
+    for (const step of data.ferry!.steps) {
+      expect(step.commits!.commits).toBeGreaterThan(0);
+      expect(step.commits!.messagesPerCommit).toBeGreaterThanOrEqual(1);
+    }
+    for (const step of data.baseline!.steps) expect(step.commits).toBeNull();
     const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
     expect(positive(peak?.ratio)).toBe(true);
     expectProbe(data.fdatasync);

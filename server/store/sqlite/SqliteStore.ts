@@ -79,11 +79,16 @@ export class SqliteStore implements Store {
       dataDir,
       busyTimeoutMs: options.busyTimeoutMs,
       gate: options.commitGate?.cells,
+      maxBatch: options.maxBatch,
     };
     this.#writer = new StoreThread('writerWorker', data, (error) => this.#fail(error));
     this.#writes = new GroupCommit((ops) => this.#commit(ops), {
       batchError: toBatchError,
       maxBatch: options.maxBatch,
+      // The writer thread takes batches in the order they were posted and merges those that wait
+      // (writerWorker.ts), so a batch need not wait for the answer to the one before to leave:
+      // that round trip through the event loop is off the path between an append and its commit.
+      maxInFlight: BATCHES_IN_FLIGHT,
     });
   }
 
@@ -300,12 +305,16 @@ export class SqliteStore implements Store {
     return this.#reader!.call<ReadResults[K]>(op, args);
   }
 
-  /** One batch on the writer thread; reports it to onCommit before any of its callers is answered. */
+  /**
+   * One batch on the writer thread; reports its transaction to onCommit before any of its callers
+   * is answered (the transaction's first batch carries it, and batches are answered in order).
+   */
   async #commit(ops: readonly WriteOp[]): Promise<Outcome<unknown>[]> {
     const reply = await this.#writer.call<CommitReply>('commit', ops);
-    const messages = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
+    const transaction = reply.transaction;
     try {
-      if (messages > 0) this.#options.onCommit?.({ messages, ms: reply.ms });
+      if (transaction && transaction.appends > 0)
+        this.#options.onCommit?.({ messages: transaction.appends, ms: transaction.ms });
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }
@@ -325,6 +334,12 @@ export class SqliteStore implements Store {
     this.#options.onFailure?.(error);
   }
 }
+
+/**
+ * Batches posted to the writer and not yet answered. Enough that the writer always finds the next
+ * batch waiting; a bound so a stalled disk keeps the backlog here, where later inputs join it.
+ */
+const BATCHES_IN_FLIGHT = 8;
 
 /** What every caller of a failed append batch receives: nothing of the batch was stored. */
 function toBatchError(error: unknown): StoreError {

@@ -1,7 +1,9 @@
 /**
  * The SQLite writer thread: owns the only read-write connection, applies migrations, and commits
  * each batch of writes in one IMMEDIATE transaction with synchronous=FULL. A slow fsync blocks
- * this thread only; the event loop keeps serving sockets and gathers the next batch meanwhile.
+ * this thread only; the event loop keeps serving sockets and sends the next batches meanwhile,
+ * and the batches waiting when a commit ends share the next transaction (serveRequests.ts), in
+ * the order they were sent.
  * If this thread dies, the store fails every pending caller (see storeThread.ts): nothing is
  * acked that this thread did not report committed.
  */
@@ -26,12 +28,23 @@ export interface WriterData {
   busyTimeoutMs?: number;
   /** CommitGate cells (tests only). */
   gate?: Int32Array;
+  /** Most writes in one transaction, however many batches wait (default 1,000). */
+  maxBatch?: number;
 }
 
-/** A committed batch: one outcome per write, and the transaction's wall time. */
+/** A transaction that committed: its wall time and how many appends it held. */
+export interface CommittedTransaction {
+  ms: number;
+  appends: number;
+}
+
+/**
+ * A committed batch: one outcome per write. The first batch of each transaction also carries the
+ * transaction (so the store reports it once, before any of its callers is answered).
+ */
 export interface CommitReply {
   outcomes: WireOutcome[];
-  ms: number;
+  transaction: CommittedTransaction | null;
 }
 
 function toWire(outcome: Outcome<unknown>): WireOutcome {
@@ -44,7 +57,7 @@ function toWire(outcome: Outcome<unknown>): WireOutcome {
   return outcome;
 }
 
-const { dataDir, busyTimeoutMs, gate } = workerData as WriterData;
+const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000 } = workerData as WriterData;
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
 
@@ -93,16 +106,28 @@ function prepareCommit(conn: Database.Database, q: Statements) {
   };
 }
 
-serveRequests(
-  {
-    open,
-    commit: (ops: WriteOp[]): CommitReply => {
-      if (!commit) throw new Error('SQLite writer: open the database first.');
-      const started = performance.now();
-      const outcomes = commit(ops);
-      const ms = performance.now() - started;
-      return { ms, outcomes: outcomes.map(toWire) };
-    },
-  },
-  () => db?.close(),
-);
+/** The waiting batches in one transaction; a failed transaction fails every batch of it. */
+function commitBatches(batches: WriteOp[][]): CommitReply[] {
+  if (!commit) throw new Error('SQLite writer: open the database first.');
+  const ops = batches.length === 1 ? batches[0]! : batches.flat();
+  const started = performance.now();
+  const outcomes = commit(ops).map(toWire);
+  const ms = performance.now() - started;
+  const appends = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
+  let from = 0;
+  return batches.map((batch, i) => {
+    const reply: CommitReply = {
+      outcomes: outcomes.slice(from, from + batch.length),
+      transaction: i === 0 ? { ms, appends } : null,
+    };
+    from += batch.length;
+    return reply;
+  });
+}
+
+serveRequests({ open }, () => db?.close(), {
+  op: 'commit',
+  run: commitBatches,
+  size: (batch: WriteOp[]) => batch.length,
+  maxSize: maxBatch,
+});
