@@ -58,6 +58,8 @@ export class LocalMirror {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Set<string>();
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resync passes under way: delivered receipts wait for them (see deliveredSoon). */
+  private resyncing = 0;
   private readonly readSent = new Map<string, number>();
   private readonly liveBatches = new Map<string, Message[]>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
@@ -124,6 +126,16 @@ export class LocalMirror {
    * after the list reaches this socket live, through the gap rule.
    */
   async resync(): Promise<void> {
+    this.resyncing++;
+    try {
+      await this.resyncPass();
+    } finally {
+      this.resyncing--;
+      this.sendDeliveredSoon();
+    }
+  }
+
+  private async resyncPass(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
     const summaries = (await this.runSwallowingErrors(() => this.listConversations())) ?? [];
@@ -298,6 +310,16 @@ export class LocalMirror {
 
   private deliveredSoon(conversationId: string): void {
     this.deliveredDue.add(conversationId);
+    this.sendDeliveredSoon();
+  }
+
+  /**
+   * Sends the receipts due a moment from now, or, while a resync runs, once it has ended: a
+   * catch-up is one burst, and each receipt comes back as a receipt event to store, whose writes
+   * would otherwise take turns with the catch-up's.
+   */
+  private sendDeliveredSoon(): void {
+    if (this.resyncing > 0 || this.deliveredDue.size === 0) return;
     this.deliveredTimer ??= setTimeout(() => {
       this.deliveredTimer = undefined;
       const due = [...this.deliveredDue];
