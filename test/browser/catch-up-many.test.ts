@@ -20,10 +20,10 @@ import {
   waitUntil,
 } from './support/index';
 
-// Bob sends hundreds of messages within seconds: his send rate is not what is tested here.
-const suite = ferrySuite({ env: { SEND_RATE_PER_SECOND: '1000', SEND_BURST: '1000' } });
 const ROOMS = 30;
 const MISSED_EACH = 12;
+// Bob sends hundreds of messages within seconds: his send rate is not what is tested here.
+const suite = ferrySuite({ env: { SEND_RATE_PER_SECOND: '1000', SEND_BURST: '1000' } });
 
 /** Each conversation's stored seqs, cursor and unread count, as the device holds them. */
 function deviceConversations(dbName: string) {
