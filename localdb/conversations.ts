@@ -111,14 +111,17 @@ export async function saveConversations(
       report.pendingReads.push({ conversationId: summary.id, readSeq: c.readSeq });
   };
 
+  // Every summary's reads are asked for at once (each summary's in its own order): the
+  // database answers them back to back instead of one round trip per read, hundreds of times.
   const look = db.transaction(stores, 'readonly');
   const lookMeId = await meIdIn(look.objectStore('meta'));
   const toWrite: ConversationSummary[] = [];
-  for (const summary of summaries) {
-    const merged = await mergeIn(look, summary, lookMeId);
+  const looked = await Promise.all(summaries.map((summary) => mergeIn(look, summary, lookMeId)));
+  looked.forEach((merged, i) => {
+    const summary = summaries[i]!;
     if (merged.changed) toWrite.push(summary);
     else pendingRead(merged.conversation, summary);
-  }
+  });
   const listed = new Set(summaries.map((s) => s.id));
   const unlisted = complete
     ? (await look.objectStore('conversations').getAllKeys()).filter((id) => !listed.has(id))
@@ -131,15 +134,23 @@ export async function saveConversations(
   const meId = await meIdIn(tx.objectStore('meta'));
   const conversations = tx.objectStore('conversations');
   const members = tx.objectStore('members');
-  for (const summary of toWrite) {
-    const merged = await mergeIn(tx, summary, meId);
-    pendingRead(merged.conversation, summary);
-    if (!merged.changed) continue;
-    await conversations.put(merged.conversation);
-    for (const member of merged.members) await members.put(member);
-    for (const userId of merged.goneMembers) await members.delete([summary.id, userId]);
-    report.written.push(summary.id);
-  }
+  // Side by side as in the look; each summary touches only its own conversation's rows.
+  const wrote = await Promise.all(
+    toWrite.map(async (summary) => {
+      const merged = await mergeIn(tx, summary, meId);
+      pendingRead(merged.conversation, summary);
+      if (!merged.changed) return false;
+      await Promise.all([
+        conversations.put(merged.conversation),
+        ...merged.members.map((member) => members.put(member)),
+        ...merged.goneMembers.map((userId) => members.delete([summary.id, userId])),
+      ]);
+      return true;
+    }),
+  );
+  toWrite.forEach((summary, i) => {
+    if (wrote[i]) report.written.push(summary.id);
+  });
   const removedMessages: string[] = [];
   for (const id of unlisted) {
     // Listed by nobody since the look, or stored meanwhile by a newer list: still unlisted here.

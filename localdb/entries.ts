@@ -139,3 +139,46 @@ export async function unreadCountIn<T extends Stores>(
     return countStoredUnread(store, id, readSeq, meId);
   return serverUnread.count + (await countStoredUnread(store, id, serverUnread.lastSeq, meId));
 }
+
+/**
+ * The unread count after `added` were stored, from the count stored before instead of counting
+ * every unread entry again (a catch-up adds pages to conversations holding hundreds unread).
+ *
+ * Exact only when nothing but `added` changed the count's inputs: `added` are new messages stored
+ * as they came, at seqs nothing was stored at, with nothing stored pointing at them (so nothing
+ * else was rewritten); readSeq is unchanged; and the count's basis (unreadCountIn's branch, which
+ * depends on the oldest stored seq) is the same before and after, which holds when an entry older
+ * than every added one was stored before. The stored count before was unreadCountIn's, as every
+ * writer of its inputs stores (a listing recounts it before each catch-up). Otherwise: counted.
+ */
+export async function unreadCountAfterAdding<T extends Stores>(
+  store: ReadMessagesStore<T>,
+  before: LocalConversation,
+  after: LocalConversation,
+  added: readonly Message[],
+  meId: string | undefined,
+): Promise<number> {
+  const { id, readSeq, serverUnread } = after;
+  const lowestAdded = Math.min(...added.map((m) => m.seq));
+  if (
+    before.unreadCount === undefined ||
+    before.readSeq !== readSeq ||
+    !sameServerUnread(before.serverUnread, serverUnread)
+  )
+    return unreadCountIn(store, after, meId);
+  const oldest = await store.index('by-conv-seq').openKeyCursor(range(id, -Infinity));
+  const oldestSeq = oldest?.key[1];
+  if (oldestSeq === undefined || oldestSeq >= lowestAdded) return unreadCountIn(store, after, meId);
+  const fromStored = oldestSeq <= readSeq + 1 || !serverUnread || readSeq >= serverUnread.lastSeq;
+  const above = fromStored ? readSeq : serverUnread.lastSeq;
+  let count = before.unreadCount;
+  for (const m of added) if (m.seq > above && isMessageEntry(m) && !m.deleted && m.senderId !== meId) count++;
+  return count;
+}
+
+function sameServerUnread(
+  a: LocalConversation['serverUnread'],
+  b: LocalConversation['serverUnread'],
+): boolean {
+  return a === b || (!!a && !!b && a.count === b.count && a.readSeq === b.readSeq && a.lastSeq === b.lastSeq);
+}

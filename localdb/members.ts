@@ -1,6 +1,7 @@
 import type { Member, Receipt } from '../contract/index';
 import { unreadCountIn } from './entries';
-import type { FerryDb, LocalConversation, LocalMember } from './schema';
+import type { IDBPTransaction } from 'idb';
+import type { FerryDb, FerryDbSchema, LocalConversation, LocalMember } from './schema';
 
 /** A conversation's cached members, by username. */
 export async function listMembers(db: FerryDb, conversationId: string): Promise<LocalMember[]> {
@@ -67,7 +68,33 @@ export async function removeMember(db: FerryDb, conversationId: string, userId: 
  * conversation's receipts (its unread count) follow too.
  */
 export async function applyReceipt(db: FerryDb, receipt: Receipt, meId: string | undefined): Promise<void> {
+  await applyReceipts(db, [receipt], meId);
+}
+
+/** Applies receipts in one transaction (each conversation's side by side, in the given order). */
+export async function applyReceipts(
+  db: FerryDb,
+  receipts: readonly Receipt[],
+  meId: string | undefined,
+): Promise<void> {
   const tx = db.transaction(['members', 'conversations', 'messages'], 'readwrite');
+  const byConversation = new Map<string, Receipt[]>();
+  for (const receipt of receipts)
+    byConversation.set(receipt.conversationId, [
+      ...(byConversation.get(receipt.conversationId) ?? []),
+      receipt,
+    ]);
+  await Promise.all(
+    [...byConversation.values()].map(async (list) => {
+      for (const receipt of list) await applyReceiptIn(tx, receipt, meId);
+    }),
+  );
+  await tx.done;
+}
+
+type ReceiptTx = IDBPTransaction<FerryDbSchema, Array<'members' | 'conversations' | 'messages'>, 'readwrite'>;
+
+async function applyReceiptIn(tx: ReceiptTx, receipt: Receipt, meId: string | undefined): Promise<void> {
   const members = tx.objectStore('members');
   const member = await members.get([receipt.conversationId, receipt.userId]);
   if (member)
@@ -90,7 +117,6 @@ export async function applyReceipt(db: FerryDb, receipt: Receipt, meId: string |
       await conversations.put(updated);
     }
   }
-  await tx.done;
 }
 
 /** Sets a user's presence in every conversation they share; returns those conversations' ids. */

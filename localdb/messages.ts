@@ -2,7 +2,7 @@ import type { IDBPTransaction } from 'idb';
 import type { Message } from '../contract/index';
 import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
-import { isMessageEntry, rebaseMessage, unreadCountIn } from './entries';
+import { isMessageEntry, rebaseMessage, unreadCountAfterAdding, unreadCountIn } from './entries';
 import { withEntryDefaults, type FerryDb, type FerryDbSchema, type LocalConversation } from './schema';
 import { meIdIn } from './meta';
 
@@ -68,13 +68,18 @@ export async function putMessages(
     byConversation.set(m.conversationId, list);
   }
   const search: SearchChanges = { stored: [], updated: [], removed: [] };
-  for (const [conversationId, list] of byConversation) {
-    list.sort((a, b) => a.seq - b.seq);
-    result.syncedSeq.set(
-      conversationId,
-      await storeConversationMessages(tx, conversationId, list, me, result, search, fromOutbox),
-    );
-  }
+  // Conversations side by side: each one's requests still run in its own order (they touch only
+  // its rows), and a batch of catch-up pages costs the requests of its longest page, not of all
+  // its pages one after another.
+  await Promise.all(
+    [...byConversation].map(async ([conversationId, list]) => {
+      list.sort((a, b) => a.seq - b.seq);
+      result.syncedSeq.set(
+        conversationId,
+        await storeConversationMessages(tx, conversationId, list, me, result, search, fromOutbox),
+      );
+    }),
+  );
   await tx.done;
   reportMessageWrite({ kind: 'stored', messages: search.stored });
   reportMessageWrite({ kind: 'updated', messages: search.updated });
@@ -190,7 +195,9 @@ async function storeConversationMessages(
     readSeq: Math.max(conversation.readSeq, ownSeq),
     deliveredSeq: Math.max(conversation.deliveredSeq, ownSeq),
   };
-  updated.unreadCount = await unreadCountIn(store, updated, meId);
+  updated.unreadCount = fresh
+    ? await unreadCountAfterAdding(store, conversation, updated, list, meId)
+    : await unreadCountIn(store, updated, meId);
   await conversations.put(updated);
   if (meId && ownSeq > 0) {
     const members = tx.objectStore('members');

@@ -4,13 +4,15 @@
  * hasMore is false. Every seq the hub learns otherwise (live entry, own ack, receipt, page,
  * summary) goes through the gap rule (gaps.ts), which triggers the same catch-up. Everything for
  * one conversation runs in order (a per-conversation chain), so catch-up and live messages never
- * race. Delivered receipts follow what was stored.
+ * race. Catch-up pages of many conversations are stored together (pageBatches.ts). Delivered
+ * receipts follow what was stored.
  */
 import {
   PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
   type ConversationSummary,
   type Message,
+  type Receipt,
   type User,
   ClientEvent,
 } from '../contract/index';
@@ -18,19 +20,25 @@ import { sharedRun } from '../client-kit/index';
 import {
   type GetFerryDb,
   getConversation,
+  listConversations as listLocalConversations,
   markReadLocally,
   saveConversations,
-  applyReceipt,
+  applyReceipts,
   advanceSyncedSeq,
   putMessages,
+  type PutMessagesResult,
 } from '../localdb/index';
 import { OfflineError } from '../net/index';
 import type { Connection } from './connection';
 import { GapWatch } from './gaps';
+import { PageBatches } from './pageBatches';
 import type { HubEvents } from './protocol';
 
-/** Conversations caught up at once after a (re)connect. */
-const RESYNC_LANES = 6;
+/**
+ * Conversations caught up at once after a (re)connect: enough round trips in flight that the
+ * pages of many conversations arrive together and are stored in one transaction (pageBatches.ts).
+ */
+const RESYNC_LANES = 32;
 /** Delivered receipts are batched briefly: a burst of messages sends one receipt. */
 const DELIVERED_DELAY_MS = 250;
 
@@ -50,14 +58,31 @@ export class LocalMirror {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Set<string>();
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resync passes under way: delivered receipts wait for them (see deliveredSoon). */
+  private resyncing = 0;
   private readonly readSent = new Map<string, number>();
   private readonly liveBatches = new Map<string, Message[]>();
   private readonly waitingCatchUps = new Map<string, Promise<void>>();
   private readonly gaps: GapWatch;
   private checkTimer: ReturnType<typeof setTimeout> | undefined;
   private checkDueAt = Infinity;
+  /**
+   * Catch-up cursors read together at the start of a resync, each taken by its conversation's
+   * first fetch instead of a read of its own. A lower bound: a cursor only moves forward while
+   * its conversation is stored (fetchMissing handles one stored anew meanwhile).
+   */
+  private readonly cursorHints = new Map<string, number>();
+  private readonly pages: PageBatches<PutMessagesResult>;
 
   constructor(private readonly deps: LocalMirrorDeps) {
+    this.pages = new PageBatches(async (messages) => {
+      const stored = await putMessages(await deps.getDb(), messages, { meId: deps.me()?.id });
+      deps.notify({
+        stores: ['messages', 'conversations', 'outbox'],
+        conversationIds: [...stored.syncedSeq.keys()],
+      });
+      return stored;
+    });
     this.gaps = new GapWatch({
       schedule: (conversationId, task) =>
         void this.serial(conversationId, () => this.runSwallowingErrors(task)),
@@ -95,14 +120,40 @@ export class LocalMirror {
   }
 
   /**
-   * Run after every (re)connect: list conversations, then catch each one up, RESYNC_LANES at a
-   * time so their round trips overlap (each conversation still runs in its own chain: order
-   * within it is kept).
+   * Run after every (re)connect: list conversations, then catch up each one this device holds
+   * less of than the list says, RESYNC_LANES at a time so their round trips overlap (each
+   * conversation still runs in its own chain: order within it is kept). What the server stores
+   * after the list reaches this socket live, through the gap rule.
    */
   async resync(): Promise<void> {
+    this.resyncing++;
+    try {
+      await this.resyncPass();
+    } finally {
+      this.resyncing--;
+      this.sendDeliveredSoon();
+    }
+  }
+
+  private async resyncPass(): Promise<void> {
     const generation = ++this.generation;
     this.readSent.clear();
-    const ids = ((await this.runSwallowingErrors(() => this.listConversations())) ?? []).map((c) => c.id);
+    const summaries = (await this.runSwallowingErrors(() => this.listConversations())) ?? [];
+    const held = new Map(
+      (
+        (await this.runSwallowingErrors(async () => listLocalConversations(await this.deps.getDb()))) ?? []
+      ).map((c) => [c.id, c] as const),
+    );
+    const ids: string[] = [];
+    for (const { id, lastSeq } of summaries) {
+      const local = held.get(id);
+      if (local && local.syncedSeq >= lastSeq) {
+        if (local.deliveredSeq < local.syncedSeq) this.deliveredSoon(id);
+        continue;
+      }
+      if (local) this.cursorHints.set(id, local.syncedSeq);
+      ids.push(id);
+    }
     let next = 0;
     const lane = async () => {
       // A newer connection started its own pass: this one stops.
@@ -199,40 +250,56 @@ export class LocalMirror {
     const { connection, getDb, notify } = this.deps;
     const db = await getDb();
     const meId = this.deps.me()?.id;
-    const conversation = await getConversation(db, conversationId);
-    if (!conversation) return;
-
-    if (conversation.syncedSeq === 0 && conversation.lastSeq > PAGE_SIZE_DEFAULT) {
-      const page = await connection.call(ClientEvent.messagesBefore, {
-        conversationId,
-        limit: PAGE_SIZE_DEFAULT,
-      });
-      if (!page.ok) return;
-      await putMessages(db, page.messages, { meId });
-      const top = page.messages.at(-1)?.seq;
-      if (top !== undefined) await advanceSyncedSeq(db, conversationId, top);
-      notify({ stores: ['messages', 'conversations'], conversationIds: [conversationId] });
+    let cursor = this.cursorHints.get(conversationId) ?? 0;
+    this.cursorHints.delete(conversationId);
+    // A cursor of 0 may need the newest page first (below), which needs the stored row.
+    if (cursor === 0) {
+      const conversation = await getConversation(db, conversationId);
+      if (!conversation) return;
+      cursor = conversation.syncedSeq;
+      if (cursor === 0 && conversation.lastSeq > PAGE_SIZE_DEFAULT) {
+        const page = await connection.call(ClientEvent.messagesBefore, {
+          conversationId,
+          limit: PAGE_SIZE_DEFAULT,
+        });
+        if (!page.ok) return;
+        await putMessages(db, page.messages, { meId });
+        const top = page.messages.at(-1)?.seq;
+        if (top !== undefined) await advanceSyncedSeq(db, conversationId, top);
+        notify({ stores: ['messages', 'conversations'], conversationIds: [conversationId] });
+        cursor = (await getConversation(db, conversationId))?.syncedSeq ?? 0;
+      }
     }
 
     let moved = false;
+    let restarted = false;
     let serverSeq = 0;
     for (;;) {
-      const current = await getConversation(db, conversationId);
-      if (!current) return;
       const page = await connection.call(ClientEvent.messagesAfter, {
         conversationId,
-        afterSeq: current.syncedSeq,
+        afterSeq: cursor,
         limit: PAGE_SIZE_MAX,
       });
       if (!page.ok) return;
-      const stored = await putMessages(db, page.messages, { meId });
-      const synced = stored.syncedSeq.get(conversationId) ?? current.syncedSeq;
-      if (page.messages.length > 0)
-        notify({ stores: ['messages', 'conversations', 'outbox'], conversationIds: [conversationId] });
+      // Stored with the pages other conversations' fetches brought meanwhile, in one transaction.
+      const synced =
+        page.messages.length > 0
+          ? ((await this.pages.store(page.messages)).syncedSeq.get(conversationId) ?? 0)
+          : cursor;
       serverSeq = Math.max(serverSeq, page.lastSeq);
+      if (synced < cursor) {
+        // The cursor went back: the conversation was stored anew (left and joined again) since
+        // it was read. Start again, once, from where it is now.
+        const now = restarted ? undefined : await getConversation(db, conversationId);
+        if (!now) return;
+        restarted = true;
+        cursor = now.syncedSeq;
+        continue;
+      }
       // Stop when done, or if the cursor cannot move (never loop on a bad page).
-      if (synced <= current.syncedSeq) break;
+      if (synced === cursor) break;
       moved = true;
+      cursor = synced;
       if (!page.hasMore) break;
     }
     // A page's lastSeq is one more seq learned; only after progress, so a page that cannot fill
@@ -243,24 +310,47 @@ export class LocalMirror {
 
   private deliveredSoon(conversationId: string): void {
     this.deliveredDue.add(conversationId);
+    this.sendDeliveredSoon();
+  }
+
+  /**
+   * Sends the receipts due a moment from now, or, while a resync runs, once it has ended: a
+   * catch-up is one burst, and each receipt comes back as a receipt event to store, whose writes
+   * would otherwise take turns with the catch-up's.
+   */
+  private sendDeliveredSoon(): void {
+    if (this.resyncing > 0 || this.deliveredDue.size === 0) return;
     this.deliveredTimer ??= setTimeout(() => {
       this.deliveredTimer = undefined;
       const due = [...this.deliveredDue];
       this.deliveredDue.clear();
-      for (const id of due) void this.runSwallowingErrors(() => this.sendDelivered(id));
+      void this.runSwallowingErrors(() => this.sendDelivered(due));
     }, DELIVERED_DELAY_MS);
   }
 
-  /** Tells the server this device has every message up to the cursor. */
-  private async sendDelivered(conversationId: string): Promise<void> {
-    const db = await this.deps.getDb();
-    const conversation = await getConversation(db, conversationId);
-    if (!conversation || conversation.syncedSeq <= conversation.deliveredSeq) return;
-    const ack = await this.deps.connection.call(ClientEvent.receipt, {
-      conversationId,
-      deliveredSeq: conversation.syncedSeq,
-    });
-    if (ack.ok) await this.storeReceipt(ack.receipt);
+  /**
+   * Tells the server this device has every message up to each conversation's cursor. A catch-up
+   * makes hundreds due at once: their cursors are read in one transaction, the receipts sent
+   * side by side and their answers stored in one transaction.
+   */
+  private async sendDelivered(conversationIds: readonly string[]): Promise<void> {
+    const wanted = new Set(conversationIds);
+    // One read of every row (a few hundred at most) rather than one transaction per conversation.
+    const due = (await listLocalConversations(await this.deps.getDb())).filter(
+      (c) => wanted.has(c.id) && c.syncedSeq > c.deliveredSeq,
+    );
+    const acks = await Promise.all(
+      due.map((conversation) =>
+        this.runSwallowingErrors(() =>
+          this.deps.connection.call(ClientEvent.receipt, {
+            conversationId: conversation.id,
+            deliveredSeq: conversation.syncedSeq,
+          }),
+        ),
+      ),
+    );
+    const receipts = acks.flatMap((ack) => (ack?.ok ? [ack.receipt] : []));
+    await this.storeReceipts(receipts);
   }
 
   private async sendRead(conversationId: string, readSeq: number): Promise<void> {
@@ -268,12 +358,16 @@ export class LocalMirror {
     const ack = await this.deps.connection.call(ClientEvent.receipt, { conversationId, readSeq });
     if (!ack.ok) return;
     this.readSent.set(conversationId, readSeq);
-    await this.storeReceipt(ack.receipt);
+    await this.storeReceipts([ack.receipt]);
   }
 
-  private async storeReceipt(receipt: Parameters<typeof applyReceipt>[1]): Promise<void> {
-    await applyReceipt(await this.deps.getDb(), receipt, this.deps.me()?.id);
-    this.deps.notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
+  private async storeReceipts(receipts: readonly Receipt[]): Promise<void> {
+    if (receipts.length === 0) return;
+    await applyReceipts(await this.deps.getDb(), receipts, this.deps.me()?.id);
+    this.deps.notify({
+      stores: ['members', 'conversations'],
+      conversationIds: receipts.map((r) => r.conversationId),
+    });
   }
 
   /** Runs tasks for one conversation one after another. */

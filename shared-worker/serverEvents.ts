@@ -2,12 +2,12 @@
  * What the hub does with each server event: store it in IndexedDB, then tell the tabs. Messages go
  * through LocalMirror (it owns cursors and gaps); everything else is stored here.
  */
-import { ServerEvent, type User } from '../contract/index';
+import { ServerEvent, type Receipt, type User } from '../contract/index';
 import {
   type GetFerryDb,
   removeConversation,
   saveConversations,
-  applyReceipt,
+  applyReceipts,
   putMember,
   removeMember,
   setPresence,
@@ -45,15 +45,31 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
       emit('live', { message, arrival: arrivals.isArrival(message, deps.me()?.id) });
   });
 
-  socket.on(
-    ServerEvent.receipt,
-    handle(async (receipt) => {
-      await applyReceipt(await getDb(), receipt, deps.me()?.id);
-      notify({ stores: ['members', 'conversations'], conversationIds: [receipt.conversationId] });
-      // A member has received up to deliveredSeq: the server holds at least that much.
-      mirror.learned(receipt.conversationId, Math.max(receipt.deliveredSeq, receipt.readSeq));
-    }),
-  );
+  // Receipts arriving while others are being stored are stored together, in one transaction: a
+  // device's receipts for hundreds of conversations (its own, after a catch-up) come back at once.
+  let receipts: Receipt[] = [];
+  let storingReceipts = false;
+  const storeReceipts = handle(async () => {
+    storingReceipts = true;
+    try {
+      while (receipts.length > 0) {
+        const batch = receipts;
+        receipts = [];
+        await applyReceipts(await getDb(), batch, deps.me()?.id);
+        notify({ stores: ['members', 'conversations'], conversationIds: batch.map((r) => r.conversationId) });
+        // A member has received up to deliveredSeq: the server holds at least that much.
+        for (const r of batch) mirror.learned(r.conversationId, Math.max(r.deliveredSeq, r.readSeq));
+      }
+    } finally {
+      storingReceipts = false;
+      // Those that came while a write failed are not left waiting for the next receipt.
+      if (receipts.length > 0) storeReceipts();
+    }
+  });
+  socket.on(ServerEvent.receipt, (receipt) => {
+    receipts.push(receipt);
+    if (!storingReceipts) storeReceipts();
+  });
 
   socket.on(ServerEvent.typing, (notice) => {
     if (notice.userId !== deps.me()?.id) emit('typing', notice);

@@ -5,7 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index';
-import { getConversation, newestMessages, putMessages, type FerryDb } from '../../localdb/index';
+import {
+  getConversation,
+  newestMessages,
+  putMessages,
+  saveConversations,
+  type FerryDb,
+} from '../../localdb/index';
 import { openDbWithRoom } from './support/localDb';
 import { messageAt } from './support/messages';
 
@@ -59,5 +65,19 @@ describe('storing catch-up pages', () => {
     // Sending message 8 read everything up to it.
     expect(c?.readSeq).toBe(8);
     expect(c?.unreadCount).toBe(0);
+  });
+
+  it('adds a page’s unread messages to a count the server made for messages this device never loaded', async () => {
+    // Listed with 300 unread; the device holds only the newest page (201-300).
+    const listed = await getConversation(db, CONV);
+    await saveConversations(db, [
+      { ...listed!, kind: 'room', members: [], lastSeq: 300, lastMessage: null, unreadCount: 300 },
+    ]);
+    await putMessages(db, page(201, 300), { meId: ME });
+    expect((await getConversation(db, CONV))?.unreadCount).toBe(300);
+    const deleted = entry(306, { text: '', deleted: true });
+    await putMessages(db, [...page(301, 305), deleted, ...page(307, 310)], { meId: ME });
+    // 301-310 but the deleted one.
+    expect((await getConversation(db, CONV))?.unreadCount).toBe(309);
   });
 });
