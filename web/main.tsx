@@ -1,9 +1,10 @@
 /** Entry of the page: styles, then the app into #app (in the person's language: see i18nReady). */
 import { render } from 'preact';
 import './styles/app.css';
-import { i18nReady } from './i18n/index';
+import { currentLang, i18nReady } from './i18n/index';
 import { App, preloadConversationView } from './ui/App';
 import { primeConversation } from './data/index';
+import { prepareMessageFormats } from './ui/format';
 import { parseRoute } from './ui/router';
 
 // Opened on a conversation: its newest messages are read while the app renders the first time.
@@ -13,4 +14,8 @@ if (route.name === 'conversation') {
   preloadConversationView();
 }
 
-void i18nReady.then(() => render(<App />, document.getElementById('app')!));
+void i18nReady.then(() => {
+  render(<App />, document.getElementById('app')!);
+  // In the task after that first render, while the messages are still being read.
+  if (route.name === 'conversation') setTimeout(() => prepareMessageFormats(currentLang()));
+});

@@ -212,7 +212,7 @@ describe('conversation list', () => {
 });
 
 describe('opened at a conversation', () => {
-  it('shows its newest messages, then the window above them and every conversation with its unread count, after a reload too', async () => {
+  it('shows its newest messages, then the window above them, every conversation with its unread count and the unread total in the title, after a reload too', async () => {
     const bob = await signUp(suite.ferry, 'open-bob');
     const alice = await newUser(suite.browser, suite.ferry, 'open-alice');
     const opened = await createRoomViaApi(suite.ferry, bob.cookie, 'Opened room');
@@ -238,6 +238,8 @@ describe('opened at a conversation', () => {
       );
       // The list comes after the messages, with the counts kept on the device: the open room read.
       await eventually(names).toEqual(['Other room, 2 unread', 'Opened room']);
+      // The tab title's unread total, read with the list after the messages, follows too.
+      await eventually(() => page.title()).toBe('(2) Ferry');
     };
     await check();
     // A cold open from the device's store gives the same screen.

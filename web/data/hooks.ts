@@ -106,17 +106,26 @@ export function primeConversation(id: string): void {
 const NO_CONVERSATIONS: LocalConversation[] = [];
 const NO_MEMBERS: LocalMember[] = [];
 
-/** Every cached conversation, newest activity first. */
-export function useConversations(): LocalConversation[] {
-  return useConversationsRead() ?? NO_CONVERSATIONS;
+/**
+ * Every cached conversation, newest activity first. `wanted` false: not read yet (none given), e.g.
+ * while a big account's hundreds of rows would hold back the open conversation's first frame.
+ */
+export function useConversations(wanted = true): LocalConversation[] {
+  return useConversationsRead(wanted) ?? NO_CONVERSATIONS;
 }
 
 /** The same list, but undefined until it has been read (so an empty list means none). */
-export function useConversationsRead(): LocalConversation[] | undefined {
-  return useLiveQuery<LocalConversation[] | undefined>('conversations', listConversations, undefined, (c) =>
-    touches(c, ['conversations']),
+export function useConversationsRead(wanted = true): LocalConversation[] | undefined {
+  return useLiveQuery<LocalConversation[] | undefined>(
+    wanted ? 'conversations' : 'conversations:not-yet',
+    wanted ? listConversations : notYetRead,
+    undefined,
+    (c) => wanted && touches(c, ['conversations']),
   );
 }
+
+/** The read of a list not wanted yet: nothing, and no IndexedDB work. */
+const notYetRead = async (): Promise<undefined> => undefined;
 
 /** One cached conversation (undefined while loading or when unknown). */
 export function useConversation(id: string): LocalConversation | undefined {

@@ -10,6 +10,7 @@ import type { Message } from '../../contract/index';
 import { onArrived, useConversations, useHubStatus } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { Strings } from '../i18n/en';
+import { useListHeld } from './ConversationList';
 
 /** Arrivals this close together are announced together. */
 const GATHER_MS = 500;
@@ -35,8 +36,9 @@ export function arrivalText(
   return conversations > 1 ? t.newMessagesIn(arrived.length, conversations) : t.newMessages(arrived.length);
 }
 
-function useArrivals(say: Say, t: Strings): void {
-  const conversations = useConversations();
+function useArrivals(say: Say, t: Strings, activeId: string | null): void {
+  // Only names the conversations of arrivals: read when the list is (useListHeld).
+  const conversations = useConversations(!useListHeld(activeId));
   const context = useRef({ conversations, t });
   context.current = { conversations, t };
   useEffect(() => {
@@ -93,13 +95,13 @@ function useConnectionChanges(say: Say, t: Strings): void {
   }, [connection]);
 }
 
-/** The live region; mount once, in the signed-in shell. */
-export function Announcer() {
+/** The live region; mount once, in the signed-in shell (`activeId`: the open conversation). */
+export function Announcer({ activeId }: { activeId: string | null }) {
   const { t } = useI18n();
   const [said, setSaid] = useState<{ n: number; text: string } | null>(null);
   // Each announcement is a new node, so the same words twice are still read twice.
   const say = useRef<Say>((text) => setSaid((prev) => ({ n: (prev?.n ?? 0) + 1, text }))).current;
-  useArrivals(say, t);
+  useArrivals(say, t, activeId);
   useConnectionChanges(say, t);
   return (
     <div class="sr-only" aria-live="polite" data-announcer="">

@@ -116,8 +116,8 @@ function Shell({ me }: { me: User }) {
       <main class="main">
         <Main route={route} me={me} />
       </main>
-      <Alerts />
-      <Announcer />
+      <Alerts activeId={activeId} />
+      <Announcer activeId={activeId} />
       <KeyboardShortcuts activeId={activeId} />
     </div>
   );

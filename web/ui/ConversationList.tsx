@@ -49,6 +49,24 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
   const { t } = useI18n();
   const nav = useRef<HTMLElement>(null);
   useFocusTarget('conversationList', nav);
+  const held = useListHeld(activeId);
+  return (
+    <>
+      <MessageSearch activeId={activeId} myId={myId} />
+      <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
+        {!held && <ConversationRows activeId={activeId} myId={myId} />}
+      </nav>
+    </>
+  );
+}
+
+/**
+ * Whether what reads the whole conversation list waits: the page opened on conversation
+ * `activeId`, whose newest messages are not on screen yet (at most a moment: see
+ * afterConversationShown). Reading and copying hundreds of conversations from IndexedDB takes as
+ * long as reading the open conversation's messages, and would hold them back.
+ */
+export function useListHeld(activeId: string | null): boolean {
   const [held, setHeld] = useState(() => activeId !== null && !conversationWasShown());
   useEffect(() => {
     if (!held) return;
@@ -58,14 +76,7 @@ export function ConversationList({ activeId, myId }: { activeId: string | null; 
       live = false;
     };
   }, [held]);
-  return (
-    <>
-      <MessageSearch activeId={activeId} myId={myId} />
-      <nav aria-label={t.conversations} class="convs" ref={nav} tabIndex={-1}>
-        {!held && <ConversationRows activeId={activeId} myId={myId} />}
-      </nav>
-    </>
-  );
+  return held;
 }
 
 /** The list's rows: the first LIST_STEP at once, the rest a step at a time when the page is idle. */

@@ -3,6 +3,7 @@ import type { Strings } from '../i18n/en';
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
+const fullFormats = new Map<string, Intl.DateTimeFormat>();
 
 function cached(map: Map<string, Intl.DateTimeFormat>, lang: string, opts: Intl.DateTimeFormatOptions) {
   let f = map.get(lang);
@@ -10,9 +11,32 @@ function cached(map: Map<string, Intl.DateTimeFormat>, lang: string, opts: Intl.
   return f;
 }
 
+const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' };
+const FULL: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+};
+
+/**
+ * Builds the formatters every message row uses (time, day heading, full date) before the first
+ * row needs them: a page's first Intl.DateTimeFormat loads the locale's data, the longest single
+ * step of rendering a conversation's newest messages. Called while the page waits for those
+ * messages, it is off the path to their first frame.
+ */
+export function prepareMessageFormats(lang: string): void {
+  cached(timeFormats, lang, TIME);
+  cached(dayFormats, lang, DAY);
+  cached(fullFormats, lang, FULL);
+}
+
 /** Hours and minutes, e.g. "14:05" or "2:05 PM". */
 export function formatTime(ms: number, lang: string): string {
-  return cached(timeFormats, lang, { hour: 'numeric', minute: '2-digit' }).format(ms);
+  return cached(timeFormats, lang, TIME).format(ms);
 }
 
 /** Local calendar day of a time, as a comparable key. */
@@ -27,29 +51,15 @@ export function formatDay(ms: number, lang: string, t: Strings, now = Date.now()
   const yesterday = new Date(now);
   yesterday.setDate(yesterday.getDate() - 1); // calendar arithmetic: right across DST changes
   if (dayKey(ms) === dayKey(yesterday.getTime())) return t.yesterday;
-  return cached(dayFormats, lang, {
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-  }).format(ms);
+  return cached(dayFormats, lang, DAY).format(ms);
 }
-
-const fullFormats = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * Full date and time for a tooltip / `title`: what toLocaleString gives, from a cached formatter
  * (every message row has one; toLocaleString builds a formatter per call).
  */
 export function formatFull(ms: number, lang: string): string {
-  return cached(fullFormats, lang, {
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).format(ms);
+  return cached(fullFormats, lang, FULL).format(ms);
 }
 
 const shortDayFormats = new Map<string, Intl.DateTimeFormat>();
