@@ -1,4 +1,4 @@
-import type { IDBPTransaction } from 'idb';
+import type { IDBPIndex, IDBPTransaction } from 'idb';
 import type { Message } from '../contract/index';
 import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
@@ -256,9 +256,11 @@ export async function advanceSyncedSeq(db: FerryDb, conversationId: string, seq:
  * The newest `limit` stored messages (kind 'message') of a conversation below `belowSeq`,
  * ascending by seq.
  *
- * Read with getAll over a key range found by a key cursor (advance skips `limit` keys in one
- * step) rather than a cursor walked message by message: a page is a few requests, not one per
- * message, each of which waits its turn behind everything else the database is doing.
+ * One getAllRecords, newest first, where the browser has it (IndexedDB 3.0: Chromium 141+):
+ * a page is one request. Elsewhere, getAll over a key range found by a key cursor (advance skips
+ * `limit` keys in one step): three requests. Never a cursor walked message by message: each step
+ * waits its turn behind everything else the database is doing, and the open conversation's first
+ * paint waits on this read.
  */
 export async function newestMessages(
   db: FerryDb,
@@ -267,25 +269,61 @@ export async function newestMessages(
   belowSeq = Infinity,
 ): Promise<Message[]> {
   const index = db.transaction('messages').store.index('by-conv-seq');
+  const newestFirst = recordsReader(index);
   let upper: [string, number] = [conversationId, belowSeq];
-  let upperOpen = true;
   let out: Message[] = [];
   while (out.length < limit) {
     const wanted = limit - out.length;
-    const range = IDBKeyRange.bound([conversationId, -Infinity], upper, false, upperOpen);
-    let cursor = await index.openKeyCursor(range, 'prev');
-    if (!cursor) break;
-    if (wanted > 1) cursor = await cursor.advance(wanted - 1);
-    // Fewer entries than wanted below `upper`: read them all.
-    const lower = cursor ? cursor.key : ([conversationId, -Infinity] as [string, number]);
-    const entries = await index.getAll(IDBKeyRange.bound(lower, upper, false, upperOpen));
-    out = [...entries.filter(isMessageEntry).map(withEntryDefaults), ...out];
+    const range = IDBKeyRange.bound([conversationId, -Infinity], upper, false, true);
+    const page = newestFirst ? await newestFirst(range, wanted) : await keyRangePage(index, range, wanted);
+    out = [...page.entries.filter(isMessageEntry).map(withEntryDefaults), ...out];
     // Operations took some of the places: read on below what was read.
-    if (!cursor) break;
-    upper = lower;
-    upperOpen = true;
+    if (!page.lowest) break;
+    upper = page.lowest;
   }
   return out.slice(-limit);
+}
+
+type MessagesIndex = IDBPIndex<FerryDbSchema, ['messages'], 'messages', 'by-conv-seq', 'readonly'>;
+type Entry = FerryDbSchema['messages']['value'];
+
+/** Up to `count` entries of `range`, ascending, and the lowest key read when more may lie below. */
+interface NewestPage {
+  entries: Entry[];
+  lowest: [string, number] | null;
+}
+
+/** The index's getAllRecords, when the browser has it, as a newest-first page reader. */
+function recordsReader(index: MessagesIndex) {
+  const raw = index as unknown as {
+    getAllRecords?: (options: {
+      query: IDBKeyRange;
+      count: number;
+      direction: IDBCursorDirection;
+    }) => Promise<{ key: [string, number]; value: Entry }[]>;
+  };
+  if (typeof raw.getAllRecords !== 'function') return null;
+  return async (range: IDBKeyRange, count: number): Promise<NewestPage> => {
+    const records = await raw.getAllRecords!({ query: range, count, direction: 'prev' });
+    const full = records.length === count;
+    return {
+      entries: records.map((r) => r.value).reverse(),
+      lowest: full ? records[records.length - 1]!.key : null,
+    };
+  };
+}
+
+/** The same page without getAllRecords: a key cursor finds its lowest key, getAll reads it. */
+async function keyRangePage(index: MessagesIndex, range: IDBKeyRange, count: number): Promise<NewestPage> {
+  let cursor = await index.openKeyCursor(range, 'prev');
+  if (!cursor) return { entries: [], lowest: null };
+  if (count > 1) cursor = await cursor.advance(count - 1);
+  // Fewer entries than wanted in the range: read them all.
+  const lowest = cursor ? (cursor.key as [string, number]) : null;
+  const entries = await index.getAll(
+    IDBKeyRange.bound(lowest ?? range.lower, range.upper, false, range.upperOpen),
+  );
+  return { entries, lowest };
 }
 
 /** A conversation's stored messages (kind 'message') from `fromSeq` up, ascending seq (one read). */

@@ -1,9 +1,10 @@
 /**
  * Reading a conversation's messages in pages (localdb newestMessages / messagesFrom) over
  * fake-indexeddb: the newest page below a seq holds exactly the newest messages, operations
- * stored between them (reactions, edits) taking no place in it, in ascending seq.
+ * stored between them (reactions, edits) taking no place in it, in ascending seq, whether the
+ * database has getAllRecords (one request a page) or not (a key cursor and getAll).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../contract/index';
 import { messagesFrom, newestMessages, putMessages, type FerryDb } from '../../localdb/index';
 import { openDbWithRoom } from './support/localDb';
@@ -38,10 +39,28 @@ beforeEach(async () => {
 });
 afterEach(() => db.close());
 
-describe('reading message pages', () => {
+/** IndexedDB's getAllRecords (fake-indexeddb has it, as Chromium 141+ does). */
+const indexProto = IDBIndex.prototype as unknown as { getAllRecords?: unknown };
+const withRecords = indexProto.getAllRecords;
+
+describe.each([
+  { reader: 'getAllRecords, newest first', hasRecords: true },
+  { reader: 'a key cursor and getAll (no getAllRecords)', hasRecords: false },
+])('reading the newest message pages with $reader', ({ hasRecords }) => {
+  beforeEach(() => {
+    if (!hasRecords) delete indexProto.getAllRecords;
+  });
+  afterEach(() => {
+    indexProto.getAllRecords = withRecords;
+    vi.restoreAllMocks();
+  });
+
   it('gives the newest messages, operations between them taking no place in the page', async () => {
+    const records = hasRecords ? vi.spyOn(IDBIndex.prototype as never, 'getAllRecords' as never) : null;
     const page = await newestMessages(db, CONV, 50);
     expect(page.map((m) => m.seq)).toEqual(messageSeqs(1, 300).slice(-50));
+    // Operations took places: the reader read on below its first page.
+    if (records) expect(records.mock.calls.length).toBeGreaterThan(1);
   });
 
   it('gives the newest messages below a seq, and what is left when fewer remain', async () => {
@@ -49,9 +68,12 @@ describe('reading message pages', () => {
       messageSeqs(1, 99).slice(-50),
     );
     expect((await newestMessages(db, CONV, 50, 20)).map((m) => m.seq)).toEqual(messageSeqs(1, 19));
+    expect((await newestMessages(db, CONV, 2, 4)).map((m) => m.seq)).toEqual([1, 2]);
     expect(await newestMessages(db, CONV, 50, 1)).toEqual([]);
   });
+});
 
+describe('reading message pages', () => {
   it('gives every message from a seq up', async () => {
     expect((await messagesFrom(db, CONV, 250)).map((m) => m.seq)).toEqual(messageSeqs(250, 300));
   });
