@@ -1,7 +1,8 @@
 /**
  * One Server-Sent Events feed of one conversation. It subscribes to the relay bus BEFORE reading
- * the backlog from the store (and, with several nodes, reads it once every node has heard of it), then writes every message with seq > the last one written, in order,
- * filling any gap from the store: a client resuming with Last-Event-ID gets no gap and no duplicate.
+ * the backlog from the store (with several nodes, once every node has heard of the feed), then
+ * writes every message with seq > the last one written, in order, filling any gap from the
+ * store: a client resuming with Last-Event-ID gets no gap and no duplicate.
  *
  * Writes respect backpressure: the feed writes while the connection takes it and waits for
  * 'drain' otherwise, so a backlog of any length reaches a reader that keeps reading on one
