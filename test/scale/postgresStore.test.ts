@@ -76,16 +76,6 @@ describe('PostgresStore across nodes', () => {
 
   const seqOf = (r: AppendResult): number => (r.status === 'conflict' ? -1 : r.message.seq);
 
-  /** Resolves once some session (a batch) waits for a lock the backend `pid` holds. */
-  const waitUntilBlockedBy = (pid: number) =>
-    waitUntil('a batch waiting for the held conversation', async () => {
-      const { rows } = await adminQuery(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-        [pid],
-      );
-      return (rows[0] as { n: number }).n > 0;
-    });
-
   it('applies each migration exactly once when several nodes start at the same moment', async () => {
     const schema = await schemaWithCleanup();
     const stores = await Promise.all([1, 2, 3, 4].map(() => open(schema)));
@@ -272,36 +262,17 @@ describe('PostgresStore across nodes', () => {
     // A reply to that message, read by this batch only after the lock: it must find it.
     const reply = store.appendMessage({ ...draft(0), replyTo: theirs });
     reply.catch(() => undefined);
-    await waitUntilBlockedBy(otherPid);
+    await waitUntil('the batch waiting for the conversation', async () => {
+      const { rows } = await adminQuery(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [otherPid],
+      );
+      return (rows[0] as { n: number }).n > 0;
+    });
     await other.query('COMMIT');
     const result = await reply;
     expect(result.status).toBe('created');
     expect(seqOf(result)).toBe(2);
-  });
-
-  it("commits other conversations' appends while one conversation's batch waits for its lock", async () => {
-    const schema = await schemaWithCleanup();
-    const store = await open(schema);
-    const held = await seed(store);
-    // Rooms beside it: a few shards' worth, so some land on a shard of their own.
-    const others = await Promise.all(Array.from({ length: 12 }, () => seed(store)));
-    const other = new pg.Client({ connectionString: urlWithSchema(schema) });
-    await other.connect();
-    cleanups.push(() => other.end());
-    await other.query('BEGIN');
-    await other.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [held.roomId]);
-    const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-
-    let waitingSettled = false;
-    const waiting = store.appendMessage(held.draft(0)).finally(() => (waitingSettled = true));
-    waiting.catch(() => undefined);
-    await waitUntilBlockedBy(otherPid);
-    // With the lock still held: one batch in flight for every conversation would wait here forever.
-    const first = await Promise.any(others.map((room) => store.appendMessage(room.draft(0))));
-    expect(seqOf(first)).toBe(1);
-    expect(waitingSettled).toBe(false);
-    await other.query('COMMIT');
-    expect(seqOf(await waiting)).toBe(1);
   });
 
   it('refuses, in the commit, the entries of senders that must be members and are not, without using up a seq', async () => {

@@ -4,14 +4,6 @@
  * Seqs come from `conversations.last_seq`, bumped under a row lock, so two nodes appending to the
  * same conversation queue on that row and never produce a gap or a duplicate seq. Every caller's
  * promise settles only after COMMIT returns.
- *
- * Conversations are split over a few queues (shards), each with one batch in flight: a batch's
- * round trips and commit no longer wait idle behind another conversation's. A conversation always
- * goes to the same shard, so its appends still commit one batch after another in the order they
- * arrived (seq order = arrival order, and a resend or an edit always finds what came before it in
- * its conversation). Shards lock disjoint conversation rows; what they can share (an upload sent
- * with two messages, one id sent to two conversations) is a row lock or a unique-key conflict,
- * which the batch that loses waits out or retries (RETRYABLE).
  */
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode } from '../../../contract/errors.js';
@@ -35,25 +27,12 @@ import { inTransaction } from './transaction.js';
 export interface BatcherOptions {
   /** Most appends in one transaction. */
   maxBatch: number;
-  /** Batches in flight at once, each for its own conversations (keep below the pool's size). */
-  shards?: number;
   onCommit?: (info: CommitInfo) => void;
 }
 
 /** A batch can lose a race with another node (same id inserted first, deadlock): run it again. */
 const RETRYABLE = new Set(['23505', '40001', '40P01']);
 const MAX_ATTEMPTS = 5;
-/** Batches in flight at once by default: the pool (10) keeps room for reads beside them. */
-const DEFAULT_SHARDS = 4;
-
-/** The shard of a conversation: a string hash (FNV-1a), the same for every append to it. */
-function shardOf(conversationId: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < conversationId.length; i++) {
-    hash = Math.imul(hash ^ conversationId.charCodeAt(i), 0x01000193);
-  }
-  return (hash >>> 0) % shards;
-}
 
 /** Postgres `text` cannot hold U+0000; reject such input alone instead of failing a whole batch. */
 const hasNul = (s: string): boolean => s.includes('\u0000');
@@ -65,21 +44,17 @@ function sqlState(err: unknown): string | undefined {
 
 /** appendMessage on PostgreSQL: the shared GroupCommit queue, each batch one transaction here. */
 export class AppendBatcher {
-  private readonly shards: GroupCommit<AppendInput, AppendResult>[];
+  private readonly appends: GroupCommit<AppendInput, AppendResult>;
   private closed = false;
 
   constructor(
     private readonly pool: Pool,
     private readonly options: BatcherOptions,
   ) {
-    this.shards = Array.from(
-      { length: Math.max(1, options.shards ?? DEFAULT_SHARDS) },
-      () =>
-        new GroupCommit<AppendInput, AppendResult>((inputs) => this.commitBatch(inputs), {
-          maxBatch: options.maxBatch,
-          batchError: toBatchError,
-        }),
-    );
+    this.appends = new GroupCommit((inputs) => this.commitBatch(inputs), {
+      maxBatch: options.maxBatch,
+      batchError: toBatchError,
+    });
   }
 
   /** Queues one append; resolves after the batch holding it has committed. */
@@ -101,13 +76,13 @@ export class AppendBatcher {
         ),
       );
     }
-    return this.shards[shardOf(input.conversationId, this.shards.length)]!.submit(input);
+    return this.appends.submit(input);
   }
 
   /** Refuses new appends and resolves once every queued one has settled. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.shards.map((shard) => shard.drain()));
+    await this.appends.drain();
   }
 
   /**
