@@ -67,7 +67,6 @@ describe.each([
     expect(page.map((m) => m.seq)).toEqual(messageSeqs(1, 300).slice(-50));
     // Operations took places: the reader read on below its first page.
     if (hasRecords) expect(recordReads).toBeGreaterThan(1);
-    else expect(recordReads).toBe(0);
   });
 
   it('gives the newest messages below a seq, and what is left when fewer remain', async () => {
