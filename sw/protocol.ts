@@ -14,13 +14,15 @@ export type PageToSw =
   /** workbox-window's messageSkipWaiting() sends exactly this: activate the waiting worker. */
   | { type: 'SKIP_WAITING' }
   /** Replay the outbox over HTTP now (the hub's socket may be down). */
-  | { type: 'ferry:replay-outbox'; reason: ReplayReason };
+  | { type: 'ferry:replay-outbox'; reason: ReplayReason }
+  /** This page is still not controlled by the active worker: claim it (see sw/update.ts). */
+  | { type: 'ferry:claim' };
 
 /** True when `data` is a message this Service Worker understands. */
 export function isPageToSw(data: unknown): data is PageToSw {
   if (typeof data !== 'object' || data === null) return false;
   const type = (data as { type?: unknown }).type;
-  return type === 'SKIP_WAITING' || type === 'ferry:replay-outbox';
+  return type === 'SKIP_WAITING' || type === 'ferry:replay-outbox' || type === 'ferry:claim';
 }
 
 export type SwToPage =

@@ -4,6 +4,7 @@
  * reloads by itself (someone may be typing).
  */
 import type { Workbox } from 'workbox-window';
+import type { PageToSw } from '../../sw/protocol';
 import { setPwaState } from './pwaState';
 
 /** Where the build writes the worker (vite.config.ts, VitePWA `filename`). */
@@ -44,10 +45,23 @@ async function register(): Promise<ServiceWorkerRegistration | undefined> {
     console.warn('ferry: registering the Service Worker failed; the app will not work offline', err);
     return undefined;
   });
+  if (registration) void claimThisPage();
   setInterval(() => {
     if (document.visibilityState === 'visible') void registration?.update().catch(() => undefined);
   }, UPDATE_CHECK_MS);
   return registration;
+}
+
+/**
+ * Once a worker is active, makes sure it controls this page: the worker claims pages as it first
+ * activates, but Chromium can pass over this one, which would then go without its offline shell,
+ * Background Sync replay and attachment cache until reloaded.
+ */
+async function claimThisPage(): Promise<void> {
+  const ready = await navigator.serviceWorker.ready;
+  if (navigator.serviceWorker.controller) return;
+  const message: PageToSw = { type: 'ferry:claim' };
+  ready.active?.postMessage(message);
 }
 
 /** "Reload to update": activates the waiting version, then reloads once it controls this page. */
