@@ -69,12 +69,15 @@ describe('live announcements', () => {
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
     await recordAnnouncements(page);
 
-    // On the next connection, hold the hub's first catch-up request until the server has sent
-    // that connection a live message: the catch-up then stores it before the live copy is handled.
+    // Kept out while Bob writes, the hub has a message to catch up when it is let back in. On that
+    // connection, hold its first catch-up request until the server has sent it a live message: the
+    // catch-up then stores it before the live copy is handled.
+    let refusing = true;
     let holding = true;
     const held: (() => void)[] = [];
     const liveSent: string[] = [];
     suite.ferry.app.io.use((socket, next) => {
+      if (refusing) return next(new Error('refused by the test'));
       if (!holding) return next();
       socket.onAnyOutgoing((event: string, message: Message) => {
         if (event === ServerEvent.message) liveSent.push(message.text);
@@ -89,7 +92,10 @@ describe('live announcements', () => {
       next();
     });
     for (const socket of suite.ferry.app.io.of('/').sockets.values()) socket.conn.close();
-    await eventually(() => held.length).toBeGreaterThan(0);
+    await waitOffline(page);
+    await sendViaApi(suite.ferry, bob.cookie, room.id, 'While away');
+    refusing = false;
+    await eventually(() => held.length, 60_000).toBeGreaterThan(0);
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'Just in time');
     await eventually(() => liveSent).toContain('Just in time');
     holding = false;
