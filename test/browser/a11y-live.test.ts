@@ -42,10 +42,12 @@ describe('live announcements', () => {
 
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'Ahoy there');
     await messageArticle(page, 'Harbour', 'Ahoy there').waitFor();
-    await eventually(() => said(page, /Ahoy there/)).toEqual(['live-bob in Harbour: Ahoy there']);
+    await eventually(() => said(page, /Ahoy there/)).toEqual([`${bob.user.username} in Harbour: Ahoy there`]);
     // Elsewhere too, named by its conversation.
     await sendViaApi(suite.ferry, bob.cookie, other.id, 'Over here');
-    await eventually(() => said(page, /Over here/)).toEqual(['live-bob in Lighthouse: Over here']);
+    await eventually(() => said(page, /Over here/)).toEqual([
+      `${bob.user.username} in Lighthouse: Over here`,
+    ]);
 
     // My own message goes Sent → Delivered → Read (Bob opens the room): none of it is said.
     await sendMessage(page, 'On my way');
@@ -102,7 +104,9 @@ describe('live announcements', () => {
     for (const release of held.splice(0)) release();
 
     await messageArticle(page, 'Jetty', 'Just in time').waitFor();
-    await eventually(() => said(page, /Just in time/)).toEqual(['race-bob in Jetty: Just in time']);
+    await eventually(() => said(page, /Just in time/)).toEqual([
+      `${bob.user.username} in Jetty: Just in time`,
+    ]);
     await alice.context.close();
   });
 
@@ -125,7 +129,9 @@ describe('live announcements', () => {
     await messageArticle(page, 'Quay', `Catch-up ${CAUGHT_UP}`).waitFor();
     // A live message after the catch-up: said on its own, so nothing was gathered with it.
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'Back to normal');
-    await eventually(() => said(page, /Back to normal/)).toEqual(['live-dave in Quay: Back to normal']);
+    await eventually(() => said(page, /Back to normal/)).toEqual([
+      `${bob.user.username} in Quay: Back to normal`,
+    ]);
 
     const all = await announcements(page);
     expect(all.filter((a) => /Catch-up|new messages/.test(a))).toEqual([]);

@@ -104,7 +104,7 @@ describe('message search', () => {
     // English with a typo, and a prefix.
     await search(page, 'adress harb');
     await eventually(() => resultTexts(page)).toEqual([
-      'Harbour|search-bob: The address is 12 Harbour Street',
+      `Harbour|${bob.user.username}: The address is 12 Harbour Street`,
     ]);
     expect(await marks(page)).toEqual(['address', 'Harbour']);
     await expect
@@ -118,7 +118,7 @@ describe('message search', () => {
 
     // Chinese by word; choosing the result opens the conversation at it, highlighted, with focus.
     await search(page, '北京');
-    await eventually(() => resultTexts(page)).toEqual(['Harbour|search-bob: 我们明天在北京见面吧']);
+    await eventually(() => resultTexts(page)).toEqual([`Harbour|${bob.user.username}: 我们明天在北京见面吧`]);
     expect(await marks(page)).toEqual(['北京']);
     // The keyboard reaches the result from the field.
     await searchRegion(page).getByRole('searchbox').press('ArrowDown');
@@ -140,7 +140,7 @@ describe('message search', () => {
     await conversationLink(page, 'Harbour').waitFor();
     await search(page, 'street');
     await eventually(() => resultTexts(page)).toEqual([
-      'Harbour|search-bob: The address is 12 Harbour Street',
+      `Harbour|${bob.user.username}: The address is 12 Harbour Street`,
     ]);
     expect((await savedIndex(page))!.builtAt).toBe(builtAt);
 
@@ -151,7 +151,7 @@ describe('message search', () => {
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'Ferry leaves from the harbour at noon');
     await search(page, 'noon');
     await eventually(() => resultTexts(page)).toEqual([
-      'Harbour|search-bob: Ferry leaves from the harbour at noon',
+      `Harbour|${bob.user.username}: Ferry leaves from the harbour at noon`,
     ]);
     await eventually(async () => (await savedIndex(page))!.savedAt).toBeGreaterThan(before);
     const saved = (await savedIndex(page))!;

@@ -206,7 +206,9 @@ describe('conversation list', () => {
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Anyone on the older room?');
     await sendViaApi(suite.ferry, bob.cookie, older.id, 'Hello?');
     await eventually(names).toEqual(['Older room, 2 unread', 'Newer room']);
-    await eventually(() => textOf(conversationRow(page, 'Older room'))).toContain('list-bob: Hello?');
+    await eventually(() => textOf(conversationRow(page, 'Older room'))).toContain(
+      `${bob.user.username}: Hello?`,
+    );
     await alice.context.close();
   });
 });
@@ -256,20 +258,20 @@ describe('direct messages, typing and presence', () => {
     const a = await openOnlineTab(alice.context, suite.ferry);
     const b = await openOnlineTab(bob.context, suite.ferry);
 
-    await startDirect(a, 'dm-bob');
+    await startDirect(a, bob.user.username);
     await sendMessage(a, 'Psst');
     // Bob sees the conversation under Alice's name.
-    await openConversation(b, 'dm-alice');
-    await messageArticle(b, 'dm-alice', 'Psst').waitFor();
+    await openConversation(b, alice.user.username);
+    await messageArticle(b, alice.user.username, 'Psst').waitFor();
 
     await a.getByRole('textbox', { name: 'Message' }).pressSequentially('are you th');
-    await b.getByText('dm-alice is typing…').waitFor();
+    await b.getByText(`${alice.user.username} is typing…`).waitFor();
 
     await b.getByRole('button', { name: /^Members/ }).click();
     const aliceRow = b
       .getByRole('list', { name: 'Members' })
       .getByRole('listitem')
-      .filter({ hasText: 'dm-alice' });
+      .filter({ hasText: alice.user.username });
     await eventually(() => textOf(aliceRow)).toMatch(/online/);
     // Alice closes her browser: Bob sees her go offline.
     await alice.context.close();

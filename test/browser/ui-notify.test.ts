@@ -108,7 +108,7 @@ describe('notifications and badge', () => {
     });
     await sendViaApi(suite.ferry, bob.cookie, room.id, 'While you are away');
     await eventually(() => page.evaluate(() => window.__ferryTest.shown)).toEqual([
-      { title: 'notify-bob in Pier', body: 'While you are away' },
+      { title: `${bob.user.username} in Pier`, body: 'While you are away' },
     ]);
     await eventually(() => page.evaluate(() => window.__ferryTest.badges.at(-1))).toBe(2);
     await alice.context.close();

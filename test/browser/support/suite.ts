@@ -1,5 +1,5 @@
 /** The server and browser most browser-test files share: started once, closed after the last test. */
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { startFerry, type Ferry, type StartFerryOptions } from './ferry';
@@ -26,6 +26,10 @@ export function ferrySuite(options: StartFerryOptions = {}): FerrySuite {
   // own retry) with ECONNREFUSED: each test starts with the server up.
   beforeEach(async () => {
     if (ferry && !ferry.running) await ferry.restart();
+    // A failure on a loaded CI machine is often not reproducible alone: say what each tab showed.
+    onTestFailed(async () => {
+      if (browser) console.error(await describePages(browser));
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -44,4 +48,21 @@ export function ferrySuite(options: StartFerryOptions = {}): FerrySuite {
       return ready(browser, 'browser');
     },
   };
+}
+
+/** Each open tab's address and accessibility tree, bounded in time (a hung tab is named as such). */
+export async function describePages(browser: Browser): Promise<string> {
+  const parts: string[] = [];
+  for (const [c, context] of browser.contexts().entries())
+    for (const [p, page] of context.pages().entries()) {
+      const tree = await page
+        .locator('body')
+        .ariaSnapshot({ timeout: 2_000 })
+        .catch(
+          (err: unknown) =>
+            `(no snapshot: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+        );
+      parts.push(`--- context ${c + 1}, tab ${p + 1}: ${page.url()}\n${tree}`);
+    }
+  return `What the open tabs showed when the test failed:\n${parts.join('\n') || '(no open tab)'}`;
 }
