@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl ?? undefined,
     onCommit: metrics.onCommit,
+    onCheckpoint: metrics.onCheckpoint,
     onFailure: (err) => storeFailed(err),
   });
   const redis = config.redisUrl ? await setupRedis(config, logger) : null;

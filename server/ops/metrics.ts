@@ -7,7 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { Middleware } from 'koa';
-import type { CommitInfo } from '../store/Store.js';
+import type { CheckpointInfo, CommitInfo } from '../store/Store.js';
 
 /** What the connections gauge needs from the socket.io server: its default namespace's sockets. */
 export interface SocketSource {
@@ -18,6 +18,8 @@ export interface Metrics {
   readonly registry: client.Registry;
   /** Pass as `StoreOptions.onCommit`: counts stored messages and times the commit. */
   onCommit(info: CommitInfo): void;
+  /** Pass as `StoreOptions.onCheckpoint`: times the WAL checkpoints that run beside the commits. */
+  onCheckpoint(info: CheckpointInfo): void;
   /** Reports the socket.io server's open connections (by transport) on every scrape. */
   watchSockets(io: SocketSource): void;
   /** Counts HTTP requests by method and status. Mount first so every answer is counted. */
@@ -88,6 +90,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: BATCH_BUCKETS,
     registers: [registry],
   });
+  const checkpointSeconds = new client.Histogram({
+    name: 'ferry_checkpoint_seconds',
+    help: 'Wall time of one WAL checkpoint run beside the commits (SQLite; copy and fsync), seconds.',
+    buckets: COMMIT_BUCKETS,
+    registers: [registry],
+  });
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loopDelay.enable();
   new client.Gauge({
@@ -119,6 +127,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       messages.inc(info.messages);
       commitSeconds.observe(info.ms / 1000);
       batchSize.observe(info.messages);
+    },
+    onCheckpoint(info) {
+      checkpointSeconds.observe(info.ms / 1000);
     },
     watchSockets(io) {
       sources.push(io);

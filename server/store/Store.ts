@@ -161,9 +161,19 @@ export interface CommitInfo {
   ms: number;
 }
 
+/** A WAL checkpoint that ran beside the commits (SQLite). */
+export interface CheckpointInfo {
+  /** Wall time, copy and fsync included, ms. */
+  ms: number;
+  /** Pages copied from the WAL into the database file. */
+  pages: number;
+}
+
 export interface StoreOptions {
   /** Called after every message commit batch, for metrics. */
   onCommit?: (info: CommitInfo) => void;
+  /** Called after every checkpoint that copied pages, for metrics (SQLite only). */
+  onCheckpoint?: (info: CheckpointInfo) => void;
   /**
    * Called once if the store breaks for good (SQLite: its writer or reader thread died). Every
    * pending and later call then fails with UNAVAILABLE; the process should restart.

@@ -13,7 +13,11 @@ export interface CreateStoreOptions extends StoreOptions {
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const { dataDir, databaseUrl } = options;
   // Only the store's own options: callers may pass a whole Config object.
-  const storeOptions: StoreOptions = { onCommit: options.onCommit, onFailure: options.onFailure };
+  const storeOptions: StoreOptions = {
+    onCommit: options.onCommit,
+    onCheckpoint: options.onCheckpoint,
+    onFailure: options.onFailure,
+  };
   // Both open their store and migrate it (closing it again if that fails).
   if (!databaseUrl) return createSqliteStore(dataDir, storeOptions);
   // A dynamic import, so SQLite deployments never load `pg`.

@@ -61,7 +61,7 @@ describe('/metrics and /healthz on a running app', () => {
     const metrics = createMetrics();
     srv = await startTestServer({
       env: { METRICS_TOKEN },
-      storeOptions: { onCommit: metrics.onCommit },
+      storeOptions: { onCommit: metrics.onCommit, onCheckpoint: metrics.onCheckpoint },
       deps: { metrics },
     });
     url = srv.url;
@@ -88,6 +88,7 @@ describe('/metrics and /healthz on a running app', () => {
       'ferry_connections',
       'ferry_messages_total',
       'ferry_commit_seconds',
+      'ferry_checkpoint_seconds',
       'ferry_http_requests_total',
       'process_cpu_seconds_total',
       'nodejs_eventloop_lag_seconds',

@@ -315,6 +315,9 @@ export class SqliteStore implements Store {
     try {
       if (transaction && transaction.appends > 0)
         this.#options.onCommit?.({ messages: transaction.appends, ms: transaction.ms });
+      const copied = transaction?.checkpoint;
+      if (copied && copied.copiedPages > 0)
+        this.#options.onCheckpoint?.({ ms: copied.ms, pages: copied.copiedPages });
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }

@@ -7,6 +7,12 @@ import Database from 'better-sqlite3';
 export const DATABASE_FILE = 'ferry.db';
 /** How long a write waits for another connection's lock before giving up. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * WAL pages after which a commit checkpoints inside itself, on its batch's ack path. The writer
+ * checkpoints when idle long before this (checkpoint.ts); SQLite's own (1,000 pages by default)
+ * steps in only for a writer that is never idle.
+ */
+export const WRITER_CHECKPOINT_PAGES = 4_000;
 
 /** Creates `dataDir` if missing and opens `<dataDir>/ferry.db` in WAL mode with durable commits. */
 export function openDatabase(dataDir: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
@@ -23,6 +29,7 @@ export function openDatabase(dataDir: string, busyTimeoutMs = DEFAULT_BUSY_TIMEO
     // and edits free space, so appends pay nothing. https://www.sqlite.org/pragma.html#pragma_secure_delete
     db.pragma('secure_delete = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   } catch (error) {
     db.close();
     throw error;
@@ -39,6 +46,8 @@ export interface DatabaseSettings {
   /** Freed space is zeroed (a deleted message's text leaves the file). */
   secureDelete: boolean;
   busyTimeoutMs: number;
+  /** WAL pages after which a commit on this connection checkpoints (0: never). */
+  walAutocheckpoint: number;
 }
 
 /** Reads back the pragmas openDatabase set. */
@@ -49,6 +58,7 @@ export function readSettings(db: Database.Database): DatabaseSettings {
     foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
     secureDelete: Number(db.pragma('secure_delete', { simple: true })) === 1,
     busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+    walAutocheckpoint: Number(db.pragma('wal_autocheckpoint', { simple: true })),
   };
 }
 

@@ -18,6 +18,8 @@ export interface MergedOp {
   size: (args: never) => number;
   /** Most held by one merged run; a single request larger than this still runs alone. */
   maxSize: number;
+  /** Called once a run's replies are posted; `idle` when no request at all was waiting then. */
+  afterRun?: (idle: boolean) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export function serveRequests(handlers: Handlers, onClose: () => void, merged?: 
       replies = requests.map((r) => ({ id: r.id, ok: false, error: wire }));
     }
     for (const reply of replies) port.postMessage(reply);
+    merged!.afterRun?.(next === undefined);
     return next;
   };
 

@@ -12,6 +12,7 @@ import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AppendInput, AppendResult } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
+import { checkpoint, CheckpointPolicy, type CheckpointResult } from './checkpoint.js';
 import { passGate } from './commitGate.js';
 import { isPerItemError } from './errors.js';
 import type { Outcome } from '../groupCommit.js';
@@ -36,6 +37,8 @@ export interface WriterData {
 export interface CommittedTransaction {
   ms: number;
   appends: number;
+  /** The checkpoint the idle writer ran since the transaction before, if any (for metrics). */
+  checkpoint: CheckpointResult | null;
 }
 
 /**
@@ -60,6 +63,8 @@ function toWire(outcome: Outcome<unknown>): WireOutcome {
 const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000 } = workerData as WriterData;
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
+const checkpoints = new CheckpointPolicy();
+let lastCheckpoint: CheckpointResult | null = null;
 
 function open(): { version: number; settings: DatabaseSettings; file: string } {
   db ??= openDatabase(dataDir, busyTimeoutMs);
@@ -114,11 +119,14 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
   const outcomes = commit(ops).map(toWire);
   const ms = performance.now() - started;
   const appends = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
+  checkpoints.committed();
+  const transaction: CommittedTransaction = { ms, appends, checkpoint: lastCheckpoint };
+  lastCheckpoint = null;
   let from = 0;
   return batches.map((batch, i) => {
     const reply: CommitReply = {
       outcomes: outcomes.slice(from, from + batch.length),
-      transaction: i === 0 ? { ms, appends } : null,
+      transaction: i === 0 ? transaction : null,
     };
     from += batch.length;
     return reply;
@@ -130,4 +138,14 @@ serveRequests({ open }, () => db?.close(), {
   run: commitBatches,
   size: (batch: WriteOp[]) => batch.length,
   maxSize: maxBatch,
+  // After the acks are on their way, with nothing waiting: batches that come meanwhile wait for
+  // the copy (not for a commit that holds it), then share the next transaction.
+  afterRun: (idle) => {
+    if (!idle || !db || !checkpoints.due()) return;
+    try {
+      lastCheckpoint = checkpoint(db);
+    } catch {
+      // Nothing is lost: the pages stay in the WAL, and the next checkpoint copies them.
+    }
+  },
 });

@@ -1,7 +1,7 @@
 /** The SQLite store's own guarantees on real temp files (the shared contract: sqliteStoreContract.test.ts). */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +19,17 @@ import {
   createSqliteStore,
 } from '../../../server/store/sqlite/index.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
-import type { AppendInput, CommitInfo, Store } from '../../../server/store/Store.js';
+import type { AppendInput, CheckpointInfo, CommitInfo, Store } from '../../../server/store/Store.js';
+import { WRITER_CHECKPOINT_PAGES } from '../../../server/store/sqlite/openDatabase.js';
 
 import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
 import { waitUntil } from '../../support/wait.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD_SCRIPT = fileURLToPath(new URL('./support/appendUntilKilled.ts', import.meta.url));
+
+/** SQLite's default page size, which Ferry keeps. */
+const PAGE_BYTES = 4096;
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'ferry-sqlite-'));
@@ -79,7 +83,27 @@ describe('SqliteStore', () => {
       foreignKeys: true,
       secureDelete: true,
       busyTimeoutMs: 5000,
+      // The reader thread checkpoints; the writer only if those stop keeping up.
+      walAutocheckpoint: WRITER_CHECKPOINT_PAGES,
     });
+  });
+
+  it('checkpoints between commits once their acks are out, so the WAL starts over without a commit copying it', async () => {
+    const checkpoints: CheckpointInfo[] = [];
+    const { store } = await openStore({ onCheckpoint: (info) => checkpoints.push(info) });
+    const { roomIds, draft } = await seed(store, 4);
+    const walPages = () => statSync(`${store.file}-wal`).size / PAGE_BYTES;
+    let largestWal = 0;
+    // One transaction each, spread over several rooms and indexes, as sends of separate people are.
+    for (let i = 0; i < 600; i++) {
+      await store.appendMessage(draft(roomIds[i % roomIds.length]));
+      largestWal = Math.max(largestWal, walPages());
+    }
+    const copied = checkpoints.reduce((sum, c) => sum + c.pages, 0);
+    // The WAL stayed a fraction of what passed through it, far below where a commit would have
+    // checkpointed inside itself: the idle writer copied it back and it started over.
+    expect(copied).toBeGreaterThan(4 * largestWal);
+    expect(largestWal).toBeLessThan(WRITER_CHECKPOINT_PAGES / 2);
   });
 
   it('leaves no copy of the text of a message deleted for everyone, or of its edits, in the database file', async () => {

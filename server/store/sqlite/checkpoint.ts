@@ -1,0 +1,59 @@
+/**
+ * WAL checkpoints off the ack path. SQLite's automatic checkpoint runs inside the COMMIT that
+ * passes its threshold: the writer copies the WAL's pages into the database file and fsyncs it
+ * while that batch's senders wait for their acks. The writer thread instead checkpoints once a
+ * batch's replies are posted and no other batch waits (writerWorker.ts); batches that arrive
+ * meanwhile queue and share the next transaction. It is the writer's own connection, between two
+ * of its transactions, so the checkpoint can copy the whole WAL and the next commit starts the WAL
+ * over (a checkpoint from another connection, racing the commits, would leave the WAL growing).
+ * SQLite's own checkpoint stays as the backstop (WRITER_CHECKPOINT_PAGES) for a writer that is
+ * never idle. Crash safety is SQLite's: a page leaves the WAL only once it is in the database file
+ * and synced, and a checkpoint cut short is done again from the WAL at the next open.
+ */
+import type Database from 'better-sqlite3';
+
+/** What one checkpoint did. */
+export interface CheckpointResult {
+  /** Wall time, ms (copy and fsync). */
+  ms: number;
+  /** Pages in the WAL when it ran. */
+  walPages: number;
+  /** Of those, how many are now in the database file (all unless a reader still needs some). */
+  copiedPages: number;
+}
+
+/** Copies what the WAL holds into the database file, without waiting for readers. */
+export function checkpoint(db: Database.Database): CheckpointResult {
+  const started = performance.now();
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+  return { ms: performance.now() - started, walPages: row?.log ?? 0, copiedPages: row?.checkpointed ?? 0 };
+}
+
+/**
+ * Decides when the idle writer checkpoints: after enough transactions that the WAL holds about as
+ * much as SQLite's default threshold (1,000 pages; an append commit writes tens), or, when
+ * commits come slowly, after a second with any.
+ */
+export class CheckpointPolicy {
+  #commits = 0;
+  #since = performance.now();
+
+  constructor(
+    private readonly afterCommits = 20,
+    private readonly afterMs = 1_000,
+  ) {}
+
+  /** Counts one committed transaction. */
+  committed(): void {
+    this.#commits++;
+  }
+
+  /** True when the writer, idle now, should checkpoint; then counts from zero again. */
+  due(now = performance.now()): boolean {
+    if (this.#commits === 0) return false;
+    if (this.#commits < this.afterCommits && now - this.#since < this.afterMs) return false;
+    this.#commits = 0;
+    this.#since = now;
+    return true;
+  }
+}
