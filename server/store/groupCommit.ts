@@ -10,19 +10,14 @@
  *
  * Both stores queue through it: SQLite hands each batch to its writer thread (sqlite/SqliteStore.ts),
  * PostgreSQL runs each batch of appends in one transaction (postgres/appendBatcher.ts). What a
- * batch does, and how it is made durable, is the store's; queueing and settling are here.
+ * batch does, and how it is made durable, is the store's; queueing and settling are the shared
+ * Batcher's (contract/batcher.ts).
  */
+import { Batcher, type Outcome } from '../../contract/batcher.js';
+
+export type { Outcome };
 
 const DEFAULT_MAX_BATCH = 1_000;
-
-/** One input's result inside a committed batch: its value, or an error that concerned only it. */
-export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
-
-interface Waiter<I, R> {
-  input: I;
-  resolve: (value: R) => void;
-  reject: (error: unknown) => void;
-}
 
 export interface GroupCommitOptions {
   /**
@@ -40,71 +35,25 @@ export interface GroupCommitOptions {
 }
 
 /** Queues inputs and commits them in batches, up to maxInFlight batches at a time. */
-export class GroupCommit<I, R> {
-  #queue: Waiter<I, R>[] = [];
-  #timer: NodeJS.Immediate | null = null;
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #maxInFlight: number;
-
+export class GroupCommit<I, R> extends Batcher<I, R> {
   /** `commit` must resolve only once the batch is durable (or reject), with one outcome per input. */
-  constructor(
-    private readonly commit: (inputs: readonly I[]) => Promise<Outcome<R>[]>,
-    private readonly options: GroupCommitOptions = {},
-  ) {
-    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1);
-  }
-
-  /** Queues one input; settles after the batch holding it has committed. */
-  submit(input: I): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ input, resolve, reject });
+  constructor(commit: (inputs: readonly I[]) => Promise<Outcome<R>[]>, options: GroupCommitOptions = {}) {
+    const { batchError = (error: unknown) => error } = options;
+    super({
+      write: commit,
+      maxSize: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      maxInFlight: options.maxInFlight,
       // setImmediate runs after the I/O callbacks of this turn, so a burst of socket events read
-      // together lands in one batch. With no room in flight, the end of a batch starts the next.
-      if (this.#inFlight.size < this.#maxInFlight) this.#timer ??= setImmediate(() => this.#flush());
-    });
-  }
-
-  /** Inputs waiting for the next batch. */
-  get pending(): number {
-    return this.#queue.length;
-  }
-
-  /** Commits everything queued, including what arrives meanwhile, and resolves when none is left. */
-  async drain(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#queue.length > 0) {
-      this.#flush();
-      await Promise.all(this.#inFlight);
-    }
-  }
-
-  #flush(): void {
-    if (this.#timer) clearImmediate(this.#timer);
-    this.#timer = null;
-    while (this.#inFlight.size < this.#maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.options.maxBatch ?? DEFAULT_MAX_BATCH);
-      const run: Promise<void> = this.#run(batch).finally(() => {
-        this.#inFlight.delete(run);
-        // What gathered while no batch could leave goes now, as one batch.
-        if (this.#queue.length > 0) this.#flush();
-      });
-      this.#inFlight.add(run);
-    }
-  }
-
-  async #run(batch: Waiter<I, R>[]): Promise<void> {
-    let outcomes: Outcome<R>[];
-    try {
-      outcomes = await this.commit(batch.map((w) => w.input));
-      if (outcomes.length !== batch.length) throw new Error('group commit: one outcome per input expected');
-    } catch (error) {
-      const reason = this.options.batchError ? this.options.batchError(error) : error;
-      for (const waiter of batch) waiter.reject(reason);
-      return;
-    }
-    batch.forEach((waiter, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) waiter.resolve(outcome.value);
-      else waiter.reject(outcome.error);
+      // together lands in one batch.
+      schedule: (flush) => {
+        const timer = setImmediate(flush);
+        return () => clearImmediate(timer);
+      },
+      // A failed transaction stored none of its batch: every caller is rejected, none half-acked.
+      onFailure: (error, batch) => {
+        const reason = batchError(error);
+        for (const waiter of batch) waiter.reject(reason);
+      },
     });
   }
 }
