@@ -171,6 +171,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     draining = true;
+    relay.stop();
     api.closeFeeds();
     // Stop accepting connections; resolves once every open one has ended.
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
