@@ -49,6 +49,8 @@ export interface AppDeps {
   vapid?: VapidKeys;
   /** Installs a socket.io adapter (Redis) on the io server before it accepts connections. */
   configureIo?: (io: FerryIo) => void | Promise<void>;
+  /** Registers a listener for that adapter's connection coming back after an outage. */
+  onCrossNodeReconnect?: (listener: () => void) => void;
 }
 
 export interface FerryApp {
@@ -87,6 +89,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   const relay = new Relay(io);
   // An installed adapter means other nodes: the SSE bus must hear them too.
   if (deps.configureIo) relay.enableCrossNodeBus();
+  deps.onCrossNodeReconnect?.(() => relay.crossNodeResumed());
 
   const auth = new AuthService({
     store,

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     rateLimiter: redis?.rateLimiter,
     presence: redis?.presence,
     configureIo: redis?.configureIo,
+    onCrossNodeReconnect: redis?.onReconnect,
   });
   const shutdown = installShutdown({
     logger,

@@ -49,6 +49,10 @@ export class Relay {
   #crossNode = false;
   #stopped = false;
   #askTimer: NodeJS.Timeout | null = null;
+  /** An ask is on its way (one at a time). */
+  #asking = false;
+  /** Bumped when what was learned is dropped: an ask sent before that answers for the old state. */
+  #epoch = 0;
   /** Bus events for the other nodes, sent together at the end of this tick (see publish). */
   #outbound: BusEvent[] = [];
   /** Connections being set up on this node, watching for access changes. */
@@ -79,10 +83,25 @@ export class Relay {
       this.remoteFeeds.apply(change);
       answer();
     });
-    this.io.sockets.on('ferry:feeds-ask', (answer) =>
-      answer({ node: this.nodeId, conversationIds: [...this.listeners.keys()] }),
-    );
+    this.io.sockets.on('ferry:feeds-ask', (answer) => answer(this.openFeeds()));
+    this.io.sockets.on('ferry:feeds-held', (open) => this.remoteFeeds.add(open));
     this.askOpenFeeds();
+  }
+
+  /**
+   * This node's connection to the other nodes came back after an outage (Redis restarted, or a
+   * blip between this node and Redis). Openings told meanwhile, by this node or to it, may be
+   * lost both ways: this node publishes everything again until the others have said what they
+   * have open, and tells them the feeds it holds.
+   */
+  crossNodeResumed(): void {
+    if (!this.#crossNode || this.#stopped) return;
+    this.#epoch += 1;
+    this.remoteFeeds.forget();
+    if (this.#askTimer) clearTimeout(this.#askTimer);
+    this.#askTimer = null;
+    this.askOpenFeeds();
+    if (this.listeners.size > 0) this.io.serverSideEmit('ferry:feeds-held', this.openFeeds());
   }
 
   /** Stops asking other nodes (the app is closing). */
@@ -198,20 +217,28 @@ export class Relay {
    * all of them; asks again while no node answers (alone, or not subscribed yet).
    */
   private askOpenFeeds(): void {
-    if (this.#stopped || this.remoteFeeds.known) return;
-    this.io.serverSideEmitWithAck('ferry:feeds-ask').then(
-      (answers: OpenFeeds[]) => {
-        if (answers.length > 0) this.remoteFeeds.learn(answers);
-        else this.askAgain();
-      },
-      () => this.askAgain(),
-    );
+    if (this.#stopped || this.remoteFeeds.known || this.#asking) return;
+    this.#asking = true;
+    const epoch = this.#epoch;
+    const settled = (answers: readonly OpenFeeds[]): void => {
+      this.#asking = false;
+      // Dropped meanwhile (crossNodeResumed): these answers may predate the outage; ask anew.
+      if (epoch !== this.#epoch) this.askOpenFeeds();
+      else if (answers.length > 0) this.remoteFeeds.learn(answers);
+      else this.askAgain();
+    };
+    this.io.serverSideEmitWithAck('ferry:feeds-ask').then(settled, () => settled([]));
   }
 
   private askAgain(): void {
     if (this.#stopped) return;
     this.#askTimer = setTimeout(() => this.askOpenFeeds(), ASK_RETRY_MS);
     this.#askTimer.unref();
+  }
+
+  /** The conversations this node has feeds open in, as it tells the other nodes. */
+  private openFeeds(): OpenFeeds {
+    return { node: this.nodeId, conversationIds: [...this.listeners.keys()] };
   }
 
   /** The conversation's sockets on every node, less one socket if given. */

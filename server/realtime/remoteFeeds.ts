@@ -11,11 +11,15 @@
  *   of them have answered it publishes every conversation's events (`known` false). An opening
  *   told before this node subscribed is in the answer: a node answers from its own list, which
  *   holds a feed before the feed's opening is told.
+ * - A node whose Redis connection comes back after an outage may have missed openings, and its
+ *   own may not have reached the others: it publishes everything again until the others have
+ *   answered a new ask (`forget`), and tells them the feeds it holds (`add`). While Redis is
+ *   away an opening is told to nobody and settles at once: the feed reads its backlog then.
  * - Answers are added to what was heard, never put in its place: an opening heard before an
  *   (older) answer arrives stays. So an error here can only keep a conversation published that
  *   no longer needs it (a closing lost, a node gone without closing its feeds), never leave a
  *   feed without its messages. Feeds also re-read the store at every heartbeat, which covers an
- *   announcement lost with Redis pub/sub.
+ *   announcement lost with Redis pub/sub (and what was committed during an outage).
  */
 
 /** One node's feeds of one conversation opened (first feed) or closed (last feed). */
@@ -58,11 +62,22 @@ export class RemoteFeeds {
     if (nodes.size === 0) this.byConversation.delete(change.conversationId);
   }
 
+  /** Adds a node's open feeds to what was heard (an answer, or a node back after an outage). */
+  add({ node, conversationIds }: OpenFeeds): void {
+    for (const conversationId of conversationIds) this.apply({ node, conversationId, open: true });
+  }
+
   /** Every other node's answer has arrived: from now on only what they have open is published. */
   learn(answers: readonly OpenFeeds[]): void {
-    for (const { node, conversationIds } of answers) {
-      for (const conversationId of conversationIds) this.apply({ node, conversationId, open: true });
-    }
+    for (const answer of answers) this.add(answer);
     this.#known = true;
+  }
+
+  /**
+   * Openings may have been lost (an outage between this node and the others): everything is
+   * published again until learn. What was heard stays, as answers only ever add to it.
+   */
+  forget(): void {
+    this.#known = false;
   }
 }

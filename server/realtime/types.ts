@@ -33,6 +33,8 @@ export interface InterServerEvents {
   'ferry:feeds': (change: FeedChange, applied: () => void) => void;
   /** A starting node asks which conversations this node has feeds open in. */
   'ferry:feeds-ask': (answer: (open: OpenFeeds) => void) => void;
+  /** Another node's open feeds, told when its connection came back after an outage. */
+  'ferry:feeds-held': (open: OpenFeeds) => void;
 }
 
 export interface SocketData {
