@@ -49,6 +49,8 @@ export interface AppDeps {
   vapid?: VapidKeys;
   /** Installs a socket.io adapter (Redis) on the io server before it accepts connections. */
   configureIo?: (io: FerryIo) => void | Promise<void>;
+  /** Registers a listener for that adapter's connection coming back after an outage. */
+  onCrossNodeReconnect?: (listener: () => void) => void;
 }
 
 export interface FerryApp {
@@ -87,6 +89,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   const relay = new Relay(io);
   // An installed adapter means other nodes: the SSE bus must hear them too.
   if (deps.configureIo) relay.enableCrossNodeBus();
+  deps.onCrossNodeReconnect?.(() => relay.crossNodeResumed());
 
   const auth = new AuthService({
     store,
@@ -171,6 +174,7 @@ export async function createApp(deps: AppDeps): Promise<FerryApp> {
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     draining = true;
+    relay.stop();
     api.closeFeeds();
     // Stop accepting connections; resolves once every open one has ended.
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     rateLimiter: redis?.rateLimiter,
     presence: redis?.presence,
     configureIo: redis?.configureIo,
+    onCrossNodeReconnect: redis?.onReconnect,
   });
   const shutdown = installShutdown({
     logger,

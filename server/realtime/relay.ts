@@ -1,7 +1,8 @@
 /**
  * The one place events fan out: socket.io rooms `user:<id>` and `conv:<id>` (carried across nodes
  * by the adapter), plus an in-process bus that the SSE feeds subscribe to. With several nodes the
- * bus also travels with io.serverSideEmit, so an SSE client on node B hears a message sent on A.
+ * bus also travels with io.serverSideEmit, so an SSE client on node B hears a message sent on A;
+ * only a conversation some other node has a feed open in travels (RemoteFeeds).
  *
  * Access changes (join, leave, sign-out) travel as one announcement that each node applies at
  * once to its own sockets and feeds: rooms, feeds and the watch of connections being set up
@@ -15,17 +16,43 @@ import type {
   Receipt,
   TypingNotice,
 } from '../../contract/events.js';
+import { randomUUID } from 'node:crypto';
 import { AccessWatch } from './accessWatch.js';
 import { LiveFeeds } from './liveFeeds.js';
+import { RemoteFeeds, type FeedChange, type OpenFeeds } from './remoteFeeds.js';
 import { convRoom, sessionRoom, userRoom } from './rooms.js';
 import type { AccessChange, BusEvent, FerryIo } from './types.js';
 import { ServerEvent } from '../../contract/index.js';
 
 export type BusListener = (event: BusEvent) => void;
 
+/** A listener's hold on one conversation's bus events (see subscribe). */
+export interface BusSubscription {
+  /**
+   * Settles once every other node publishes this conversation's events across (or could not be
+   * told: the feed's heartbeat re-reads cover that). Read the store only after it.
+   */
+  heard: Promise<void>;
+  unsubscribe(): void;
+}
+
+/** How long a starting node waits between asks while no other node has answered. */
+const ASK_RETRY_MS = 1_000;
+
 export class Relay {
   private readonly listeners = new Map<string, Set<BusListener>>();
+  /** Per conversation with a listener here: settles when the other nodes have heard of it. */
+  private readonly heardEverywhere = new Map<string, Promise<void>>();
+  /** This node in feed announcements (a restart is a new node: its old feeds are gone). */
+  private readonly nodeId = randomUUID();
+  private readonly remoteFeeds = new RemoteFeeds();
   #crossNode = false;
+  #stopped = false;
+  #askTimer: NodeJS.Timeout | null = null;
+  /** An ask is on its way (one at a time). */
+  #asking = false;
+  /** Bumped when what was learned is dropped: an ask sent before that answers for the old state. */
+  #epoch = 0;
   /** Bus events for the other nodes, sent together at the end of this tick (see publish). */
   #outbound: BusEvent[] = [];
   /** Connections being set up on this node, watching for access changes. */
@@ -52,6 +79,35 @@ export class Relay {
       for (const event of Array.isArray(events) ? events : [events]) this.deliverLocal(event);
     });
     this.io.sockets.on('ferry:access', (change) => this.applyAccess(change));
+    this.io.sockets.on('ferry:feeds', (change, answer) => {
+      this.remoteFeeds.apply(change);
+      answer();
+    });
+    this.io.sockets.on('ferry:feeds-ask', (answer) => answer(this.openFeeds()));
+    this.io.sockets.on('ferry:feeds-held', (open) => this.remoteFeeds.add(open));
+    this.askOpenFeeds();
+  }
+
+  /**
+   * This node's connection to the other nodes came back after an outage (Redis restarted, or a
+   * blip between this node and Redis). Openings told meanwhile, by this node or to it, may be
+   * lost both ways: this node publishes everything again until the others have said what they
+   * have open, and tells them the feeds it holds.
+   */
+  crossNodeResumed(): void {
+    if (!this.#crossNode || this.#stopped) return;
+    this.#epoch += 1;
+    this.remoteFeeds.forget();
+    if (this.#askTimer) clearTimeout(this.#askTimer);
+    this.#askTimer = null;
+    this.askOpenFeeds();
+    if (this.listeners.size > 0) this.io.serverSideEmit('ferry:feeds-held', this.openFeeds());
+  }
+
+  /** Stops asking other nodes (the app is closing). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#askTimer) clearTimeout(this.#askTimer);
   }
 
   /**
@@ -117,20 +173,72 @@ export class Relay {
     this.io.to(convRoom(conversationId)).emit(ServerEvent.memberLeft, { conversationId, userId });
   }
 
-  /** Listens to one conversation's bus events on this node (SSE). Returns the unsubscribe. */
-  subscribe(conversationId: string, listener: BusListener): () => void {
+  /**
+   * Listens to one conversation's bus events on this node (SSE). The first listener of a
+   * conversation here tells the other nodes to publish its events across (see RemoteFeeds).
+   */
+  subscribe(conversationId: string, listener: BusListener): BusSubscription {
     let set = this.listeners.get(conversationId);
     if (!set) {
       set = new Set();
       this.listeners.set(conversationId, set);
+      this.heardEverywhere.set(conversationId, this.tellFeeds(conversationId, true));
     }
     set.add(listener);
-    return () => {
-      const current = this.listeners.get(conversationId);
-      if (!current) return;
-      current.delete(listener);
-      if (current.size === 0) this.listeners.delete(conversationId);
+    return {
+      heard: this.heardEverywhere.get(conversationId) ?? Promise.resolve(),
+      unsubscribe: () => {
+        const current = this.listeners.get(conversationId);
+        if (!current?.delete(listener) || current.size > 0) return;
+        this.listeners.delete(conversationId);
+        this.heardEverywhere.delete(conversationId);
+        void this.tellFeeds(conversationId, false);
+      },
     };
+  }
+
+  /**
+   * Tells the other nodes this node's first feed of a conversation opened or its last closed;
+   * an opening settles once each has answered (or the adapter gave up waiting).
+   */
+  private async tellFeeds(conversationId: string, open: boolean): Promise<void> {
+    if (!this.#crossNode) return;
+    const change: FeedChange = { node: this.nodeId, conversationId, open };
+    // A closing is not waited for: the other nodes publishing a little longer loses nothing.
+    if (!open) {
+      this.io.serverSideEmit('ferry:feeds', change, () => undefined);
+      return;
+    }
+    await this.io.serverSideEmitWithAck('ferry:feeds', change).catch(() => undefined);
+  }
+
+  /**
+   * Until every other node has said which conversations it has feeds open in, this node publishes
+   * all of them; asks again while no node answers (alone, or not subscribed yet).
+   */
+  private askOpenFeeds(): void {
+    if (this.#stopped || this.remoteFeeds.known || this.#asking) return;
+    this.#asking = true;
+    const epoch = this.#epoch;
+    const settled = (answers: readonly OpenFeeds[]): void => {
+      this.#asking = false;
+      // Dropped meanwhile (crossNodeResumed): these answers may predate the outage; ask anew.
+      if (epoch !== this.#epoch) this.askOpenFeeds();
+      else if (answers.length > 0) this.remoteFeeds.learn(answers);
+      else this.askAgain();
+    };
+    this.io.serverSideEmitWithAck('ferry:feeds-ask').then(settled, () => settled([]));
+  }
+
+  private askAgain(): void {
+    if (this.#stopped) return;
+    this.#askTimer = setTimeout(() => this.askOpenFeeds(), ASK_RETRY_MS);
+    this.#askTimer.unref();
+  }
+
+  /** The conversations this node has feeds open in, as it tells the other nodes. */
+  private openFeeds(): OpenFeeds {
+    return { node: this.nodeId, conversationIds: [...this.listeners.keys()] };
   }
 
   /** The conversation's sockets on every node, less one socket if given. */
@@ -184,7 +292,7 @@ export class Relay {
    */
   private publish(conversationId: string, event: BusEvent): void {
     this.deliverLocal(event, conversationId);
-    if (!this.#crossNode) return;
+    if (!this.#crossNode || !this.remoteFeeds.wanted(conversationId)) return;
     if (this.#outbound.push(event) === 1) process.nextTick(() => this.flushBus());
   }
 

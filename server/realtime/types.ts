@@ -7,6 +7,7 @@ import type {
   ServerToClientEvents,
   User,
 } from '../../contract/events.js';
+import type { FeedChange, OpenFeeds } from './remoteFeeds.js';
 
 /** What the local SSE bus carries (and, with several nodes, what nodes tell each other). */
 export type BusEvent = { type: 'message'; message: Message } | { type: 'receipt'; receipt: Receipt };
@@ -28,6 +29,12 @@ export interface InterServerEvents {
   'ferry:bus': (events: BusEvent[] | BusEvent) => void;
   /** An access change made on another node, for this node's sockets and feeds. */
   'ferry:access': (change: AccessChange) => void;
+  /** Another node's first feed of a conversation opened (answered once applied) or last closed. */
+  'ferry:feeds': (change: FeedChange, applied: () => void) => void;
+  /** A starting node asks which conversations this node has feeds open in. */
+  'ferry:feeds-ask': (answer: (open: OpenFeeds) => void) => void;
+  /** Another node's open feeds, told when its connection came back after an outage. */
+  'ferry:feeds-held': (open: OpenFeeds) => void;
 }
 
 export interface SocketData {

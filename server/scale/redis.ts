@@ -19,6 +19,8 @@ export interface RedisScale {
   configureIo: (io: FerryIo) => Promise<void>;
   rateLimiter: RateLimiter;
   presence: PresenceTracker;
+  /** Calls `listener` each time this node's Redis connection is ready again after an outage. */
+  onReconnect: (listener: () => void) => void;
   /** Unregisters this node's presence and closes the Redis connections. Call after the app closed. */
   close(): Promise<void>;
 }
@@ -52,14 +54,16 @@ export async function setupRedis(
     async configureIo(io) {
       ios.add(io);
       io.adapter(
-        createAdapter(forAdapter(client), {
-          streamName: `${prefix}sio`,
-          channelPrefix: `${prefix}sio`,
-          sessionKeyPrefix: `${prefix}sio:session:`,
-          maxLen: STREAM_MAX_LEN,
-          // Ferry's events are JSON; skipping the binary scan saves CPU on every broadcast.
-          onlyPlaintext: true,
-        }),
+        countingSelfWhileAway(
+          createAdapter(forAdapter(client), {
+            streamName: `${prefix}sio`,
+            channelPrefix: `${prefix}sio`,
+            sessionKeyPrefix: `${prefix}sio:session:`,
+            maxLen: STREAM_MAX_LEN,
+            // Ferry's events are JSON; skipping the binary scan saves CPU on every broadcast.
+            onlyPlaintext: true,
+          }),
+        ),
       );
       stopAnnouncing.push(
         announceSyncChecks(io, client, {
@@ -67,6 +71,11 @@ export async function setupRedis(
           spreadMs: config.syncCheckSpreadMs,
         }),
       );
+    },
+    onReconnect(listener) {
+      // Registered after the first connect, so every `ready` is a reconnect.
+      client.on('ready', listener);
+      stopAnnouncing.push(() => client.off('ready', listener));
     },
     async close() {
       for (const stop of stopAnnouncing) stop();
@@ -76,5 +85,23 @@ export async function setupRedis(
       for (const io of ios) io.of('/').adapter.close();
       await client.close().catch(() => client.destroy());
     },
+  };
+}
+
+/**
+ * The adapter counts the nodes (PUBSUB NUMSUB) before a server-side emit that wants answers, and
+ * nothing catches that count failing while Redis is away: an unhandled rejection (which stops
+ * the node) and an ack never called. Counting this node alone instead settles such an emit at
+ * once with no answers, as nothing could reach the other nodes anyway.
+ */
+function countingSelfWhileAway(
+  makeAdapter: ReturnType<typeof createAdapter>,
+): ReturnType<typeof createAdapter> {
+  // A function, not an arrow: socket.io calls it with `new`.
+  return function (nsp: unknown) {
+    const adapter = makeAdapter(nsp);
+    const count = adapter.serverCount.bind(adapter);
+    adapter.serverCount = () => count().catch(() => 1);
+    return adapter;
   };
 }

@@ -1,21 +1,24 @@
 /**
  * Redis restarts (losing everything: no persistence) while two nodes are serving. Sends keep
  * being acked, cross-node delivery resumes once Redis is back, and a client that detects a gap
- * in seqs fills it by catch-up, ending with every message once and in order. Runs on a private
- * redis-server: the shared one is never restarted.
+ * in seqs fills it by catch-up, ending with every message once and in order. An SSE feed opened
+ * while Redis is away gets the other node's messages live again once it is back. Runs on a
+ * private redis-server: the shared one is never restarted.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack, Message, MessagePage } from '../../contract/index.js';
+import { eventsPath, type Ack, type Message, type MessagePage } from '../../contract/index.js';
 import {
   closeAllSockets,
   connect,
   draft,
+  openSse,
   request,
   roomAcross,
   signUp,
+  sseTexts,
   type ClientSocket,
 } from '../server/support/clients.js';
-import { startCluster, type Cluster } from './support/cluster.js';
+import { startCluster, watchBus, type Cluster } from './support/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis.js';
 import { ClientEvent, ServerEvent } from '../../contract/index.js';
 import { waitUntil } from '../support/wait.js';
@@ -74,7 +77,9 @@ describe('Redis restarted mid-run', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    cluster = await startCluster({ nodes: 2, redisUrl: redis.url });
+    // No SSE heartbeat in a test's time: a heartbeat re-reads the store, which would hide a feed
+    // that gets nothing live.
+    cluster = await startCluster({ nodes: 2, redisUrl: redis.url, env: { SSE_HEARTBEAT_MS: '600000' } });
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -141,5 +146,65 @@ describe('Redis restarted mid-run', () => {
       return res.ok && res.members.find((m) => m.userId === bob.id)!.online;
     };
     await waitUntil('presence restored after the restart', bobOnline, { timeoutMs: 20_000 });
+  });
+
+  it("gets the other node's messages live once Redis is back", async () => {
+    const [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const fed = await roomAcross(A, alice, [[B, bob]], 'fed before the restart');
+    const quiet = await roomAcross(A, alice, [[B, bob]], 'opened during the restart');
+    const aliceSocket = await connect(A, alice.cookie);
+    const sentQuiet: string[] = [];
+    const send = async (conversationId: string, text: string): Promise<void> => {
+      const ack = await request(aliceSocket, ClientEvent.send, draft(conversationId, text));
+      if (!ack.ok) throw new Error(`send failed: ${ack.error.code} ${ack.error.message}`);
+      if (conversationId === quiet.id) sentQuiet.push(text);
+    };
+
+    // Node A publishes a conversation across only once it knows some node has a feed open in it
+    // (after it has heard which, just after it started): rounds until `quiet` stops crossing.
+    const crossing = await watchBus(cluster);
+    const crossed = (text: string) => crossing.packets.some((p) => p.includes(text));
+    const fedFeed = await openSse(B, eventsPath(fed.id), bob.cookie, { lastEventId: '0' });
+    for (let round = 0; ; round++) {
+      await send(quiet.id, `quiet ${round}`);
+      await send(fed.id, `fed ${round}`);
+      await waitUntil(`"fed ${round}" published across`, () => crossed(`fed ${round}`));
+      if (!crossed(`quiet ${round}`)) break;
+    }
+    fedFeed.close();
+    await crossing.stop();
+
+    await redis.kill();
+    await send(quiet.id, 'while away, before the feed');
+    // Node B cannot tell node A of this feed now.
+    const feed = await openSse(B, eventsPath(quiet.id), bob.cookie, { lastEventId: '0' });
+    expect(feed.status).toBe(200);
+    await feed.until(() => sseTexts(feed).includes('while away, before the feed'));
+    await send(quiet.id, 'while away, after the feed');
+
+    await redis.start();
+    // Node A must learn of the feed (or publish everything) once Redis is back: keep writing
+    // until one message reaches the feed live.
+    let after = 0;
+    await waitUntil(
+      'live delivery to the feed after Redis came back',
+      async () => {
+        await send(quiet.id, `after ${after++}`);
+        await new Promise((r) => setTimeout(r, 100));
+        return sseTexts(feed).some((text) => text.startsWith('after '));
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Every message once and in order: what was lost live came from the store.
+    await send(quiet.id, 'final');
+    await feed.until(() => sseTexts(feed).includes('final'));
+    const seqs = feed.events
+      .filter((e) => e.event === 'message')
+      .map((e) => (JSON.parse(e.data) as Message).seq);
+    expect(seqs).toEqual(sentQuiet.map((_, i) => i + 1));
+    expect(sseTexts(feed)).toEqual(sentQuiet);
+    feed.close();
   });
 });

@@ -26,9 +26,10 @@ import {
   signIn,
   signUp,
   uniqueUsername,
+  type SseClient,
   type TestUser,
 } from '../server/support/clients.js';
-import { startCluster, type Cluster } from './support/cluster.js';
+import { startCluster, watchBus, type Cluster } from './support/cluster.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Creates a room as `owner` on one node and lets `others` join it by invite, each on theirs. */
@@ -184,6 +185,59 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       expect(messages.map((m) => [m.seq, m.text])).toEqual(texts.map((text, i) => [i + 1, text]));
     } finally {
       feed.close();
+    }
+  });
+
+  it('publishes a conversation to the other nodes only while some node has a feed open in it', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const first = await roomWith(A, alice, [[B, bob]]);
+    const second = await roomWith(A, alice, [[B, bob]]);
+    const crossing = await watchBus(cluster);
+    const aliceSocket = await connect(A, alice.cookie);
+    const crossed = (text: string) => crossing.packets.some((p) => p.includes(text));
+    const sentTo = new Map<string, string[]>([
+      [first.id, []],
+      [second.id, []],
+    ]);
+    // Node A publishes in the order its sends settle, so `fed`'s message crossing after `quiet`'s
+    // proves `quiet`'s did not cross. A node publishes everything until it has heard which feeds
+    // the others have open (just after it started): rounds go on until that holds.
+    const publishesOnlyFed = async (fed: string, quiet: string, feed: SseClient) => {
+      for (let round = 0; ; round++) {
+        const [silent, heard] = [`${quiet} quiet ${round}`, `${fed} fed ${round}`];
+        await request(aliceSocket, ClientEvent.send, draft(quiet, silent));
+        await request(aliceSocket, ClientEvent.send, draft(fed, heard));
+        sentTo.get(quiet)?.push(silent);
+        sentTo.get(fed)?.push(heard);
+        await waitUntil(`"${heard}" published across`, () => crossed(heard));
+        await feed.until((events) => events.some((e) => e.data.includes(heard)));
+        if (!crossed(silent)) return;
+      }
+    };
+    try {
+      const feedOfFirst = await openSse(B, eventsPath(first.id), bob.cookie, { lastEventId: '0' });
+      try {
+        await publishesOnlyFed(first.id, second.id, feedOfFirst);
+      } finally {
+        feedOfFirst.close();
+      }
+      // The feed moved to the other conversation: so does what crosses.
+      const feedOfSecond = await openSse(B, eventsPath(second.id), bob.cookie, { lastEventId: '0' });
+      try {
+        await publishesOnlyFed(second.id, first.id, feedOfSecond);
+        // And the feed got every message of its conversation once, in seq order, the ones that
+        // did not cross from the store.
+        const messages = feedOfSecond.events
+          .filter((e) => e.event === 'message')
+          .map((e) => JSON.parse(e.data) as Message);
+        expect(messages.map((m) => m.seq)).toEqual(messages.map((_, i) => i + 1));
+        expect(messages.map((m) => m.text)).toEqual(sentTo.get(second.id));
+      } finally {
+        feedOfSecond.close();
+      }
+    } finally {
+      await crossing.stop();
     }
   });
 

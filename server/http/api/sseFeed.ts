@@ -1,7 +1,8 @@
 /**
  * One Server-Sent Events feed of one conversation. It subscribes to the relay bus BEFORE reading
- * the backlog from the store, then writes every message with seq > the last one written, in order,
- * filling any gap from the store: a client resuming with Last-Event-ID gets no gap and no duplicate.
+ * the backlog from the store (with several nodes, once every node has heard of the feed), then
+ * writes every message with seq > the last one written, in order, filling any gap from the
+ * store: a client resuming with Last-Event-ID gets no gap and no duplicate.
  *
  * Writes respect backpressure: the feed writes while the connection takes it and waits for
  * 'drain' otherwise, so a backlog of any length reaches a reader that keeps reading on one
@@ -16,7 +17,7 @@ import type { Logger } from 'pino';
 import type { Message } from '../../../contract/events.js';
 import { SseEvent } from '../../../contract/http.js';
 import { PAGE_SIZE_MAX } from '../../../contract/limits.js';
-import type { Relay } from '../../realtime/relay.js';
+import type { BusSubscription, Relay } from '../../realtime/relay.js';
 import type { BusEvent } from '../../realtime/types.js';
 import type { Store } from '../../store/Store.js';
 
@@ -37,7 +38,7 @@ export interface SseFeedOptions {
   maxBufferedBytes: number;
   /**
    * Asked at every heartbeat: false when the reader's access ended without this node hearing of
-   * it (a lost announcement), and the feed closes.
+   * it (a lost announcement), and the feed closes; true, and the feed reads what it may have missed.
    */
   stillAllowed?: () => Promise<boolean>;
   /** Called once when the feed has closed, for whatever reason. */
@@ -58,7 +59,7 @@ export class SseFeed {
   private pumping = true;
   private closed = false;
   private checking = false;
-  private unsubscribe: (() => void) | null = null;
+  private subscription: BusSubscription | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private wakeWriter: (() => void) | null = null;
 
@@ -70,7 +71,7 @@ export class SseFeed {
   start(): void {
     if (this.closed) return;
     const { relay, conversationId, heartbeatMs, out } = this.options;
-    this.unsubscribe = relay.subscribe(conversationId, (event) => this.onEvent(event));
+    this.subscription = relay.subscribe(conversationId, (event) => this.onEvent(event));
     out.on('drain', () => this.wake());
     // The client went away (or the server cut the connection): that is a normal end of a feed.
     out.on('close', () => this.close());
@@ -92,7 +93,7 @@ export class SseFeed {
   close(how: 'end' | 'cut' = 'end'): void {
     if (this.closed) return;
     this.closed = true;
-    this.unsubscribe?.();
+    this.subscription?.unsubscribe();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -118,7 +119,12 @@ export class SseFeed {
   private async pump(backlog: boolean): Promise<void> {
     this.pumping = true;
     try {
-      if (backlog) await this.fill();
+      if (backlog) {
+        // Other nodes publish this conversation's messages across only once they have heard of
+        // this feed: what they commit before that is in the store when it answers.
+        await this.subscription?.heard;
+        await this.fill();
+      }
       while (this.queue.length > 0 && !this.closed) {
         const pending = this.queue.shift()!;
         this.queuedBytes -= pending.chunk.length;
@@ -194,6 +200,9 @@ export class SseFeed {
       .then(
         (allowed) => {
           if (!allowed) this.close();
+          // Still allowed: anything another node committed but whose publish was lost (a Redis
+          // pub/sub blip, an opening some node never heard) is read from the store now.
+          else if (!this.pumping && !this.closed) void this.pump(true);
         },
         (err: unknown) => this.options.logger.debug({ err }, 'SSE access check failed'),
       )

@@ -4,6 +4,7 @@
  * the run, both removed afterwards), each with its own NODE_ID and DATA_DIR.
  */
 import { rm } from 'node:fs/promises';
+import { createClient } from 'redis';
 import { makeTempDir } from '../../server/support/app.js';
 import { startServerProcess, type ServerProcess } from '../../server/support/process.js';
 import { freshSchema } from './postgres.js';
@@ -72,4 +73,31 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     throw err;
   }
   return { nodes, databaseUrl: db.url, redisUrl, redisPrefix, addNode, stop };
+}
+
+/** What the cluster's nodes publish to each other over Redis pub/sub, as it is published. */
+export interface BusWatch {
+  /** Every packet heard so far, raw (msgpack keeps a message's text as its UTF-8 bytes). */
+  packets: Buffer[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Listens to the channel socket.io's Redis Streams adapter publishes server-side emits on (the
+ * SSE bus, access changes, feed announcements); room broadcasts go through the stream instead.
+ */
+export async function watchBus(cluster: Cluster): Promise<BusWatch> {
+  const client = createClient({ url: cluster.redisUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  const packets: Buffer[] = [];
+  // A pattern, not a channel: nodes count the channel's subscribers as the nodes that must answer
+  // a server-side emit, and a pattern subscriber is not counted.
+  await client.pSubscribe(`${cluster.redisPrefix}sio#/#`, (packet: Buffer) => packets.push(packet), true);
+  return {
+    packets,
+    async stop() {
+      await client.close().catch(() => client.destroy());
+    },
+  };
 }
