@@ -107,6 +107,15 @@ async function storeConversationMessages(
   const store = tx.objectStore('messages');
   const bySeq = store.index('by-conv-seq');
   const outbox = tx.objectStore('outbox');
+  const conversations = tx.objectStore('conversations');
+  // Read in this transaction: a conversation left (removeConversation) before it began keeps
+  // none of its entries, however late a catch-up page or a live message for it comes; one left
+  // after it deletes what this stored. Joining again catches up from the start.
+  const conversation = await conversations.get(conversationId);
+  if (!conversation) {
+    await dropEntriesOfGoneConversation(tx, list, meId);
+    return 0;
+  }
   let newest: Message | null = null;
   let newestSeq = 0;
   let ownSeq = 0;
@@ -175,9 +184,6 @@ async function storeConversationMessages(
     await Promise.all(writes);
   }
 
-  const conversations = tx.objectStore('conversations');
-  const conversation = await conversations.get(conversationId);
-  if (!conversation) return 0;
   const seqs = new Set(list.map((m) => m.seq));
   let syncedSeq = conversation.syncedSeq;
   while (seqs.has(syncedSeq + 1) || (await bySeq.getKey([conversationId, syncedSeq + 1])) !== undefined)
@@ -210,6 +216,24 @@ async function storeConversationMessages(
       });
   }
   return syncedSeq;
+}
+
+/**
+ * Entries of a conversation this device is no longer in are not stored; the user's own still end
+ * their outbox entries (and any file kept for them): the server has them, nothing is left to send.
+ */
+async function dropEntriesOfGoneConversation(
+  tx: MessageTx,
+  list: readonly Message[],
+  meId: string | undefined,
+): Promise<void> {
+  const own = list.filter((m) => meId !== undefined && m.senderId === meId);
+  await Promise.all(
+    own.flatMap((m) => [
+      tx.objectStore('outbox').delete(m.id),
+      ...(m.attachment ? [tx.objectStore('attachments').delete(m.attachment.id)] : []),
+    ]),
+  );
 }
 
 /** Stored entries above a batch examined for operations on it; more sends the batch the slow way. */

@@ -8,10 +8,13 @@ import type { Message } from '../../contract/index';
 import {
   getConversation,
   newestMessages,
+  onMessageWrite,
   putMessages,
+  removeConversation,
   saveConversations,
   type FerryDb,
 } from '../../localdb/index';
+import { countEntries, enqueue } from '../../outbox/index';
 import { openDbWithRoom } from './support/localDb';
 import { messageAt } from './support/messages';
 
@@ -31,6 +34,27 @@ beforeEach(async () => {
 afterEach(() => db.close());
 
 describe('storing catch-up pages', () => {
+  it('keeps no entry of a conversation left before its page came, and ends the outbox entries of the user’s own', async () => {
+    await putMessages(db, page(1, 5), { meId: ME });
+    const mine = await enqueue(db, { conversationId: CONV, senderId: ME, text: 'sent just before leaving' });
+    const indexed: string[] = [];
+    const stop = onMessageWrite((w) => {
+      if (w.kind === 'stored') indexed.push(...w.messages.map((m) => m.id));
+    });
+    // Left (on another device, or here) while a catch-up page, or the ack of an own message, was
+    // on its way.
+    await removeConversation(db, CONV);
+    const late = [...page(6, 10), messageAt(CONV, 11, { id: ME, username: 'me' }, { id: mine.id })];
+    const stored = await putMessages(db, late, { meId: ME });
+    stop();
+    expect(stored.added).toEqual([]);
+    expect(await newestMessages(db, CONV, 100)).toEqual([]);
+    expect(await getConversation(db, CONV)).toBeUndefined();
+    // Not given to the search index, and nothing left to send.
+    expect(indexed).toEqual([]);
+    expect(await countEntries(db, ME)).toBe(0);
+  });
+
   it('stores a page of new messages whole, moving the cursor, the preview and the unread count', async () => {
     const stored = await putMessages(db, page(1, 300), { meId: ME });
     expect(stored.added).toHaveLength(300);

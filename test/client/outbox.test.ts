@@ -19,6 +19,7 @@ import {
   type OutboxAction,
   type OutboxTransport,
 } from '../../outbox/index';
+import { saveRooms } from './support/localDb';
 
 const ME = 'u-me';
 let db: FerryDb;
@@ -27,6 +28,8 @@ let clock = 1_000_000;
 
 beforeEach(async () => {
   db = await openFerryDb(`outbox-test-${++dbCount}`);
+  // The user is in the conversations the entries go to: the device keeps no entry of one it left.
+  await saveRooms(db, 'a', 'b');
   clock = 1_000_000;
 });
 afterEach(() => db.close());

@@ -12,8 +12,14 @@ let opened = 0;
 export async function openDbWithRoom(meId: string, conversationId: string): Promise<FerryDb> {
   const db = await openFerryDb(`client-test-${++opened}`);
   await setMe(db, { id: meId, username: 'me' });
-  const summary: ConversationSummary = {
-    id: conversationId,
+  await saveRooms(db, conversationId);
+  return db;
+}
+
+/** Lists empty rooms by id, as the hub does for conversations the user is in. */
+export async function saveRooms(db: FerryDb, ...conversationIds: string[]): Promise<void> {
+  const summaries = conversationIds.map((id): ConversationSummary => ({
+    id,
     kind: 'room',
     name: 'Room',
     inviteCode: 'x',
@@ -25,7 +31,6 @@ export async function openDbWithRoom(meId: string, conversationId: string): Prom
     unreadCount: 0,
     members: [],
     muted: false,
-  };
-  await saveConversations(db, [summary]);
-  return db;
+  }));
+  await saveConversations(db, summaries);
 }
