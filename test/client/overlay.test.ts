@@ -1,7 +1,13 @@
 /** The overlay of pending outbox entries on acknowledged messages (web/data/overlay.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../contract/index';
-import { lastOwnMessage, overlay, type PendingEntry } from '../../web/data/overlay';
+import {
+  lastOwnMessage,
+  overlay,
+  shownWindow,
+  type PendingEntry,
+  type ShownMessage,
+} from '../../web/data/overlay';
 import { messageAt } from './support/messages';
 
 const me = { id: 'u-me', username: 'me' };
@@ -115,5 +121,45 @@ describe('overlay', () => {
     );
     expect(lastOwnMessage(shown)?.id).toBe('m1');
     expect(lastOwnMessage(overlay([stored(1, 'x', other)], [], me))).toBeNull();
+  });
+});
+
+describe('shownWindow', () => {
+  const page = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => stored(from + i, `t${from + i}`, other));
+
+  it('an older page prepended shows as the whole window would, keeping the rows already shown', () => {
+    const cache = new WeakMap<Message, ShownMessage>();
+    const queued = entry({ text: 'typed' });
+    const newer = page(11, 20);
+    const first = shownWindow(newer, [queued], me, cache, null);
+    const shownBefore = [...first.items];
+    const messages = [...page(1, 10), ...newer];
+    const grown = shownWindow(messages, first.outbox, me, cache, first);
+    expect(grown.items).toEqual(overlay(messages, [queued], me));
+    expect(grown.items.slice(10)).toEqual(shownBefore);
+    grown.items.slice(10).forEach((m, i) => expect(m).toBe(shownBefore[i]));
+    expect(grown.byId.get('m1')).toBe(grown.items[0]);
+    expect(grown.byId.get(queued.id)?.text).toBe('typed');
+  });
+
+  it('a pending change on a message of the prepended page shows on it', () => {
+    const cache = new WeakMap<Message, ShownMessage>();
+    const newer = page(11, 20);
+    const edit = entry({ kind: 'edit', targetId: 'm3', text: 'fixed' });
+    const first = shownWindow(newer, [edit], me, cache, null);
+    const grown = shownWindow([...page(1, 10), ...newer], first.outbox, me, cache, first);
+    expect(grown.items[2]).toMatchObject({ id: 'm3', text: 'fixed', edited: true });
+  });
+
+  it('a window read again shows what changed in it', () => {
+    const cache = new WeakMap<Message, ShownMessage>();
+    const before = page(11, 20);
+    const first = shownWindow(before, [], me, cache, null);
+    const reread = [...page(1, 10), ...before.slice(0, 9), { ...before[9]!, text: 'edited', editedAt: 5 }];
+    const next = shownWindow(reread, first.outbox, me, cache, first);
+    expect(next.items.at(-1)).toMatchObject({ id: 'm20', text: 'edited', edited: true });
+    expect(next.items[10]).toBe(first.items[0]);
+    expect(next.items).toHaveLength(20);
   });
 });

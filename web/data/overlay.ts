@@ -243,6 +243,67 @@ export function keepUnchanged(
   });
 }
 
+/** The messages shown for a window, with an index of them by id. */
+export interface ShownWindow {
+  /** What they were made from (for the next call's prepend test). */
+  messages: readonly Message[];
+  outbox: readonly PendingEntry[];
+  cache: WeakMap<Message, ShownMessage>;
+  items: ShownMessage[];
+  byId: Map<string, ShownMessage>;
+}
+
+/**
+ * overlay() then keepUnchanged() of a window, with its index by id. When the window only grew at
+ * its old end (an older page prepended: the previous messages are its tail, the same objects, and
+ * the outbox is the same), only the new page is built and `previous` is extended: a window of
+ * thousands, prepended a page at a time while scrolling back, costs the page's work, not a pass
+ * (and a few copies, promoted to the old generation and collected later) over every message
+ * loaded. `previous.byId` is extended in place: it must not be used after.
+ */
+export function shownWindow(
+  messages: readonly Message[],
+  outbox: readonly PendingEntry[],
+  me: { id: string; username: string },
+  cache: WeakMap<Message, ShownMessage>,
+  previous: ShownWindow | null,
+): ShownWindow {
+  const added = previous?.cache === cache ? prependedCount(previous, messages, outbox) : -1;
+  if (previous && added > 0) {
+    const page = overlay(messages.slice(0, added), NO_ENTRIES, me, cache);
+    if (page.every((m) => !previous.byId.has(m.id))) {
+      for (const m of page) previous.byId.set(m.id, m);
+      return { messages, outbox, cache, items: page.concat(previous.items), byId: previous.byId };
+    }
+  }
+  const items = keepUnchanged(overlay(messages, outbox, me, cache), previous?.byId ?? NO_SHOWN);
+  return { messages, outbox, cache, items, byId: new Map(items.map((m) => [m.id, m])) };
+}
+
+const NO_ENTRIES: readonly PendingEntry[] = [];
+const NO_SHOWN: ReadonlyMap<string, ShownMessage> = new Map();
+
+/**
+ * How many messages were put before `previous.messages` to make `messages` (the rest the same
+ * objects, the outbox the same and touching none of them), or -1 when it changed otherwise.
+ */
+function prependedCount(
+  previous: ShownWindow,
+  messages: readonly Message[],
+  outbox: readonly PendingEntry[],
+): number {
+  const before = previous.messages;
+  const added = messages.length - before.length;
+  if (outbox !== previous.outbox || added <= 0 || before.length === 0) return -1;
+  for (let i = 0; i < before.length; i++) if (messages[added + i] !== before[i]) return -1;
+  // An entry on a message of the new page would change how it shows (or, for a message entry
+  // acknowledged meanwhile, whether it is shown twice): build it whole.
+  const ids = new Set<string>();
+  for (let i = 0; i < added; i++) ids.add(messages[i]!.id);
+  for (const e of outbox) if (ids.has(e.id) || (e.targetId && ids.has(e.targetId))) return -1;
+  return added;
+}
+
 /** My newest message that is not deleted (what Up arrow in an empty composer edits). */
 export function lastOwnMessage(shown: readonly ShownMessage[]): ShownMessage | null {
   for (let i = shown.length - 1; i >= 0; i--) {

@@ -15,7 +15,7 @@ import { conversationShown } from './conversationShown';
 import { whenIdle } from './idle';
 import { dayKey, formatDay } from './format';
 import { jumpDone, useJumpTarget } from '../search/jump';
-import { keepUnchanged, overlay, type ShownMessage } from '../data/overlay';
+import { shownWindow, type ShownMessage, type ShownWindow } from '../data/overlay';
 import { MessageItem, type MessageHandlers, type Receipt } from './MessageItem';
 
 /**
@@ -64,16 +64,17 @@ export function MessageList({
   const members = useMembers(conversation.id);
 
   // Rows whose message shows the same keep their object (keepUnchanged): prepending an older page,
-  // or reading the window again after a change elsewhere, renders only the rows that differ.
-  const shownBefore = useRef<ReadonlyMap<string, ShownMessage>>(new Map());
+  // or reading the window again after a change elsewhere, renders only the rows that differ. A
+  // prepended page is all that is built (shownWindow), however many messages are loaded.
+  const shownBefore = useRef<ShownWindow | null>(null);
   const shownCache = useMemo(() => new WeakMap<Message, ShownMessage>(), [me.id, me.username]);
-  const items = useMemo(
-    () => keepUnchanged(overlay(messages, outbox, me, shownCache), shownBefore.current),
+  const shown = useMemo(
+    () => shownWindow(messages, outbox, me, shownCache, shownBefore.current),
     [messages, outbox, shownCache],
   );
+  shownBefore.current = shown;
+  const { items, byId } = shown;
   if (shownRef) shownRef.current = items;
-  const byId = useMemo(() => new Map(items.map((m) => [m.id, m])), [items]);
-  shownBefore.current = byId;
   // The same function for every render (rows stay memoized); a quoted message that changes reaches
   // its row through the row's `quoted` prop.
   const byIdNow = useRef(byId);
