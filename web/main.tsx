@@ -1,4 +1,6 @@
 /** Entry of the page: styles, then the app into #app (in the person's language: see i18nReady). */
+// First: the module that starts opening IndexedDB runs before every other (see dbOpen.ts).
+import './data/dbOpen';
 import { render } from 'preact';
 import './styles/app.css';
 import { currentLang, i18nReady } from './i18n/index';
