@@ -1,4 +1,4 @@
-import type { IDBPIndex, IDBPTransaction } from 'idb';
+import type { IDBPIndex, IDBPTransaction, StoreNames } from 'idb';
 import type { Message } from '../contract/index';
 import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
@@ -286,13 +286,30 @@ export async function advanceSyncedSeq(db: FerryDb, conversationId: string, seq:
  * waits its turn behind everything else the database is doing, and the open conversation's first
  * paint waits on this read.
  */
-export async function newestMessages(
+export function newestMessages(
   db: FerryDb,
   conversationId: string,
   limit: number,
   belowSeq = Infinity,
 ): Promise<Message[]> {
-  const index = db.transaction('messages').store.index('by-conv-seq');
+  return newestMessagesIn(
+    db.transaction('messages').store.index('by-conv-seq'),
+    conversationId,
+    limit,
+    belowSeq,
+  );
+}
+
+/**
+ * The same page read through `index` (the messages' by-conv-seq index of a transaction the caller
+ * made), so it can be read beside other stores at one moment.
+ */
+export async function newestMessagesIn(
+  index: MessagesIndex,
+  conversationId: string,
+  limit: number,
+  belowSeq = Infinity,
+): Promise<Message[]> {
   const newestFirst = recordsReader(index);
   let upper: [string, number] = [conversationId, belowSeq];
   let out: Message[] = [];
@@ -308,7 +325,14 @@ export async function newestMessages(
   return out.slice(-limit);
 }
 
-type MessagesIndex = IDBPIndex<FerryDbSchema, ['messages'], 'messages', 'by-conv-seq', 'readonly'>;
+/** The messages' by-conv-seq index, in a read transaction over the messages and maybe more stores. */
+export type MessagesIndex = IDBPIndex<
+  FerryDbSchema,
+  ArrayLike<StoreNames<FerryDbSchema>>,
+  'messages',
+  'by-conv-seq',
+  'readonly'
+>;
 type Entry = FerryDbSchema['messages']['value'];
 
 /** Up to `count` entries of `range`, ascending, and the lowest key read when more may lie below. */

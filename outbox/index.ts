@@ -13,7 +13,7 @@ export {
 export { OUTBOX_LOCK, OUTBOX_SYNC_TAG } from './names';
 export type { EnqueueInput, OutboxAction, DrainOptions, DrainReport } from './queue';
 export { sendBody, sendPayload } from './wire';
-export { countEntries, listEntries, getAttachmentBlob, nextOrder } from './store';
+export { countEntries, listEntries, conversationEntriesIn, getAttachmentBlob, nextOrder } from './store';
 export type { AddedEntry } from './store';
 export { deleteUpload, encodeMetadata } from './tus';
 export type { UploadOutcome } from './upload';

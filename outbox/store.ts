@@ -97,12 +97,21 @@ export async function listEntries(
   const all =
     conversationId === undefined
       ? await db.getAllFromIndex('outbox', 'by-order')
-      : await db.getAllFromIndex(
-          'outbox',
-          'by-conv-order',
-          IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]),
-        );
+      : await conversationEntriesIn(db.transaction('outbox').store, conversationId);
   return all.filter((e) => e.senderId === senderId);
+}
+
+/**
+ * Every entry of a conversation, of every sender, in typing order, read through `outbox` (the
+ * store in a transaction the caller made, so it can be read beside other stores at one moment).
+ */
+export function conversationEntriesIn(
+  outbox: { index(name: 'by-conv-order'): { getAll(range: IDBKeyRange): Promise<OutboxEntry[]> } },
+  conversationId: string,
+): Promise<OutboxEntry[]> {
+  return outbox
+    .index('by-conv-order')
+    .getAll(IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]));
 }
 
 /** How many entries (queued and failed) a sender has, counted by an index: no entry is read. */

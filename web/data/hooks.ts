@@ -7,7 +7,9 @@ import {
   listMembers,
   getMessage,
   messagesFrom,
+  meIdIn,
   newestMessages,
+  newestMessagesIn,
   oldestStoredSeq,
   getMe,
   type FerryDb,
@@ -15,7 +17,7 @@ import {
   type LocalMember,
   type OutboxEntry,
 } from '../../localdb/index';
-import { countEntries, getAttachmentBlob, listEntries } from '../../outbox/index';
+import { conversationEntriesIn, countEntries, getAttachmentBlob, listEntries } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
@@ -94,13 +96,22 @@ const newestKey = (id: string) => `newest:${id}`;
  * Starts, at the page's start, the reads that show conversation `id`: who is signed in, the
  * conversation, its members and its newest messages, side by side. The hooks take them as they
  * mount, so the newest messages are on screen one read after the page starts, not after a read
- * per component level (user, then conversation, then messages).
+ * per component level (user, then conversation, then messages). The user is given once the others
+ * are there: the render that first has a user then finds them all and shows the conversation
+ * whole, instead of its header first and the messages a frame or two later (a hook that mounts
+ * before its read is there takes it in an effect, after the next frame).
  */
 export function primeConversation(id: string): void {
-  prime(ME_KEY, getMe);
-  prime(conversationKey(id), (db) => getConversation(db, id));
-  prime(membersKey(id), (db) => listMembers(db, id));
-  prime(newestKey(id), (db) => readNewest(db, id));
+  const shown = Promise.allSettled([
+    prime(conversationKey(id), (db) => getConversation(db, id)),
+    prime(membersKey(id), (db) => listMembers(db, id)),
+    prime(newestKey(id), (db) => readNewest(db, id)),
+  ]);
+  prime(ME_KEY, async (db) => {
+    const me = await getMe(db);
+    await shown;
+    return me;
+  });
 }
 
 const NO_CONVERSATIONS: LocalConversation[] = [];
@@ -205,27 +216,31 @@ async function unsentEntries(
   return (await listEntries(db, me.id, conversationId)).filter((e) => !ids.has(e.id));
 }
 
-/** A conversation's newest page and unsent entries (the window before it is widened). */
+/**
+ * A conversation's newest page and unsent entries (the window before it is widened): one
+ * transaction, its three requests side by side, so the open conversation's first frame waits on
+ * one round trip, and messages and outbox are seen at one moment (an entry acknowledged meanwhile
+ * is in exactly one of them).
+ */
 async function readNewest(db: FerryDb, conversationId: string): Promise<LoadedWindow> {
-  return readWindow(db, conversationId, null);
+  const tx = db.transaction(['meta', 'messages', 'outbox']);
+  const [messages, meId, entries] = await Promise.all([
+    newestMessagesIn(tx.objectStore('messages').index('by-conv-seq'), conversationId, PAGE_SIZE_DEFAULT),
+    meIdIn(tx.objectStore('meta')),
+    conversationEntriesIn(tx.objectStore('outbox'), conversationId),
+  ]);
+  const ids = new Set(messages.map((m) => m.id));
+  const outbox = meId ? entries.filter((e) => e.senderId === meId && !ids.has(e.id)) : [];
+  return { conversationId, messages, outbox };
 }
 
 /**
- * The window from `fromSeq` up (null: the newest page), and the unsent entries. Side by side:
- * every change that shows a new message waits on these reads. The outbox is read after the
- * messages, so an entry acknowledged meanwhile is in one of the two.
+ * The window from `fromSeq` up once widened, and the unsent entries. Side by side: every change
+ * that shows a new message waits on these reads. The outbox is read after the messages, so an
+ * entry acknowledged meanwhile is in one of the two.
  */
-async function readWindow(
-  db: FerryDb,
-  conversationId: string,
-  fromSeq: number | null,
-): Promise<LoadedWindow> {
-  const [messages, me] = await Promise.all([
-    fromSeq === null
-      ? newestMessages(db, conversationId, PAGE_SIZE_DEFAULT)
-      : messagesFrom(db, conversationId, fromSeq),
-    getMe(db),
-  ]);
+async function readWindow(db: FerryDb, conversationId: string, fromSeq: number): Promise<LoadedWindow> {
+  const [messages, me] = await Promise.all([messagesFrom(db, conversationId, fromSeq), getMe(db)]);
   const outbox = await unsentEntries(db, me, conversationId, messages);
   return { conversationId, messages, outbox };
 }

@@ -31,9 +31,9 @@ let staleOnChange: (() => void) | undefined;
 
 /**
  * Starts `read` now for the hook that will read `key`, so the first screen's reads run side by side
- * from the page's start instead of one component level after another.
+ * from the page's start instead of one component level after another. Returns the read.
  */
-export function prime<T>(key: string, read: (db: FerryDb) => Promise<T>): void {
+export function prime<T>(key: string, read: (db: FerryDb) => Promise<T>): Promise<T> {
   staleOnChange ??= hubClient().on('changed', () => {
     for (const entry of primed.values()) entry.stale = true;
   });
@@ -46,6 +46,7 @@ export function prime<T>(key: string, read: (db: FerryDb) => Promise<T>): void {
     () => primed.delete(key),
   );
   primed.set(key, entry);
+  return entry.promise as Promise<T>;
 }
 
 /** A primed read's value when it is already there (a first render can show it at once). */

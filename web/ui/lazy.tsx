@@ -3,7 +3,7 @@
  * that first paint never shows (the Service Worker precaches their chunks, so they open offline).
  */
 import type { ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 /** A lazy component, and how to fetch its code before it first renders. */
 export type LazyComponent<P extends object> = ComponentType<P> & {
@@ -32,7 +32,9 @@ export function lazy<P extends object>(
     ));
   function Lazy(props: P) {
     const [Component, setComponent] = useState<ComponentType<P> | null>(() => loaded);
-    useEffect(() => {
+    // A layout effect: it waits for the code from the render that mounts it, not from after the
+    // next frame (an effect's time), so code fetched ahead (preload) shows the moment it is there.
+    useLayoutEffect(() => {
       if (Component) return;
       let live = true;
       start().then(
