@@ -4,7 +4,13 @@
  * (localdb/searchIndex.ts), exactly the module the hub runs. Driven from bench/scenarios/search.ts.
  */
 import { plainMessageFields, type Message } from '../../../contract/index';
-import { lazyFerryDb, loadSearchIndex, putMessages, type SearchIndex } from '../../../localdb/index';
+import {
+  lazyFerryDb,
+  loadSearchIndex,
+  putMessages,
+  saveConversations,
+  type SearchIndex,
+} from '../../../localdb/index';
 import { corpus } from '../corpus';
 
 const DB = 'ferry-search-bench';
@@ -26,6 +32,25 @@ const api = {
     const c = corpus(seed);
     const db = await getDb();
     const seqs = new Array<number>(conversations).fill(0);
+    // Listed first, as the hub lists them before any page: the device keeps no entry of a
+    // conversation it is not in.
+    await saveConversations(
+      db,
+      seqs.map((_, conv) => ({
+        id: `c-${conv}`,
+        kind: 'room' as const,
+        name: `Room ${conv}`,
+        inviteCode: `invite-${conv}`,
+        lastSeq: 0,
+        lastMessage: null,
+        createdAt: Date.UTC(2026, 0, 1),
+        deliveredSeq: 0,
+        readSeq: 0,
+        unreadCount: 0,
+        members: [],
+        muted: false,
+      })),
+    );
     const t0 = performance.now();
     const start = Date.UTC(2026, 0, 1);
     for (let done = 0; done < count;) {
