@@ -376,11 +376,16 @@ async function keyRangePage(index: MessagesIndex, range: IDBKeyRange, count: num
 
 /** A conversation's stored messages (kind 'message') from `fromSeq` up, ascending seq (one read). */
 export async function messagesFrom(db: FerryDb, conversationId: string, fromSeq: number): Promise<Message[]> {
-  const entries = await db.getAllFromIndex(
-    'messages',
-    'by-conv-seq',
-    conversationRange(conversationId, fromSeq),
-  );
+  return messagesFromIn(db.transaction('messages').store.index('by-conv-seq'), conversationId, fromSeq);
+}
+
+/** The same read through `index` (see newestMessagesIn), beside other stores at one moment. */
+export async function messagesFromIn(
+  index: MessagesIndex,
+  conversationId: string,
+  fromSeq: number,
+): Promise<Message[]> {
+  const entries = await index.getAll(conversationRange(conversationId, fromSeq));
   return entries.filter(isMessageEntry).map(withEntryDefaults);
 }
 

@@ -6,7 +6,7 @@ import {
   listConversations,
   listMembers,
   getMessage,
-  messagesFrom,
+  messagesFromIn,
   meIdIn,
   newestMessages,
   newestMessagesIn,
@@ -15,9 +15,10 @@ import {
   type FerryDb,
   type LocalConversation,
   type LocalMember,
+  type MessagesIndex,
   type OutboxEntry,
 } from '../../localdb/index';
-import { conversationEntriesIn, countEntries, getAttachmentBlob, listEntries } from '../../outbox/index';
+import { conversationEntriesIn, countEntries, getAttachmentBlob } from '../../outbox/index';
 import type { HubStatus } from '../../shared-worker/protocol';
 import { getDb } from './db';
 import { hubClient } from './hubClient';
@@ -204,44 +205,37 @@ const NO_LIVE = { conversationId: '', messages: NO_MESSAGES };
 const NO_OUTBOX: OutboxEntry[] = [];
 const NO_HANDED: { conversationId: string; entries: HandedEntry[] } = { conversationId: '', entries: [] };
 
-/** A conversation's queued/failed entries that are not among `stored` (acknowledged meanwhile). */
-async function unsentEntries(
-  db: FerryDb,
-  me: User | null,
-  conversationId: string,
-  stored: Message[],
-): Promise<OutboxEntry[]> {
-  if (!me) return [];
-  const ids = new Set(stored.map((m) => m.id));
-  return (await listEntries(db, me.id, conversationId)).filter((e) => !ids.has(e.id));
-}
-
 /**
  * A conversation's newest page and unsent entries (the window before it is widened): one
  * transaction, its three requests side by side, so the open conversation's first frame waits on
  * one round trip, and messages and outbox are seen at one moment (an entry acknowledged meanwhile
  * is in exactly one of them).
  */
-async function readNewest(db: FerryDb, conversationId: string): Promise<LoadedWindow> {
+function readNewest(db: FerryDb, conversationId: string): Promise<LoadedWindow> {
+  return readAtOnce(db, conversationId, (index) =>
+    newestMessagesIn(index, conversationId, PAGE_SIZE_DEFAULT),
+  );
+}
+
+/** The window from `fromSeq` up once widened, and the unsent entries, read as readNewest reads. */
+function readWindow(db: FerryDb, conversationId: string, fromSeq: number): Promise<LoadedWindow> {
+  return readAtOnce(db, conversationId, (index) => messagesFromIn(index, conversationId, fromSeq));
+}
+
+/** Messages (as `read` takes them), the user and their unsent entries, in one read transaction. */
+async function readAtOnce(
+  db: FerryDb,
+  conversationId: string,
+  read: (index: MessagesIndex) => Promise<Message[]>,
+): Promise<LoadedWindow> {
   const tx = db.transaction(['meta', 'messages', 'outbox']);
   const [messages, meId, entries] = await Promise.all([
-    newestMessagesIn(tx.objectStore('messages').index('by-conv-seq'), conversationId, PAGE_SIZE_DEFAULT),
+    read(tx.objectStore('messages').index('by-conv-seq')),
     meIdIn(tx.objectStore('meta')),
     conversationEntriesIn(tx.objectStore('outbox'), conversationId),
   ]);
   const ids = new Set(messages.map((m) => m.id));
   const outbox = meId ? entries.filter((e) => e.senderId === meId && !ids.has(e.id)) : [];
-  return { conversationId, messages, outbox };
-}
-
-/**
- * The window from `fromSeq` up once widened, and the unsent entries. Side by side: every change
- * that shows a new message waits on these reads. The outbox is read after the messages, so an
- * entry acknowledged meanwhile is in one of the two.
- */
-async function readWindow(db: FerryDb, conversationId: string, fromSeq: number): Promise<LoadedWindow> {
-  const [messages, me] = await Promise.all([messagesFrom(db, conversationId, fromSeq), getMe(db)]);
-  const outbox = await unsentEntries(db, me, conversationId, messages);
   return { conversationId, messages, outbox };
 }
 
