@@ -316,8 +316,7 @@ export class SqliteStore implements Store {
       if (transaction && transaction.appends > 0)
         this.#options.onCommit?.({ messages: transaction.appends, ms: transaction.ms });
       const copied = transaction?.checkpoint;
-      if (copied && copied.copiedPages > 0)
-        this.#options.onCheckpoint?.({ ms: copied.ms, pages: copied.copiedPages });
+      if (copied && copied.pages > 0) this.#options.onCheckpoint?.(copied);
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }

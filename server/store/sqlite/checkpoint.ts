@@ -11,22 +11,14 @@
  * and synced, and a checkpoint cut short is done again from the WAL at the next open.
  */
 import type Database from 'better-sqlite3';
-
-/** What one checkpoint did. */
-export interface CheckpointResult {
-  /** Wall time, ms (copy and fsync). */
-  ms: number;
-  /** Pages in the WAL when it ran. */
-  walPages: number;
-  /** Of those, how many are now in the database file (all unless a reader still needs some). */
-  copiedPages: number;
-}
+import type { CheckpointInfo } from '../Store.js';
 
 /** Copies what the WAL holds into the database file, without waiting for readers. */
-export function checkpoint(db: Database.Database): CheckpointResult {
+export function checkpoint(db: Database.Database): CheckpointInfo {
   const started = performance.now();
-  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-  return { ms: performance.now() - started, walPages: row?.log ?? 0, copiedPages: row?.checkpointed ?? 0 };
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { checkpointed: number }[];
+  // `checkpointed`: the WAL's pages now in the database file (all unless a reader needs some).
+  return { ms: performance.now() - started, pages: row?.checkpointed ?? 0 };
 }
 
 /**

@@ -10,9 +10,9 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { AppendInput, AppendResult } from '../Store.js';
+import type { AppendInput, AppendResult, CheckpointInfo } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
-import { checkpoint, CheckpointPolicy, type CheckpointResult } from './checkpoint.js';
+import { checkpoint, CheckpointPolicy } from './checkpoint.js';
 import { passGate } from './commitGate.js';
 import { isPerItemError } from './errors.js';
 import type { Outcome } from '../groupCommit.js';
@@ -38,7 +38,7 @@ export interface CommittedTransaction {
   ms: number;
   appends: number;
   /** The checkpoint the idle writer ran since the transaction before, if any (for metrics). */
-  checkpoint: CheckpointResult | null;
+  checkpoint: CheckpointInfo | null;
 }
 
 /**
@@ -64,7 +64,7 @@ const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000 } = workerData as WriterD
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
 const checkpoints = new CheckpointPolicy();
-let lastCheckpoint: CheckpointResult | null = null;
+let lastCheckpoint: CheckpointInfo | null = null;
 
 function open(): { version: number; settings: DatabaseSettings; file: string } {
   db ??= openDatabase(dataDir, busyTimeoutMs);
