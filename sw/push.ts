@@ -13,8 +13,8 @@
 import { PushAction, pushTag, type PushMessageNotice, type PushNotice } from '../contract/index';
 import { lazyFerryDb, getMe, getNotificationLang, queueRead } from '../localdb/index';
 import { enqueue } from '../outbox/index';
-import { en } from '../web/i18n/en';
-import { zh } from '../web/i18n/zh';
+import { enLater as en } from '../web/i18n/enLater';
+import { zhLater as zh } from '../web/i18n/zhLater';
 import type { SwToPage, TabWhere } from './protocol';
 import { replayAndReschedule } from './replayTriggers';
 import { sw } from './scope';

@@ -1,8 +1,10 @@
 /**
  * UI language: English or Simplified Chinese, from the saved choice or navigator.languages, and
- * switchable at run time. Components read text with useI18n().t. English comes with the page; the
- * other language's strings are a chunk of their own, fetched only by those who use it (before the
- * first render when it is theirs: see `i18nReady`).
+ * switchable at run time. Components of the first screen read text with useI18n().t. English comes
+ * with the page; the other language's strings are a chunk of their own, fetched only by those who
+ * use it (before the first render when it is theirs: see `i18nReady`). The lazy parts of the app
+ * read the rest of the strings through later.ts, a group added here when their code arrives: a
+ * language is shown only once every group added has its strings (no English flash in them).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { en, type Strings } from './en';
@@ -48,7 +50,7 @@ let current: Lang = 'en';
 let wanted: Lang = 'en';
 const listeners = new Set<() => void>();
 
-/** The current language's strings (for code outside components, e.g. notifications). */
+/** The current language's first-screen strings (for code outside components, e.g. notifications). */
 export function strings(): Strings {
   return STRINGS[current] ?? en;
 }
@@ -58,17 +60,56 @@ export function currentLang(): Lang {
   return current;
 }
 
-async function show(lang: Lang): Promise<void> {
-  wanted = lang;
-  let loaded = STRINGS[lang];
-  if (!loaded) {
+/** Fetches (once) a group's strings in a language; rejects when they could not be fetched. */
+export type StringsGroup = (lang: Lang) => Promise<void>;
+const groups: StringsGroup[] = [];
+
+async function loadFirst(lang: Lang): Promise<void> {
+  STRINGS[lang] ??= await LOADERS[lang]();
+}
+
+/** Fetches a language's strings: the first screen's and every group's, also groups added meanwhile. */
+async function loadAll(lang: Lang): Promise<void> {
+  for (let done = -1; done !== groups.length;) {
+    done = groups.length;
+    await Promise.all([loadFirst(lang), ...groups.map((g) => g(lang))]);
+  }
+}
+
+/**
+ * Adds a group of strings beside the first screen's (later.ts, when the lazy parts' code arrives):
+ * from now on a language is switched to only once this group's strings are here too.
+ */
+export function addStringsGroup(group: StringsGroup): void {
+  groups.push(group);
+}
+
+/**
+ * Settles once every group added has its strings in the language shown (a lazy component waits
+ * for it before its first render: see ui/lazy.tsx). A group that could not be fetched is waited for
+ * no longer: its reader falls back to English rather than the screen not opening.
+ */
+export async function groupsReady(): Promise<void> {
+  for (;;) {
+    const lang = current;
     try {
-      loaded = STRINGS[lang] = await LOADERS[lang]();
+      await loadAll(lang);
     } catch (err) {
-      // The chunk could not be fetched (offline before it was ever cached): stay as we are.
       console.warn('ferry: could not load the language', lang, err);
       return;
     }
+    if (lang === current) return;
+  }
+}
+
+async function show(lang: Lang): Promise<void> {
+  wanted = lang;
+  try {
+    await loadAll(lang);
+  } catch (err) {
+    // A chunk could not be fetched (offline before it was ever cached): stay as we are.
+    console.warn('ferry: could not load the language', lang, err);
+    return;
   }
   if (wanted !== lang) return;
   current = lang;
@@ -93,7 +134,10 @@ export function setLang(lang: Lang): Promise<void> {
   return show(lang);
 }
 
-/** The UI strings and language, re-rendering when the language changes. */
+/**
+ * The first screen's strings and the language, re-rendering when the language changes (the lazy
+ * parts of the app read all strings with later.ts's useLaterI18n).
+ */
 export function useI18n(): { t: Strings; lang: Lang } {
   const [lang, setState] = useState(current);
   useEffect(() => {

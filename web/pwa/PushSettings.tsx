@@ -7,8 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { setNotificationLang } from '../../localdb/index';
 import { getDb } from '../data/db';
-import { useI18n } from '../i18n/index';
-import type { Strings } from '../i18n/en';
+import { useLaterI18n, type AllStrings } from '../i18n/later';
 import {
   disablePush,
   enablePush,
@@ -19,7 +18,7 @@ import {
   showTextSetting,
 } from './push';
 
-function problemText(err: unknown, t: Strings): string {
+function problemText(err: unknown, t: AllStrings): string {
   if (err instanceof PushSetupError && err.problem === 'denied') return t.notificationsDenied;
   if (err instanceof PushSetupError && err.problem === 'unsupported') return t.notificationsUnsupported;
   const detail = err instanceof Error ? err.message : String(err);
@@ -27,7 +26,7 @@ function problemText(err: unknown, t: Strings): string {
 }
 
 export function PushSettings() {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const [on, setOn] = useState(false);
   const [showText, setShowTextState] = useState(showTextSetting);
   const [busy, setBusy] = useState(false);

@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { askPersistentStorage, useHubStatus, useStorageInfo } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { Dialog } from '../ui/Dialog';
 import { formatBytes } from '../ui/format';
 import { listenForInstallOffer, promptInstall } from './install';
@@ -35,7 +35,7 @@ function usePwaState() {
 
 /** "Install" and "Reload to update" buttons, each shown only when it applies. */
 export function PwaControls() {
-  const { lang, t } = useI18n();
+  const { lang, t } = useLaterI18n();
   const labels = PWA_LABELS[lang];
   const [showStorage, setShowStorage] = useState(false);
   const { canInstall, updateReady } = usePwaState();
@@ -88,7 +88,7 @@ export function PwaControls() {
 
 /** Persistent yes/no, usage and quota (navigator.storage), and a way to ask again. */
 function StoragePanel({ onClose }: { onClose: () => void }) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const { info, refresh } = useStorageInfo();
   const bytes = (n: number | null | undefined) => (n == null ? t.storageUnknown : formatBytes(n, lang));
   const persistent = info?.persistent;

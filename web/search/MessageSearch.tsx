@@ -20,7 +20,7 @@ import {
   type SearchFilters,
   type SearchHit,
 } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { formatFull, formatListTime } from '../ui/format';
 import { conversationPath, navigate } from '../ui/router';
 import { highlightParts } from './highlight';
@@ -37,7 +37,7 @@ type ServerState =
 
 /** The search landmark of the conversation list. */
 export function MessageSearch({ activeId, myId }: { activeId: string | null; myId: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const status = useHubStatus();
   const online = status.connection === 'online';
   const [query, setQuery] = useState('');
@@ -190,7 +190,7 @@ function FromFilter(props: {
   value: string;
   onChange(senderId: string): void;
 }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   return (
     <label class="inline">
       <span>{t.searchFrom}</span>
@@ -217,7 +217,7 @@ function EveryPerson({ myId }: { myId: string }) {
 
 /** One option per person (members of several conversations once), by name. */
 function PersonOptions({ members, myId }: { members: LocalMember[]; myId: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const people = useMemo(() => {
     const byId = new Map<string, LocalMember>();
     for (const m of members) byId.set(m.userId, m);
@@ -235,7 +235,7 @@ function PersonOptions({ members, myId }: { members: LocalMember[]; myId: string
 }
 
 function Result({ hit, query, myId }: { hit: SearchHit; query: string; myId: string }) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const conversations = useConversations();
   const m = hit.message;
   const name = conversations.find((c) => c.id === m.conversationId)?.name ?? '';

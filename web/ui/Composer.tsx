@@ -17,7 +17,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { actions, attachmentMaxBytes, attachmentMaxMb, isQuotaError } from '../data/index';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { useEscape } from './keyboard/escape';
 import { useFocusTarget } from './keyboard/focus';
 import { formatBytes } from './format';
@@ -46,7 +46,7 @@ export function Composer({
   /** The conversation's messages as shown (Up arrow edits my last one). */
   shown: { current: ShownMessage[] };
 }) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
   const [error, setError] = useState<string | null>(null);
   const [file, setFile] = useState<File | null>(null);

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
 import { actions, useConversation, useMembers } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import type { ShownMessage } from '../data/overlay';
 import { Composer, type ComposeMode } from './Composer';
 import { errorText } from './errors';
@@ -18,7 +18,7 @@ const MISSING_AFTER_MS = 4_000;
 
 /** The conversation `id`, or a note while it is not (yet) on this device. */
 export function ConversationView({ id, me }: { id: string; me: User }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const conversation = useConversation(id);
   // IndexedDB answers within moments; still nothing after a while means it is not on this device.
   const [waited, setWaited] = useState(false);
@@ -37,7 +37,7 @@ export function ConversationView({ id, me }: { id: string; me: User }) {
 }
 
 function BackLink() {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   return (
     <a href="/" class="back" onClick={onLinkClick} title={t.back}>
       <span aria-hidden="true">‹</span>
@@ -47,7 +47,7 @@ function BackLink() {
 }
 
 function Conversation({ conversation: c, me }: { conversation: LocalConversation; me: User }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const members = useMembers(c.id);
   const [showMembers, setShowMembers] = useState(false);
   const membersButton = useRef<HTMLButtonElement>(null);
@@ -126,7 +126,7 @@ function Conversation({ conversation: c, me }: { conversation: LocalConversation
 }
 
 function InviteLink({ code }: { code: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [copied, setCopied] = useState(false);
   const url = location.origin + invitePath(code);
   return (

@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Ack } from '../../contract/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { errorText } from './errors';
 
 /** A field with its visible label (the label is its accessible name). */
@@ -67,7 +67,7 @@ export function FormLayout({
  * show. `run` resolves the answer when it was ok, else null.
  */
 export function useFormAction() {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   async function run<T extends object>(action: () => Promise<Ack<T>>): Promise<({ ok: true } & T) | null> {

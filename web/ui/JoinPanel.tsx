@@ -4,13 +4,13 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { actions } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { errorText } from './errors';
 import { conversationPath, navigate } from './router';
 
 /** Confirms joining the room of an invite code, then opens it. */
 export function JoinPanel({ code }: { code: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const joinButton = useRef<HTMLButtonElement>(null);

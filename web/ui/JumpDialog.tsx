@@ -5,7 +5,7 @@
  */
 import { useId, useState } from 'preact/hooks';
 import type { LocalConversation } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { unreadCount } from './ConversationList';
 import { Dialog } from './Dialog';
 
@@ -33,7 +33,7 @@ export function JumpDialog({
   onChoose: (id: string) => void;
   onClose: () => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const listId = useId();

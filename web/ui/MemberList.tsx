@@ -1,10 +1,10 @@
 /** Members of a conversation with their presence (online / offline). */
 import type { LocalMember } from '../../localdb/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 
 /** The member list panel. */
 export function MemberList({ members, myId }: { members: LocalMember[]; myId: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const sorted = [...members].sort(
     (a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username),
   );

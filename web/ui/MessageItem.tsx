@@ -15,7 +15,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { QUICK_REACTIONS, THUMBNAIL_MAX_PX, attachmentPath, type WireError } from '../../contract/index';
 import { actions, useLocalFileUrl, useMessage } from '../data/index';
 import type { ShownAttachment, ShownMessage } from '../data/overlay';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { requestJump } from '../search/jump';
 import { Dialog } from './Dialog';
 import { errorText } from './errors';
@@ -44,7 +44,7 @@ export interface MessageItemProps {
 
 /** A message bubble. */
 export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const dom = `m-${m.id}`;
   const article = useRef<HTMLElement>(null);
   const moreButton = useRef<HTMLButtonElement>(null);
@@ -168,7 +168,7 @@ function thumbnailSize(a: ShownAttachment): { width: number; height: number } | 
 
 /** A message's file: image or download link; while queued, its upload's progress and "Cancel upload". */
 function AttachmentView({ m, attachment: a }: { m: ShownMessage; attachment: ShownAttachment }) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const localUrl = useLocalFileUrl(a.local ? a.id : null);
   const label = t.fileLink(a.name, formatBytes(a.size, lang));
   const alt = m.text.trim() || a.name;
@@ -223,7 +223,7 @@ function AttachmentView({ m, attachment: a }: { m: ShownMessage; attachment: Sho
 
 /** The quick reactions, one button each, named by the emoji; Escape closes them. */
 function ReactionPicker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const group = useRef<HTMLDivElement>(null);
   useEscape(true, onClose);
   useLayoutEffect(() => group.current?.querySelector<HTMLButtonElement>('button')?.focus(), []);
@@ -261,7 +261,7 @@ function ReplyQuote({
   conversationId: string;
   lookup: (id: string) => ShownMessage | undefined;
 }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const shown = lookup(id);
   // Outside the loaded window, the device may still hold it.
   const stored = useMessage(id);
@@ -287,7 +287,7 @@ function ReplyQuote({
 }
 
 function Status({ m, receipt }: { m: ShownMessage; receipt?: Receipt }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [busy, setBusy] = useState(false);
   const pending = m.pending;
   if (pending?.state === 'queued') return <p class="msg-status st-queued">{t.queued}</p>;

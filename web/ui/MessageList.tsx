@@ -10,7 +10,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { Message, User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
 import { actions, isStored, loadAround, messageStatus, useMembers, useMessages } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { conversationShown } from './conversationShown';
 import { whenIdle } from './idle';
 import { dayKey, formatDay } from './format';
@@ -59,7 +59,7 @@ export function MessageList({
   /** Gets the messages as shown (the composer's Up arrow edits my last one). */
   shownRef?: { current: ShownMessage[] };
 }) {
-  const { t, lang } = useI18n();
+  const { t, lang } = useLaterI18n();
   const { messages, outbox, loaded, hasOlder, loadingOlder, loadOlder, reach } = useMessages(conversation.id);
   const members = useMembers(conversation.id);
 

@@ -6,7 +6,7 @@
  */
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { useEscape } from './keyboard/escape';
 
 export interface MenuItem {
@@ -23,7 +23,7 @@ export function MessageMenu({
   items: MenuItem[];
   buttonRef: RefObject<HTMLButtonElement>;
 }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [open, setOpen] = useState(false);
   const menu = useRef<HTMLDivElement>(null);
   const menuId = useId();

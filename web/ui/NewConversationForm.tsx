@@ -3,8 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, ConversationSummary } from '../../contract/index';
 import { ROOM_NAME_MAX, USERNAME_MAX } from '../../contract/index';
 import { actions } from '../data/index';
-import { useI18n } from '../i18n/index';
-import type { Strings } from '../i18n/en';
+import { useLaterI18n, type AllStrings } from '../i18n/later';
 import { Field, FormLayout, useFormAction } from './FormLayout';
 import { conversationPath, navigate } from './router';
 
@@ -13,8 +12,8 @@ export type Kind = 'room' | 'direct';
 const FORMS: Record<
   Kind,
   {
-    label: (t: Strings) => string;
-    submit: (t: Strings) => string;
+    label: (t: AllStrings) => string;
+    submit: (t: AllStrings) => string;
     max: number;
     run: (value: string) => Promise<Ack<{ conversation: ConversationSummary }>>;
   }
@@ -43,7 +42,7 @@ export function NewForm({
   onCancel: () => void;
   onCreated: () => void;
 }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const form = FORMS[kind];
   const [value, setValue] = useState('');
   const { busy, error, run } = useFormAction();

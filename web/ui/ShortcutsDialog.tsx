@@ -1,12 +1,12 @@
 /** The "Keyboard shortcuts" dialog: the shortcut table (keyboard/shortcuts.ts) as people read it. */
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { Dialog } from './Dialog';
 import { keyCaps } from './keyboard/keyCaps';
 import { SHORTCUTS } from './keyboard/shortcuts';
 
 /** Lists every shortcut with its keys. */
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   return (
     <Dialog title={t.keyboardShortcuts} onClose={onClose} class="shortcuts">
       <table>

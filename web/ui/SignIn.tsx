@@ -6,7 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
 import { actions } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 import { Field, FormLayout, useFormAction } from './FormLayout';
 import { LanguageSelect } from './LanguageSelect';
 
@@ -16,7 +16,7 @@ import { LanguageSelect } from './LanguageSelect';
  * importing their modules, which have load-time effects, would split the page's first chunk.
  */
 export function SignIn({ onShown, pwa }: { onShown(): void; pwa: ComponentChildren }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, run } = useFormAction();

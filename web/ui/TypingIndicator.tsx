@@ -7,11 +7,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TypingNotice } from '../../contract/index';
 import { onArrived, useTyping } from '../data/index';
-import { useI18n } from '../i18n/index';
+import { useLaterI18n } from '../i18n/later';
 
 /** A polite live region naming who is typing. */
 export function TypingIndicator({ conversationId }: { conversationId: string }) {
-  const { t } = useI18n();
+  const { t } = useLaterI18n();
   const notices = useTyping(conversationId);
   // Per sender: the notice that was current when their message arrived (hidden from then on).
   const [ended, setEnded] = useState<ReadonlyMap<string, TypingNotice | undefined>>(new Map());

@@ -1,5 +1,5 @@
 /** Dates and times in the UI language (Intl, no library). */
-import type { Strings } from '../i18n/en';
+import type { LaterStrings } from '../i18n/enLater';
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -46,7 +46,7 @@ export function dayKey(ms: number): string {
 }
 
 /** Day separator text: "Today", "Yesterday" or the date. */
-export function formatDay(ms: number, lang: string, t: Strings, now = Date.now()): string {
+export function formatDay(ms: number, lang: string, t: LaterStrings, now = Date.now()): string {
   if (dayKey(ms) === dayKey(now)) return t.today;
   const yesterday = new Date(now);
   yesterday.setDate(yesterday.getDate() - 1); // calendar arithmetic: right across DST changes

@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from 'preact';
 import { useLayoutEffect, useState } from 'preact/hooks';
+import { groupsReady } from '../i18n/index';
 
 /** A lazy component, and how to fetch its code before it first renders. */
 export type LazyComponent<P extends object> = ComponentType<P> & {
@@ -12,8 +13,8 @@ export type LazyComponent<P extends object> = ComponentType<P> & {
 };
 
 /**
- * A component that renders `Fallback` (default nothing) until `load` has given the real one, then
- * renders that.
+ * A component that renders `Fallback` (default nothing) until `load` has given the real one and
+ * the strings its code reads are here in the language shown (i18n/later.ts), then renders that.
  */
 export function lazy<P extends object>(
   load: () => Promise<ComponentType<P>>,
@@ -23,7 +24,9 @@ export function lazy<P extends object>(
   let loading: Promise<ComponentType<P>> | null = null;
   const start = (): Promise<ComponentType<P>> =>
     (loading ??= load().then(
-      (c) => (loaded = c),
+      // The module has added its strings group by now (importing i18n/later.ts): Chinese's is
+      // fetched before the first render, so that render is never in English.
+      (c) => groupsReady().then(() => (loaded = c)),
       (err: unknown) => {
         // The next render tries again (e.g. the chunk could not be fetched this time).
         loading = null;

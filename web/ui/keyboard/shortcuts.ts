@@ -2,7 +2,7 @@
  * The keyboard shortcuts, declared once: capture.ts matches key presses against this table and
  * ShortcutsDialog lists it, so what the help says is exactly what the keys do.
  */
-import type { Strings } from '../../i18n/en';
+import type { LaterStrings } from '../../i18n/enLater';
 
 export type ShortcutId =
   'help' | 'jump' | 'prevConversation' | 'nextConversation' | 'prevUnread' | 'nextUnread' | 'escape';
@@ -23,7 +23,7 @@ export interface KeyCombo {
 export interface Shortcut {
   id: ShortcutId;
   combos: readonly KeyCombo[];
-  describe(t: Strings): string;
+  describe(t: LaterStrings): string;
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
