@@ -6,24 +6,33 @@
  * connects and disconnects. Left out: the Manager's reconnection loop and its Backoff, the
  * `io()` lookup with its cache of Managers and URL parser, the retry queue (`retries`), the
  * catch-all listeners (onAny, onAnyOutgoing and kin), connection state recovery (the server does
- * not enable it), `compress`, and the `send`/`close`/`connect` aliases.
+ * not enable it), `compress`, and the `send`/`close`/`connect` aliases. From engine.io-client's
+ * socket and WebSocket transport: transports given as classes, the page-only beforeunload close,
+ * rememberUpgrade, the head start for a WebTransport upgrade (web/build/engineTransports.ts leaves
+ * WebTransport out), events nobody listens to, React Native and Node.js options.
  *
  * Each cut names the text it removes: if an installed version no longer has that text, or is not
- * the 4.8 line these cuts were written for, the build fails instead of shipping a hub that half
- * works. A removed method called anyway throws (not a function); options that would need a removed
- * part (reconnection on, retries) throw when the Manager or Socket is made.
+ * the line these cuts were written for (socket.io-client 4.8, engine.io-client 6.6), the build
+ * fails instead of shipping a hub that half works. A removed method called anyway throws (not a
+ * function); options that would need a removed part (reconnection on, retries, transports not
+ * given by name) throw when the Manager, Socket or engine is made.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 
-/** The socket.io-client versions these cuts were written for and checked against. */
-export const TRIMMED_VERSION = /^4\.8\.\d+$/;
+/** The versions these cuts were written for and checked against, by package. */
+export const TRIMMED_VERSIONS = {
+  'socket.io-client': /^4\.8\.\d+$/,
+  'engine.io-client': /^6\.6\.\d+$/,
+  'engine.io-parser': /^5\.2\.\d+$/,
+};
 
-/** socket.io-client's ESM build: the module's file name within it. */
-const MODULE = /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/](index|manager|socket)\.js$/;
+type Package = keyof typeof TRIMMED_VERSIONS;
 
-type Module = 'index' | 'manager' | 'socket';
+/** A module of either package's ESM build: package, then the module's path within the build. */
+const MODULE =
+  /[\\/](socket\.io-client|engine\.io-client|engine\.io-parser)[\\/]build[\\/]esm[\\/](index|manager|socket|transports[\\/]websocket|encodePacket\.browser)\.js$/;
 
 /** What to take out of one module: whole methods by name, and exact pieces of text. */
 interface Cuts {
@@ -38,8 +47,9 @@ export const INDEX = [
   'export { Socket } from "./socket.js";',
 ].join('\n');
 
-const CUTS: Record<'manager' | 'socket', Cuts> = {
-  manager: {
+/** The trimmed modules, by package and path within its ESM build. */
+const CUTS: Record<string, Cuts> = {
+  'socket.io-client/manager': {
     methods: [
       'reconnection',
       'reconnectionAttempts',
@@ -94,7 +104,7 @@ const CUTS: Record<'manager' | 'socket', Cuts> = {
       ],
     ],
   },
-  socket: {
+  'socket.io-client/socket': {
     methods: [
       'send',
       '_addToQueue',
@@ -169,12 +179,147 @@ const CUTS: Record<'manager' | 'socket', Cuts> = {
       ],
     ],
   },
+  'engine.io-client/socket': {
+    methods: [],
+    edits: [
+      [
+        `        if (opts.transportImplementations && opts.transports) {
+            throw new Error("specifying both 'transportImplementations' and 'transports' options is not supported");
+        }
+        if (opts.transportImplementations ||
+            (((_a = opts.transports) === null || _a === void 0 ? void 0 : _a.length) && typeof opts.transports[0] === "function")) {
+            // 'transports' option as an array of transport implementations is kept for backward compatibility
+            this.transports = [];
+            this._transportsByName = Object.create(null);
+            ((_b = opts.transportImplementations) !== null && _b !== void 0 ? _b : opts.transports).forEach((t) => {
+                const transportName = t.prototype.name;
+                this.transports.push(transportName);
+                this._transportsByName[transportName] = t;
+            });
+        }
+        else {
+            this.transports = opts.transports
+                ? [...opts.transports]
+                : ["polling", "websocket", "webtransport"];
+            this._transportsByName = DEFAULT_TRANSPORTS;
+        }
+`,
+        `        if (opts.transportImplementations || !opts.transports || typeof opts.transports[0] !== "string")
+            throw new Error("this build of engine.io-client needs transports by name");
+        this.transports = [...opts.transports];
+        this._transportsByName = DEFAULT_TRANSPORTS;
+`,
+      ],
+      [
+        `            if (this.opts.closeOnBeforeunload) {
+                // Firefox closes the connection when the "beforeunload" event is emitted but not Chrome. This event listener
+                // ensures every browser behaves the same (no "disconnect" event at the Socket.IO level when the page is
+                // closed/reloaded)
+                this._beforeunloadEventListener = () => {
+                    if (this.transport) {
+                        // silently close the transport
+                        this.transport.removeAllListeners();
+                        this.transport.close();
+                    }
+                };
+                addEventListener("beforeunload", this._beforeunloadEventListener, false);
+            }
+`,
+        '',
+      ],
+      [
+        `                if (this._beforeunloadEventListener) {
+                    removeEventListener("beforeunload", this._beforeunloadEventListener, false);
+                }
+`,
+        '',
+      ],
+      [
+        `        const transportName = this.opts.rememberUpgrade &&
+            Socket.priorWebsocketSuccess &&
+            this.transports.indexOf("websocket") !== -1
+            ? "websocket"
+            : this.transports[0];
+`,
+        '        const transportName = this.transports[0];\n',
+      ],
+      [
+        `        if (this._upgrades.indexOf("webtransport") !== -1 &&
+            name !== "webtransport") {
+            // favor WebTransport
+            this.setTimeoutFn(() => {
+                if (!failed) {
+                    transport.open();
+                }
+            }, 200);
+        }
+        else {
+            transport.open();
+        }
+`,
+        '        transport.open();\n',
+      ],
+      ['        if (this.opts.autoUnref) {\n            this._pingTimeoutTimer.unref();\n        }\n', ''],
+      // Events of the engine socket that neither socket.io-client nor the engine listens to.
+      ['            this.emitReserved("heartbeat");\n', ''],
+      ['                    this.emitReserved("message", packet.data);\n', ''],
+      ['        this.emitReserved("handshake", data);\n', ''],
+      ['        this.emitReserved("packetCreate", packet);\n', ''],
+    ],
+  },
+  'engine.io-client/transports/websocket': {
+    methods: [],
+    edits: [
+      // The bundler then drops the React Native branches and the Node.js options picked for `ws`.
+      [
+        `const isReactNative = typeof navigator !== "undefined" &&
+    typeof navigator.product === "string" &&
+    navigator.product.toLowerCase() === "reactnative";
+`,
+        'const isReactNative = false;\n',
+      ],
+      [
+        '            if (this.opts.autoUnref) {\n                this.ws._socket.unref();\n            }\n',
+        '',
+      ],
+    ],
+  },
+  'engine.io-parser/encodePacket.browser': {
+    methods: [],
+    edits: [
+      // Ferry's socket.io packets are text (shared-worker/socketParser.ts), and so are the engine's
+      // own: no Blob or ArrayBuffer to send, nor to turn into base64 for long-polling.
+      [
+        `    if (withNativeBlob && data instanceof Blob) {
+        if (supportsBinary) {
+            return callback(data);
+        }
+        else {
+            return encodeBlobAsBase64(data, callback);
+        }
+    }
+    else if (withNativeArrayBuffer &&
+        (data instanceof ArrayBuffer || isView(data))) {
+        if (supportsBinary) {
+            return callback(data);
+        }
+        else {
+            return encodeBlobAsBase64(new Blob([data]), callback);
+        }
+    }
+`,
+        `    if (data && typeof data !== "string")
+        throw new Error("this build of engine.io-parser sends text only");
+`,
+      ],
+    ],
+  },
 };
 
-/** Fails the build: `what` in socket.io-client's `module` is not as the cuts expect. */
+/** Fails the build: `what` in `module` (package/path) is not as the cuts expect. */
 function mismatch(module: string, what: string): never {
   throw new Error(
-    `ferry-socket-client-trim: socket.io-client ${module}.js ${what}; update web/build/socketClientTrim.ts for this version`,
+    `ferry-socket-client-trim: ${module}.js ${what}; update web/build/socketClientTrim.ts for this version`,
   );
 }
 
@@ -186,9 +331,11 @@ function removeMethod(module: string, source: string, name: string): string {
   return source.replace(method, '');
 }
 
-/** `source` of socket.io-client's `module` (manager or socket) without what Ferry never runs. */
-export function trimModule(module: 'manager' | 'socket', source: string): string {
-  const { methods, edits } = CUTS[module];
+/** `source` of `module` ("package/path in its ESM build") without what Ferry never runs. */
+export function trimModule(module: string, source: string): string {
+  const cuts = CUTS[module];
+  if (!cuts) throw new Error(`ferry-socket-client-trim: no cuts for ${module}`);
+  const { methods, edits } = cuts;
   let out = source;
   for (const name of methods) out = removeMethod(module, out, name);
   for (const [text, replacement, times = 1] of edits) {
@@ -200,11 +347,11 @@ export function trimModule(module: 'manager' | 'socket', source: string): string
   return out;
 }
 
-/** Throws unless `version` is one the cuts were written for. */
-export function checkVersion(version: string): void {
-  if (!TRIMMED_VERSION.test(version))
+/** Throws unless `version` of `pkg` is one the cuts were written for. */
+export function checkVersion(pkg: Package, version: string): void {
+  if (!TRIMMED_VERSIONS[pkg].test(version))
     throw new Error(
-      `ferry-socket-client-trim: socket.io-client ${version} is installed, the cuts are for 4.8.x; update web/build/socketClientTrim.ts`,
+      `ferry-socket-client-trim: ${pkg} ${version} is installed, the cuts are for ${String(TRIMMED_VERSIONS[pkg])}; update web/build/socketClientTrim.ts`,
     );
 }
 
@@ -215,11 +362,18 @@ export function socketClientTrim(): Plugin {
     enforce: 'pre',
     load(id) {
       const file = id.split('?')[0]!;
-      const module = MODULE.exec(file)?.[1] as Module | undefined;
-      if (!module) return undefined;
-      const pkg = path.join(file, '..', '..', '..', 'package.json');
-      checkVersion((JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version);
-      if (module === 'index') return INDEX;
+      const match = MODULE.exec(file);
+      if (!match) return undefined;
+      const pkg = match[1] as Package;
+      const module = `${pkg}/${match[2]!.replace(/\\/g, '/')}`;
+      // The engines' own indexes stay as they are.
+      if (module === 'engine.io-client/index' || module === 'engine.io-parser/index') return undefined;
+      const root = file.slice(0, match.index + 1 + pkg.length);
+      checkVersion(
+        pkg,
+        (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version,
+      );
+      if (module === 'socket.io-client/index') return INDEX;
       return trimModule(module, readFileSync(file, 'utf8'));
     },
   };
