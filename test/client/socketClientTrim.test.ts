@@ -89,6 +89,7 @@ describe('socket.io client trimmed for the hub', () => {
       [engineSocket, 'unref'],
       [websocket, 'navigator'],
       [websocket, 'unref'],
+      [websocket, 'extraHeaders'],
     ] as const)
       expect([gone, names(code).has(gone)]).toEqual([gone, false]);
     expect(names(engineSocket).has('_probe')).toBe(true);

@@ -282,6 +282,17 @@ const CUTS: Record<string, Cuts> = {
         '            if (this.opts.autoUnref) {\n                this.ws._socket.unref();\n            }\n',
         '',
       ],
+      // Options for Node.js's ws and React Native's headers: the browser's WebSocket takes neither.
+      [
+        `        const opts = isReactNative
+            ? {}
+            : pick(this.opts, "agent", "perMessageDeflate", "pfx", "key", "passphrase", "cert", "ca", "ciphers", "rejectUnauthorized", "localAddress", "protocolVersion", "origin", "maxPayload", "family", "checkServerIdentity");
+        if (this.opts.extraHeaders) {
+            opts.headers = this.opts.extraHeaders;
+        }
+`,
+        '        const opts = {};\n',
+      ],
     ],
   },
   'engine.io-parser/encodePacket.browser': {
