@@ -7,6 +7,7 @@ import { API_PREFIX, SOCKET_PATH } from './contract/http';
 import { engineTransports } from './web/build/engineTransports';
 import { hubChunk } from './web/build/hubChunk';
 import { preloadHelper } from './web/build/preloadHelper';
+import { socketClientTrim } from './web/build/socketClientTrim';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
 const THEME_COLOR = '#0b5cad';
@@ -29,6 +30,7 @@ export default defineConfig({
     preact(),
     hub,
     engineTransports(),
+    socketClientTrim(),
     preloadHelper(),
     VitePWA({
       // Our own worker (sw/sw.ts): Workbox only injects the precache list into it.

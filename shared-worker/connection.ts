@@ -4,7 +4,7 @@
  * because it stops after a middleware rejection and cannot tell an expired session from a network
  * failure; this class retries network failures and gives up only on UNAUTHENTICATED.
  */
-import { io, type Socket } from 'socket.io-client';
+import { Manager, type Socket } from 'socket.io-client';
 import {
   ErrorCode,
   isAck,
@@ -135,7 +135,9 @@ export class Connection {
 
   private ensureSocket(): FerrySocket {
     if (this.socket) return this.socket;
-    const socket: FerrySocket = io(this.options.url, {
+    // A Manager of its own rather than io(): the hub opens one socket, so io()'s cache of Managers
+    // by URL has nothing to share (and the build leaves it out, web/build/socketClientTrim.ts).
+    const manager = new Manager<ServerToClientEvents, ClientToServerEvents>(this.options.url, {
       autoConnect: false,
       reconnection: false,
       withCredentials: true,
@@ -147,6 +149,7 @@ export class Connection {
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
     });
+    const socket: FerrySocket = manager.socket('/');
     socket.on('connect', () => {
       this.attemptStartedAt = null;
       this.failures = 0;
