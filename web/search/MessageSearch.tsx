@@ -9,17 +9,15 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message, SearchCursor } from '../../contract/index';
 import type { LocalMember } from '../../localdb/index';
+import { useConversations, useHubStatus, useMembers } from '../data/index';
 import {
   mergeHits,
   searchDevice,
   searchServer,
   useAllMembers,
-  useConversations,
-  useHubStatus,
-  useMembers,
   type SearchFilters,
   type SearchHit,
-} from '../data/index';
+} from '../data/search';
 import { useI18n } from '../i18n/index';
 import { formatFull, formatListTime } from '../ui/format';
 import { conversationPath, navigate } from '../ui/router';
