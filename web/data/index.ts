@@ -1,25 +1,14 @@
 /**
  * The page's data layer: the only module the UI imports for data, but for what only the lazy views
- * use (actions, search, typing, message status): those import it from its own module, so it comes
- * with them, not with the first load (which holds this index). It renders from IndexedDB (hooks
- * re-read on the hub's `changed` events) and acts through the outbox, the hub and HTTP.
+ * use (actions, search, typing, message status, the open conversation's hooks): those import it
+ * from its own module, so it comes with them, not with the first load (which holds this index). It
+ * renders from IndexedDB (hooks re-read on the hub's `changed` events) and acts through the outbox,
+ * the hub and HTTP.
  */
-export {
-  useHubStatus,
-  useMe,
-  useConversations,
-  useConversationsRead,
-  useConversation,
-  useMembers,
-  useMessages,
-  useMessage,
-  useLocalFileUrl,
-  useStorageInfo,
-  primeConversation,
-} from './hooks';
+export { useHubStatus, useMe, useConversations, useConversationsRead, primeConversation } from './hooks';
 export { askPersistentStorage, type StorageInfo } from './storage';
 export { attachmentMaxBytes, attachmentMaxMb, refreshServerLimits } from './limits';
-export type { MessagesView } from './hooks';
+export type { MessagesView } from './conversationHooks';
 export { sessionActions } from './session';
 import './testHook';
 export type { HubStatus, ConnectionState } from '../../shared-worker/protocol';

@@ -9,7 +9,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message, SearchCursor } from '../../contract/index';
 import type { LocalMember } from '../../localdb/index';
-import { useConversations, useHubStatus, useMembers } from '../data/index';
+import { useConversations, useHubStatus } from '../data/index';
+import { useMembers } from '../data/conversationHooks';
 import {
   mergeHits,
   searchDevice,

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
-import { useConversation, useMembers } from '../data/index';
+import { useConversation, useMembers } from '../data/conversationHooks';
 import { actions } from '../data/actions';
 import { useI18n } from '../i18n/index';
 import type { ShownMessage } from '../data/overlay';

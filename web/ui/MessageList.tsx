@@ -9,7 +9,7 @@ import { Component } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message, User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
-import { useMembers, useMessages } from '../data/index';
+import { useMembers, useMessages } from '../data/conversationHooks';
 import { isStored, loadAround } from '../data/search';
 import { messageStatus } from '../data/status';
 import { actions } from '../data/actions';
