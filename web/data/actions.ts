@@ -22,7 +22,8 @@ import {
   loadQueue,
 } from '../../outbox/index';
 import { attachmentMaxBytes, attachmentMaxMb } from './limits';
-import { askPersistentStorage, ensureRoomFor } from './storage';
+import { askPersistentStorage } from './storage';
+import { ensureRoomFor } from './storageUsage';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';

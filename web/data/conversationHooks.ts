@@ -1,6 +1,5 @@
 /**
- * The hooks of an open conversation (its header, members, messages and files) and of the storage
- * panel: kept out of hooks.ts, which the first screen needs, so they come with the views that use
+ * The hooks of an open conversation (its header, members, messages and files): kept out of hooks.ts, which the first screen needs, so they come with the views that use
  * them (and with the conversation's code when the page opens on one).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -24,7 +23,6 @@ import { conversationKey, membersKey, newestKey, readAtOnce, readNewest, type Lo
 import { coalescedReads, primedValue, sharedRead, touches, useLiveQuery } from './live';
 import { stillLive, withLive } from './liveMessages';
 import { onQueuedHere, stillHanded, withHanded, type HandedEntry } from './ownEcho';
-import { storageInfo, type StorageInfo } from './storage';
 
 const NO_MEMBERS: LocalMember[] = [];
 
@@ -287,14 +285,4 @@ export function useLocalFileUrl(attachmentId: string | null): string | null {
     };
   }, [attachmentId]);
   return url;
-}
-
-/** Whether storage is persistent, with usage and quota, read when shown and on `refresh()`. */
-export function useStorageInfo(): { info: StorageInfo | null; refresh(): void } {
-  const [info, setInfo] = useState<StorageInfo | null>(null);
-  const refresh = useCallback(() => {
-    void storageInfo().then(setInfo);
-  }, []);
-  useEffect(refresh, [refresh]);
-  return { info, refresh };
 }

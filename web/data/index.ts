@@ -6,7 +6,8 @@
  * the hub and HTTP.
  */
 export { useHubStatus, useMe, useConversations, useConversationsRead, primeConversation } from './hooks';
-export { askPersistentStorage, type StorageInfo } from './storage';
+export { askPersistentStorage } from './storage';
+export type { StorageInfo } from './storageUsage';
 export { attachmentMaxBytes, attachmentMaxMb, refreshServerLimits } from './limits';
 export type { MessagesView } from './conversationHooks';
 export { sessionActions } from './session';

@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { askPersistentStorage, useHubStatus } from '../data/index';
-import { useStorageInfo } from '../data/conversationHooks';
+import { useStorageInfo } from '../data/storageUsage';
 import { useI18n } from '../i18n/index';
 import { Dialog } from '../ui/Dialog';
 import { formatBytes } from '../ui/format';
