@@ -3,7 +3,6 @@
  * work offline and reach the server in the order acted); the rest goes through the hub or HTTP.
  */
 import {
-  HttpPath,
   MESSAGE_TEXT_MAX,
   isOneEmoji,
   mutePath,
@@ -23,11 +22,13 @@ import {
   loadQueue,
 } from '../../outbox/index';
 import { attachmentMaxBytes, attachmentMaxMb } from './limits';
-import { askPersistentStorage, ensureRoomFor, forgetCachedAttachments } from './storage';
+import { askPersistentStorage } from './storage';
+import { ensureRoomFor } from './storageUsage';
 import { getDb } from './db';
 import { postJson } from './http';
 import { hubClient } from './hubClient';
 import { tellQueuedHere } from './ownEcho';
+import { sessionActions } from './session';
 
 type ConversationAck = Ack<{ conversation: ConversationSummary }>;
 
@@ -60,14 +61,6 @@ function entryQueued(added: AddedEntry): void {
   void client.request('outboxChanged', { added });
   tellQueuedHere(added.entry);
   client.emitLocal('changed', { stores: ['outbox'], conversationIds: [added.entry.conversationId] });
-}
-
-async function signedIn(answer: Ack<{ user: User }>): Promise<Ack<{ user: User }>> {
-  if (answer.ok) {
-    void askPersistentStorage();
-    await hubClient().request('signedIn', { user: answer.user });
-  }
-  return answer;
 }
 
 const lastTyping = new Map<string, boolean>();
@@ -140,17 +133,7 @@ export const actions = {
   prepareToSend(): void {
     loadQueue().catch(() => undefined);
   },
-  signUp: async (username: string, password: string) =>
-    signedIn(await postJson<{ user: User }>(HttpPath.signup, { username, password })),
-  signIn: async (username: string, password: string) =>
-    signedIn(await postJson<{ user: User }>(HttpPath.signin, { username, password })),
-  /** Signs out on the server (when reachable) and forgets this account's cached data. */
-  async signOut(): Promise<void> {
-    await postJson(HttpPath.signout, {});
-    await hubClient().request('signedOut', {});
-    // Files of this account's conversations must not be shown to the next one on this device.
-    await forgetCachedAttachments();
-  },
+  ...sessionActions,
   /**
    * Queues a message (IndexedDB first, before any network) and returns its outbox entry. With
    * `replyTo`, it answers that message of the conversation (which may itself still be queued).

@@ -1,27 +1,16 @@
 /**
- * The page's data layer: the only module the UI imports for data. It renders from IndexedDB
- * (hooks re-read on the hub's `changed` events) and acts through the outbox, the hub and HTTP.
+ * The page's data layer: the only module the UI imports for data, but for what only the lazy views
+ * use (actions, search, typing, message status, the open conversation's hooks): those import it
+ * from its own module, so it comes with them, not with the first load (which holds this index). It
+ * renders from IndexedDB (hooks re-read on the hub's `changed` events) and acts through the outbox,
+ * the hub and HTTP.
  */
-export {
-  useHubStatus,
-  useMe,
-  useConversations,
-  useConversationsRead,
-  useConversation,
-  useMembers,
-  useMessages,
-  useMessage,
-  useLocalFileUrl,
-  useStorageInfo,
-  primeConversation,
-} from './hooks';
-export { askPersistentStorage, type StorageInfo } from './storage';
-export { FileTooLargeError, isQuotaError } from './actions';
+export { useHubStatus, useMe, useConversations, useConversationsRead, primeConversation } from './hooks';
+export { askPersistentStorage } from './storage';
+export type { StorageInfo } from './storageUsage';
 export { attachmentMaxBytes, attachmentMaxMb, refreshServerLimits } from './limits';
-export type { MessagesView } from './hooks';
-export { useTyping } from './typing';
-export { messageStatus } from './status';
-export { actions } from './actions';
+export type { MessagesView } from './conversationHooks';
+export { sessionActions } from './session';
 import './testHook';
 export type { HubStatus, ConnectionState } from '../../shared-worker/protocol';
 export type { LocalConversation, LocalMember, OutboxEntry } from '../../localdb/index';
@@ -34,5 +23,3 @@ export function onArrived(cb: (m: Message) => void): () => void {
     if (arrival) cb(message);
   });
 }
-export { searchDevice, searchServer, mergeHits, loadAround, useAllMembers, isStored } from './search';
-export type { SearchHit, SearchFilters } from './search';

@@ -6,7 +6,7 @@
  */
 import type { Ack, MessagePage } from '../../contract/index';
 import type { HubEvents, HubStatus } from '../../shared-worker/protocol';
-import { actions } from './actions';
+import type { actions } from './actions';
 import { hubClient } from './hubClient';
 
 export interface ExposedData {
@@ -27,13 +27,18 @@ declare global {
 }
 
 if (typeof window !== 'undefined' && window.__ferryExposeData === true) {
-  const exposed: ExposedData = {
-    actions,
-    loadOlder: (conversationId, beforeSeq) => hubClient().request('loadOlder', { conversationId, beforeSeq }),
-    changes: [],
-    statuses: [],
-  };
-  hubClient().on('changed', (change) => exposed.changes.push(change));
-  hubClient().on('status', (status) => exposed.statuses.push(status));
-  window.__ferryData = exposed;
+  const changes: ExposedData['changes'] = [];
+  const statuses: ExposedData['statuses'] = [];
+  // Heard from the start; exposed once the actions' chunk (not part of the first load) is here.
+  hubClient().on('changed', (change) => changes.push(change));
+  hubClient().on('status', (status) => statuses.push(status));
+  void import('./actions').then((m) => {
+    window.__ferryData = {
+      actions: m.actions,
+      loadOlder: (conversationId, beforeSeq) =>
+        hubClient().request('loadOlder', { conversationId, beforeSeq }),
+      changes,
+      statuses,
+    };
+  });
 }

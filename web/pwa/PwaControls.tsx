@@ -6,7 +6,8 @@
  * Mounting it also registers the Service Worker and starts the outbox replay triggers.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { askPersistentStorage, useHubStatus, useStorageInfo } from '../data/index';
+import { askPersistentStorage, useHubStatus } from '../data/index';
+import { useStorageInfo } from '../data/storageUsage';
 import { useLaterI18n } from '../i18n/later';
 import { Dialog } from '../ui/Dialog';
 import { formatBytes } from '../ui/format';

@@ -9,17 +9,16 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message, SearchCursor } from '../../contract/index';
 import type { LocalMember } from '../../localdb/index';
+import { useConversations, useHubStatus } from '../data/index';
+import { useMembers } from '../data/conversationHooks';
 import {
   mergeHits,
   searchDevice,
   searchServer,
   useAllMembers,
-  useConversations,
-  useHubStatus,
-  useMembers,
   type SearchFilters,
   type SearchHit,
-} from '../data/index';
+} from '../data/search';
 import { useLaterI18n } from '../i18n/later';
 import { formatFull, formatListTime } from '../ui/format';
 import { conversationPath, navigate } from '../ui/router';

@@ -1,6 +1,6 @@
 /** The app: sign-in when signed out; otherwise the shell with the list and the routed main area. */
 import { useEffect } from 'preact/hooks';
-import { actions, refreshServerLimits, useMe } from '../data/index';
+import { refreshServerLimits, sessionActions, useMe } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { User } from '../../contract/index';
 import { Alerts } from './Alerts';
@@ -102,7 +102,7 @@ function Shell({ me }: { me: User }) {
             type="button"
             onClick={() => {
               navigate('/', { replace: true });
-              void actions.signOut();
+              void sessionActions.signOut();
             }}
           >
             {t.signOut}

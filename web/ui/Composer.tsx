@@ -15,7 +15,8 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
-import { actions, attachmentMaxBytes, attachmentMaxMb, isQuotaError } from '../data/index';
+import { attachmentMaxBytes, attachmentMaxMb } from '../data/index';
+import { actions, isQuotaError } from '../data/actions';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useLaterI18n } from '../i18n/later';
 import { useEscape } from './keyboard/escape';

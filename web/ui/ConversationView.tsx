@@ -2,7 +2,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invitePath, type User } from '../../contract/index';
 import type { LocalConversation } from '../../localdb/index';
-import { actions, useConversation, useMembers } from '../data/index';
+import { useConversation, useMembers } from '../data/conversationHooks';
+import { actions } from '../data/actions';
 import { useLaterI18n } from '../i18n/later';
 import type { ShownMessage } from '../data/overlay';
 import { Composer, type ComposeMode } from './Composer';

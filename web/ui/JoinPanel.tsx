@@ -3,7 +3,7 @@
  * alone (e.g. opened by another site) never adds anyone to a room.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { actions } from '../data/index';
+import { actions } from '../data/actions';
 import { useLaterI18n } from '../i18n/later';
 import { errorText } from './errors';
 import { conversationPath, navigate } from './router';

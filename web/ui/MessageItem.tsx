@@ -13,7 +13,8 @@
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { QUICK_REACTIONS, THUMBNAIL_MAX_PX, attachmentPath, type WireError } from '../../contract/index';
-import { actions, useLocalFileUrl, useMessage } from '../data/index';
+import { useLocalFileUrl, useMessage } from '../data/conversationHooks';
+import { actions } from '../data/actions';
 import type { ShownAttachment, ShownMessage } from '../data/overlay';
 import { useLaterI18n } from '../i18n/later';
 import { requestJump } from '../search/jump';

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, ConversationSummary } from '../../contract/index';
 import { ROOM_NAME_MAX, USERNAME_MAX } from '../../contract/index';
-import { actions } from '../data/index';
+import { actions } from '../data/actions';
 import { useLaterI18n, type AllStrings } from '../i18n/later';
 import { Field, FormLayout, useFormAction } from './FormLayout';
 import { conversationPath, navigate } from './router';

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Ack, User } from '../../contract/index';
-import { actions } from '../data/index';
+import { actions } from '../data/actions';
 import { useLaterI18n } from '../i18n/later';
 import { Field, FormLayout, useFormAction } from './FormLayout';
 import { LanguageSelect } from './LanguageSelect';

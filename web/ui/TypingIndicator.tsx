@@ -6,7 +6,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TypingNotice } from '../../contract/index';
-import { onArrived, useTyping } from '../data/index';
+import { onArrived } from '../data/index';
+import { useTyping } from '../data/typing';
 import { useLaterI18n } from '../i18n/later';
 
 /** A polite live region naming who is typing. */
