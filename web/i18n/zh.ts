@@ -1,6 +1,10 @@
 /** Simplified Chinese UI text of the first screen (same keys as en.ts). */
 import type { Strings } from './en';
 
+// Whoever needs these needs the lazy parts' Chinese too (i18n/later.ts asks for it only once a lazy
+// part's code has arrived): fetched alongside it, the first lazy screen waits for one fetch, not two.
+void import('./zhLater').catch(() => undefined);
+
 export const zh: Strings = {
   appName: 'Ferry',
   loading: '加载中…',
