@@ -368,6 +368,8 @@ export function checkVersion(pkg: Package, version: string): void {
 
 /** The plugin. */
 export function socketClientTrim(): Plugin {
+  /** Package folders whose version was checked (each has several trimmed modules). */
+  const checked = new Set<string>();
   return {
     name: 'ferry-socket-client-trim',
     enforce: 'pre',
@@ -380,10 +382,11 @@ export function socketClientTrim(): Plugin {
       // The engines' own indexes stay as they are.
       if (module === 'engine.io-client/index' || module === 'engine.io-parser/index') return undefined;
       const root = file.slice(0, match.index + 1 + pkg.length);
-      checkVersion(
-        pkg,
-        (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version,
-      );
+      if (!checked.has(root)) {
+        const manifest = readFileSync(path.join(root, 'package.json'), 'utf8');
+        checkVersion(pkg, (JSON.parse(manifest) as { version: string }).version);
+        checked.add(root);
+      }
       if (module === 'socket.io-client/index') return INDEX;
       return trimModule(module, readFileSync(file, 'utf8'));
     },

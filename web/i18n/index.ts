@@ -90,28 +90,27 @@ export function addStringsGroup(group: StringsGroup): void {
  * no longer: its reader falls back to English rather than the screen not opening.
  */
 export async function groupsReady(): Promise<void> {
-  for (;;) {
-    const lang = current;
-    try {
-      await loadAll(lang);
-    } catch (err) {
-      console.warn('ferry: could not load the language', lang, err);
-      return;
-    }
-    if (lang === current) return;
+  // Again while the language shown changed meanwhile: its strings are the ones wanted then.
+  let lang: Lang;
+  do lang = current;
+  while ((await loaded(lang)) && lang !== current);
+}
+
+/** loadAll, false when a chunk could not be fetched (offline before it was ever cached). */
+async function loaded(lang: Lang): Promise<boolean> {
+  try {
+    await loadAll(lang);
+    return true;
+  } catch (err) {
+    console.warn('ferry: could not load the language', lang, err);
+    return false;
   }
 }
 
 async function show(lang: Lang): Promise<void> {
   wanted = lang;
-  try {
-    await loadAll(lang);
-  } catch (err) {
-    // A chunk could not be fetched (offline before it was ever cached): stay as we are.
-    console.warn('ferry: could not load the language', lang, err);
-    return;
-  }
-  if (wanted !== lang) return;
+  // Not fetched: stay as we are.
+  if (!(await loaded(lang)) || wanted !== lang) return;
   current = lang;
   document.documentElement.lang = lang;
   for (const l of listeners) l();
