@@ -41,6 +41,7 @@ import { StoreThread } from './storeThread.js';
 import { errorFromWire, isCreatedEntry } from './wire.js';
 import type { ReaderData } from './readerWorker.js';
 import type { CommitReply, WriterData } from './writerWorker.js';
+import type { SearchCadence } from './searchBacklog.js';
 import type { WriteOp, WriteResults } from './writes.js';
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -50,6 +51,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   maxBatch?: number;
   /** Test hook: the writer waits at this gate before every commit, like a slow fsync (commitGate.ts). */
   commitGate?: { readonly cells: Int32Array };
+  /** Test hook: when the writer indexes new messages for search (searchBacklog.ts). */
+  searchCadence?: Partial<SearchCadence>;
 }
 
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
       busyTimeoutMs: options.busyTimeoutMs,
       gate: options.commitGate?.cells,
       maxBatch: options.maxBatch,
+      searchCadence: options.searchCadence,
     };
     this.#writer = new StoreThread('writerWorker', data, (error) => this.#fail(error));
     this.#writes = new GroupCommit((ops) => this.#commit(ops), {
@@ -227,6 +231,10 @@ export class SqliteStore implements Store {
   }
 
   async searchMessages(search: MessageSearch): Promise<Message[]> {
+    this.#ready();
+    // The writer indexes behind its commits: first every message committed so far, so the search
+    // finds each one acked before it.
+    await this.#writer.call('indexSearch');
     return this.#read('searchMessages', search);
   }
 

@@ -12,12 +12,15 @@ import type { Statements, TargetRow } from './statements.js';
 /**
  * Appends each input in order. A bad input (unknown conversation, constraint failure) fails
  * alone; any other error propagates and rolls back the whole batch. Each conversation's last seq
- * and each sender's receipts are written once per batch, not once per message.
+ * and each sender's receipts are written once per batch, not once per message. New messages get
+ * their search words later (searchBacklog.ts); `searchMark` is the rowid up to which the search
+ * index holds words, so an edit or a delete changes the words of a target at or before it.
  */
 export function appendBatch(
   q: Statements,
   inputs: readonly AppendInput[],
   now: number,
+  searchMark: number,
 ): Outcome<AppendResult>[] {
   const lastSeqs = new Map<string, number>();
   /** conversationId -> senderId -> newest seq that sender appended in this batch */
@@ -25,7 +28,7 @@ export function appendBatch(
 
   const outcomes = inputs.map((input): Outcome<AppendResult> => {
     try {
-      const result = appendOne(q, input, now, lastSeqs);
+      const result = appendOne(q, input, now, lastSeqs, searchMark);
       if (result.status === 'created') {
         const { conversationId, senderId, seq } = result.message;
         lastSeqs.set(conversationId, seq);
@@ -53,6 +56,7 @@ function appendOne(
   input: AppendInput,
   now: number,
   lastSeqs: Map<string, number>,
+  searchMark: number,
 ): AppendResult {
   // Reads inside the transaction also see rows written earlier in this batch, so an entry sent
   // twice within one batch is a duplicate too, and an operation sees its target as the earlier
@@ -74,13 +78,10 @@ function appendOne(
   const message = newEntry(input, lastSeq + 1, now);
   // The insert is this input's first write and the only one a constraint can reject: if it does,
   // nothing of it remains and the batch can go on (no savepoint needed).
-  const { lastInsertRowid } = q.insertMessage.run(toNewEntryRow(message));
+  q.insertMessage.run(toNewEntryRow(message));
+  const indexed = target !== undefined && target.rowid <= searchMark;
   switch (message.kind) {
     case EntryKind.message:
-      q.insertSearchTerms.run(
-        lastInsertRowid,
-        ...searchRow(message.text, message.conversationId, message.senderId),
-      );
       if (input.attachmentId != null) {
         q.attachToMessage.run(message.id, input.attachmentId);
         message.attachment = toAttachment(toAttachmentRecord(q.attachmentById.get(input.attachmentId)!));
@@ -88,17 +89,19 @@ function appendOne(
       break;
     case EntryKind.edit:
       q.editMessage.run(message.text, now, message.targetId!);
-      q.deleteSearchTerms.run(target!.rowid);
-      q.insertSearchTerms.run(
-        target!.rowid,
-        ...searchRow(message.text, target!.conversationId, target!.senderId),
-      );
+      if (indexed) {
+        q.deleteSearchTerms.run(target!.rowid);
+        q.insertSearchTerms.run(
+          target!.rowid,
+          ...searchRow(message.text, target!.conversationId, target!.senderId),
+        );
+      }
       break;
     case EntryKind.delete:
       q.deleteMessage.run(message.targetId!);
       q.detachFromMessage.run(message.targetId!);
       q.emptyEdits.run(message.targetId!);
-      q.deleteSearchTerms.run(target!.rowid);
+      if (indexed) q.deleteSearchTerms.run(target!.rowid);
       break;
     case EntryKind.reaction:
       if (message.reactionOn) {

@@ -6,8 +6,10 @@
  * meanwhile queue and share the next transaction. It is the writer's own connection, between two
  * of its transactions, so the checkpoint can copy the whole WAL and the next commit starts the WAL
  * over (a checkpoint from another connection, racing the commits, would leave the WAL growing).
- * SQLite's own checkpoint stays as the backstop (WRITER_CHECKPOINT_PAGES) for a writer that is
- * never idle. Crash safety is SQLite's: a page leaves the WAL only once it is in the database file
+ * It checkpoints after about as many transactions as fill SQLite's default threshold (1,000
+ * pages; an append commit writes tens), or, when commits come slowly, after a second with any
+ * (IdleCadence). SQLite's own checkpoint stays as the backstop (WRITER_CHECKPOINT_PAGES) for a
+ * writer that is never idle. Crash safety is SQLite's: a page leaves the WAL only once it is in the database file
  * and synced, and a checkpoint cut short is done again from the WAL at the next open.
  */
 import type Database from 'better-sqlite3';
@@ -19,33 +21,4 @@ export function checkpoint(db: Database.Database): CheckpointInfo {
   const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { checkpointed: number }[];
   // `checkpointed`: the WAL's pages now in the database file (all unless a reader needs some).
   return { ms: performance.now() - started, pages: row?.checkpointed ?? 0 };
-}
-
-/**
- * Decides when the idle writer checkpoints: after enough transactions that the WAL holds about as
- * much as SQLite's default threshold (1,000 pages; an append commit writes tens), or, when
- * commits come slowly, after a second with any.
- */
-export class CheckpointPolicy {
-  #commits = 0;
-  #since = performance.now();
-
-  constructor(
-    private readonly afterCommits = 20,
-    private readonly afterMs = 1_000,
-  ) {}
-
-  /** Counts one committed transaction. */
-  committed(): void {
-    this.#commits++;
-  }
-
-  /** True when the writer, idle now, should checkpoint; then counts from zero again. */
-  due(now = performance.now()): boolean {
-    if (this.#commits === 0) return false;
-    if (this.#commits < this.afterCommits && now - this.#since < this.afterMs) return false;
-    this.#commits = 0;
-    this.#since = now;
-    return true;
-  }
 }

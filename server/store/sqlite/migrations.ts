@@ -175,6 +175,18 @@ CREATE INDEX attachments_uploader ON attachments(uploader_id);
 CREATE INDEX attachments_unsent ON attachments(created_at) WHERE message_id IS NULL;
 `;
 
+/**
+ * New messages get their search words after their commit (searchBacklog.ts); the index holds the
+ * words of every messages row up to indexed_rowid. Until now each commit indexed its own rows.
+ */
+const SEARCH_PROGRESS = `
+CREATE TABLE search_progress (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_rowid INTEGER NOT NULL
+);
+INSERT INTO search_progress (id, indexed_rowid) VALUES (1, coalesce((SELECT max(rowid) FROM messages), 0));
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
@@ -192,6 +204,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'push subscriptions and mutes', up: (db) => db.exec(PUSH_SCHEMA) },
   { version: 5, name: 'attachments', up: (db) => db.exec(ATTACHMENTS) },
   { version: 6, name: 'search scopes', up: addSearchScopes },
+  { version: 7, name: 'search backlog', up: (db) => db.exec(SEARCH_PROGRESS) },
 ];
 
 /** The schema version this build creates. */

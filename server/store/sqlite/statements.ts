@@ -55,6 +55,16 @@ export interface TargetRow {
   createdAt: number;
 }
 
+/** A messages row the search index does not hold yet (searchBacklog.ts). */
+export interface PendingSearchRow {
+  rowid: number;
+  kind: EntryKind;
+  deleted: number;
+  text: string;
+  conversationId: string;
+  senderId: string;
+}
+
 /** A conversation of a user's list, with its last message's id and the user's unread count. */
 export interface UserConversationRow extends ConversationRecord {
   lastMessageId: string | null;
@@ -276,6 +286,15 @@ function prepareWrites(db: Database.Database) {
       'INSERT INTO message_search (rowid, terms, conversation, sender) VALUES (?, ?, ?, ?)',
     ),
     deleteSearchTerms: db.prepare<[number | bigint]>('DELETE FROM message_search WHERE rowid = ?'),
+    /** The rowid up to which message_search holds words (searchBacklog.ts), and its update. */
+    searchMark: db.prepare<[], number>('SELECT indexed_rowid FROM search_progress').pluck(),
+    setSearchMark: db.prepare<[number]>('UPDATE search_progress SET indexed_rowid = ?'),
+    /** The rows past the search mark, oldest first, with what indexing them needs. */
+    searchPending: db.prepare<[number, number], PendingSearchRow>(
+      `SELECT rowid, kind, deleted, text, conversation_id AS conversationId, sender_id AS senderId
+       FROM messages WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    ),
+    newestRowid: db.prepare<[], number | null>('SELECT max(rowid) FROM messages').pluck(),
     insertMessage: db.prepare<[NewEntryRow]>(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, kind, text, reply_to,
                              target_id, emoji, reaction_on, edited_at, typed_at, created_at)

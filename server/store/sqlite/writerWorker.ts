@@ -12,12 +12,14 @@ import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AppendInput, AppendResult, CheckpointInfo } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
-import { checkpoint, CheckpointPolicy } from './checkpoint.js';
+import { checkpoint } from './checkpoint.js';
 import { passGate } from './commitGate.js';
+import { IdleCadence } from './idleCadence.js';
 import { isPerItemError } from './errors.js';
 import type { Outcome } from '../groupCommit.js';
 import { runMigrations } from './migrations.js';
 import { type DatabaseSettings, openDatabase, readSettings } from './openDatabase.js';
+import { SEARCH_CADENCE, type SearchCadence, SearchBacklog } from './searchBacklog.js';
 import { serveRequests } from './serveRequests.js';
 import { type Statements, prepareStatements } from './statements.js';
 import { type CreatedEntry, errorToWire, type WireOutcome } from './wire.js';
@@ -31,6 +33,8 @@ export interface WriterData {
   gate?: Int32Array;
   /** Most writes in one transaction, however many batches wait (default 1,000). */
   maxBatch?: number;
+  /** When new messages get their search words (tests only; default SEARCH_CADENCE). */
+  searchCadence?: Partial<SearchCadence>;
 }
 
 /** A transaction that committed: its wall time and how many appends it held. */
@@ -60,21 +64,29 @@ function toWire(outcome: Outcome<unknown>): WireOutcome {
   return outcome;
 }
 
-const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000 } = workerData as WriterData;
+const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000, searchCadence } = workerData as WriterData;
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
-const checkpoints = new CheckpointPolicy();
+let search: SearchBacklog | null = null;
+/** Transactions since the last checkpoint: 20 hold about SQLite's default 1,000 pages. */
+const checkpoints = new IdleCadence(20, 1_000);
 let lastCheckpoint: CheckpointInfo | null = null;
 
 function open(): { version: number; settings: DatabaseSettings; file: string } {
   db ??= openDatabase(dataDir, busyTimeoutMs);
   const version = runMigrations(db);
-  commit ??= prepareCommit(db, prepareStatements(db));
+  if (!commit) {
+    const q = prepareStatements(db);
+    search = new SearchBacklog(db, q, { ...SEARCH_CADENCE, ...searchCadence });
+    // What a stop between commits and their indexing left (a few thousand rows at most).
+    search.catchUp();
+    commit = prepareCommit(db, q, search);
+  }
   return { version, settings: readSettings(db), file: db.name };
 }
 
 /** The batch transaction: runs of appends go through appendBatch, every other write in a savepoint. */
-function prepareCommit(conn: Database.Database, q: Statements) {
+function prepareCommit(conn: Database.Database, q: Statements, backlog: SearchBacklog) {
   const inSavepoint = conn.transaction((op: Exclude<WriteOp, { kind: 'append' }>) => applyWrite(q, op));
   const one = (op: Exclude<WriteOp, { kind: 'append' }>): Outcome<unknown> => {
     try {
@@ -97,7 +109,7 @@ function prepareCommit(conn: Database.Database, q: Statements) {
       // a later write in the batch (a receipt) then sees those seqs.
       const inputs: AppendInput[] = [];
       for (let next = ops[i]; next?.kind === 'append'; next = ops[++i]) inputs.push(next.input);
-      outcomes.push(...appendBatch(q, inputs, now));
+      outcomes.push(...appendBatch(q, inputs, now, backlog.mark));
     }
     if (gate) passGate(gate);
     return outcomes;
@@ -119,7 +131,8 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
   const outcomes = commit(ops).map(toWire);
   const ms = performance.now() - started;
   const appends = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
-  checkpoints.committed();
+  checkpoints.add();
+  search?.appended(appends);
   const transaction: CommittedTransaction = { ms, appends, checkpoint: lastCheckpoint };
   lastCheckpoint = null;
   let from = 0;
@@ -133,15 +146,29 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
   });
 }
 
-serveRequests({ open }, () => db?.close(), {
+/** Before a search: every message committed so far gets its words into the index. */
+function indexSearch(): null {
+  if (!search) throw new Error('SQLite writer: open the database first.');
+  search.catchUp();
+  return null;
+}
+
+serveRequests({ open, indexSearch }, () => db?.close(), {
   op: 'commit',
   run: commitBatches,
   size: (batch: WriteOp[]) => batch.length,
   maxSize: maxBatch,
-  // After the acks are on their way, with nothing waiting: batches that come meanwhile wait for
-  // the copy (not for a commit that holds it), then share the next transaction.
+  // After the acks are on their way: batches that come meanwhile wait for the indexing or the copy
+  // (not for a commit that holds it), then share the next transaction. The checkpoint comes
+  // second, so it copies the index's pages too.
   afterRun: (idle) => {
+    try {
+      search?.afterCommit(idle);
+    } catch {
+      // Nothing is lost: the messages are committed, and the next run indexes from the mark.
+    }
     if (!idle || !db || !checkpoints.due()) return;
+    checkpoints.ran();
     try {
       lastCheckpoint = checkpoint(db);
     } catch {

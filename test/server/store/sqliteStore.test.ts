@@ -140,6 +140,107 @@ describe('SqliteStore', () => {
     expect(bytes.includes('WombatSecret')).toBe(false);
   });
 
+  describe('search indexing behind the commits', () => {
+    /** The writer indexes only when a search asks (or at its start). */
+    const ON_SEARCH_ONLY = { idleAfterRows: Infinity, idleAfterMs: Infinity, busyAfterRows: Infinity };
+
+    /** The search mark, the newest messages rowid and the rows the FTS5 table holds, from the file. */
+    function indexState(file: string): { mark: number; newest: number; indexed: number } {
+      const db = new Database(file, { readonly: true });
+      try {
+        const one = (sql: string) => db.prepare<[], number>(sql).pluck().get()!;
+        return {
+          mark: one('SELECT indexed_rowid FROM search_progress'),
+          newest: one('SELECT coalesce(max(rowid), 0) FROM messages'),
+          indexed: one('SELECT count(*) FROM message_search'),
+        };
+      } finally {
+        db.close();
+      }
+    }
+
+    it('acks a message before its search words are written, and a search still finds every acked one', async () => {
+      const { store } = await openStore({ searchCadence: ON_SEARCH_ONLY });
+      const { user, draft } = await seed(store);
+      for (let i = 0; i < 5; i++) await store.appendMessage({ ...draft(), text: `osprey ${i}` });
+      const acked = indexState(store.file);
+      expect(acked.indexed).toBe(0);
+      expect(acked.mark).toBeLessThan(acked.newest);
+
+      const found = await store.searchMessages({ userId: user.userId, terms: ['osprey'], limit: 10 });
+      expect(found.map((m) => m.text).sort()).toEqual([
+        'osprey 0',
+        'osprey 1',
+        'osprey 2',
+        'osprey 3',
+        'osprey 4',
+      ]);
+      const searched = indexState(store.file);
+      expect(searched).toEqual({ mark: searched.newest, newest: acked.newest, indexed: 5 });
+    });
+
+    it('gives a message edited or deleted before or after its indexing only its latest words', async () => {
+      const { store } = await openStore({ searchCadence: ON_SEARCH_ONLY });
+      const { user, draft } = await seed(store);
+      const find = async (word: string) =>
+        (await store.searchMessages({ userId: user.userId, terms: [word], limit: 10 })).map((m) => m.id);
+      const edited = draft();
+      const deleted = draft();
+      await store.appendMessage({ ...edited, text: 'heron alpha' });
+      await store.appendMessage({ ...deleted, text: 'heron gamma' });
+      await store.appendMessage({ ...draft(), kind: 'edit', targetId: edited.id, text: 'heron beta' });
+      await store.appendMessage({ ...draft(), kind: 'delete', targetId: deleted.id, text: '' });
+      expect(indexState(store.file).indexed).toBe(0);
+      expect(await find('alpha')).toEqual([]);
+      expect(await find('beta')).toEqual([edited.id]);
+      expect(await find('gamma')).toEqual([]);
+
+      // Both targets are behind the mark now: the operations change their words themselves (a
+      // search indexes only the rows past the mark, and these operations hold no words).
+      const kept = draft();
+      await store.appendMessage({ ...kept, text: 'heron delta' });
+      expect(await find('delta')).toEqual([kept.id]);
+      await store.appendMessage({ ...draft(), kind: 'edit', targetId: edited.id, text: 'heron epsilon' });
+      await store.appendMessage({ ...draft(), kind: 'delete', targetId: kept.id, text: '' });
+      const state = indexState(store.file);
+      expect(state.mark).toBeLessThan(state.newest);
+      expect(state.indexed).toBe(1);
+      expect(await find('beta')).toEqual([]);
+      expect(await find('epsilon')).toEqual([edited.id]);
+      expect(await find('delta')).toEqual([]);
+      expect(await find('heron')).toEqual([edited.id]);
+    });
+
+    it('indexes at its next start what a stop between the commits and their indexing left behind', async () => {
+      const { store, dir } = await openStore({ searchCadence: ON_SEARCH_ONLY });
+      const { user, draft } = await seed(store);
+      for (let i = 0; i < 3; i++) await store.appendMessage({ ...draft(), text: `plover ${i}` });
+      await store.close();
+      const left = indexState(store.file);
+      expect(left.indexed).toBe(0);
+      expect(left.mark).toBeLessThan(left.newest);
+
+      const reopened = await createSqliteStore(dir, { searchCadence: ON_SEARCH_ONLY });
+      cleanups.push(() => reopened.close());
+      expect(indexState(reopened.file)).toEqual({ mark: left.newest, newest: left.newest, indexed: 3 });
+      const found = await reopened.searchMessages({ userId: user.userId, terms: ['plover'], limit: 10 });
+      expect(found).toHaveLength(3);
+    });
+
+    it('indexes on its own once enough messages wait, without a search', async () => {
+      const { store } = await openStore({ searchCadence: { ...ON_SEARCH_ONLY, idleAfterRows: 3 } });
+      const { draft } = await seed(store);
+      await store.appendMessage(draft());
+      await store.appendMessage(draft());
+      expect(indexState(store.file).indexed).toBe(0);
+      await store.appendMessage(draft());
+      // The idle writer indexes once the third ack is posted.
+      await waitUntil('the idle writer indexed three messages', () => indexState(store.file).indexed === 3);
+      const state = indexState(store.file);
+      expect(state.mark).toBe(state.newest);
+    });
+  });
+
   describe('migrations', () => {
     it('applies each migration once and reports the schema version, also after reopening', async () => {
       const { store, dir } = await openStore();

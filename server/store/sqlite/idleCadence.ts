@@ -1,0 +1,35 @@
+/**
+ * When the writer thread, idle between commits, does a piece of deferred work (a WAL checkpoint,
+ * search indexing): once enough units of it (commits, rows) have piled up, or, when they come
+ * slowly, a while after the last time with any.
+ */
+export class IdleCadence {
+  #units = 0;
+  #since = performance.now();
+
+  constructor(
+    private readonly afterUnits: number,
+    private readonly afterMs: number,
+  ) {}
+
+  /** Units waiting since the work last ran. */
+  get units(): number {
+    return this.#units;
+  }
+
+  /** Counts units of work waiting. */
+  add(units = 1): void {
+    this.#units += units;
+  }
+
+  /** True when the work should run now. */
+  due(now = performance.now()): boolean {
+    return this.#units > 0 && (this.#units >= this.afterUnits || now - this.#since >= this.afterMs);
+  }
+
+  /** The work ran: counts from zero again. */
+  ran(now = performance.now()): void {
+    this.#units = 0;
+    this.#since = now;
+  }
+}
