@@ -113,6 +113,9 @@ export async function profileScenario(ctx: BenchContext): Promise<ScenarioOutput
         `${p.stepMs / 1000} s after a warm-up, started with \`node --cpu-prof\`. Self time = samples with the ` +
         "function itself on top of the stack, counted over the measured step only (sending and draining, not start-up or sign-ups), on the server's main thread " +
         '(the SQLite store works on threads of its own). ' +
+        "The profiler samples by the clock, and the server's threads share the pinned core: while Ferry's writer " +
+        'thread runs a commit, the main thread waits for the core inside the call that woke the writer, so those ' +
+        'samples count as busy time in `postMessage` (unpinned, its share falls to a few per cent). ' +
         'Locations in TypeScript files show line 1: tsx compiles them without source maps for the profiler.',
       ...describe('Ferry', ferry.profile),
       ...describe('Baseline', baseline.profile),
