@@ -397,7 +397,7 @@ export async function searchScenario(ctx: BenchContext): Promise<ScenarioOutput>
         ...(d ? [`device: ${slowest(d.perQuery)}`] : []),
         ...result.servers.map((x) => `${x.store}: ${slowest(x.perQuery)}`),
       ].join(' | ')}.`,
-      `Server: messages appended through Store.appendMessage with 1,000 in flight (group commit batches them; the FTS5 table / search_vector GIN index is maintained by the same writes as in production; PostgreSQL is vacuumed and analysed after filling, as autovacuum would be: statistics, and the GIN pending list merged), in ${p.server.conversations} conversations of 20 members; the searcher is a member of half. Filling stops at ${p.server.messages.toLocaleString('en')} messages or after ${p.server.fillBudgetMs / 1000} s per store, whichever comes first (less when the scenario's time runs short; the count reached is in each row).`,
+      `Server: messages appended through Store.appendMessage with 1,000 in flight (group commit batches them; the search index is kept as in production: SQLite's writer thread fills FTS5 behind its commits, 200 rows a transaction, and every query first has it index what is behind; PostgreSQL's search_vector GIN index is written by the appends themselves; PostgreSQL is vacuumed and analysed after filling, as autovacuum would be: statistics, and the GIN pending list merged), in ${p.server.conversations} conversations of 20 members; the searcher is a member of half. Filling stops at ${p.server.messages.toLocaleString('en')} messages or after ${p.server.fillBudgetMs / 1000} s per store, whichever comes first (less when the scenario's time runs short; the count reached is in each row).`,
     ],
     data: result,
   };
