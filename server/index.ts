@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl ?? undefined,
     onCommit: metrics.onCommit,
     onCheckpoint: metrics.onCheckpoint,
+    onSearchIndex: metrics.onSearchIndex,
     onFailure: (err) => storeFailed(err),
   });
   const redis = config.redisUrl ? await setupRedis(config, logger) : null;

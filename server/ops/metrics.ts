@@ -7,7 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { Middleware } from 'koa';
-import type { CheckpointInfo, CommitInfo } from '../store/Store.js';
+import type { CheckpointInfo, CommitInfo, SearchIndexInfo } from '../store/Store.js';
 
 /** What the connections gauge needs from the socket.io server: its default namespace's sockets. */
 export interface SocketSource {
@@ -20,6 +20,8 @@ export interface Metrics {
   onCommit(info: CommitInfo): void;
   /** Pass as `StoreOptions.onCheckpoint`: times the WAL checkpoints that run beside the commits. */
   onCheckpoint(info: CheckpointInfo): void;
+  /** Pass as `StoreOptions.onSearchIndex`: times search indexing and follows its backlog. */
+  onSearchIndex(info: SearchIndexInfo): void;
   /** Reports the socket.io server's open connections (by transport) on every scrape. */
   watchSockets(io: SocketSource): void;
   /** Counts HTTP requests by method and status. Mount first so every answer is counted. */
@@ -96,6 +98,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: COMMIT_BUCKETS,
     registers: [registry],
   });
+  const searchIndexSeconds = new client.Histogram({
+    name: 'ferry_search_index_seconds',
+    help: 'Wall time of SQLite search indexing behind the commits, per report (one or more runs), seconds.',
+    buckets: COMMIT_BUCKETS,
+    registers: [registry],
+  });
+  const searchIndexedRows = new client.Counter({
+    name: 'ferry_search_indexed_rows_total',
+    help: 'Messages rows read into the SQLite search index behind the commits.',
+    registers: [registry],
+  });
+  const searchBacklog = new client.Gauge({
+    name: 'ferry_search_backlog_rows',
+    help: 'Rows committed and not yet in the SQLite search index, as of the latest commit or search.',
+    registers: [registry],
+  });
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loopDelay.enable();
   new client.Gauge({
@@ -130,6 +148,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     onCheckpoint(info) {
       checkpointSeconds.observe(info.ms / 1000);
+    },
+    onSearchIndex(info) {
+      if (info.rows > 0) {
+        searchIndexSeconds.observe(info.ms / 1000);
+        searchIndexedRows.inc(info.rows);
+      }
+      searchBacklog.set(info.behind);
     },
     watchSockets(io) {
       sources.push(io);

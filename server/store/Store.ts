@@ -169,11 +169,23 @@ export interface CheckpointInfo {
   pages: number;
 }
 
+/** Search indexing behind the commits (SQLite): the runs since the last report, and what waits. */
+export interface SearchIndexInfo {
+  /** Messages rows the runs read into the search index (0: none ran). */
+  rows: number;
+  /** Wall time of those runs, commits included, ms. */
+  ms: number;
+  /** Rows committed and not indexed yet, as of the report. */
+  behind: number;
+}
+
 export interface StoreOptions {
   /** Called after every message commit batch, for metrics. */
   onCommit?: (info: CommitInfo) => void;
   /** Called after every checkpoint that copied pages, for metrics (SQLite only). */
   onCheckpoint?: (info: CheckpointInfo) => void;
+  /** Called with every commit and before every search: search indexing's report (SQLite only). */
+  onSearchIndex?: (info: SearchIndexInfo) => void;
   /**
    * Called once if the store breaks for good (SQLite: its writer or reader thread died). Every
    * pending and later call then fails with UNAVAILABLE; the process should restart.

@@ -16,6 +16,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const storeOptions: StoreOptions = {
     onCommit: options.onCommit,
     onCheckpoint: options.onCheckpoint,
+    onSearchIndex: options.onSearchIndex,
     onFailure: options.onFailure,
   };
   // Both open their store and migrate it (closing it again if that fails).

@@ -201,12 +201,13 @@ describe('updating after a new deploy', () => {
   let browser: Browser;
   let work: string;
   let live: string;
+  let v1: string;
   let v2: string;
 
   beforeAll(async () => {
     // Two deployable versions of the same source, differing only in their build id.
     work = await mkdtemp(join(tmpdir(), 'ferry-pwa-deploy-'));
-    const v1 = join(work, 'v1');
+    v1 = join(work, 'v1');
     v2 = join(work, 'v2');
     await buildWeb(v1, 'deploy-1');
     await buildWeb(v2, 'deploy-2');
@@ -224,6 +225,8 @@ describe('updating after a new deploy', () => {
   });
 
   it('offers "Reload to update" and applies it only when pressed, never under someone typing', async () => {
+    // The deploy this test starts from (a retry starts again from it, not from the one it left).
+    await pointLink(live, v1);
     const alice = await newUser(browser, ferry, 'alice');
     const room = await createRoomViaApi(ferry, alice.cookie, 'Upper deck');
     const typing = await openTab(alice.context, ferry, `/c/${room.id}`);

@@ -61,7 +61,11 @@ describe('/metrics and /healthz on a running app', () => {
     const metrics = createMetrics();
     srv = await startTestServer({
       env: { METRICS_TOKEN },
-      storeOptions: { onCommit: metrics.onCommit, onCheckpoint: metrics.onCheckpoint },
+      storeOptions: {
+        onCommit: metrics.onCommit,
+        onCheckpoint: metrics.onCheckpoint,
+        onSearchIndex: metrics.onSearchIndex,
+      },
       deps: { metrics },
     });
     url = srv.url;
@@ -89,6 +93,9 @@ describe('/metrics and /healthz on a running app', () => {
       'ferry_messages_total',
       'ferry_commit_seconds',
       'ferry_checkpoint_seconds',
+      'ferry_search_index_seconds',
+      'ferry_search_indexed_rows_total',
+      'ferry_search_backlog_rows',
       'ferry_http_requests_total',
       'process_cpu_seconds_total',
       'nodejs_eventloop_lag_seconds',
@@ -119,6 +126,23 @@ describe('/metrics and /healthz on a running app', () => {
     const gets = (text: string) =>
       sample(text, 'ferry_http_requests_total', 'method="GET",status="200"') ?? 0;
     expect(gets(after)).toBeGreaterThan(gets(before));
+  });
+
+  it('follows the search backlog: a sent message waits in it until a search indexes it', async () => {
+    const scrape = async () => (await http(url, HttpPath.metrics, scraper)).text;
+    const before = await scrape();
+    const sent = await request(socket, ClientEvent.send, draft(conversationId, 'cormorant'));
+    expect(sent.ok).toBe(true);
+    // The commit's report counts it behind (the idle writer indexes later, or a search does).
+    expect(sample(await scrape(), 'ferry_search_backlog_rows')).toBeGreaterThanOrEqual(1);
+    const found = await request(socket, ClientEvent.search, { query: 'cormorant' });
+    expect(found.ok && found.messages.map((m) => m.text)).toEqual(['cormorant']);
+    const after = await scrape();
+    expect(sample(after, 'ferry_search_backlog_rows')).toBe(0);
+    expect(sample(after, 'ferry_search_indexed_rows_total')).toBeGreaterThan(
+      sample(before, 'ferry_search_indexed_rows_total') ?? 0,
+    );
+    expect(sample(after, 'ferry_search_index_seconds_count')).toBeGreaterThan(0);
   });
 
   it('follows socket.io connections by transport', async () => {

@@ -25,6 +25,7 @@ import type {
   MemberRecord,
   MessageSearch,
   PushSubscriptionRecord,
+  SearchIndexInfo,
   SessionRecord,
   Store,
   StoreOptions,
@@ -234,7 +235,12 @@ export class SqliteStore implements Store {
     this.#ready();
     // The writer indexes behind its commits: first every message committed so far, so the search
     // finds each one acked before it.
-    await this.#writer.call('indexSearch');
+    const indexed = await this.#writer.call<SearchIndexInfo>('indexSearch');
+    try {
+      this.#options.onSearchIndex?.(indexed);
+    } catch {
+      // Metrics must never fail a search.
+    }
     return this.#read('searchMessages', search);
   }
 
@@ -325,6 +331,7 @@ export class SqliteStore implements Store {
         this.#options.onCommit?.({ messages: transaction.appends, ms: transaction.ms });
       const copied = transaction?.checkpoint;
       if (copied && copied.pages > 0) this.#options.onCheckpoint?.(copied);
+      if (transaction?.search) this.#options.onSearchIndex?.(transaction.search);
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }

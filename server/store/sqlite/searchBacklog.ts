@@ -16,6 +16,7 @@
  */
 import type Database from 'better-sqlite3';
 import { EntryKind } from '../../../contract/index.js';
+import type { SearchIndexInfo } from '../Store.js';
 import { IdleCadence } from './idleCadence.js';
 import { searchRow } from './searchIndex.js';
 import type { Statements } from './statements.js';
@@ -47,6 +48,9 @@ export const SEARCH_CADENCE: SearchCadence = {
 export class SearchBacklog {
   readonly #cadence: IdleCadence;
   #mark: number;
+  /** Rows read and time spent by the runs since the last report. */
+  #ranRows = 0;
+  #ranMs = 0;
   readonly #newest: () => number;
   /** Indexes up to `limit` rows past the mark; false when there were none. */
   readonly #step: (limit: number) => boolean;
@@ -58,22 +62,25 @@ export class SearchBacklog {
   ) {
     this.#cadence = new IdleCadence(when.idleAfterRows, when.idleAfterMs);
     this.#newest = () => q.newestRowid.get() ?? 0;
-    /** One transaction: the next `limit` rows past the mark; returns the new mark. */
+    /** One transaction: the next `limit` rows past the mark; returns how many it read. */
     const step = db.transaction((mark: number, limit: number): number => {
       const rows = q.searchPending.all(mark, limit);
-      if (rows.length === 0) return mark;
+      if (rows.length === 0) return 0;
       for (const row of rows)
         if (row.kind === EntryKind.message && row.deleted === 0)
           q.insertSearchTerms.run(row.rowid, ...searchRow(row.text, row.conversationId, row.senderId));
-      const last = rows.at(-1)!.rowid;
-      q.setSearchMark.run(last);
-      return last;
+      q.setSearchMark.run(rows.at(-1)!.rowid);
+      return rows.length;
     });
     // The mark moves here only once the transaction committed: a rollback leaves it where it was.
     this.#step = (limit) => {
-      const before = this.#mark;
-      this.#mark = step.immediate(before, limit);
-      return this.#mark !== before;
+      const started = performance.now();
+      const read = step.immediate(this.#mark, limit);
+      if (read === 0) return false;
+      this.#mark = q.searchMark.get()!;
+      this.#ranRows += read;
+      this.#ranMs += performance.now() - started;
+      return true;
     };
     this.#mark = q.searchMark.get()!;
     this.#cadence.add(this.#newest() - this.#mark);
@@ -82,6 +89,14 @@ export class SearchBacklog {
   /** Every messages row up to this rowid has its words in FTS5; none past it has. */
   get mark(): number {
     return this.#mark;
+  }
+
+  /** What ran since the last report, and how many rows wait now; counts from zero again. */
+  report(): SearchIndexInfo {
+    const info = { rows: this.#ranRows, ms: this.#ranMs, behind: this.#newest() - this.#mark };
+    this.#ranRows = 0;
+    this.#ranMs = 0;
+    return info;
   }
 
   /** Counts rows a transaction appended (none of them indexed yet). */

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { AppendInput, AppendResult, CheckpointInfo } from '../Store.js';
+import type { AppendInput, AppendResult, CheckpointInfo, SearchIndexInfo } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
 import { checkpoint } from './checkpoint.js';
 import { passGate } from './commitGate.js';
@@ -43,6 +43,8 @@ export interface CommittedTransaction {
   appends: number;
   /** The checkpoint the idle writer ran since the transaction before, if any (for metrics). */
   checkpoint: CheckpointInfo | null;
+  /** Search indexing since the transaction before, and the rows it has yet to index (for metrics). */
+  search: SearchIndexInfo | null;
 }
 
 /**
@@ -133,7 +135,12 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
   const appends = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
   checkpoints.add();
   search?.appended(appends);
-  const transaction: CommittedTransaction = { ms, appends, checkpoint: lastCheckpoint };
+  const transaction: CommittedTransaction = {
+    ms,
+    appends,
+    checkpoint: lastCheckpoint,
+    search: search?.report() ?? null,
+  };
   lastCheckpoint = null;
   let from = 0;
   return batches.map((batch, i) => {
@@ -147,10 +154,10 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
 }
 
 /** Before a search: every message committed so far gets its words into the index. */
-function indexSearch(): null {
+function indexSearch(): SearchIndexInfo {
   if (!search) throw new Error('SQLite writer: open the database first.');
   search.catchUp();
-  return null;
+  return search.report();
 }
 
 serveRequests({ open, indexSearch }, () => db?.close(), {

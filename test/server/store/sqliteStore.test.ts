@@ -19,7 +19,13 @@ import {
   createSqliteStore,
 } from '../../../server/store/sqlite/index.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
-import type { AppendInput, CheckpointInfo, CommitInfo, Store } from '../../../server/store/Store.js';
+import type {
+  AppendInput,
+  CheckpointInfo,
+  CommitInfo,
+  SearchIndexInfo,
+  Store,
+} from '../../../server/store/Store.js';
 import { WRITER_CHECKPOINT_PAGES } from '../../../server/store/sqlite/openDatabase.js';
 
 import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
@@ -160,12 +166,17 @@ describe('SqliteStore', () => {
     }
 
     it('acks a message before its search words are written, and a search still finds every acked one', async () => {
-      const { store } = await openStore({ searchCadence: ON_SEARCH_ONLY });
+      const reports: SearchIndexInfo[] = [];
+      const { store } = await openStore({
+        searchCadence: ON_SEARCH_ONLY,
+        onSearchIndex: (info) => reports.push(info),
+      });
       const { user, draft } = await seed(store);
       for (let i = 0; i < 5; i++) await store.appendMessage({ ...draft(), text: `osprey ${i}` });
       const acked = indexState(store.file);
       expect(acked.indexed).toBe(0);
       expect(acked.mark).toBeLessThan(acked.newest);
+      expect(reports.at(-1)).toMatchObject({ rows: 0, behind: 5 });
 
       const found = await store.searchMessages({ userId: user.userId, terms: ['osprey'], limit: 10 });
       expect(found.map((m) => m.text).sort()).toEqual([
@@ -177,6 +188,7 @@ describe('SqliteStore', () => {
       ]);
       const searched = indexState(store.file);
       expect(searched).toEqual({ mark: searched.newest, newest: acked.newest, indexed: 5 });
+      expect(reports.at(-1)).toMatchObject({ rows: 5, behind: 0 });
     });
 
     it('gives a message edited or deleted before or after its indexing only its latest words', async () => {
