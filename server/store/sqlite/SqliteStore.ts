@@ -74,6 +74,8 @@ export class SqliteStore implements Store {
   #closed = false;
   #closing: Promise<void> | null = null;
   #failure: StoreError | null = null;
+  /** Rows the writer had not indexed for search as of its latest report (unknown at first). */
+  #searchBehind = Infinity;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.#options = options;
@@ -234,13 +236,9 @@ export class SqliteStore implements Store {
   async searchMessages(search: MessageSearch): Promise<Message[]> {
     this.#ready();
     // The writer indexes behind its commits: first every message committed so far, so the search
-    // finds each one acked before it.
-    const indexed = await this.#writer.call<SearchIndexInfo>('indexSearch');
-    try {
-      this.#options.onSearchIndex?.(indexed);
-    } catch {
-      // Metrics must never fail a search.
-    }
+    // finds each one acked before it. Every ack comes after its commit's report, so a report of
+    // none behind means no acked message waits (the round trip is skipped).
+    if (this.#searchBehind > 0) this.#searchIndexed(await this.#writer.call<SearchIndexInfo>('indexSearch'));
     return this.#read('searchMessages', search);
   }
 
@@ -331,7 +329,7 @@ export class SqliteStore implements Store {
         this.#options.onCommit?.({ messages: transaction.appends, ms: transaction.ms });
       const copied = transaction?.checkpoint;
       if (copied && copied.pages > 0) this.#options.onCheckpoint?.(copied);
-      if (transaction?.search) this.#options.onSearchIndex?.(transaction.search);
+      if (transaction?.search) this.#searchIndexed(transaction.search);
     } catch {
       // Metrics must never turn a committed batch into a failure.
     }
@@ -342,6 +340,16 @@ export class SqliteStore implements Store {
       const message = newEntry(op.input, o.value.createdSeq, o.value.createdAt);
       return { ok: true, value: { status: 'created', message } satisfies AppendResult };
     });
+  }
+
+  /** Keeps the writer's latest search indexing report, and passes it on for metrics. */
+  #searchIndexed(info: SearchIndexInfo): void {
+    this.#searchBehind = info.behind;
+    try {
+      this.#options.onSearchIndex?.(info);
+    } catch {
+      // Metrics must never fail a commit or a search.
+    }
   }
 
   /** A store thread died: refuse all further work, and tell the owner once. */

@@ -189,6 +189,17 @@ describe('SqliteStore', () => {
       const searched = indexState(store.file);
       expect(searched).toEqual({ mark: searched.newest, newest: acked.newest, indexed: 5 });
       expect(reports.at(-1)).toMatchObject({ rows: 5, behind: 0 });
+      // Nothing was committed since: the next search does not ask the writer (no new report).
+      const reported = reports.length;
+      expect(await store.searchMessages({ userId: user.userId, terms: ['osprey'], limit: 10 })).toHaveLength(
+        5,
+      );
+      expect(reports).toHaveLength(reported);
+      await store.appendMessage({ ...draft(), text: 'osprey 5' });
+      expect(await store.searchMessages({ userId: user.userId, terms: ['osprey'], limit: 10 })).toHaveLength(
+        6,
+      );
+      expect(reports.at(-1)).toMatchObject({ rows: 1, behind: 0 });
     });
 
     it('gives a message edited or deleted before or after its indexing only its latest words', async () => {
