@@ -22,6 +22,7 @@ import {
   openOnlineTab,
   serverMessages,
   sharedRoom,
+  shownLog,
   socketCount,
   UI_TIMEOUT,
   waitOffline,
@@ -130,6 +131,8 @@ describe('attachments', () => {
     const bob = await newUser(suite.browser, suite.ferry, 'att-sw-bob');
     const room = await sharedRoom(suite.ferry, alice, bob, 'Photos offline');
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    // Online comes before the hub has stored the conversation: wait for it before the server goes.
+    await shownLog(page, 'Photos offline');
     await waitForServiceWorkerControl(page);
     const dispatcher = await SyncDispatcher.open(alice.context, suite.ferry);
 
@@ -222,6 +225,7 @@ describe('attachments', () => {
     const bob = await newUser(suite.browser, suite.ferry, 'att-cancel-bob');
     const room = await sharedRoom(suite.ferry, alice, bob, 'Cancelled');
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await shownLog(page, 'Cancelled');
     await suite.ferry.kill();
     await waitOffline(page);
     await attach(page, png('mistake.png', 32, 32));

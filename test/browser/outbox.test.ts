@@ -21,6 +21,7 @@ import {
   sendMessage,
   serverMessages,
   sharedRoom,
+  shownLog,
   socketCount,
   UI_TIMEOUT,
   waitForText,
@@ -128,6 +129,8 @@ describe('replay by the Service Worker with every tab closed', () => {
     const room = await sharedRoom(suite.ferry, alice, bob, 'Night crossing');
 
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    // Online comes before the hub has stored the conversation: wait for it before the server goes.
+    await shownLog(page, 'Night crossing');
     await waitForServiceWorkerControl(page);
     const dispatcher = await SyncDispatcher.open(alice.context, suite.ferry);
 
@@ -199,6 +202,7 @@ describe('replay where Background Sync is missing', () => {
     };
 
     let page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await shownLog(page, 'Car deck');
     await waitForServiceWorkerControl(page);
     expect(await page.evaluate(() => 'sync' in ServiceWorkerRegistration.prototype)).toBe(false);
 
