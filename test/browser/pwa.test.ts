@@ -44,6 +44,29 @@ async function fetchPngSize(ferry: Ferry, src: string): Promise<string> {
   return `${width}x${height}`;
 }
 
+/**
+ * Where a tab and its Service Worker registration stand, with what its console said: for a reload
+ * that did not come (bounded in time, as the tab may be stuck in a navigation).
+ */
+async function updateState(page: Page, consoleLines: readonly string[]): Promise<string> {
+  const read = page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    const worker = (w: ServiceWorker | null | undefined) => (w ? `${w.state} ${w.scriptURL}` : 'none');
+    return {
+      url: location.href,
+      readyState: document.readyState,
+      build: document.documentElement.dataset.ferryBuild,
+      controller: worker(navigator.serviceWorker.controller),
+      active: worker(registration?.active),
+      waiting: worker(registration?.waiting),
+      installing: worker(registration?.installing),
+    };
+  });
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('(no answer in 3 s)'), 3_000));
+  const state = await Promise.race([read.then((s) => JSON.stringify(s)), timeout]).catch(String);
+  return `tab and worker: ${state}\nconsole:\n${consoleLines.join('\n') || '(nothing)'}`;
+}
+
 const installButton = (page: Page) => page.getByRole('button', { name: 'Install' });
 const updateButton = (page: Page) => page.getByRole('button', { name: 'Reload to update' });
 
@@ -230,6 +253,8 @@ describe('updating after a new deploy', () => {
     const alice = await newUser(browser, ferry, 'alice');
     const room = await createRoomViaApi(ferry, alice.cookie, 'Upper deck');
     const typing = await openTab(alice.context, ferry, `/c/${room.id}`);
+    const typingConsole: string[] = [];
+    typing.on('console', (message) => typingConsole.push(`${message.type()}: ${message.text()}`));
     const other = await openTab(alice.context, ferry, '/');
     for (const page of [typing, other]) {
       await waitForServiceWorkerControl(page);
@@ -263,7 +288,13 @@ describe('updating after a new deploy', () => {
     expect(await composer.inputValue()).toBe('A half-typed thought');
 
     // Pressing the button activates the new version and reloads this tab into it.
-    await Promise.all([typing.waitForEvent('load', { timeout: UI_TIMEOUT }), updateButton(typing).click()]);
+    await Promise.all([
+      typing.waitForEvent('load', { timeout: UI_TIMEOUT }),
+      updateButton(typing).click(),
+    ]).catch(async (err: unknown) => {
+      // It has timed out now and then in CI only: say where the tab and its worker stood.
+      throw new Error(`${String(err)}\n${await updateState(typing, typingConsole)}`);
+    });
     await typing.waitForFunction(() => document.documentElement.dataset.ferryBuild === 'deploy-2');
     await typing.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: UI_TIMEOUT });
     expect(await updateButton(typing).count()).toBe(0);
