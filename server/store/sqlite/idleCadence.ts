@@ -1,7 +1,7 @@
 /**
- * When the writer thread, idle between commits, does a piece of deferred work (a WAL checkpoint,
- * search indexing): once enough units of it (commits, rows) have piled up, or, when they come
- * slowly, a while after the last time with any.
+ * When the writer thread, idle between commits, does a piece of deferred work (the WAL checkpoint):
+ * once enough units of it (commits) have piled up, or, when they come slowly, a while after the
+ * last time with any.
  */
 export class IdleCadence {
   #units = 0;

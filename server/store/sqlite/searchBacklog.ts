@@ -17,7 +17,6 @@
 import type Database from 'better-sqlite3';
 import { EntryKind } from '../../../contract/index.js';
 import type { SearchIndexInfo } from '../Store.js';
-import { IdleCadence } from './idleCadence.js';
 import { searchRow } from './searchIndex.js';
 import type { Statements } from './statements.js';
 
@@ -46,8 +45,9 @@ export const SEARCH_CADENCE: SearchCadence = {
 
 /** The writer's search backlog: what FTS5 holds up to, and the runs that catch it up. */
 export class SearchBacklog {
-  readonly #cadence: IdleCadence;
   #mark: number;
+  /** When a run last indexed rows (or the backlog was made): the idle writer's clock. */
+  #ranAt = performance.now();
   /** Rows read and time spent by the runs since the last report. */
   #ranRows = 0;
   #ranMs = 0;
@@ -60,30 +60,30 @@ export class SearchBacklog {
     q: Statements,
     private readonly when: SearchCadence = SEARCH_CADENCE,
   ) {
-    this.#cadence = new IdleCadence(when.idleAfterRows, when.idleAfterMs);
     this.#newest = () => q.newestRowid.get() ?? 0;
-    /** One transaction: the next `limit` rows past the mark; returns how many it read. */
-    const step = db.transaction((mark: number, limit: number): number => {
+    /** One transaction: the next `limit` rows past the mark; returns how many it read, and the new mark. */
+    const step = db.transaction((mark: number, limit: number): [read: number, mark: number] => {
       const rows = q.searchPending.all(mark, limit);
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return [0, mark];
       for (const row of rows)
         if (row.kind === EntryKind.message && row.deleted === 0)
           q.insertSearchTerms.run(row.rowid, ...searchRow(row.text, row.conversationId, row.senderId));
-      q.setSearchMark.run(rows.at(-1)!.rowid);
-      return rows.length;
+      const last = rows.at(-1)!.rowid;
+      q.setSearchMark.run(last);
+      return [rows.length, last];
     });
     // The mark moves here only once the transaction committed: a rollback leaves it where it was.
     this.#step = (limit) => {
       const started = performance.now();
-      const read = step.immediate(this.#mark, limit);
+      const [read, mark] = step.immediate(this.#mark, limit);
       if (read === 0) return false;
-      this.#mark = q.searchMark.get()!;
+      this.#mark = mark;
+      this.#ranAt = performance.now();
       this.#ranRows += read;
-      this.#ranMs += performance.now() - started;
+      this.#ranMs += this.#ranAt - started;
       return true;
     };
     this.#mark = q.searchMark.get()!;
-    this.#cadence.add(this.#newest() - this.#mark);
   }
 
   /** Every messages row up to this rowid has its words in FTS5; none past it has. */
@@ -99,26 +99,22 @@ export class SearchBacklog {
     return info;
   }
 
-  /** Counts rows a transaction appended (none of them indexed yet). */
-  appended(rows: number): void {
-    this.#cadence.add(rows);
-  }
-
   /** Indexes every row past the mark (before a search), a chunk per transaction. */
   catchUp(): void {
     while (this.#newest() > this.#mark && this.#step(this.when.chunk));
-    this.#cadence.ran();
   }
 
   /**
-   * After a commit's replies are posted: indexes one chunk when idle and the cadence says so, or,
-   * when batches wait, once busyAfterRows are behind, so the backlog stays bounded and a batch
-   * that arrives meanwhile waits for one chunk at most.
+   * After a commit's replies are posted: indexes one chunk when idle and idleAfterRows wait (or
+   * any, idleAfterMs after the last run), or, when batches wait, once busyAfterRows are behind, so
+   * the backlog stays bounded and a batch that arrives meanwhile waits for one chunk at most.
    */
   afterCommit(idle: boolean): void {
-    if (!(idle ? this.#cadence.due() : this.#cadence.units >= this.when.busyAfterRows)) return;
-    this.#step(this.when.chunk);
-    this.#cadence.ran();
-    this.#cadence.add(this.#newest() - this.#mark);
+    const behind = this.#newest() - this.#mark;
+    const { idleAfterRows, idleAfterMs, busyAfterRows, chunk } = this.when;
+    const due = idle
+      ? behind >= idleAfterRows || (behind > 0 && performance.now() - this.#ranAt >= idleAfterMs)
+      : behind >= busyAfterRows;
+    if (due) this.#step(chunk);
   }
 }

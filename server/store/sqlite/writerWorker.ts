@@ -134,7 +134,6 @@ function commitBatches(batches: WriteOp[][]): CommitReply[] {
   const ms = performance.now() - started;
   const appends = ops.reduce((n, op) => (op.kind === 'append' ? n + 1 : n), 0);
   checkpoints.add();
-  search?.appended(appends);
   const transaction: CommittedTransaction = {
     ms,
     appends,

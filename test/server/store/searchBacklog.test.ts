@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendBatch } from '../../../server/store/sqlite/appendBatch.js';
-import { IdleCadence } from '../../../server/store/sqlite/idleCadence.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import { openDatabase } from '../../../server/store/sqlite/openDatabase.js';
 import { SearchBacklog, type SearchCadence } from '../../../server/store/sqlite/searchBacklog.js';
@@ -29,7 +28,7 @@ describe('SearchBacklog', () => {
     db.exec(EARLY_ROOM_SQL);
     const q = prepareStatements(db);
     const backlog = new SearchBacklog(db, q, cadence);
-    /** Appends `n` messages in one transaction, as a group commit does, and tells the backlog. */
+    /** Appends `n` messages in one transaction, as a group commit does. */
     const append = (n: number) => {
       const inputs = Array.from({ length: n }, () => ({
         id: randomUUID(),
@@ -40,7 +39,6 @@ describe('SearchBacklog', () => {
         typedAt: 1,
       }));
       db.transaction(() => appendBatch(q, inputs, Date.now(), backlog.mark)).immediate();
-      backlog.appended(n);
     };
     const indexed = () => db.prepare<[], number>('SELECT count(*) FROM message_search').pluck().get()!;
     return { db: db as Database.Database, backlog, append, indexed };
@@ -100,28 +98,9 @@ describe('SearchBacklog', () => {
     const again = new SearchBacklog(db, prepareStatements(db), cadence);
     expect(again.mark).toBe(0);
     append(1);
-    again.appended(1);
     again.afterCommit(true);
     expect(indexed()).toBe(3);
     expect(again.mark).toBe(3);
     expect(backlog.mark).toBe(0);
-  });
-});
-
-describe('IdleCadence', () => {
-  it('is due once enough units wait, or once the time passed with any, and counts again after a run', () => {
-    const cadence = new IdleCadence(3, 1_000);
-    const start = performance.now();
-    expect(cadence.due(start + 5_000)).toBe(false);
-    cadence.add(2);
-    expect(cadence.due(start)).toBe(false);
-    expect(cadence.due(start + 1_001)).toBe(true);
-    cadence.add();
-    expect(cadence.due(start)).toBe(true);
-    cadence.ran(start + 10);
-    expect(cadence.units).toBe(0);
-    cadence.add();
-    expect(cadence.due(start + 500)).toBe(false);
-    expect(cadence.due(start + 1_011)).toBe(true);
   });
 });
