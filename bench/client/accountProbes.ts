@@ -8,23 +8,42 @@ export interface OpenMarks {
   listAt: number | null;
   /** When the newest message's article entered the DOM. */
   inDomAt: number | null;
-  /** The end of the frame that first showed it (a message posted from its requestAnimationFrame). */
+  /**
+   * When the frame that first showed the newest message's text was presented: Element Timing's
+   * renderTime for its text (the browser's own record of that paint).
+   */
+  shownAt: number | null;
+  /**
+   * When the first task after that frame ran (a message posted from its requestAnimationFrame):
+   * later than shownAt by whatever the page queued before it, such as effects that run after paint.
+   */
   paintedAt: number | null;
 }
 
 /**
  * Init script: records when the article of message `newestId` first appears (MutationObserver from
- * the start of the document) and when the frame showing it has been produced.
+ * the start of the document), when the frame showing its text was presented (the observer marks the
+ * text for Element Timing before that frame is produced) and when the next task after it ran.
  */
 export function installOpenMarks(newestId: string): void {
-  const marks: OpenMarks = { listAt: null, inDomAt: null, paintedAt: null };
+  const marks: OpenMarks = { listAt: null, inDomAt: null, shownAt: null, paintedAt: null };
   (window as unknown as { __benchOpen: OpenMarks }).__benchOpen = marks;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as Array<
+      PerformanceEntry & { identifier?: string; renderTime?: number }
+    >)
+      if (entry.identifier === 'bench-newest' && marks.shownAt === null)
+        marks.shownAt = entry.renderTime || entry.startTime;
+  }).observe({ type: 'element', buffered: true });
   const observer = new MutationObserver(() => {
     if (marks.listAt === null && document.querySelector('nav a[href^="/c/"]'))
       marks.listAt = performance.now();
-    if (marks.inDomAt !== null || !document.querySelector(`article[data-id="${newestId}"]`)) return;
+    const article = document.querySelector(`article[data-id="${newestId}"]`);
+    if (marks.inDomAt !== null || !article) return;
     marks.inDomAt = performance.now();
     observer.disconnect();
+    // Mutation observers run before the page renders again: the text is marked before its first frame.
+    (article.querySelector('.msg-text') ?? article).setAttribute('elementtiming', 'bench-newest');
     requestAnimationFrame(() => {
       const channel = new MessageChannel();
       channel.port1.onmessage = () => (marks.paintedAt = performance.now());
