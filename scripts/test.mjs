@@ -121,6 +121,8 @@ async function main() {
       vitest,
       'run',
       '--reporter=default',
+      // Under CI=true a failed browser test runs once more: this prints what a retried one threw.
+      '--reporter=./test/support/retriedReporter.ts',
       '--reporter=json',
       `--outputFile.json=${reportFile}`,
       ...process.argv.slice(2),
