@@ -15,6 +15,11 @@ export interface RelayParams {
   maxOutstanding: number;
   /** A first, unrecorded step at the lowest rate, so JIT and connection warm-up stay out of step 1. */
   warmupMs: number;
+  /**
+   * Pair runs (relay, cluster): midpoints offered, per side that saturated, between the highest
+   * rate it carried and the lowest that saturated it, to narrow its capacity below the rates' step.
+   */
+  refineRounds?: number;
 }
 
 export interface SizeParams {
@@ -168,6 +173,8 @@ const FULL: SizeParams = {
     drainMs: 3000,
     maxOutstanding: 20_000,
     warmupMs: 2000,
+    // Steps of about 1.4x leave each capacity that uncertain: three halvings bring it to about 5%.
+    refineRounds: 3,
   },
   durable: { conversations: 20, window: 16, durationMs: 6000, drainMs: 5000 },
   capacity: {
@@ -186,6 +193,7 @@ const FULL: SizeParams = {
     drainMs: 3000,
     maxOutstanding: 20_000,
     warmupMs: 2000,
+    refineRounds: 3,
   },
   client: { queued: 1000, messagesInConversation: 50, timeoutMs: 120_000 },
   // Scenario 1's load at fewer, shorter steps: it runs three series within its budget.

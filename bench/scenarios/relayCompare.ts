@@ -180,9 +180,13 @@ export function compareRelay(
     },
   ];
   for (const s of [baseline, ferry]) {
+    // Steps are in rate order: the first saturated one is the lowest rate that saturated the side.
+    const saturatedAt = s?.steps.find((x) => x.saturated);
     const last = s?.steps.at(-1);
-    if (s && last?.saturated)
-      notes.push(`${s.target} saturated at ${last.offeredPerSec} msg/s offered: ${last.saturationReason}.`);
+    if (s && saturatedAt)
+      notes.push(
+        `${s.target} saturated at ${saturatedAt.offeredPerSec} msg/s offered: ${saturatedAt.saturationReason}.`,
+      );
     else if (s && last)
       notes.push(
         `${s.target} carried every offered rate up to ${last.offeredPerSec} msg/s; there its server used ` +

@@ -17,6 +17,13 @@ import type { Target, TargetName } from '../targets/types.js';
 import type { SideOutcome } from './sides.js';
 import type { BenchContext } from '../types.js';
 
+/** Refined rates are multiples of this (msg/s). */
+const REFINE_QUANTUM = 250;
+/** A server counts as idle again below this share of a core. */
+const SETTLED_CPU = 0.1;
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 20_000;
+
 export interface RelayStepResult {
   offeredPerSec: number;
   sent: number;
@@ -251,11 +258,49 @@ class RelaySession {
     return step;
   }
 
-  /** Closes the connections and the workers; the series as measured. */
+  /**
+   * Offers the midpoint between the highest rate carried and the lowest that saturated (rounded to
+   * REFINE_QUANTUM), once the server has gone idle after that saturation; false when nothing is
+   * left to narrow (never saturated, nothing carried, or the two rates a quantum apart).
+   */
+  async refine(): Promise<boolean> {
+    const next = refineRate(this.steps);
+    if (next === null) return false;
+    const { good, bad, mid } = next;
+    await this.settle();
+    this.ctx.log(
+      `  ${this.target.name}: between ${good}/s (carried) and ${bad}/s (saturated): offering ${mid}/s`,
+    );
+    await this.offer(mid);
+    return true;
+  }
+
+  /**
+   * Waits until the servers use under SETTLED_CPU of a core each (over SETTLE_SAMPLE_MS), at most
+   * SETTLE_MAX_MS: what a saturated step left queued (sockets' buffers, a store's backlog) would
+   * otherwise run during the next, lower step.
+   */
+  private async settle(): Promise<void> {
+    const { servers } = this.target;
+    const deadline = performance.now() + SETTLE_MAX_MS;
+    while (performance.now() < deadline) {
+      const cpu0 = servers.map((s) => cpuSecondsOf(s.proc.pid));
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_SAMPLE_MS));
+      const busiest = Math.max(
+        ...servers.map((s, k) => (cpuSecondsOf(s.proc.pid) - cpu0[k]!) / (SETTLE_SAMPLE_MS / 1000)),
+      );
+      if (busiest < SETTLED_CPU) return;
+    }
+  }
+
+  /** Closes the connections and the workers; the series as measured, its steps by offered rate. */
   async close(): Promise<RelaySeries> {
     await this.pool.all((w) => w.rpc.call('closeAll')).catch(() => undefined);
     await this.pool.stop();
-    const { steps, discarded, target } = this;
+    const { discarded, target } = this;
+    // Midpoints (refine) come after the rates above them: in rate order, the first saturated step
+    // is the lowest rate that saturated, and every step before it was carried.
+    const steps = [...this.steps].sort((a, b) => a.offeredPerSec - b.offeredPerSec);
     const firstSaturated = steps.findIndex((x) => x.saturated);
     const carried = firstSaturated < 0 ? steps : steps.slice(0, firstSaturated);
     const last = steps[firstSaturated];
@@ -276,6 +321,24 @@ class RelaySession {
       crowdedAtSaturation: last !== undefined && last.machineCpu >= COMFORTABLE_CPU * CPUS,
     };
   }
+}
+
+/**
+ * The rate that halves the gap between the highest rate carried below the lowest that saturated
+ * (good) and that one (bad), as a multiple of REFINE_QUANTUM; null when none lies strictly between
+ * them, nothing saturated, or nothing was carried.
+ */
+export function refineRate(
+  steps: ReadonlyArray<Pick<RelayStepResult, 'offeredPerSec' | 'saturated'>>,
+): { good: number; bad: number; mid: number } | null {
+  const bad = Math.min(...steps.filter((x) => x.saturated).map((x) => x.offeredPerSec));
+  const good = Math.max(
+    0,
+    ...steps.filter((x) => !x.saturated && x.offeredPerSec < bad).map((x) => x.offeredPerSec),
+  );
+  const mid = Math.round((good + bad) / 2 / REFINE_QUANTUM) * REFINE_QUANTUM;
+  if (!Number.isFinite(bad) || good === 0 || mid <= good || mid >= bad) return null;
+  return { good, bad, mid };
 }
 
 /** Runs the steps on one target, rising until it saturates. */
@@ -302,7 +365,9 @@ export async function runRelaySeries(
 export const INTERLEAVED_NOTE =
   'Both servers run at once (each idle while the other is measured) and take every offered rate in turn, the baseline first, ' +
   'so a change in what else this shared machine runs hits both alike; a step that saturates runs once more, and only a second ' +
-  'saturated run ends that side (the first is kept in results.json as discardedSteps).';
+  'saturated run ends that side (the first is kept in results.json as discardedSteps). Then, in turns again, each side that ' +
+  'saturated is offered the midpoint between the highest rate it carried and the lowest that saturated it (a multiple of ' +
+  `${REFINE_QUANTUM} msg/s, once its server is idle again), and keeps the half that holds its limit, a few times.`;
 
 /**
  * The baseline and Ferry, both started up front, offered each rate in turn (the baseline, then
@@ -335,6 +400,15 @@ export async function runRelayPair(
       if (ctx.signal.aborted || running.length === 0) break;
       for (const l of running)
         await l.session.offer(rate).catch((e: unknown) => (out[l.name] = { error: message(e) }));
+    }
+    // Each side's capacity narrowed in turn, the two sides interleaved as above.
+    let refining = live;
+    for (let round = 0; round < (p.refineRounds ?? 0) && !ctx.signal.aborted; round++) {
+      const next: typeof live = [];
+      for (const l of refining.filter((x) => !out[x.name]))
+        if (await l.session.refine().catch((e: unknown) => void (out[l.name] = { error: message(e) })))
+          next.push(l);
+      refining = next;
     }
   } finally {
     for (const l of live) {
