@@ -364,6 +364,12 @@ describe('a push with every tab closed', () => {
       'the reply on the server',
       async () => (await serverMessages(suite.ferry, bob.cookie, room.id)).length === 2,
     );
+    // The server stores the reply before its answer reaches the Service Worker, which then
+    // deletes the entry: the sync is over once the outbox is empty.
+    await waitUntil(
+      'the outbox to empty',
+      async () => (await (await appWorker(alice.context)).evaluate(readOutboxScript)).length === 0,
+    );
     // Another sync (the browser may fire more than one) sends nothing again.
     await dispatcher.dispatch('ferry-outbox');
     expect(await (await appWorker(alice.context)).evaluate(readOutboxScript)).toEqual([]);
