@@ -299,11 +299,10 @@ class RelaySession {
     await this.pool.stop();
     const { discarded, target } = this;
     // Midpoints (refine) come after the rates above them: in rate order, the first saturated step
-    // is the lowest rate that saturated, and every step before it was carried.
+    // is the lowest rate that saturated.
     const steps = [...this.steps].sort((a, b) => a.offeredPerSec - b.offeredPerSec);
-    const firstSaturated = steps.findIndex((x) => x.saturated);
-    const carried = firstSaturated < 0 ? steps : steps.slice(0, firstSaturated);
-    const last = steps[firstSaturated];
+    const { carried, saturatedAt } = capacityBounds(steps);
+    const last = steps.find((x) => x.saturated);
     return {
       target: target.name,
       nodes: target.servers.length,
@@ -311,8 +310,8 @@ class RelaySession {
       steps,
       ...(discarded.length ? { discardedSteps: discarded } : {}),
       peakDeliveredPerSec: Math.max(0, ...steps.map((x) => x.deliveredPerSec)),
-      maxSustainedPerSec: Math.max(0, ...carried.map((x) => x.offeredPerSec)),
-      saturated: firstSaturated >= 0,
+      maxSustainedPerSec: carried,
+      saturated: saturatedAt !== null,
       loadBound:
         last !== undefined &&
         // A worker is one Node process: about one core is all it can use.
@@ -323,22 +322,34 @@ class RelaySession {
   }
 }
 
+type RateOutcome = Pick<RelayStepResult, 'offeredPerSec' | 'saturated'>;
+
 /**
- * The rate that halves the gap between the highest rate carried below the lowest that saturated
- * (good) and that one (bad), as a multiple of REFINE_QUANTUM; null when none lies strictly between
- * them, nothing saturated, or nothing was carried.
+ * A side's capacity from its steps, in any order: the highest rate carried below the lowest that
+ * saturated it (0 if none), and that lowest (null if none saturated).
  */
-export function refineRate(
-  steps: ReadonlyArray<Pick<RelayStepResult, 'offeredPerSec' | 'saturated'>>,
-): { good: number; bad: number; mid: number } | null {
-  const bad = Math.min(...steps.filter((x) => x.saturated).map((x) => x.offeredPerSec));
-  const good = Math.max(
+export function capacityBounds(steps: readonly RateOutcome[]): {
+  carried: number;
+  saturatedAt: number | null;
+} {
+  const saturatedAt = Math.min(...steps.filter((x) => x.saturated).map((x) => x.offeredPerSec));
+  const carried = Math.max(
     0,
-    ...steps.filter((x) => !x.saturated && x.offeredPerSec < bad).map((x) => x.offeredPerSec),
+    ...steps.filter((x) => !x.saturated && x.offeredPerSec < saturatedAt).map((x) => x.offeredPerSec),
   );
+  return { carried, saturatedAt: Number.isFinite(saturatedAt) ? saturatedAt : null };
+}
+
+/**
+ * The rate that halves the gap between capacityBounds' two rates (good, bad), as a multiple of
+ * REFINE_QUANTUM; null when none lies strictly between them, nothing saturated, or nothing was
+ * carried.
+ */
+export function refineRate(steps: readonly RateOutcome[]): { good: number; bad: number; mid: number } | null {
+  const { carried: good, saturatedAt: bad } = capacityBounds(steps);
+  if (bad === null || good === 0) return null;
   const mid = Math.round((good + bad) / 2 / REFINE_QUANTUM) * REFINE_QUANTUM;
-  if (!Number.isFinite(bad) || good === 0 || mid <= good || mid >= bad) return null;
-  return { good, bad, mid };
+  return mid > good && mid < bad ? { good, bad, mid } : null;
 }
 
 /** Runs the steps on one target, rising until it saturates. */
