@@ -226,6 +226,8 @@ describe('attachments', () => {
     const room = await sharedRoom(suite.ferry, alice, bob, 'Cancelled');
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
     await shownLog(page, 'Cancelled');
+    // Offline, the attachment code comes from the precache: the Service Worker must have it.
+    await waitForServiceWorkerControl(page);
     await suite.ferry.kill();
     await waitOffline(page);
     await attach(page, png('mistake.png', 32, 32));

@@ -234,6 +234,8 @@ describe('operations that cannot succeed', () => {
     );
     const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
     await dataReady(page);
+    // Offline, the code of what fails comes from the precache: the Service Worker must have it.
+    await waitForServiceWorkerControl(page);
 
     // A message the server refuses for good (too long), with an edit and a reaction queued on it.
     await suite.ferry.kill();
@@ -350,6 +352,8 @@ describe('a device that was away', () => {
       expect(conversation!.lastMessage?.id).toBe(last.id);
 
       // Device search: the edited message by its new word, not the old; the deleted one not at all.
+      // Offline, the search code comes from the precache: the Service Worker must have it.
+      await waitForServiceWorkerControl(page);
       await suite.ferry.kill();
       await waitOffline(page);
       const results = page
@@ -590,6 +594,8 @@ describe('operations in several tabs', () => {
         { store, id: room.id },
       );
 
+    // Offline, the operations' code comes from the precache: the Service Worker must have it.
+    await waitForServiceWorkerControl(acting!);
     await suite.ferry.kill();
     await waitOffline(acting!);
     for (const act of ['edit', 'react', 'delete'] as const) {

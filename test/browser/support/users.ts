@@ -19,8 +19,6 @@ import {
   type User,
 } from '../../../contract/index';
 import { newContext } from './browser';
-import { waitOnline } from './ui';
-import { waitUntil } from '../../support/wait';
 import type { Ferry } from './ferry';
 
 /** Password every test user gets (long enough for PASSWORD_MIN). */
@@ -109,8 +107,10 @@ export async function addSessionCookie(context: BrowserContext, ferry: Ferry, co
 }
 
 /**
- * Signs a user up over HTTP, then signs in through the page's form in a fresh context (so the page
- * and its hub know the user, as after a real sign-in); returns that context, signed in.
+ * Signs a user up over HTTP and returns a fresh context holding their session cookie, as a device
+ * whose session is still valid does: the first tab learns from the server (through its hub) who is
+ * signed in, and the hub remembers it. The sign-in form has tests of its own (ui.test.ts); going
+ * through it for every test user cost each test an extra start of the app per user.
  */
 export async function newUser(
   browser: Browser,
@@ -120,37 +120,9 @@ export async function newUser(
 ): Promise<BrowserUser> {
   const signed = await signUp(ferry, username);
   const context = await newContext(browser, options);
+  await addSessionCookie(context, ferry, signed.cookie);
   // The name signed up, which differs from `username` when a retried test had to take a fresh one.
-  await signInThroughForm(context, ferry, signed.user.username, TEST_PASSWORD);
   return { ...signed, context, username: signed.user.username, password: TEST_PASSWORD };
-}
-
-/**
- * Signs in with the sign-in form in a new tab of `context`, waits until the hub is online, closes
- * the tab as a person would (pagehide runs) and waits until the server has let go of its socket,
- * so a test starts from a browser with the user signed in and no connection yet.
- */
-export async function signInThroughForm(
-  context: BrowserContext,
-  ferry: Ferry,
-  username: string,
-  password = TEST_PASSWORD,
-): Promise<void> {
-  const page = await context.newPage();
-  try {
-    await page.goto(ferry.url + '/');
-    await page.getByRole('textbox', { name: 'Username' }).fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    await waitOnline(page);
-  } finally {
-    await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })]);
-  }
-  await waitUntil(`the server to drop ${username}'s sign-in socket`, async () => {
-    const sockets = await ferry.app.io.fetchSockets();
-    return !sockets.some((s) => s.data.user?.username === username.toLowerCase());
-  });
 }
 
 /** Throws with the error when an API answer is not ok; returns the ok body. */
