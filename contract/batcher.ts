@@ -16,6 +16,8 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 /** A caller waiting for the batch that holds its input. */
 export interface BatchWaiter<I, R> {
   readonly input: I;
+  /** Set on the inputs of one submitGroup call: they always leave in the same batch. */
+  readonly group?: object;
   resolve(value: R): void;
   reject(error: unknown): void;
 }
@@ -62,8 +64,21 @@ export class Batcher<I, R> {
 
   /** Queues one input; settles after the batch holding it has been written. */
   submit(input: I): Promise<R> {
+    return this.#enqueue(input);
+  }
+
+  /**
+   * Queues inputs that must be written together: they leave in one batch, in this order, even
+   * past maxSize, so one failed write fails all of them and none is written without the others.
+   */
+  submitGroup(inputs: readonly I[]): Promise<R>[] {
+    const group = {};
+    return inputs.map((input) => this.#enqueue(input, group));
+  }
+
+  #enqueue(input: I, group?: object): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ input, resolve, reject });
+      this.#queue.push(group ? { input, group, resolve, reject } : { input, resolve, reject });
       // With no room in flight, the end of a batch starts the next.
       if (this.#inFlight.size < this.#maxInFlight && !this.#scheduled) {
         this.#scheduled = true;
@@ -101,18 +116,27 @@ export class Batcher<I, R> {
     }
   }
 
-  /** The oldest waiting inputs, up to maxSize (at least one). */
+  /**
+   * The oldest waiting inputs, up to maxSize (at least one). A group counts as one input of its
+   * whole size: it is taken whole or left for the next batch (taken whole even past maxSize when
+   * it comes first). A group's inputs are next to each other: submitGroup queues them in one go.
+   */
   #take(): BatchWaiter<I, R>[] {
     const { maxSize, sizeOf = () => 1 } = this.#options;
+    const queue = this.#queue;
     let size = 0;
     let n = 0;
-    while (n < this.#queue.length) {
-      const next = sizeOf(this.#queue[n]!.input);
-      if (n > 0 && size + next > maxSize) break;
-      size += next;
-      n++;
+    while (n < queue.length) {
+      const group = queue[n]!.group;
+      let end = n + 1;
+      if (group) while (end < queue.length && queue[end]!.group === group) end++;
+      let unit = 0;
+      for (let i = n; i < end; i++) unit += sizeOf(queue[i]!.input);
+      if (n > 0 && size + unit > maxSize) break;
+      size += unit;
+      n = end;
     }
-    return this.#queue.splice(0, n);
+    return queue.splice(0, n);
   }
 
   async #write(batch: readonly BatchWaiter<I, R>[]): Promise<void> {

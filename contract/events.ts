@@ -12,6 +12,7 @@ import type {
   MessagesBeforeInput,
   ReceiptUpdateInput,
   SearchMessagesInput,
+  SendBatchRequest,
   SendMessageRequest,
   StartDirectInput,
   TypingUpdateInput,
@@ -225,9 +226,20 @@ export interface SendResult {
   duplicate: boolean;
 }
 
+/**
+ * The answer to `message:send-batch`: one result per entry tried, in order, each what
+ * `message:send` would have answered. Shorter than the batch when the server stopped at an entry
+ * it could not take before storing it (invalid or too fast, say): the entries after it were
+ * not tried, so none of them is stored before it; send them again later.
+ */
+export interface SendBatchResult {
+  results: Ack<SendResult>[];
+}
+
 /** Socket event names, client to server. */
 export const ClientEvent = {
   send: 'message:send',
+  sendBatch: 'message:send-batch',
   messagesAfter: 'messages:after',
   messagesBefore: 'messages:before',
   listConversations: 'conversations:list',
@@ -271,6 +283,12 @@ export const ServerEvent = {
 export interface ClientToServerEvents {
   /** Appends a log entry of any kind (a message when `kind` is absent); idempotent by id. */
   [ClientEvent.send]: (p: SendMessageRequest, ack: AckCallback<SendResult>) => void;
+  /**
+   * Appends several entries in the order given, in one commit: when it fails, none of them is
+   * stored (see SendBatchResult). An entry refused in the commit (an id already used, an edit
+   * too late) is refused alone.
+   */
+  [ClientEvent.sendBatch]: (p: SendBatchRequest, ack: AckCallback<SendBatchResult>) => void;
   /** Catch-up: messages with seq > afterSeq, oldest first. */
   [ClientEvent.messagesAfter]: (p: MessagesAfterInput, ack: AckCallback<MessagePage>) => void;
   /** History: messages with seq < beforeSeq (newest page if omitted), oldest first. */

@@ -64,6 +64,13 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
  */
 export const MAX_PACKET_BYTES = 4 * MAX_PAYLOAD_BYTES;
 
+/**
+ * Most entries in one `message:send-batch`: an outbox replays in batches of up to this many, one
+ * round trip and one commit each instead of one per entry. The batch must also stay under
+ * MAX_PAYLOAD_BYTES.
+ */
+export const SEND_BATCH_MAX = 50;
+
 /** Per-user send rate: a token bucket, refilled per second, with a burst allowance. */
 export const SEND_RATE_PER_SECOND = 20;
 export const SEND_BURST = 200;

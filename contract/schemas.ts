@@ -15,6 +15,7 @@ import {
   ROOM_NAME_MAX,
   SEARCH_PAGE_MAX,
   SEARCH_QUERY_MAX,
+  SEND_BATCH_MAX,
   USERNAME_MAX,
   USERNAME_MIN,
   USERNAME_PATTERN,
@@ -147,6 +148,15 @@ export const sendMessageSchema = z.preprocess(
   sendEntrySchema.refine(textOrAttachment, NO_TEXT),
 );
 
+/**
+ * A batch of log entries (`message:send-batch`), in the order the person acted. Only the list is
+ * checked here: each entry is checked with sendMessageSchema when its turn comes, so a bad entry
+ * is answered in its place and the entries before it still count.
+ */
+export const sendBatchSchema = z.strictObject({
+  entries: z.array(z.unknown()).min(1).max(SEND_BATCH_MAX),
+});
+
 /** Keys a plain text message may carry (no reply, no attachment): see parsePlainMessage. */
 const PLAIN_MESSAGE_KEYS = new Set(Object.keys({ ...plainMessageShape, ...inConversation }));
 const UUID = z.regexes.uuid();
@@ -255,6 +265,7 @@ export const readReceiptBodySchema = z.strictObject({ readSeq: seq });
 /** The payload schema of every client event: the type makes the list complete. */
 export const clientEventSchemas = {
   [ClientEvent.send]: sendMessageSchema,
+  [ClientEvent.sendBatch]: sendBatchSchema,
   [ClientEvent.messagesAfter]: messagesAfterSchema,
   [ClientEvent.messagesBefore]: messagesBeforeSchema,
   [ClientEvent.listConversations]: emptySchema,
@@ -290,6 +301,10 @@ type KindOptionalForMessage<T> = T extends { kind: typeof EntryKind.message }
   : T;
 /** What a client passes before validation: `kind` may be left out for a message. */
 export type SendMessageRequest = KindOptionalForMessage<z.input<typeof sendEntrySchema>>;
+/** What a client passes: each entry as message:send takes it. */
+export interface SendBatchRequest {
+  entries: SendMessageRequest[];
+}
 export type MessagesAfterInput = z.infer<typeof messagesAfterSchema>;
 export type MessagesBeforeInput = z.infer<typeof messagesBeforeSchema>;
 export type CreateRoomInput = z.infer<typeof createRoomSchema>;

@@ -3,4 +3,4 @@
  * (outbox/index.ts: loadQueue), so that neither carries it in its first load.
  */
 export { enqueue, enqueueAdded, retry, discard, withdraw, drainOutbox, sendAlone } from './queue';
-export { sendPayload } from './wire';
+export { socketTransport } from './transport';

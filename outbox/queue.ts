@@ -9,7 +9,17 @@
  * server that never heard of it; and withdrawing it (deleting it before it was sent) takes them
  * out with it, so nothing of it reaches the server.
  */
-import { ErrorCode, isPermanentError, type EntryKind, type Message, type WireError } from '../contract/index';
+import {
+  ErrorCode,
+  MAX_PAYLOAD_BYTES,
+  SEND_BATCH_MAX,
+  isPermanentError,
+  type Ack,
+  type EntryKind,
+  type Message,
+  type SendResult,
+  type WireError,
+} from '../contract/index';
 import type { Coalescer } from '../client-kit/index';
 import {
   announceChange,
@@ -36,11 +46,14 @@ import {
 } from './store';
 import { OUTBOX_LOCK } from './names';
 import type { OutboxTransport } from './transport';
+import { sendPayload } from './wire';
 
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 /** Entries re-read together just before sending (one small read instead of one per entry). */
 const RECHECK_CHUNK = 25;
+/** A batch's entries stay this far under the server's payload limit (room for its envelope). */
+const BATCH_BYTES = MAX_PAYLOAD_BYTES - 1024;
 /** During a drain, other contexts are told of changes at most this often. */
 const ANNOUNCE_INTERVAL_MS = 75;
 
@@ -334,12 +347,16 @@ async function othersWaitForLock(): Promise<boolean> {
 }
 
 /**
- * Sends queued entries in typing order. Per conversation, order is kept strictly: one entry is in
- * flight at a time, and an entry that must wait (backing off) holds back that conversation's later
- * entries, while other conversations go on. Permanent rejections mark the entry 'failed' (it does
- * not hold others back: the user decides with Retry/Delete). Acks are written in batches while
- * the next entries are sent (see AckWriter); all are written before the queue is read again and
- * before the lock is freed. Entries added while draining are picked up before the lock is freed.
+ * Sends queued entries in typing order. Per conversation, order is kept strictly: one request is
+ * in flight at a time, and an entry that must wait (backing off) holds back that conversation's
+ * later entries, while other conversations go on. Where the transport sends batches, runs of
+ * entries without a file go as one request (one round trip and one commit for up to
+ * SEND_BATCH_MAX): the server stores a batch in order in one commit and stops at the first entry
+ * it refuses before storing, so a later entry is never stored without an earlier one. Permanent
+ * rejections mark the entry 'failed' (it does not hold others back: the user decides with
+ * Retry/Delete). Acks are written in batches while the next entries are sent (see AckWriter); all
+ * are written before the queue is read again and before the lock is freed. Entries added while
+ * draining are picked up before the lock is freed.
  */
 export function drainOutbox(
   db: FerryDb,
@@ -365,10 +382,117 @@ export function drainOutbox(
       for (const dependent of failed) failedWithTarget.add(dependent.id);
       report.failed += failed.length;
     };
+    let progressed!: boolean;
+    let held = new Set<string>();
+    /** Entries gathered to go in one batch (transport.sendBatch), in typing order. */
+    let batch: OutboxEntry[] = [];
+    let batchBytes = 0;
+    /** Off once the server refused a batch as an event it does not know (an older server). */
+    let batching = transport.sendBatch !== undefined;
+
+    /** What the server answered for one entry: stored, refused for good, or to be tried later. */
+    const settle = async (entry: OutboxEntry, ack: Ack<SendResult>): Promise<void> => {
+      if (ack.ok) {
+        acks.add(ack.message);
+        report.sent++;
+        return;
+      }
+      // Already failed with its message, or behind an entry of its conversation that waits: it is
+      // sent again after that one, untouched.
+      if (failedWithTarget.has(entry.id) || held.has(entry.conversationId)) return;
+      if (isPermanentError(ack.error.code)) {
+        await markFailed(db, entry.id, ack.error);
+        report.failed++;
+        if ((entry.kind ?? 'message') === 'message') await failDependentsOf(entry);
+      } else {
+        await markRetryAt(db, entry.id, ack.error, now() + retryDelay(entry.attempts + 1, ack.error, random));
+        held.add(entry.conversationId);
+        report.retrying++;
+      }
+      announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+    };
+
+    /** True when `entry` can go in the batch being gathered. */
+    const fitsBatch = (entry: OutboxEntry): boolean =>
+      batching &&
+      !entry.attachment &&
+      batch.length < SEND_BATCH_MAX &&
+      batchBytes + payloadBytes(entry) <= BATCH_BYTES;
+
+    /** Sends one entry (its file first); false when the server could not be reached. */
+    const sendOne = async (entry: OutboxEntry): Promise<boolean> => {
+      let ack;
+      try {
+        // A message's file first (in this conversation's order: nothing typed after it
+        // overtakes it), then the message naming it.
+        // The upload code (tus) is fetched with the first file to send, not with the app;
+        // failing to fetch it stops the drain like being offline does.
+        const upload = entry.attachment
+          ? await (
+              await import('./upload')
+            ).uploadAttachment(db, entry, {
+              onProgress: async (uploaded) => {
+                await updateEntry(db, entry.id, (e) =>
+                  e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,
+                );
+                announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
+              },
+            })
+          : ({ ok: true } as const);
+        if (!upload.ok && upload.withdrawn) {
+          progressed = true;
+          return true;
+        }
+        ack = upload.ok ? await transport.send(entry) : upload;
+      } catch {
+        report.offline = true;
+        return false;
+      }
+      progressed = true;
+      await settle(entry, ack);
+      return true;
+    };
+
+    /**
+     * Sends the gathered entries as one batch. The server answers each in order and stops at
+     * the first it refuses before storing; an entry it did not try keeps its conversation waiting
+     * for the next pass, so nothing later of that conversation overtakes it. A batch refused
+     * whole is sent again entry by entry.
+     */
+    const sendGathered = async (): Promise<void> => {
+      if (batch.length === 0 || report.offline) return;
+      const entries = batch;
+      batch = [];
+      batchBytes = 0;
+      let answer;
+      try {
+        answer = await transport.sendBatch!(entries);
+      } catch {
+        report.offline = true;
+        return;
+      }
+      progressed = true;
+      if (!answer.ok) {
+        if (answer.error.code === ErrorCode.UNKNOWN_EVENT) batching = false;
+        for (const entry of entries) {
+          if (held.has(entry.conversationId) || failedWithTarget.has(entry.id)) continue;
+          if (!(await sendOne(entry))) return;
+        }
+        return;
+      }
+      for (const [i, entry] of entries.entries()) {
+        const ack = answer.results[i];
+        if (ack) await settle(entry, ack);
+        else held.add(entry.conversationId);
+      }
+    };
+
     try {
       for (;;) {
-        let progressed = false;
-        const held = new Set<string>();
+        progressed = false;
+        held = new Set<string>();
+        batch = [];
+        batchBytes = 0;
         // The queue is read once per pass; each later chunk is read again as the chunk before it
         // starts being sent, since another context may have discarded or retried an entry
         // meanwhile. Read then, not just before its turn, the read waits behind the ack writes
@@ -390,13 +514,19 @@ export function drainOutbox(
         let nextChunk = reread(RECHECK_CHUNK);
         for (let i = 0; i < listed.length && !report.offline; i += RECHECK_CHUNK) {
           if (options.yieldWhenWaited && (await othersWaitForLock())) {
+            await sendGathered();
             report.yielded = true;
             break;
           }
           const current = i === 0 ? listed.slice(0, RECHECK_CHUNK) : ((await nextChunk) ?? []);
           if (i > 0) nextChunk = reread(i + RECHECK_CHUNK);
           for (const entry of current) {
-            if (!entry || entry.state !== 'queued' || held.has(entry.conversationId)) continue;
+            if (!entry) continue;
+            // What was gathered goes first when this entry cannot join it: its answers may hold
+            // this entry's conversation or fail the message this entry acts on.
+            if (batch.length > 0 && !fitsBatch(entry)) await sendGathered();
+            if (report.offline) break;
+            if (entry.state !== 'queued' || held.has(entry.conversationId)) continue;
             if (failedWithTarget.has(entry.id)) continue;
             if (entry.nextAttemptAt > now()) {
               held.add(entry.conversationId);
@@ -413,55 +543,13 @@ export function drainOutbox(
               announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
               continue;
             }
-            let ack;
-            try {
-              // A message's file first (in this conversation's order: nothing typed after it
-              // overtakes it), then the message naming it.
-              // The upload code (tus) is fetched with the first file to send, not with the app;
-              // failing to fetch it stops the drain like being offline does.
-              const upload = entry.attachment
-                ? await (
-                    await import('./upload')
-                  ).uploadAttachment(db, entry, {
-                    onProgress: async (uploaded) => {
-                      await updateEntry(db, entry.id, (e) =>
-                        e.attachment ? { ...e, attachment: { ...e.attachment, uploaded } } : e,
-                      );
-                      announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
-                    },
-                  })
-                : ({ ok: true } as const);
-              if (!upload.ok && upload.withdrawn) {
-                progressed = true;
-                continue;
-              }
-              ack = upload.ok ? await transport.send(entry) : upload;
-            } catch {
-              report.offline = true;
-              break;
-            }
-            progressed = true;
-            if (ack.ok) {
-              acks.add(ack.message);
-              report.sent++;
-            } else if (isPermanentError(ack.error.code)) {
-              await markFailed(db, entry.id, ack.error);
-              report.failed++;
-              if ((entry.kind ?? 'message') === 'message') await failDependentsOf(entry);
-              announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
-            } else {
-              await markRetryAt(
-                db,
-                entry.id,
-                ack.error,
-                now() + retryDelay(entry.attempts + 1, ack.error, random),
-              );
-              held.add(entry.conversationId);
-              report.retrying++;
-              announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
-            }
+            if (batching && !entry.attachment) {
+              batch.push(entry);
+              batchBytes += payloadBytes(entry);
+            } else if (!(await sendOne(entry))) break;
           }
         }
+        await sendGathered();
         // Every ack of this pass is written before the queue is read again (or it would be resent).
         await acks.flush();
         if (report.offline || report.yielded || !progressed) break;
@@ -476,6 +564,13 @@ export function drainOutbox(
     report.nextAttemptAt = report.yielded ? now() : await earliestDue(db, options.senderId, now());
     return report;
   });
+}
+
+const utf8 = new TextEncoder();
+
+/** An entry's share of a batch as the server measures payloads: its JSON in UTF-8, and a comma. */
+function payloadBytes(entry: OutboxEntry): number {
+  return utf8.encode(JSON.stringify(sendPayload(entry))).length + 1;
 }
 
 /** How long to wait after a transient failure: the server's hint when given, else backoff. */

@@ -4,25 +4,11 @@
  * queued meanwhile, and a timer for entries backing off. The drain's code is fetched only when
  * the outbox has something in it.
  */
-import type { SendResult, Ack, Message, SendMessageInput, User } from '../contract/index';
-import type { GetFerryDb, OutboxEntry } from '../localdb/index';
-import { countEntries, loadQueue, type AddedEntry, type OutboxTransport } from '../outbox/index';
+import type { Message, User } from '../contract/index';
+import type { GetFerryDb } from '../localdb/index';
+import { countEntries, loadQueue, type AddedEntry } from '../outbox/index';
 import { rerunLatch } from '../client-kit/index';
 import type { Connection } from './connection';
-import { ClientEvent } from '../contract/index';
-
-/**
- * The hub's transport: `message:send` on the socket with the whole entry, whatever its kind
- * (throws OfflineError when disconnected).
- */
-function socketTransport(
-  connection: Connection,
-  sendPayload: (entry: OutboxEntry) => SendMessageInput,
-): OutboxTransport {
-  return {
-    send: (entry): Promise<Ack<SendResult>> => connection.call(ClientEvent.send, sendPayload(entry)),
-  };
-}
 
 export class Drainer {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -52,8 +38,8 @@ export class Drainer {
     const me = this.me();
     if (!me || !this.connection.connected || !added.alone) return this.kick();
     const sent = (async () => {
-      const [db, { sendAlone, sendPayload }] = await Promise.all([this.getDb(), loadQueue()]);
-      return sendAlone(db, socketTransport(this.connection, sendPayload), added, {
+      const [db, { sendAlone, socketTransport }] = await Promise.all([this.getDb(), loadQueue()]);
+      return sendAlone(db, socketTransport(this.connection), added, {
         senderId: me.id,
         onAcked: this.acked,
       });
@@ -102,8 +88,8 @@ export class Drainer {
       this.nextAttemptAt = null;
       return true;
     }
-    const { drainOutbox, sendPayload } = await loadQueue();
-    const report = await drainOutbox(db, socketTransport(this.connection, sendPayload), {
+    const { drainOutbox, socketTransport } = await loadQueue();
+    const report = await drainOutbox(db, socketTransport(this.connection), {
       senderId: me.id,
       onAcked: this.acked,
     });

@@ -16,7 +16,7 @@ import { AppError, rateLimited } from '../errors.js';
 import type { Relay } from '../realtime/relay.js';
 import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
-import type { AppendInput, Store } from '../store/Store.js';
+import type { AppendInput, AppendResult, Store } from '../store/Store.js';
 import type { DomainListener } from './index.js';
 import type { BlobKeeper } from '../attachments/index.js';
 import type { Membership } from './membership.js';
@@ -45,6 +45,16 @@ export interface SendOptions {
    * The socket the message came from: it learns the message from its ack, so the broadcast skips
    * it (its user's other devices still get it).
    */
+  originSocketId?: string;
+}
+
+/** One entry's outcome in a batch: what send would have resolved with, or thrown. */
+export type SendOutcome = { ok: true; value: SendResult } | { ok: false; error: unknown };
+
+export interface BatchOptions {
+  /** Whether the caller knows the user is a member of a conversation (see SendOptions). */
+  knownMember?: (conversationId: string) => boolean;
+  /** The socket the entries came from (see SendOptions). */
   originSocketId?: string;
 }
 
@@ -79,8 +89,7 @@ export class Messaging {
     let appended;
     // A delete takes its message's file along: learn which blob before the row is gone (read
     // alongside the checks, finished before the append starts).
-    const freed = input.kind === EntryKind.delete ? this.attachmentBlob(input.targetId, user.id) : null;
-    freed?.catch(() => undefined);
+    const freed = this.freedBlob(user, input);
     try {
       const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
       const limit =
@@ -88,12 +97,8 @@ export class Messaging {
           ? await taking
           : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
       if (!limit.allowed) {
-        // A non-member learns FORBIDDEN, never whether an id is stored (off the hot path).
-        if (checkedByStore) await this.deps.membership.require(user.id, input.conversationId);
-        // A client replaying its outbox after an outage resends what is already stored: it gets
-        // its duplicate acks, not RATE_LIMITED (a read only on this path, none on the hot one).
-        const stored = await this.deps.store.getMessage(input.id);
-        if (stored && isSameEntry(stored, entry)) return { message: stored, duplicate: true };
+        const stored = await this.storedOnRefusal(user, input, entry, checkedByStore);
+        if (stored) return stored;
         throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
       }
       if (previous) await previous;
@@ -103,8 +108,126 @@ export class Messaging {
       open();
       if (this.gates.get(key) === gate) this.gates.delete(key);
     }
+    return this.settle(user, await appended, freed, options.originSocketId);
+  }
 
-    const result = await appended;
+  /**
+   * Several entries from one device in the order it acted (an outbox replaying): each is checked
+   * in turn (rate limit, membership) and every one that passes is appended in one commit
+   * (Store.appendMessages), so a failed commit stores none of them and a later entry is never
+   * stored without an earlier one. The first entry refused before its append ends the batch: its
+   * outcome is the last, and the entries after it are not tried (`stopped`).
+   */
+  async sendBatch(
+    user: User,
+    inputs: readonly SendMessageInput[],
+    options: BatchOptions = {},
+  ): Promise<{ outcomes: SendOutcome[]; stopped: boolean }> {
+    const checkedByStore = this.deps.store.checksMembershipOnAppend;
+    const limitKey = sendLimitKey(user.id);
+    // The batch holds the gate of each conversation it touches until its appends are queued: a
+    // send that arrives meanwhile appends after the whole batch, as it would after one entry.
+    const keys = [...new Set(inputs.map((input) => `${user.id} ${input.conversationId}`))];
+    const previous = keys.flatMap((key) => this.gates.get(key) ?? []);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    for (const key of keys) this.gates.set(key, gate);
+
+    const outcomes: Array<SendOutcome | undefined> = [];
+    const planned: Array<{ at: number; entry: AppendInput; freed: Promise<string | null> | null }> = [];
+    let stopped = false;
+    let appends: Promise<AppendResult>[] = [];
+    const members = new Map<string, Promise<unknown>>();
+    try {
+      for (const input of inputs) {
+        const entry = this.toAppendInput(user, input);
+        const knownMember = options.knownMember?.(input.conversationId) ?? false;
+        const byStore = !knownMember && checkedByStore;
+        if (byStore) entry.senderMustBeMember = true;
+        const freed = this.freedBlob(user, input);
+        try {
+          const taking = this.deps.rateLimiter.take(limitKey, this.deps.sendRule);
+          if (!knownMember && !byStore) {
+            let member = members.get(input.conversationId);
+            if (!member) {
+              member = this.deps.membership.require(user.id, input.conversationId);
+              members.set(input.conversationId, member);
+            }
+            await member;
+          }
+          const limit = await taking;
+          if (!limit.allowed) {
+            const stored = await this.storedOnRefusal(user, input, entry, byStore);
+            if (!stored) throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
+            outcomes.push({ ok: true, value: stored });
+            continue;
+          }
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          stopped = true;
+          break;
+        }
+        planned.push({ at: outcomes.length, entry, freed });
+        outcomes.push(undefined);
+      }
+      await Promise.all(previous);
+      for (const { freed } of planned) await freed?.catch(() => null);
+      if (planned.length > 0) appends = this.deps.store.appendMessages(planned.map((p) => p.entry));
+    } finally {
+      open();
+      for (const key of keys) if (this.gates.get(key) === gate) this.gates.delete(key);
+    }
+    const settled = await Promise.allSettled(appends);
+    // In order: the receivers get the new entries in seq order.
+    for (const [i, result] of settled.entries()) {
+      const { at, freed } = planned[i]!;
+      if (result.status === 'rejected') outcomes[at] = { ok: false, error: result.reason };
+      else {
+        try {
+          outcomes[at] = {
+            ok: true,
+            value: await this.settle(user, result.value, freed, options.originSocketId),
+          };
+        } catch (error) {
+          outcomes[at] = { ok: false, error };
+        }
+      }
+    }
+    return { outcomes: outcomes as SendOutcome[], stopped };
+  }
+
+  /** The blob a delete frees, read alongside the checks (null for any other entry). */
+  private freedBlob(user: User, input: SendMessageInput): Promise<string | null> | null {
+    if (input.kind !== EntryKind.delete) return null;
+    const freed = this.attachmentBlob(input.targetId, user.id);
+    freed.catch(() => undefined);
+    return freed;
+  }
+
+  /**
+   * A send refused by the rate limit: a client replaying its outbox after an outage resends what
+   * is already stored, and gets its duplicate ack, not RATE_LIMITED (a read only on this path,
+   * none on the hot one). Null when it is not stored.
+   */
+  private async storedOnRefusal(
+    user: User,
+    input: SendMessageInput,
+    entry: AppendInput,
+    membershipUnchecked: boolean,
+  ): Promise<SendResult | null> {
+    // A non-member learns FORBIDDEN, never whether an id is stored (off the hot path).
+    if (membershipUnchecked) await this.deps.membership.require(user.id, input.conversationId);
+    const stored = await this.deps.store.getMessage(input.id);
+    return stored && isSameEntry(stored, entry) ? { message: stored, duplicate: true } : null;
+  }
+
+  /** What an append's result means for the sender, and the fan-out of an entry just stored. */
+  private async settle(
+    user: User,
+    result: AppendResult,
+    freed: Promise<string | null> | null,
+    originSocketId: string | undefined,
+  ): Promise<SendResult> {
     if (result.status === 'conflict') {
       throw new AppError(
         ErrorCode.ID_CONFLICT,
@@ -112,7 +235,7 @@ export class Messaging {
       );
     }
     if (result.status === 'created') {
-      this.deps.relay.message(result.message, options.originSocketId);
+      this.deps.relay.message(result.message, originSocketId);
       this.deps.listener?.messageStored(result.message);
       const sha256 = await freed?.catch(() => null);
       if (sha256) await this.deps.blobs.release(sha256);

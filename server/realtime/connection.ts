@@ -198,7 +198,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
         socket.disconnect(true);
       });
     }
-    const ctx = { socket, user, domain, roomsMatchStore: !relay.crossNode };
+    const ctx = { socket, user, domain, roomsMatchStore: !relay.crossNode, logger };
     socket.onAny((event: string, ...args: unknown[]) => dispatch(ctx, { logger, inFlight }, event, args));
     disconnectAtSessionEnd(socket, socket.data.sessionExpiresAt);
 

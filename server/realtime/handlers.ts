@@ -14,11 +14,16 @@ import {
   parsePlainMessage,
   receiptUpdateSchema,
   searchMessagesSchema,
+  sendBatchSchema,
   sendMessageSchema,
   startDirectSchema,
+  type SendMessageInput,
   typingUpdateSchema,
 } from '../../contract/schemas.js';
+import type { Logger } from 'pino';
+import type { Ack, SendResult } from '../../contract/events.js';
 import type { Domain } from '../domain/index.js';
+import { AppError, badRequest, toWireError } from '../errors.js';
 import { convRoom } from './rooms.js';
 import type { FerrySocket } from './types.js';
 
@@ -32,6 +37,8 @@ export interface HandlerContext {
    * rooms are exactly its user's memberships.
    */
   roomsMatchStore: boolean;
+  /** For errors nobody expected: the client gets only their code. */
+  logger: Logger;
 }
 
 /** What a handler returns: the ack's success payload without `ok`. */
@@ -72,6 +79,7 @@ export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodTy
       }),
     parsePlainMessage,
   ),
+  [ClientEvent.sendBatch]: handler(sendBatchSchema, (ctx, p) => sendBatch(ctx, p.entries)),
   [ClientEvent.messagesAfter]: handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),
   ),
@@ -109,3 +117,41 @@ export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodTy
   }),
   [ClientEvent.search]: handler(searchMessagesSchema, (ctx, p) => ctx.domain.search.messages(ctx.user, p)),
 };
+
+/**
+ * message:send-batch: each entry is checked as message:send checks it, in turn; the first that
+ * is not valid is answered BAD_REQUEST in its place and ends the batch, like any refusal before
+ * the append (Messaging.sendBatch).
+ */
+async function sendBatch(
+  ctx: HandlerContext,
+  entries: readonly unknown[],
+): Promise<{ results: Ack<SendResult>[] }> {
+  const inputs: SendMessageInput[] = [];
+  let invalid: AppError | null = null;
+  for (const raw of entries) {
+    const fast = parsePlainMessage(raw);
+    if (fast) {
+      inputs.push(fast);
+      continue;
+    }
+    const parsed = sendMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      invalid = badRequest(parsed.error, ClientEvent.send);
+      break;
+    }
+    inputs.push(parsed.data);
+  }
+  const { outcomes, stopped } = await ctx.domain.messaging.sendBatch(ctx.user, inputs, {
+    originSocketId: ctx.socket.id,
+    knownMember: (conversationId) => ctx.roomsMatchStore && inRoom(ctx, conversationId),
+  });
+  const results = outcomes.map((outcome): Ack<SendResult> => {
+    if (outcome.ok) return { ok: true, ...outcome.value };
+    if (!(outcome.error instanceof AppError))
+      ctx.logger.error({ err: outcome.error, userId: ctx.user.id }, 'batch send failed');
+    return { ok: false, error: toWireError(outcome.error) };
+  });
+  if (invalid && !stopped) results.push({ ok: false, error: invalid.toWire() });
+  return { results };
+}

@@ -290,6 +290,12 @@ export interface Store extends PushStore {
    * new seq in the same transaction.
    */
   appendMessage(input: AppendInput): Promise<AppendResult>;
+  /**
+   * appendMessage for several inputs that commit together, in this order: in one transaction, so
+   * a commit that fails stores none of them and a later one is never stored without an earlier
+   * one. Each result settles as appendMessage's would (an input's own refusal is its alone).
+   */
+  appendMessages(inputs: readonly AppendInput[]): Promise<AppendResult>[];
   /** The stored entry with this id (committed), or null; a message with its current state. */
   getMessage(id: string): Promise<Message | null>;
   /** The conversation's newest entry of kind 'message' (deleted or not), or null. */

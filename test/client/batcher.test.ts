@@ -152,6 +152,49 @@ describe('batching queued inputs', () => {
   });
 });
 
+describe('a group of inputs', () => {
+  it('leaves in one batch: whole when it fits, in the next batch when it does not, whole past maxSize when first', async () => {
+    const { writer, scheduler, batcher } = setup({ maxSize: 4, maxInFlight: 10 });
+    const calls = [
+      batcher.submit(1),
+      batcher.submit(2),
+      ...batcher.submitGroup([10, 11, 12]),
+      batcher.submit(3),
+      ...batcher.submitGroup([20, 21, 22, 23, 24, 25]),
+      batcher.submit(4),
+    ];
+    scheduler.run();
+    expect(writer.batches).toEqual([[1, 2], [10, 11, 12, 3], [20, 21, 22, 23, 24, 25], [4]]);
+    writer.held.forEach((release) => release());
+    expect(await Promise.all(calls)).toEqual([
+      'v1',
+      'v2',
+      'v10',
+      'v11',
+      'v12',
+      'v3',
+      'v20',
+      'v21',
+      'v22',
+      'v23',
+      'v24',
+      'v25',
+      'v4',
+    ]);
+  });
+
+  it('fails together: none of a group is written when the batch holding it fails', async () => {
+    const { writer, scheduler, batcher } = setup({ maxSize: 2, maxInFlight: 10 }, new Set([31]));
+    const group = batcher.submitGroup([30, 31, 32]);
+    const after = batcher.submit(5);
+    scheduler.run();
+    expect(writer.batches).toEqual([[30, 31, 32], [5]]);
+    writer.held.forEach((release) => release());
+    const settled = await Promise.allSettled([...group, after]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled']);
+  });
+});
+
 describe('a failed write', () => {
   it('goes to onFailure with its error and waiters, which may write some again while the batch holds its place', async () => {
     const failures: Array<{ error: string; inputs: number[] }> = [];

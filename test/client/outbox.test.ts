@@ -6,7 +6,16 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, type Ack, type Message, type SendResult, type WireError } from '../../contract/index';
+import {
+  ErrorCode,
+  MAX_PAYLOAD_BYTES,
+  MESSAGE_TEXT_MAX,
+  SEND_BATCH_MAX,
+  type Ack,
+  type Message,
+  type SendResult,
+  type WireError,
+} from '../../contract/index';
 import { openFerryDb, type FerryDb, type OutboxEntry } from '../../localdb/index';
 import {
   drainOutbox,
@@ -219,6 +228,173 @@ describe('drainOutbox', () => {
     await drain(transport);
     expect(sent).toEqual(['mine']);
     expect((await listEntries(db, 'u-other')).map((e) => e.text)).toEqual(['theirs']);
+  });
+});
+
+/** Errors the server gives an entry inside the commit: the batch goes on after them. */
+const IN_COMMIT = new Set<string>([ErrorCode.ID_CONFLICT, ErrorCode.MESSAGE_NOT_FOUND]);
+
+/**
+ * The same scripted server with message:send-batch answered as the real one answers it: each
+ * entry in order, stopping after the first refused before it could be stored (any error but
+ * IN_COMMIT's); `commitFails` makes the batch's commit fail, answering each entry it held with
+ * that error. `batches` lists each batch's labels.
+ */
+function batchingServer(
+  refuse: (entry: OutboxEntry) => WireError | undefined = () => undefined,
+  commitFails: () => WireError | undefined = () => undefined,
+) {
+  const base = server(refuse);
+  const batches: string[][] = [];
+  const transport: OutboxTransport = {
+    ...base.transport,
+    sendBatch: async (entries) => {
+      batches.push(entries.map(label));
+      const failed = commitFails();
+      const results: Ack<SendResult>[] = [];
+      for (const entry of entries) {
+        const early = refuse(entry);
+        if (early && !IN_COMMIT.has(early.code)) {
+          base.sent.push(label(entry));
+          results.push({ ok: false, error: early });
+          break;
+        }
+        results.push(failed ? { ok: false, error: failed } : await base.transport.send(entry));
+      }
+      return { ok: true, results };
+    },
+  };
+  return { ...base, transport, batches };
+}
+
+describe('drainOutbox with batches', () => {
+  it('sends the queue as batches in typing order, at most SEND_BATCH_MAX entries each', async () => {
+    const texts = Array.from({ length: SEND_BATCH_MAX + 10 }, (_, i) => `${i % 3 ? 'a' : 'b'}${i}`);
+    for (const text of texts) await type({ conversationId: text[0]!, text });
+    const { transport, batches, sent } = batchingServer();
+    const report = await drain(transport);
+    expect(batches.map((b) => b.length)).toEqual([SEND_BATCH_MAX, 10]);
+    expect(batches.flat()).toEqual(texts);
+    expect(sent).toEqual(texts);
+    expect(report).toMatchObject({ sent: texts.length, failed: 0, retrying: 0 });
+    expect(await listEntries(db, ME)).toEqual([]);
+  });
+
+  it('starts a new batch before the payload limit', async () => {
+    // Three texts of MESSAGE_TEXT_MAX three-byte characters: about 12 KB each, so five fit in
+    // 64 KB and the sixth starts the next batch.
+    const long = (n: number) => `${n}${'語'.repeat(MESSAGE_TEXT_MAX - 1)}`;
+    for (let n = 0; n < 6; n++) await type({ conversationId: 'a', text: long(n) });
+    const { transport, batches } = batchingServer();
+    await drain(transport);
+    expect(batches.map((b) => b.length)).toEqual([5, 1]);
+    for (const batch of batches) {
+      const bytes = new TextEncoder().encode(JSON.stringify({ entries: batch })).length;
+      expect(bytes).toBeLessThan(MAX_PAYLOAD_BYTES);
+    }
+  });
+
+  it('holds the conversation of an entry the server did not try, sending it next pass in its place', async () => {
+    // b1 is refused in the first batch: a2…a{max-1} are not tried, and the a-entries of the
+    // second batch must not overtake them.
+    const texts = ['a0', 'b1', ...Array.from({ length: SEND_BATCH_MAX + 5 }, (_, i) => `a${i + 2}`), 'b2'];
+    for (const text of texts) await type({ conversationId: text[0]!, text });
+    let limited = true;
+    const { transport, batches, stored } = batchingServer((entry) =>
+      limited && entry.text === 'b1' ? { ...UNAVAILABLE, retryAfterMs: 5_000 } : undefined,
+    );
+    const first = await drain(transport);
+    expect(batches[0]).toEqual(texts.slice(0, SEND_BATCH_MAX));
+    // The next pass starts again from a2, in typing order; b waits for b1's backoff.
+    expect(batches.slice(1).flat()).toEqual(texts.filter((t) => t.startsWith('a')).slice(1));
+    expect(first).toMatchObject({ retrying: 1, nextAttemptAt: clock + 5_000 });
+    expect((await listEntries(db, ME)).map((e) => [e.text, e.attempts])).toEqual([
+      ['b1', 1],
+      ['b2', 0],
+    ]);
+
+    limited = false;
+    clock += 5_000;
+    await drain(transport);
+    expect(batches.at(-1)).toEqual(['b1', 'b2']);
+    for (const conversation of ['a', 'b']) {
+      const seqs = texts
+        .filter((t) => t.startsWith(conversation))
+        .map((text) => [...stored.values()].find((m) => m.text === text)?.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    }
+  });
+
+  it('backs off only the first entry of each conversation when the batch’s commit fails', async () => {
+    for (const text of ['a1', 'a2', 'b1']) await type({ conversationId: text[0]!, text });
+    let failing = true;
+    const { transport, sent } = batchingServer(undefined, () => (failing ? UNAVAILABLE : undefined));
+    const report = await drain(transport);
+    expect(report).toMatchObject({ sent: 0, retrying: 2, failed: 0 });
+    expect((await listEntries(db, ME)).map((e) => [e.text, e.attempts, e.state])).toEqual([
+      ['a1', 1, 'queued'],
+      ['a2', 0, 'queued'],
+      ['b1', 1, 'queued'],
+    ]);
+    expect(sent).toEqual([]);
+    failing = false;
+    clock += 60_000;
+    await drain(transport);
+    expect(sent).toEqual(['a1', 'a2', 'b1']);
+    expect(await listEntries(db, ME)).toEqual([]);
+  });
+
+  it('fails an operation answered in the same batch as its refused message once, with the message', async () => {
+    const message = await type({ conversationId: 'a', text: 'taken id' });
+    await type({ conversationId: 'a', kind: 'edit', targetId: message.id, text: 'changed' });
+    await type({ conversationId: 'a', text: 'later' });
+    const conflict: WireError = { code: ErrorCode.ID_CONFLICT, message: 'id used' };
+    const { transport, batches, sent } = batchingServer((entry) =>
+      entry.text === 'taken id' ? conflict : entry.kind === 'edit' ? TARGET_NOT_SENT : undefined,
+    );
+    const report = await drain(transport);
+    expect(batches).toEqual([['taken id', `edit:${message.id}`, 'later']]);
+    expect(sent).toEqual(['taken id', `edit:${message.id}`, 'later']);
+    expect(report).toMatchObject({ sent: 1, failed: 2, retrying: 0 });
+    expect((await listEntries(db, ME)).map((e) => [label(e), e.state, e.error?.code])).toEqual([
+      ['taken id', 'failed', ErrorCode.ID_CONFLICT],
+      [`edit:${message.id}`, 'failed', TARGET_NOT_SENT.code],
+    ]);
+  });
+
+  it('sends entry by entry, and no more batches, when the server does not know batches', async () => {
+    const texts = Array.from({ length: SEND_BATCH_MAX + 2 }, (_, i) => `${i % 2 ? 'a' : 'b'}${i}`);
+    for (const text of texts) await type({ conversationId: text[0]!, text });
+    const { transport: single, sent } = server();
+    let batchCalls = 0;
+    const transport: OutboxTransport = {
+      ...single,
+      sendBatch: async () => {
+        batchCalls++;
+        return { ok: false, error: { code: ErrorCode.UNKNOWN_EVENT, message: 'unknown' } };
+      },
+    };
+    const report = await drain(transport);
+    expect(batchCalls).toBe(1);
+    expect(sent).toEqual(texts);
+    expect(report).toMatchObject({ sent: texts.length, failed: 0 });
+  });
+
+  it('stops when the batch cannot reach the server, leaving every entry as it was', async () => {
+    for (const text of ['a1', 'b1']) await type({ conversationId: text[0]!, text });
+    const { transport: single } = server();
+    const transport: OutboxTransport = {
+      ...single,
+      sendBatch: async () => {
+        throw new Error('offline');
+      },
+    };
+    const report = await drain(transport);
+    expect(report.offline).toBe(true);
+    expect((await listEntries(db, ME)).map((e) => [e.text, e.attempts, e.state])).toEqual([
+      ['a1', 0, 'queued'],
+      ['b1', 0, 'queued'],
+    ]);
   });
 });
 

@@ -50,6 +50,46 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
   });
   afterEach(() => closeAllSockets());
 
+  it('stores a batch sent on one node in order for a member on the other, and refuses in its place an entry for a conversation the sender is not in', async () => {
+    const alice = await signUp(A);
+    const bob = await signUp(B);
+    const mallory = await signUp(B);
+    const room = await roomWith(A, alice, [[B, bob]]);
+    const aliceSocket = await connect(A, alice.cookie);
+    const bobSocket = await connect(B, bob.cookie);
+    const texts = ['one', 'two', 'three', 'four'];
+    const heard: number[] = [];
+    bobSocket.on(ServerEvent.message, (m) => void heard.push(m.seq));
+    const sent = await request(aliceSocket, ClientEvent.sendBatch, {
+      entries: texts.map((text) => draft(room.id, text)),
+    });
+    expect(sent.ok && sent.results.map((r) => r.ok && [r.message.text, r.message.seq])).toEqual(
+      texts.map((text, i) => [text, i + 1]),
+    );
+    await waitUntil('bob on node B to hear all four', () => heard.length === 4);
+    expect(heard).toEqual([1, 2, 3, 4]);
+
+    // On PostgreSQL the membership is read inside the commit: a non-member's entry is refused
+    // there, in its place, and the entries around it (the sender's own) are stored.
+    const own = await roomWith(B, mallory, []);
+    const mallorySocket = await connect(B, mallory.cookie);
+    const probe = await request(mallorySocket, ClientEvent.sendBatch, {
+      entries: [draft(own.id, 'mine'), draft(room.id, 'probe'), draft(own.id, 'after')],
+    });
+    expect(probe.ok && probe.results.map((r) => (r.ok ? r.message.text : r.error.code))).toEqual([
+      'mine',
+      'FORBIDDEN',
+      'after',
+    ]);
+    // Nothing of the probe reached the room.
+    expect(
+      await request(bobSocket, ClientEvent.messagesAfter, { conversationId: room.id, afterSeq: 4 }),
+    ).toMatchObject({
+      ok: true,
+      messages: [],
+    });
+  });
+
   it('refuses a room name and a message text with U+0000 with a clear BAD_REQUEST (PostgreSQL text cannot hold it)', async () => {
     const alice = await signUp(A);
     const socket = await connect(A, alice.cookie);

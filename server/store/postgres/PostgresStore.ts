@@ -282,6 +282,10 @@ export class PostgresStore implements Store {
     return this.batcher.append(input);
   }
 
+  appendMessages(inputs: readonly AppendInput[]): Promise<AppendResult>[] {
+    return this.batcher.appendGroup(inputs);
+  }
+
   async getMessage(id: string): Promise<Message | null> {
     const r = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id]);
     return (await toMessages(this.db, r.rows))[0] ?? null;

@@ -59,6 +59,19 @@ export class AppendBatcher {
 
   /** Queues one append; resolves after the batch holding it has committed. */
   append(input: AppendInput): Promise<AppendResult> {
+    return this.refusal(input) ?? this.appends.submit(input);
+  }
+
+  /** Queues appends that commit in one transaction (Store.appendMessages). */
+  appendGroup(inputs: readonly AppendInput[]): Promise<AppendResult>[] {
+    const refusals = inputs.map((input) => this.refusal(input));
+    const queued = this.appends.submitGroup(inputs.filter((_, i) => !refusals[i]));
+    let next = 0;
+    return refusals.map((refusal) => refusal ?? queued[next++]!);
+  }
+
+  /** Why an input cannot be queued at all (the store is closed, or PostgreSQL text cannot hold it). */
+  private refusal(input: AppendInput): Promise<never> | undefined {
     if (this.closed) return Promise.reject(storeClosedError());
     const text = [
       input.id,
@@ -68,15 +81,13 @@ export class AppendBatcher {
       input.text,
       input.emoji ?? '',
     ];
-    if (text.some(hasNul)) {
-      return Promise.reject(
-        new StoreError(
-          ErrorCode.BAD_REQUEST,
-          'A message may not contain the character U+0000. Remove it and send again.',
-        ),
-      );
-    }
-    return this.appends.submit(input);
+    if (!text.some(hasNul)) return undefined;
+    return Promise.reject(
+      new StoreError(
+        ErrorCode.BAD_REQUEST,
+        'A message may not contain the character U+0000. Remove it and send again.',
+      ),
+    );
   }
 
   /** Refuses new appends and resolves once every queued one has settled. */

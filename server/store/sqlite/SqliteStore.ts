@@ -211,6 +211,16 @@ export class SqliteStore implements Store {
     return this.#write({ kind: 'append', input });
   }
 
+  appendMessages(inputs: readonly AppendInput[]): Promise<AppendResult>[] {
+    try {
+      this.#ready();
+    } catch (err) {
+      return inputs.map(() => Promise.reject(err));
+    }
+    const ops = inputs.map((input): WriteOp => ({ kind: 'append', input }));
+    return this.#writes.submitGroup(ops) as Promise<AppendResult>[];
+  }
+
   async getMessage(id: string): Promise<Message | null> {
     const q = this.#ready();
     return toMessageOrNull(q, q.messageById.get(id));

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { plainMessageFields, type Message } from '../../../contract/index.js';
+import { ErrorCode, plainMessageFields, type Message } from '../../../contract/index.js';
 import { searchWords } from '../../../contract/search.js';
 import type {
   AppendInput,
@@ -477,6 +477,49 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           status: 'fulfilled',
           value: { status: 'created', message: { seq: 1 } },
         });
+      });
+    });
+
+    describe('appendMessages (a group committed together)', () => {
+      it('stores a group in its order with consecutive seqs, while single appends share the commit', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const singles = Array.from({ length: 20 }, (_, i) => draft(room.id, alice, `single ${i}`));
+        const group = Array.from({ length: 30 }, (_, i) => draft(room.id, alice, `group ${i}`));
+        const results = await Promise.all([
+          ...singles.slice(0, 10).map((input) => store.appendMessage(input)),
+          ...store.appendMessages(group),
+          ...singles.slice(10).map((input) => store.appendMessage(input)),
+        ]);
+        const messages = results.map(created);
+        const groupSeqs = messages.filter((m) => m.text.startsWith('group')).map((m) => m.seq);
+        expect(groupSeqs).toEqual(groupSeqs.map((_, i) => groupSeqs[0]! + i));
+        expect(messages.filter((m) => m.text.startsWith('group')).map((m) => m.text)).toEqual(
+          group.map((g) => g.text),
+        );
+        const stored = await store.messagesAfter(room.id, 0, 100);
+        expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+
+      it('applies an operation on a message earlier in the group; an input refused alone leaves the others', async () => {
+        const alice = await newUser();
+        const room = await newRoom(alice);
+        const message = draft(room.id, alice, 'first words');
+        const inputs: AppendInput[] = [
+          message,
+          { ...draft(room.id, alice, ''), kind: 'edit', targetId: randomUUID(), text: 'no such message' },
+          { ...draft(room.id, alice, ''), kind: 'edit', targetId: message.id, text: 'second words' },
+          draft(room.id, alice, 'after'),
+        ];
+        const settled = await Promise.allSettled(store.appendMessages(inputs));
+        expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(settled[1]).toMatchObject({ reason: { code: ErrorCode.MESSAGE_NOT_FOUND } });
+        const stored = await store.messagesAfter(room.id, 0, 10);
+        expect(stored.map((m) => [m.seq, m.kind, m.text])).toEqual([
+          [1, 'message', 'second words'],
+          [2, 'edit', 'second words'],
+          [3, 'message', 'after'],
+        ]);
       });
     });
 
