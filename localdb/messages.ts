@@ -1,9 +1,9 @@
 import type { IDBPIndex, IDBPTransaction, StoreNames } from 'idb';
-import type { Message } from '../contract/index';
+import { fullMessage, type Message } from '../contract/index';
 import { newerMessage } from './conversations';
 import { reportMessageWrite } from './messageWrites';
 import { isMessageEntry, rebaseMessage, unreadCountAfterAdding, unreadCountIn } from './entries';
-import { withEntryDefaults, type FerryDb, type FerryDbSchema, type LocalConversation } from './schema';
+import type { FerryDb, FerryDbSchema, LocalConversation } from './schema';
 import { meIdIn } from './meta';
 
 type MessageTx = IDBPTransaction<
@@ -64,7 +64,7 @@ export async function putMessages(
   const byConversation = new Map<string, Message[]>();
   for (const m of messages) {
     const list = byConversation.get(m.conversationId) ?? [];
-    list.push(withEntryDefaults(m));
+    list.push(fullMessage(m));
     byConversation.set(m.conversationId, list);
   }
   const search: SearchChanges = { stored: [], updated: [], removed: [] };
@@ -317,7 +317,7 @@ export async function newestMessagesIn(
     const wanted = limit - out.length;
     const range = IDBKeyRange.bound([conversationId, -Infinity], upper, false, true);
     const page = newestFirst ? await newestFirst(range, wanted) : await keyRangePage(index, range, wanted);
-    out = [...page.entries.filter(isMessageEntry).map(withEntryDefaults), ...out];
+    out = [...page.entries.filter(isMessageEntry).map(fullMessage), ...out];
     // Operations took some of the places: read on below what was read.
     if (!page.lowest) break;
     upper = page.lowest;
@@ -386,7 +386,7 @@ export async function messagesFromIn(
   fromSeq: number,
 ): Promise<Message[]> {
   const entries = await index.getAll(conversationRange(conversationId, fromSeq));
-  return entries.filter(isMessageEntry).map(withEntryDefaults);
+  return entries.filter(isMessageEntry).map(fullMessage);
 }
 
 /** The lowest seq stored for a conversation, or null when none is. */
@@ -401,5 +401,5 @@ export async function oldestStoredSeq(db: FerryDb, conversationId: string): Prom
 /** One stored entry by id (with every field of the current shape), or undefined. */
 export async function getMessage(db: FerryDb, id: string): Promise<Message | undefined> {
   const stored = await db.get('messages', id);
-  return stored && withEntryDefaults(stored);
+  return stored && fullMessage(stored);
 }

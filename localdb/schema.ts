@@ -4,7 +4,15 @@
  * (as workbox-background-sync's QueueDb.ts does); everything else goes through openFerryDb().
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ConversationSummary, EntryKind, Member, Message, User, WireError } from '../contract/index';
+import {
+  fullMessage,
+  type ConversationSummary,
+  type EntryKind,
+  type Member,
+  type Message,
+  type User,
+  type WireError,
+} from '../contract/index';
 
 export const DB_NAME = 'ferry';
 export const DB_VERSION = 5;
@@ -189,7 +197,7 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
         // transaction stays open while these requests chain.
         void (async () => {
           for (let cursor = await messages.openCursor(); cursor; cursor = await cursor.continue())
-            await cursor.update(withEntryDefaults(cursor.value));
+            await cursor.update(fullMessage(cursor.value));
         })();
         // v2 had no unread count; its entries were all messages, so lastSeq - readSeq was it.
         const conversations = transaction.objectStore('conversations');
@@ -216,24 +224,4 @@ export function openFerryDb(name: string = DB_NAME, options: OpenFerryDbOptions 
     },
   });
   return opening.then((opened) => (connection = opened));
-}
-
-/**
- * An entry with every field of the current Message shape: rows stored before operations existed
- * (schema v2) lack them and are messages.
- */
-export function withEntryDefaults(stored: Message): Message {
-  const partial = stored as Partial<Message> & Omit<Message, 'kind'>;
-  return {
-    ...stored,
-    kind: partial.kind ?? 'message',
-    replyTo: partial.replyTo ?? null,
-    targetId: partial.targetId ?? null,
-    emoji: partial.emoji ?? null,
-    reactionOn: partial.reactionOn ?? null,
-    editedAt: partial.editedAt ?? null,
-    deleted: partial.deleted ?? false,
-    reactions: partial.reactions ?? [],
-    attachment: partial.attachment ?? null,
-  };
 }

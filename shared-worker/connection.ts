@@ -10,12 +10,13 @@ import {
   isAck,
   type AckOf,
   type ClientToServerEvents,
-  type ServerToClientEvents,
+  type CompactServerToClientEvents,
+  type HandshakeAuth,
 } from '../contract/index';
 import { backoffDelay, OfflineError } from '../net/index';
 import type { ConnectionState } from './protocol';
 
-export type FerrySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type FerrySocket = Socket<CompactServerToClientEvents, ClientToServerEvents>;
 type Event = keyof ClientToServerEvents;
 type Payload<E extends Event> = Parameters<ClientToServerEvents[E]>[0];
 
@@ -137,7 +138,7 @@ export class Connection {
     if (this.socket) return this.socket;
     // A Manager of its own rather than io(): the hub opens one socket, so io()'s cache of Managers
     // by URL has nothing to share (and the build leaves it out, web/build/socketClientTrim.ts).
-    const manager = new Manager<ServerToClientEvents, ClientToServerEvents>(this.options.url, {
+    const manager = new Manager<CompactServerToClientEvents, ClientToServerEvents>(this.options.url, {
       autoConnect: false,
       reconnection: false,
       withCredentials: true,
@@ -149,7 +150,9 @@ export class Connection {
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
     });
-    const socket: FerrySocket = manager.socket('/');
+    // Live messages without their default fields (a third of the bytes; serverEvents.ts fills them).
+    const auth: HandshakeAuth = { compact: true };
+    const socket: FerrySocket = manager.socket('/', { auth });
     socket.on('connect', () => {
       this.attemptStartedAt = null;
       this.failures = 0;

@@ -2,7 +2,7 @@
  * What the hub does with each server event: store it in IndexedDB, then tell the tabs. Messages go
  * through LocalMirror (it owns cursors and gaps); everything else is stored here.
  */
-import { ServerEvent, type Receipt, type User } from '../contract/index';
+import { ServerEvent, fullMessage, type Receipt, type User } from '../contract/index';
 import {
   type GetFerryDb,
   removeConversation,
@@ -36,12 +36,13 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
     };
 
   const arrivals = new Arrivals();
-  socket.on(ServerEvent.message, (message) => {
+  socket.on(ServerEvent.message, (compact) => {
+    const message = fullMessage(compact);
     mirror.onLiveMessage(message);
     // The open conversation shows it without waiting for the IndexedDB write and re-read (the
     // write is queued above; tabs reconcile with what it stored when its `changed` comes). Only
     // messages arrive as such: edits, deletions and reactions change what is shown.
-    if ((message.kind ?? 'message') === 'message')
+    if (message.kind === 'message')
       emit('live', { message, arrival: arrivals.isArrival(message, deps.me()?.id) });
   });
 

@@ -1,6 +1,10 @@
 /** Opening socket.io-client connections the way a load generator needs them. */
 import { io, type Socket } from 'socket.io-client';
+import type { HandshakeAuth } from '../../contract/index.js';
 import type { ConnSpec } from './types.js';
+
+/** Load clients take live messages compact, as Ferry's hub does (the baseline ignores it). */
+export const LOAD_AUTH: HandshakeAuth = { compact: true };
 
 /**
  * Opens one WebSocket-only connection (no polling: no sticky sessions needed, and the cost
@@ -10,6 +14,7 @@ export function connect(spec: ConnSpec, timeoutMs = 20_000): Promise<Socket> {
   const socket = io(spec.url, {
     transports: ['websocket'],
     extraHeaders: spec.headers,
+    auth: LOAD_AUTH,
     reconnection: false,
     forceNew: true,
     timeout: timeoutMs,

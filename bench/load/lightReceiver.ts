@@ -5,6 +5,7 @@
  * of deliveries a second made the load generator, not the server, the limit.
  */
 import WebSocket from 'ws';
+import { LOAD_AUTH } from './connect.js';
 import type { ConnSpec } from './types.js';
 
 /** engine.io packet types (first character of a text frame) and socket.io packet types (second). */
@@ -65,7 +66,7 @@ export function connectLight(
       }
       const type = frame[0];
       if (type === EIO_PING) return ws.send(EIO_PONG);
-      if (type === EIO_OPEN) return ws.send(EIO_MESSAGE + SIO_CONNECT);
+      if (type === EIO_OPEN) return ws.send(EIO_MESSAGE + SIO_CONNECT + JSON.stringify(LOAD_AUTH));
       if (type !== EIO_MESSAGE || ready) return;
       if (frame[1] === SIO_CONNECT_ERROR) return fail(new Error(`connect refused: ${frame.slice(2)}`));
       if (frame[1] === SIO_CONNECT) {

@@ -22,7 +22,7 @@ import { LiveFeeds } from './liveFeeds.js';
 import { RemoteFeeds, type FeedChange, type OpenFeeds } from './remoteFeeds.js';
 import { convRoom, sessionRoom, userRoom } from './rooms.js';
 import type { AccessChange, BusEvent, FerryIo } from './types.js';
-import { ServerEvent } from '../../contract/index.js';
+import { compactMessage, ServerEvent } from '../../contract/index.js';
 
 export type BusListener = (event: BusEvent) => void;
 
@@ -112,10 +112,13 @@ export class Relay {
 
   /**
    * A new message: every socket of every member except the one that sent it (it has the ack), and
-   * SSE feeds of the conversation.
+   * SSE feeds of the conversation. Sockets get it compact (fullMessages.ts).
    */
   message(message: Message, exceptSocketId?: string): void {
-    this.toConversation(message.conversationId, exceptSocketId).emit(ServerEvent.message, message);
+    this.toConversation(message.conversationId, exceptSocketId).emit(
+      ServerEvent.message,
+      compactMessage(message),
+    );
     this.publish(message.conversationId, { type: 'message', message });
   }
 

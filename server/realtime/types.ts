@@ -2,9 +2,9 @@
 import type { Server, Socket } from 'socket.io';
 import type {
   ClientToServerEvents,
+  CompactServerToClientEvents,
   Message,
   Receipt,
-  ServerToClientEvents,
   User,
 } from '../../contract/events.js';
 import type { FeedChange, OpenFeeds } from './remoteFeeds.js';
@@ -47,5 +47,7 @@ export interface SocketData {
   sessionExpiresAt: number;
 }
 
-export type FerryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-export type FerrySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** Messages leave compact; a socket that wants them whole gets them filled (fullMessages.ts). */
+type Emitted = CompactServerToClientEvents;
+export type FerryIo = Server<ClientToServerEvents, Emitted, InterServerEvents, SocketData>;
+export type FerrySocket = Socket<ClientToServerEvents, Emitted, InterServerEvents, SocketData>;

@@ -8,7 +8,10 @@ import {
   HttpPath,
   eventsPath,
   messagesPath,
+  fullMessage,
   type Ack,
+  type CompactMessage,
+  type HandshakeAuth,
   type Message,
   ClientEvent,
   ServerEvent,
@@ -50,24 +53,40 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
   });
   afterEach(() => closeAllSockets());
 
-  it('stores a batch sent on one node in order for a member on the other, and refuses in its place an entry for a conversation the sender is not in', async () => {
+  it('stores a batch sent on one node in order for a member on the other (compact or whole, as each socket asked), and refuses in its place an entry for a conversation the sender is not in', async () => {
     const alice = await signUp(A);
     const bob = await signUp(B);
     const mallory = await signUp(B);
     const room = await roomWith(A, alice, [[B, bob]]);
     const aliceSocket = await connect(A, alice.cookie);
     const bobSocket = await connect(B, bob.cookie);
+    const bobCompact = await connect(B, bob.cookie, { auth: { compact: true } satisfies HandshakeAuth });
     const texts = ['one', 'two', 'three', 'four'];
     const heard: number[] = [];
     bobSocket.on(ServerEvent.message, (m) => void heard.push(m.seq));
+    const heardCompact: unknown[] = [];
+    bobCompact.on(ServerEvent.message, (m) => void heardCompact.push(m));
     const sent = await request(aliceSocket, ClientEvent.sendBatch, {
       entries: texts.map((text) => draft(room.id, text)),
     });
     expect(sent.ok && sent.results.map((r) => r.ok && [r.message.text, r.message.seq])).toEqual(
       texts.map((text, i) => [text, i + 1]),
     );
-    await waitUntil('bob on node B to hear all four', () => heard.length === 4);
+    await waitUntil(
+      'bob on node B to hear all four, on both sockets',
+      () => heard.length === 4 && heardCompact.length === 4,
+    );
     expect(heard).toEqual([1, 2, 3, 4]);
+    // Across nodes too, each socket gets the form it asked for at its handshake.
+    expect(heardCompact.map((m) => Object.keys(m as object).includes('reactions'))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(heardCompact.map((m) => fullMessage(m as CompactMessage))).toEqual(
+      sent.ok ? sent.results.map((r) => r.ok && r.message) : [],
+    );
 
     // On PostgreSQL the membership is read inside the commit: a non-member's entry is refused
     // there, in its place, and the entries around it (the sender's own) are stored.

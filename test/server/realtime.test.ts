@@ -4,9 +4,13 @@
  * handler) with the connection still usable afterwards.
  */
 import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
   TYPING_EVENTS_PER_WINDOW,
+  fullMessage,
+  type CompactMessage,
+  type HandshakeAuth,
   type Receipt,
   ClientEvent,
   ServerEvent,
@@ -72,6 +76,58 @@ describe('transports', () => {
     await request(b, ClientEvent.send, draft(room.id, 'reply'));
     expect((await reply).seq).toBe(2);
   });
+});
+
+describe('compact messages', () => {
+  it.each(['websocket', 'polling'] as const)(
+    'reach a socket that asked for them without their default fields, and every other socket whole, from one broadcast (%s)',
+    async (transport) => {
+      const { bob, room, a } = await twoInARoom(srv.url);
+      const compact = await connect(srv.url, bob.cookie, {
+        transports: [transport],
+        auth: { compact: true } satisfies HandshakeAuth,
+      });
+      const whole = await connect(srv.url, bob.cookie, { transports: [transport] });
+      const seenCompact = collect(compact, ServerEvent.message);
+      const seenWhole = collect(whole, ServerEvent.message);
+
+      const sent = await request(a, ClientEvent.send, draft(room.id, 'plain'));
+      if (!sent.ok) throw new Error(sent.error.message);
+      const reaction = await request(a, ClientEvent.send, {
+        id: randomUUID(),
+        kind: 'reaction',
+        targetId: sent.message.id,
+        emoji: '👍',
+        on: true,
+        conversationId: room.id,
+        typedAt: 1,
+      });
+      if (!reaction.ok) throw new Error(reaction.error.message);
+      await waitUntil(
+        'both sockets to get both',
+        () => seenCompact.items.length === 2 && seenWhole.items.length === 2,
+      );
+
+      // Whole: exactly what the sender's ack holds, every field.
+      expect(seenWhole.items).toEqual([sent.message, reaction.message]);
+      // Compact: the same entries without what holds its default, which fullMessage puts back.
+      const [plain, react] = seenCompact.items as unknown as CompactMessage[];
+      expect(Object.keys(plain!).sort()).toEqual(
+        ['id', 'conversationId', 'seq', 'senderId', 'senderName', 'text', 'typedAt', 'createdAt'].sort(),
+      );
+      expect(react).toMatchObject({
+        kind: 'reaction',
+        targetId: sent.message.id,
+        emoji: '👍',
+        reactionOn: true,
+      });
+      expect(react).not.toHaveProperty('deleted');
+      expect(seenCompact.items.map((m) => fullMessage(m as unknown as CompactMessage))).toEqual(
+        seenWhole.items,
+      );
+      expect(JSON.stringify(plain).length).toBeLessThan(JSON.stringify(sent.message).length * 0.8);
+    },
+  );
 });
 
 describe('receipts', () => {
