@@ -118,7 +118,7 @@ export interface Message {
 }
 
 /** The fields of a Message that have a default: what a plain message (no reply, edit, reaction or file) has. */
-export type DefaultedField =
+type DefaultedField =
   | 'kind'
   | 'replyTo'
   | 'targetId'
@@ -151,14 +151,17 @@ export function plainMessageFields(): Pick<Message, DefaultedField> {
  */
 export type CompactMessage = Omit<Message, DefaultedField> & Partial<Pick<Message, DefaultedField>>;
 
+/** plainMessageFields, made once (on first use: the page's bundle never calls compactMessage). */
+let defaults: Partial<Message> | undefined;
+
 /** The compact form of a message: without the fields that hold their default. */
 export function compactMessage(message: Message): CompactMessage {
-  const defaults: Partial<Message> = plainMessageFields();
+  const known: Partial<Message> = (defaults ??= plainMessageFields());
   const compact: Partial<Message> = {};
   for (const key of Object.keys(message) as Array<keyof Message>) {
     const value = message[key];
-    const fallback = defaults[key];
-    if (key in defaults && (value === fallback || (Array.isArray(value) && value.length === 0))) continue;
+    const fallback = known[key];
+    if (key in known && (value === fallback || (Array.isArray(value) && value.length === 0))) continue;
     (compact as Record<string, unknown>)[key] = value;
   }
   return compact as CompactMessage;

@@ -412,12 +412,9 @@ export function drainOutbox(
       announcer.push({ stores: ['outbox'], conversationIds: [entry.conversationId] });
     };
 
-    /** True when `entry` can go in the batch being gathered. */
-    const fitsBatch = (entry: OutboxEntry): boolean =>
-      batching &&
-      !entry.attachment &&
-      batch.length < SEND_BATCH_MAX &&
-      batchBytes + payloadBytes(entry) <= BATCH_BYTES;
+    /** True when `entry`, of `bytes` in a batch, can go in the batch being gathered. */
+    const fitsBatch = (entry: OutboxEntry, bytes: number): boolean =>
+      batching && !entry.attachment && batch.length < SEND_BATCH_MAX && batchBytes + bytes <= BATCH_BYTES;
 
     /** Sends one entry (its file first); false when the server could not be reached. */
     const sendOne = async (entry: OutboxEntry): Promise<boolean> => {
@@ -491,8 +488,6 @@ export function drainOutbox(
       for (;;) {
         progressed = false;
         held = new Set<string>();
-        batch = [];
-        batchBytes = 0;
         // The queue is read once per pass; each later chunk is read again as the chunk before it
         // starts being sent, since another context may have discarded or retried an entry
         // meanwhile. Read then, not just before its turn, the read waits behind the ack writes
@@ -522,9 +517,10 @@ export function drainOutbox(
           if (i > 0) nextChunk = reread(i + RECHECK_CHUNK);
           for (const entry of current) {
             if (!entry) continue;
+            const bytes = batching && !entry.attachment ? payloadBytes(entry) : 0;
             // What was gathered goes first when this entry cannot join it: its answers may hold
             // this entry's conversation or fail the message this entry acts on.
-            if (batch.length > 0 && !fitsBatch(entry)) await sendGathered();
+            if (batch.length > 0 && !fitsBatch(entry, bytes)) await sendGathered();
             if (report.offline) break;
             if (entry.state !== 'queued' || held.has(entry.conversationId)) continue;
             if (failedWithTarget.has(entry.id)) continue;
@@ -545,7 +541,7 @@ export function drainOutbox(
             }
             if (batching && !entry.attachment) {
               batch.push(entry);
-              batchBytes += payloadBytes(entry);
+              batchBytes += bytes;
             } else if (!(await sendOne(entry))) break;
           }
         }

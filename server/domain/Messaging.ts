@@ -14,7 +14,7 @@ import { PAGE_SIZE_DEFAULT } from '../../contract/limits.js';
 import type { SendMessageInput } from '../../contract/schemas.js';
 import { AppError, rateLimited } from '../errors.js';
 import type { Relay } from '../realtime/relay.js';
-import type { RateLimiter, RateLimitRule } from '../scale/RateLimiter.js';
+import type { RateLimiter, RateLimitResult, RateLimitRule } from '../scale/RateLimiter.js';
 import { isSameEntry } from '../store/entries.js';
 import type { AppendInput, AppendResult, Store } from '../store/Store.js';
 import type { DomainListener } from './index.js';
@@ -96,11 +96,7 @@ export class Messaging {
         options.knownMember || checkedByStore
           ? await taking
           : (await Promise.all([taking, this.deps.membership.require(user.id, input.conversationId)]))[0];
-      if (!limit.allowed) {
-        const stored = await this.storedOnRefusal(user, input, entry, checkedByStore);
-        if (stored) return stored;
-        throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
-      }
+      if (!limit.allowed) return await this.duplicateOrTooFast(user, input, entry, checkedByStore, limit);
       if (previous) await previous;
       await freed?.catch(() => null);
       appended = this.deps.store.appendMessage(entry);
@@ -157,9 +153,10 @@ export class Messaging {
           }
           const limit = await taking;
           if (!limit.allowed) {
-            const stored = await this.storedOnRefusal(user, input, entry, byStore);
-            if (!stored) throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
-            outcomes.push({ ok: true, value: stored });
+            outcomes.push({
+              ok: true,
+              value: await this.duplicateOrTooFast(user, input, entry, byStore, limit),
+            });
             continue;
           }
         } catch (error) {
@@ -207,18 +204,20 @@ export class Messaging {
   /**
    * A send refused by the rate limit: a client replaying its outbox after an outage resends what
    * is already stored, and gets its duplicate ack, not RATE_LIMITED (a read only on this path,
-   * none on the hot one). Null when it is not stored.
+   * none on the hot one). Throws RATE_LIMITED when it is not stored.
    */
-  private async storedOnRefusal(
+  private async duplicateOrTooFast(
     user: User,
     input: SendMessageInput,
     entry: AppendInput,
     membershipUnchecked: boolean,
-  ): Promise<SendResult | null> {
+    limit: RateLimitResult,
+  ): Promise<SendResult> {
     // A non-member learns FORBIDDEN, never whether an id is stored (off the hot path).
     if (membershipUnchecked) await this.deps.membership.require(user.id, input.conversationId);
     const stored = await this.deps.store.getMessage(input.id);
-    return stored && isSameEntry(stored, entry) ? { message: stored, duplicate: true } : null;
+    if (stored && isSameEntry(stored, entry)) return { message: stored, duplicate: true };
+    throw rateLimited(limit.retryAfterMs, 'You are sending messages too fast.');
   }
 
   /** What an append's result means for the sender, and the fan-out of an entry just stored. */

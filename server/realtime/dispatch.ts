@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { ErrorCode, type WireError } from '../../contract/errors.js';
 import { MAX_PAYLOAD_BYTES } from '../../contract/limits.js';
 import type { Ack } from '../../contract/events.js';
-import { AppError, badRequest, serverRestarting, toWireError } from '../errors.js';
-import { handlers, type EventHandler, type HandlerContext } from './handlers.js';
+import { AppError, serverRestarting, toWireError } from '../errors.js';
+import { handlers, parsePayload, type EventHandler, type HandlerContext } from './handlers.js';
 import type { InFlight } from './inFlight.js';
 import { ServerEvent } from '../../contract/index.js';
 
@@ -43,12 +43,8 @@ export function dispatch(ctx: HandlerContext, env: DispatchEnv, event: string, a
       message: `This is larger than ${MAX_PAYLOAD_BYTES / 1024} KB. Send less at once.`,
     });
   }
-  let input: unknown = entry.fast?.(payload) ?? null;
-  if (input === null) {
-    const parsed = entry.schema.safeParse(payload);
-    if (!parsed.success) return fail(ctx, ack, event, badRequest(parsed.error, event).toWire());
-    input = parsed.data;
-  }
+  const input = parsePayload(entry, event, payload);
+  if (input instanceof AppError) return fail(ctx, ack, event, input.toWire());
 
   inFlight.begin();
   let pending: Promise<object>;

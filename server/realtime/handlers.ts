@@ -66,19 +66,36 @@ function handler<S extends z.ZodType, R>(
 const inRoom = (ctx: HandlerContext, conversationId: string): boolean =>
   ctx.socket.rooms.has(convRoom(conversationId));
 
+// With several nodes membership is read from the store on every send: a room can lag behind a
+// leave on another node for a moment, and a message must never be accepted from someone who has
+// left. Alone, the socket's room is the membership (see HandlerContext) and saves that read.
+const sendHandler = handler(
+  sendMessageSchema,
+  (ctx, p) =>
+    ctx.domain.messaging.send(ctx.user, p, {
+      originSocketId: ctx.socket.id,
+      knownMember: ctx.roomsMatchStore && inRoom(ctx, p.conversationId),
+    }),
+  parsePlainMessage,
+);
+
+/**
+ * The handler's input for `payload` (its fast path first, then its schema), or the BAD_REQUEST
+ * naming the first problem.
+ */
+export function parsePayload<S extends z.ZodType>(
+  entry: EventHandler<S, unknown>,
+  event: string,
+  payload: unknown,
+): z.output<S> | AppError {
+  const fast = entry.fast?.(payload) ?? null;
+  if (fast !== null) return fast;
+  const parsed = entry.schema.safeParse(payload);
+  return parsed.success ? parsed.data : badRequest(parsed.error, event);
+}
+
 export const handlers: { [E in keyof ClientToServerEvents]: EventHandler<z.ZodType, OkOf<E>> } = {
-  // With several nodes membership is read from the store on every send: a room can lag behind a
-  // leave on another node for a moment, and a message must never be accepted from someone who has
-  // left. Alone, the socket's room is the membership (see HandlerContext) and saves that read.
-  [ClientEvent.send]: handler(
-    sendMessageSchema,
-    (ctx, p) =>
-      ctx.domain.messaging.send(ctx.user, p, {
-        originSocketId: ctx.socket.id,
-        knownMember: ctx.roomsMatchStore && inRoom(ctx, p.conversationId),
-      }),
-    parsePlainMessage,
-  ),
+  [ClientEvent.send]: sendHandler,
   [ClientEvent.sendBatch]: handler(sendBatchSchema, (ctx, p) => sendBatch(ctx, p.entries)),
   [ClientEvent.messagesAfter]: handler(messagesAfterSchema, (ctx, p) =>
     ctx.domain.messaging.after(ctx.user, p.conversationId, p.afterSeq, p.limit),
@@ -130,17 +147,12 @@ async function sendBatch(
   const inputs: SendMessageInput[] = [];
   let invalid: AppError | null = null;
   for (const raw of entries) {
-    const fast = parsePlainMessage(raw);
-    if (fast) {
-      inputs.push(fast);
-      continue;
-    }
-    const parsed = sendMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      invalid = badRequest(parsed.error, ClientEvent.send);
+    const input = parsePayload(sendHandler, ClientEvent.send, raw);
+    if (input instanceof AppError) {
+      invalid = input;
       break;
     }
-    inputs.push(parsed.data);
+    inputs.push(input);
   }
   const { outcomes, stopped } = await ctx.domain.messaging.sendBatch(ctx.user, inputs, {
     originSocketId: ctx.socket.id,
