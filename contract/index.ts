@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './http.js';
 export * from './search.js';
 export * from './push.js';
+export * from './ids.js';

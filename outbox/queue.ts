@@ -14,6 +14,7 @@ import {
   MAX_PAYLOAD_BYTES,
   SEND_BATCH_MAX,
   isPermanentError,
+  newActionId,
   type Ack,
   type EntryKind,
   type Message,
@@ -79,16 +80,6 @@ export const TARGET_NOT_SENT: WireError = {
   message: 'Not sent: the message it changes could not be sent.',
 };
 
-/** A fresh message id (UUID v4). randomUUID needs a secure context; fall back to getRandomValues. */
-export function newId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /** The entry fields of an action (text '' for a deletion or a reaction change). */
 function actionFields(
   action: OutboxAction,
@@ -108,7 +99,7 @@ function actionFields(
 /** A new entry for an action, as the outbox queues it (its place in typing order not yet given). */
 export function queuedEntry(input: EnqueueInput, typedAt: number): Omit<OutboxEntry, 'order'> {
   return {
-    id: newId(),
+    id: newActionId(),
     conversationId: input.conversationId,
     ...actionFields(input),
     senderId: input.senderId,
@@ -131,7 +122,7 @@ export async function enqueue(db: FerryDb, input: EnqueueInput): Promise<OutboxE
 export async function enqueueAdded(db: FerryDb, input: EnqueueInput): Promise<AddedEntry> {
   const file = (input.kind ?? 'message') === 'message' && 'file' in input ? input.file : undefined;
   const attachment: OutboxAttachment | undefined = file && {
-    id: newId(),
+    id: newActionId(),
     name: file.name,
     size: file.blob.size,
     type: file.type,

@@ -1,5 +1,5 @@
 /** Ferry's HTTP API as the bench uses it to set up users and rooms (cookie auth, same origin). */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   HttpPath,
   PAGE_SIZE_MAX,
@@ -10,6 +10,7 @@ import {
   type Message,
   type MessagePage,
   type User,
+  newActionId,
 } from '../../contract/index.js';
 
 export interface BenchUser {
@@ -124,7 +125,7 @@ export async function postMessage(
   await call(
     baseUrl,
     messagesPath(conversationId),
-    { id: randomUUID(), text, typedAt: Date.now() },
+    { id: newActionId(), text, typedAt: Date.now() },
     user.cookie,
   );
 }

@@ -8,6 +8,7 @@ import { createStore } from '../../server/store/createStore.js';
 import type { Store } from '../../server/store/Store.js';
 import { corpus } from '../search/corpus.js';
 import type { BenchUser } from './api.js';
+import { newActionId } from '../../contract/index.js';
 
 /** Appends in flight at once while seeding. */
 const IN_FLIGHT = 1000;
@@ -51,7 +52,7 @@ export async function seedRooms(plan: SeedPlan): Promise<string[]> {
       while (next < jobs.length && !plan.signal?.aborted) {
         const [conversationId, n] = jobs[next++];
         const r = await store.appendMessage({
-          id: randomUUID(),
+          id: newActionId(),
           conversationId,
           senderId: sender.userId,
           senderName: sender.username,

@@ -3,7 +3,6 @@
  * receivers time every delivery. Senders and receivers of a conversation live in the same
  * process, so send and receive times come from one clock (performance.now()).
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
 import { Histogram } from '../lib/histogram.js';
@@ -16,7 +15,7 @@ import type {
   RelayStepParams,
   RelayStepStats,
 } from './types.js';
-import { ClientEvent } from '../../contract/index.js';
+import { ClientEvent, newActionId } from '../../contract/index.js';
 
 interface OpenConversation {
   conversationId: string;
@@ -108,7 +107,7 @@ export class RelayLoad {
       stats.expectedDeliveries += c.receivers.length;
       stats.lastSendMs = sentAt - this.stepStart;
       const payload = {
-        id: randomUUID(),
+        id: newActionId(),
         conversationId: c.conversationId,
         text: stampText(p.step, sentAt),
         typedAt: Date.now(),
@@ -170,7 +169,7 @@ export class RelayLoad {
     const sendFrom = (s: Socket, conversationId: string) => {
       const sentAt = performance.now();
       inFlight++;
-      const payload = { id: randomUUID(), conversationId, text: stampText(-1, sentAt), typedAt: Date.now() };
+      const payload = { id: newActionId(), conversationId, text: stampText(-1, sentAt), typedAt: Date.now() };
       s.emit(ClientEvent.send, payload, (ack: AckLike) => {
         inFlight--;
         if (!running) return;

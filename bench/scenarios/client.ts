@@ -5,11 +5,11 @@
  * precache and data from IndexedDB), and the replay of N queued outbox messages until all are
  * acknowledged. The server's send rate limit is lifted (SEND_RATE_PER_SECOND / SEND_BURST).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ClientEvent } from '../../contract/index.js';
+import { ClientEvent, newActionId } from '../../contract/index.js';
 import { waitUntil } from '../../test/support/wait.js';
 import {
   gzipSize,
@@ -134,7 +134,7 @@ async function sequentialSends(
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       const ack = (await socket.timeout(30_000).emitWithAck(ClientEvent.send, {
-        id: randomUUID(),
+        id: newActionId(),
         conversationId,
         text: `Sequential ${i + 1}`,
         typedAt: Date.now(),

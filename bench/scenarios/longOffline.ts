@@ -6,7 +6,6 @@
  * conversation's newest seq is in IndexedDB and every unread count, stored and shown in the list,
  * equals the server's. The server's CPU time over that catch-up comes from its probe.
  */
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { deviceState } from '../client/accountProbes.js';
 import { launchBenchBrowser, signedInContext, waitForDeviceSync } from '../client/session.js';
@@ -19,7 +18,7 @@ import { startTcpProxy, type TcpProxy } from '../lib/tcpProxy.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
-import { ClientEvent, type ConversationSummary } from '../../contract/index.js';
+import { ClientEvent, type ConversationSummary, newActionId } from '../../contract/index.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
 import { DB_NAME } from '../../localdb/index.js';
 
@@ -105,7 +104,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
         while (next < p.offlineMessages) {
           const i = next++;
           const ack = (await sender.timeout(30_000).emitWithAck(ClientEvent.send, {
-            id: randomUUID(),
+            id: newActionId(),
             conversationId: rooms[i % rooms.length],
             text: `While you were away ${i + 1}`,
             typedAt: Date.now(),

@@ -21,6 +21,7 @@ import { buildBenchPage } from '../client/benchPage.js';
 import { createTempDatabase } from '../lib/services.js';
 import { corpus, SEARCH_QUERIES } from '../search/corpus.js';
 import type { BenchContext, GoalResult, Row, ScenarioOutput } from '../types.js';
+import { newActionId } from '../../contract/index.js';
 
 const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 const QUERY_GOAL_MS = 50;
@@ -219,7 +220,7 @@ async function fillStore(
       const i = next++;
       const u = users[(i * 7) % users.length];
       const r = await store.appendMessage({
-        id: randomUUID(),
+        id: newActionId(),
         conversationId: rooms[i % rooms.length],
         senderId: u.userId,
         senderName: u.username,

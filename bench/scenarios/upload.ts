@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { FerryDb, OutboxEntry } from '../../localdb/index.js';
 import { uploadAttachment } from '../../outbox/index.js';
-import { uploadPath } from '../../contract/index.js';
+import { uploadPath, newActionId } from '../../contract/index.js';
 import { roomWith, signUpMany, userHeaders, type BenchUser } from '../ferry/api.js';
 import { sleep } from '../lib/processes.js';
 import { startFerryServers } from '../targets/ferry.js';
@@ -108,7 +108,7 @@ async function serverOffsetOf(base: string, user: BenchUser, id: string): Promis
 
 function entryFor(conversationId: string, senderId: string, size: number): OutboxEntry {
   return {
-    id: randomUUID(),
+    id: newActionId(),
     conversationId,
     kind: 'message',
     text: '',
