@@ -40,14 +40,16 @@ export class Session {
     const { getDb, connection, recount } = this.deps;
     try {
       this.me = await getMe(await getDb());
+      // Offline use starts at once from what this device remembers; the server confirms later.
+      // Known before the recount, which tells tabs the status: a tab already showing this user
+      // must not be told "not known yet" in between (it would show "Loading…" for a moment).
+      this.known = this.me !== null;
       await recount();
     } catch (err) {
       console.warn('ferry hub: could not read the local database', err);
     }
     if (this.closed) return;
     if (this.me) {
-      // Offline use starts at once from what this device remembers; the server confirms later.
-      this.known = true;
       connection.start();
       void this.check();
     } else {
