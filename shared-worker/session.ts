@@ -43,7 +43,7 @@ export class Session {
       // Offline use starts at once from what this device remembers; the server confirms later.
       // Known before the recount, which tells tabs the status: a tab already showing this user
       // must not be told "not known yet" in between (it would show "Loading…" for a moment).
-      this.known = this.me !== null;
+      if (this.me) this.known = true;
       await recount();
     } catch (err) {
       console.warn('ferry hub: could not read the local database', err);
