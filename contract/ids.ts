@@ -1,10 +1,11 @@
 /**
  * Ids of the things a person does (messages and operations on them), made by the client when
  * they act: UUID version 7 (RFC 9562), the creation time in milliseconds first, then 74 random
- * bits. Ids made later sort after earlier ones (as text too), so the server's unique index on
- * them grows at its end: a version 4 id lands on a random page of that index, and a commit of N
- * messages wrote about N more pages to disk (measured: 107 against 67 WAL pages for 40 messages).
- * The server takes any UUID: ids from older clients are still accepted.
+ * bits. Ids made in a later millisecond sort after earlier ones (as text too), so the server's
+ * unique index on them grows at its end: a version 4 id lands on a random page of that index, and
+ * a commit of N messages wrote about N more pages to disk (measured: 107 against 67 WAL pages for
+ * 40 messages). An id tells when it was made, as the entry's typedAt already does. The server
+ * takes any UUID: ids from older clients are still accepted.
  */
 
 // Web Crypto, in every browser context and in Node 20+; the contract is built without DOM or Node types.
