@@ -172,18 +172,7 @@ export function compactMessage(message: Message): CompactMessage {
  * reads back of rows it stored before operations existed (schema v2: messages, without them).
  */
 export function fullMessage(message: CompactMessage): Message {
-  return {
-    ...message,
-    kind: message.kind ?? 'message',
-    replyTo: message.replyTo ?? null,
-    targetId: message.targetId ?? null,
-    emoji: message.emoji ?? null,
-    reactionOn: message.reactionOn ?? null,
-    editedAt: message.editedAt ?? null,
-    deleted: message.deleted ?? false,
-    reactions: message.reactions ?? [],
-    attachment: message.attachment ?? null,
-  };
+  return { ...plainMessageFields(), ...message };
 }
 
 /**
