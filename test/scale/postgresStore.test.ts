@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { searchWords } from '../../contract/search.js';
 import { createPostgresStore } from '../../server/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../server/store/postgres/migrations.js';
@@ -239,40 +239,111 @@ describe('PostgresStore across nodes', () => {
     }
   });
 
-  it('sees what another node committed to the conversation while its batch waited for it', async () => {
-    const schema = await schemaWithCleanup();
-    const store = await open(schema);
-    const { roomId, draft, people } = await seed(store);
-    // Another node's transaction holds the conversation and appends a message (every entry bumps
-    // the conversation's last seq); it commits only once this node's batch waits on it.
+  it('commits a batch of plain messages as one statement, and any other batch in a transaction block', async () => {
+    const store = await open(await schemaWithCleanup());
+    const { roomId, people, draft } = await seed(store);
+    const first = await store.appendMessage(draft(0));
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    cleanups.push(async () => query.mockRestore());
+    /** The statements the store sent since the last mockClear (their SQL). */
+    const statements = () =>
+      query.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as pg.QueryConfig).text).trim());
+    const ONE_STATEMENT_APPEND = /^WITH v AS [\s\S]*FOR UPDATE[\s\S]*INSERT INTO messages/;
+
+    const plain = await Promise.all(
+      [draft(0), draft(1), { ...draft(0), senderMustBeMember: true }].map((d) => store.appendMessage(d)),
+    );
+    expect(plain.map(seqOf)).toEqual([2, 3, 4]);
+    expect(statements()).toHaveLength(1);
+    expect(statements()[0]).toMatch(ONE_STATEMENT_APPEND);
+
+    query.mockClear();
+    const mixed = await Promise.all([
+      store.appendMessage(draft(1)),
+      store.appendMessage({ ...draft(1), replyTo: first.status === 'created' ? first.message.id : '' }),
+    ]);
+    expect(mixed.map(seqOf)).toEqual([5, 6]);
+    expect(statements()[0]).toBe('BEGIN');
+    expect(statements().at(-1)).toBe('COMMIT');
+
+    // Plain in shape, but one sender has left: nothing of the statement stays, and each input gets
+    // its own answer from the transaction that follows it.
+    await store.removeMember(roomId, people[1]!.userId);
+    query.mockClear();
+    const settled = await Promise.allSettled([
+      store.appendMessage({ ...draft(0), senderMustBeMember: true }),
+      store.appendMessage({ ...draft(1), senderMustBeMember: true }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+    expect(statements()[0]).toMatch(ONE_STATEMENT_APPEND);
+    expect(statements()[1]).toBe('BEGIN');
+    expect((await store.messagesAfter(roomId, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  /**
+   * Another node's transaction that holds the conversation and appends `message` to it as seq 1
+   * (every entry bumps the conversation's last seq); `commitOnceWaitedFor` commits it only once
+   * a batch of this node waits on it.
+   */
+  async function otherNodeAppending(schema: string, roomId: string, message: AppendInput) {
     const other = new pg.Client({ connectionString: urlWithSchema(schema) });
     await other.connect();
     cleanups.push(() => other.end());
-    const theirs = randomUUID();
     await other.query('BEGIN');
     await other.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [roomId]);
     await other.query(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, kind, text, deleted, typed_at, created_at, search_terms)
-       VALUES ($1, $2, 1, $3, $4, 'message', 'first', false, 1, 1, '')`,
-      [theirs, roomId, people[1]!.userId, people[1]!.username],
+       VALUES ($1, $2, 1, $3, $4, 'message', $5, false, 1, 1, '')`,
+      [message.id, roomId, message.senderId, message.senderName, message.text],
     );
     await other.query('UPDATE conversations SET last_seq = 1 WHERE id = $1', [roomId]);
     const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    return {
+      async commitOnceWaitedFor(): Promise<void> {
+        await waitUntil('the batch waiting for the conversation', async () => {
+          const { rows } = await adminQuery(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [otherPid],
+          );
+          return (rows[0] as { n: number }).n > 0;
+        });
+        await other.query('COMMIT');
+      },
+    };
+  }
+
+  it('sees what another node committed to the conversation while its batch waited for it', async () => {
+    const schema = await schemaWithCleanup();
+    const store = await open(schema);
+    const { roomId, draft } = await seed(store);
+    const theirs = draft(1);
+    const other = await otherNodeAppending(schema, roomId, theirs);
 
     // A reply to that message, read by this batch only after the lock: it must find it.
-    const reply = store.appendMessage({ ...draft(0), replyTo: theirs });
+    const reply = store.appendMessage({ ...draft(0), replyTo: theirs.id });
     reply.catch(() => undefined);
-    await waitUntil('the batch waiting for the conversation', async () => {
-      const { rows } = await adminQuery(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-        [otherPid],
-      );
-      return (rows[0] as { n: number }).n > 0;
-    });
-    await other.query('COMMIT');
+    await other.commitOnceWaitedFor();
     const result = await reply;
     expect(result.status).toBe('created');
     expect(seqOf(result)).toBe(2);
+  });
+
+  it('answers a plain batch right when another node committed one of its ids while it waited for the conversation', async () => {
+    const schema = await schemaWithCleanup();
+    const store = await open(schema);
+    const { roomId, draft } = await seed(store);
+    // The same message reached both nodes (a resend); this node's one-statement append waits for
+    // the other's commit.
+    const resent = draft(1);
+    const other = await otherNodeAppending(schema, roomId, resent);
+
+    const batch = Promise.all([store.appendMessage(draft(0)), store.appendMessage(resent)]);
+    batch.catch(() => undefined);
+    await other.commitOnceWaitedFor();
+    const [mine, again] = await batch;
+    expect(mine).toMatchObject({ status: 'created', message: { seq: 2 } });
+    expect(again).toMatchObject({ status: 'duplicate', message: { id: resent.id, seq: 1 } });
+    expect((await store.messagesAfter(roomId, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
   });
 
   it('refuses, in the commit, the entries of senders that must be members and are not, without using up a seq', async () => {
