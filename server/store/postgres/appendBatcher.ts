@@ -22,7 +22,6 @@ import {
   type AttachmentRow,
   type MessageRow,
 } from './rows.js';
-import { appendPlain, isPlainBatch } from './plainAppend.js';
 import { inTransaction } from './transaction.js';
 
 export interface BatcherOptions {
@@ -136,9 +135,8 @@ export class AppendBatcher {
     return outcomes;
   }
 
-  private async transaction(inputs: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
-    const plain = isPlainBatch(inputs) ? await appendPlain(this.pool, inputs) : null;
-    return plain ?? inTransaction(this.pool, (client) => this.appendAll(client, inputs));
+  private transaction(inputs: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
+    return inTransaction(this.pool, (client) => this.appendAll(client, inputs));
   }
 
   private async appendAll(
