@@ -2,9 +2,12 @@
 import { randomBytes } from 'node:crypto';
 
 /** Creates a fresh database next to the one in `adminUrl`; `drop()` removes it again. */
-export async function createTempDatabase(
-  adminUrl: string,
-): Promise<{ url: string; drop(): Promise<void>; vacuumAnalyze(): Promise<void> }> {
+export async function createTempDatabase(adminUrl: string): Promise<{
+  url: string;
+  drop(): Promise<void>;
+  vacuumAnalyze(): Promise<void>;
+  backendPids(): Promise<number[]>;
+}> {
   const { default: pg } = await import('pg');
   const name = `ferry_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
@@ -27,19 +30,27 @@ export async function createTempDatabase(
     const c = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
     await c.connect();
     try {
-      await c.query(sql);
+      return await c.query(sql);
     } finally {
       await c.end();
     }
   };
   return {
     url: url.toString(),
-    drop: () => run(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => run(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
     /**
      * What autovacuum does soon after a bulk load (PostgreSQL 13+ vacuums insert-only tables too):
      * planner statistics, and GIN pending lists merged into their index.
      */
-    vacuumAnalyze: () => run(url.toString(), 'VACUUM ANALYZE'),
+    vacuumAnalyze: () => run(url.toString(), 'VACUUM ANALYZE').then(() => undefined),
+    /** The server processes of the connections to this database (not this query's own). */
+    backendPids: async () =>
+      (
+        await run(
+          adminUrl,
+          `SELECT pid FROM pg_stat_activity WHERE datname = '${name}' AND backend_type = 'client backend'`,
+        )
+      ).rows.map((r: { pid: number }) => r.pid),
   };
 }
 

@@ -58,6 +58,7 @@ export async function clusterScenario(ctx: BenchContext): Promise<ScenarioOutput
             databaseUrl: db.url,
             redisUrl: ctx.redisUrl,
             env: { REDIS_KEY_PREFIX: ferryRedis.prefix },
+            databasePids: db.backendPids,
           }),
       },
       p,

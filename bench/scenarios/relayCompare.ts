@@ -95,6 +95,16 @@ export function compareRelay(
         )
         .join('; ')}.`,
     );
+  // What the durable store itself costs beside the nodes, where it is a process of its own.
+  const withDatabase = (ferry?.steps ?? []).filter((x) => x.databaseCpu !== undefined);
+  if (withDatabase.length)
+    notes.push(
+      `CPU of the database processes serving Ferry's nodes, by offered rate (cores, part of the machine's, which the baseline does not pay): ${withDatabase
+        .map(
+          (x) => `${x.offeredPerSec}/s ${x.databaseCpu}${x.commits ? ` (${x.commits.commits} commits)` : ''}`,
+        )
+        .join('; ')}.`,
+    );
   const row = rowMaker(scenario);
   const rows: Row[] = [
     row(
@@ -117,6 +127,11 @@ export function compareRelay(
       );
     rows.push(
       row(`server CPU @ ${ref.rate} msg/s offered`, 'cores', fr?.serverCpu ?? null, br?.serverCpu ?? null),
+    );
+    if (fr?.databaseCpu !== undefined)
+      rows.push(row(`database CPU @ ${ref.rate} msg/s offered`, 'cores', fr.databaseCpu, null));
+    rows.push(
+      row(`machine CPU @ ${ref.rate} msg/s offered`, 'cores', fr?.machineCpu ?? null, br?.machineCpu ?? null),
     );
   }
   if (worst && worst.rate !== ref.rate)

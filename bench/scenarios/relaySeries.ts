@@ -53,6 +53,11 @@ export interface RelayStepResult {
   commits: CommitWindow | null;
   /** Load generators' CPU use during the step, in cores. */
   loadCpu: number;
+  /**
+   * Ferry on PostgreSQL: the CPU of the database's processes that serve its nodes while sending, in
+   * cores (part of machineCpu, which the baseline does not pay); absent elsewhere.
+   */
+  databaseCpu?: number;
   /** When the step ran, sending and draining, on the monotonic clock in µs (for profiles). */
   window: TimeWindow;
   saturated: boolean;
@@ -209,6 +214,8 @@ class RelaySession {
     const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
     const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
     const busy0 = machineBusySeconds();
+    const dbPids = (await target.databasePids?.()) ?? [];
+    const db0 = dbPids.map(cpuSecondsOrNaN);
     // Resets each server's event-loop delay monitor: what it reports next covers this step.
     await Promise.all(target.servers.map((s) => s.loopLag()));
     const commits0 = await target.commitCounts?.();
@@ -217,6 +224,7 @@ class RelaySession {
     let serverCpu = NaN;
     let loadCpu = NaN;
     let machineCpu = NaN;
+    let databaseCpu = NaN;
     let sampled = false;
     const sample = () => {
       sampled = true;
@@ -224,6 +232,8 @@ class RelaySession {
       machineCpu = (machineBusySeconds() - busy0) / wallS;
       serverCpu = target.servers.reduce((a, s, k) => a + cpuSecondsOf(s.proc.pid) - cpu0[k], 0) / wallS;
       loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
+      // A backend gone meanwhile (a connection replaced) counts for nothing: a lower bound then.
+      databaseCpu = dbPids.reduce((a, pid, k) => a + (cpuSecondsOrNaN(pid) - db0[k]! || 0), 0) / wallS;
     };
     const sampler = setTimeout(sample, p.stepMs);
     const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => {
@@ -244,12 +254,15 @@ class RelaySession {
         max: Math.max(...lags.map((l) => l.max)),
       },
       commits,
+      ...(dbPids.length > 0 ? { databaseCpu: r2(databaseCpu) } : {}),
     };
     ctx.log(
       `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
         `, loop lag p99 ${step.loopLag.p99} ms` +
         (commits ? `, ${describeCommits(commits)}` : '') +
-        `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}, machine ${step.machineCpu.toFixed(2)}` +
+        `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}` +
+        (step.databaseCpu === undefined ? '' : `, database ${step.databaseCpu.toFixed(2)}`) +
+        `, machine ${step.machineCpu.toFixed(2)}` +
         (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
     );
     // A median latency far above the lightest step's means a queue is building: not comfortable.
@@ -437,6 +450,15 @@ export async function runRelayPair(
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** cpuSecondsOf, or NaN once the process is gone. */
+function cpuSecondsOrNaN(pid: number): number {
+  try {
+    return cpuSecondsOf(pid);
+  } catch {
+    return NaN;
+  }
+}
 
 /**
  * Above this share of a core per node (or of the whole machine, which PostgreSQL, Redis and the

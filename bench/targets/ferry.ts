@@ -42,6 +42,8 @@ export interface FerryOptions {
   ports?: number[];
   /** Extra node flags for every node (the profile scenario's --cpu-prof). */
   nodeArgs?: string[];
+  /** With databaseUrl: the database's processes that serve the nodes (Target.databasePids). */
+  databasePids?: () => Promise<number[]>;
 }
 
 /** Env for one Ferry node (documented in server/config.ts). */
@@ -126,6 +128,7 @@ export async function startFerry(opts: FerryOptions): Promise<Target> {
       return { url: first, headers: users.map((u: BenchUser) => userHeaders(u, first)) };
     },
     commitCounts: () => Promise.all(servers.map((s) => readCommitCounts(s.url))),
+    databasePids: opts.databasePids,
     stop: () => Promise.all(servers.map((s) => s.stop())).then(() => undefined),
   };
 }

@@ -28,6 +28,8 @@ export interface Target {
   idlePlan(users: number): Promise<IdlePlan>;
   /** Ferry: each node's commit histograms now (bench/ferry/commits.ts); the baseline commits nothing. */
   commitCounts?(): Promise<CommitCounts[]>;
+  /** Ferry on PostgreSQL: the database's server processes that serve its nodes, for their CPU. */
+  databasePids?(): Promise<number[]>;
   stop(): Promise<void>;
 }
 

@@ -28,6 +28,17 @@ describe('npm run bench at the tiny size: two nodes and a noisy disk', () => {
     expectProbe(data.redisRtt);
   });
 
+  it("measures the CPU of PostgreSQL's processes serving Ferry's nodes, which the baseline does not have", () => {
+    const data = run.scenario('cluster').data as { ferry: RelaySeries; baseline: RelaySeries };
+    for (const step of data.ferry.steps)
+      expect(Number.isFinite(step.databaseCpu) && step.databaseCpu! >= 0, JSON.stringify(step)).toBe(true);
+    for (const step of data.baseline.steps) expect(step.databaseCpu).toBeUndefined();
+    const rows = run.scenario('cluster').rows.filter((r) => r.metric.startsWith('database CPU @'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.ferry).toBeGreaterThanOrEqual(0);
+    expect(rows[0]!.baseline).toBeNull();
+  });
+
   it('runs the relay on a quiet disk and beside a write + fdatasync neighbour, timing its fdatasyncs', () => {
     const data = run.scenario('noisy-disk').data as NoisyDiskResult;
     expectRelaySeries(data.ferryQuiet, 1);
