@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { searchWords } from '../../contract/search.js';
 import { createPostgresStore } from '../../server/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../server/store/postgres/migrations.js';
@@ -237,6 +237,57 @@ describe('PostgresStore across nodes', () => {
       expect(c.ackedBefore).toBe(committed);
       committed += c.messages;
     }
+  });
+
+  it('commits a batch of plain messages as one statement, and any other batch in a transaction block', async () => {
+    const store = await open(await schemaWithCleanup());
+    const { roomId, people, draft } = await seed(store);
+    const first = await store.appendMessage(draft(0));
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    cleanups.push(async () => query.mockRestore());
+    /** The statements the store sent since the last mockClear (their SQL). */
+    const statements = () =>
+      query.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as pg.QueryConfig).text).trim());
+    const ONE_STATEMENT_APPEND = /^WITH v AS [\s\S]*FOR UPDATE[\s\S]*INSERT INTO messages/;
+
+    const plainDrafts = [draft(0), draft(1), { ...draft(0), senderMustBeMember: true }];
+    const plain = await Promise.all(plainDrafts.map((d) => store.appendMessage(d)));
+    expect(plain.map(seqOf)).toEqual([2, 3, 4]);
+    expect(statements()).toHaveLength(1);
+    expect(statements()[0]).toMatch(ONE_STATEMENT_APPEND);
+    // Prepared by name: planned once per connection, not at every commit.
+    expect(query.mock.calls[0]![0]).toMatchObject({ name: 'ferry-append-plain' });
+
+    query.mockClear();
+    const mixed = await Promise.all([
+      store.appendMessage(draft(1)),
+      store.appendMessage({ ...draft(1), replyTo: first.status === 'created' ? first.message.id : '' }),
+    ]);
+    expect(mixed.map(seqOf)).toEqual([5, 6]);
+    expect(statements()[0]).toBe('BEGIN');
+    expect(statements().at(-1)).toBe('COMMIT');
+
+    // Plain in shape with a resend of a stored message: the primary key refuses the statement
+    // whole, and the transaction that follows answers the resend as its duplicate.
+    query.mockClear();
+    const resent = await Promise.all([store.appendMessage(draft(0)), store.appendMessage(plainDrafts[1]!)]);
+    expect(resent[0]).toMatchObject({ status: 'created', message: { seq: 7 } });
+    expect(resent[1]).toMatchObject({ status: 'duplicate', message: { id: plainDrafts[1]!.id, seq: 3 } });
+    expect(statements()[0]).toMatch(ONE_STATEMENT_APPEND);
+    expect(statements()[1]).toBe('BEGIN');
+
+    // Plain in shape, but one sender has left: nothing of the statement stays, and each input gets
+    // its own answer from the transaction that follows it.
+    await store.removeMember(roomId, people[1]!.userId);
+    query.mockClear();
+    const settled = await Promise.allSettled([
+      store.appendMessage({ ...draft(0), senderMustBeMember: true }),
+      store.appendMessage({ ...draft(1), senderMustBeMember: true }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+    expect(statements()[0]).toMatch(ONE_STATEMENT_APPEND);
+    expect(statements()[1]).toBe('BEGIN');
+    expect((await store.messagesAfter(roomId, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   /**

@@ -22,6 +22,7 @@ import {
   type AttachmentRow,
   type MessageRow,
 } from './rows.js';
+import { appendPlain, isPlainBatch } from './plainAppend.js';
 import { inTransaction } from './transaction.js';
 
 export interface BatcherOptions {
@@ -135,8 +136,9 @@ export class AppendBatcher {
     return outcomes;
   }
 
-  private transaction(inputs: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
-    return inTransaction(this.pool, (client) => this.appendAll(client, inputs));
+  private async transaction(inputs: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
+    const plain = isPlainBatch(inputs) ? await appendPlain(this.pool, inputs) : null;
+    return plain ?? inTransaction(this.pool, (client) => this.appendAll(client, inputs));
   }
 
   private async appendAll(
