@@ -9,8 +9,8 @@ const SERVICES = './scripts/vitest-services.mjs';
 export default defineConfig({
   test: {
     // Most test files wait on servers, Chromium and disks rather than compute: two files at a time
-    // keep a 2-core machine busy (Vitest's default there is one, which left CI mostly idle). The
-    // scale project stays one file at a time, after the rest.
+    // keep a 2-core machine busy (Vitest's default there is one, which left CI mostly idle). Three
+    // were no faster: Chromium then has both cores.
     maxWorkers: 2,
     projects: [
       {
@@ -36,8 +36,8 @@ export default defineConfig({
           name: 'scale',
           globalSetup: [SERVICES],
           include: ['test/scale/**/*.test.ts'],
-          // Each file starts two server processes against one PostgreSQL and Redis: one at a time.
-          fileParallelism: false,
+          // Each file has its own schema and Redis key prefix, so it runs beside any other file
+          // (one at a time, this project ran last with one core idle).
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

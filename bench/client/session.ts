@@ -1,6 +1,5 @@
 /** A signed-in browser context for the client scenarios, and waiting on page state. */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/browser/support/browser.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../contract/index.js';
 import type { BenchUser } from '../ferry/api.js';
 import { deviceState } from './accountProbes.js';
@@ -58,46 +57,6 @@ export async function rendererRssMb(browser: Browser): Promise<number | null> {
   } finally {
     await cdp.detach();
   }
-}
-
-/**
- * Features Playwright 1.6x turns off itself (chromiumSwitches.ts): a --disable-features given at
- * launch replaces its list rather than adding to it, so they are named again here.
- */
-const PLAYWRIGHT_DISABLED_FEATURES = [
-  'AvoidUnnecessaryBeforeUnloadCheckSync',
-  'DestroyProfileOnBrowserClose',
-  'HttpsUpgrades',
-  'HttpsFirstBalancedModeAutoEnable',
-  'LensOverlay',
-  'MediaRouter',
-  'PaintHolding',
-  'ThirdPartyStoragePartitioning',
-  'AvoidCorsURLLoaderRestartOnRedirect',
-  'OptimizationHints',
-  'NetworkTimeServiceQuerying',
-  'AimEnabled',
-  'PreconnectToSearch',
-];
-
-/**
- * The tests' Chromium (same binary and flags) without its WebUI omnibox popups: headless Chromium
- * 156 keeps chrome://omnibox-popup.top-chrome/ in a renderer that re-renders without end, a third
- * to a half of a core, which on two cores comes out of the page being measured.
- */
-export function launchBenchBrowser(): Promise<Browser> {
-  const features = [
-    ...PLAYWRIGHT_DISABLED_FEATURES,
-    'WebUIOmniboxPopup',
-    'WebUIOmniboxAimPopup',
-    'OmniboxAimPopup',
-    'AiModeOmniboxEntryPoint',
-  ];
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [...CHROMIUM_ARGS, `--disable-features=${features.join(',')}`],
-    headless: true,
-  });
 }
 
 /** Waits until the device's IndexedDB holds `conversations` conversations, each caught up to its lastSeq. */

@@ -19,20 +19,14 @@ import {
   type ScrollResult,
 } from '../client/accountProbes.js';
 import { buildBenchScript } from '../client/benchPage.js';
-import {
-  bounded,
-  launchBenchBrowser,
-  rendererRssMb,
-  signedInContext,
-  waitForDeviceSync,
-} from '../client/session.js';
+import { bounded, rendererRssMb, signedInContext, waitForDeviceSync } from '../client/session.js';
 import { scenarioWebDist } from '../client/webBuild.js';
 import { signUpMany } from '../ferry/api.js';
 import { readRoom, seedRooms } from '../ferry/seed.js';
 import { sleep } from '../lib/processes.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
-import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { waitUntil } from '../../test/support/wait.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
 import { DB_NAME } from '../../localdb/index.js';
@@ -93,7 +87,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
   const nodeDir = path.join(dataDir, 'node1');
   let servers: ServerHandle[] = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist });
   const { port, url } = servers[0];
-  const browser = await launchBenchBrowser();
+  const browser = await launchBrowser();
   try {
     const [me, friend] = await signUpMany(url, 2);
     // The store is filled with the server stopped (one writer on the SQLite file).
@@ -373,7 +367,7 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
       },
     ],
     notes: [
-      `Chromium (${CHROMIUM_PATH}) headless without its WebUI omnibox popups (launchBenchBrowser: they spin a renderer), Ferry one node (SQLite) serving the built page. Server: ${r.conversations} conversations between two users, ${r.bigMessages.toLocaleString('en')} messages in one and ${p.otherMessages} in each other, appended through Store.appendMessage (1,000 in flight) in ${(r.serverSeedMs / 1000).toFixed(1)} s with the server stopped; the user has read them all (a device in use).`,
+      `Chromium (${CHROMIUM_PATH}) headless without its WebUI omnibox popups (test/browser/support/browser.ts: they cost every new context CPU and spin a renderer), Ferry one node (SQLite) serving the built page. Server: ${r.conversations} conversations between two users, ${r.bigMessages.toLocaleString('en')} messages in one and ${p.otherMessages} in each other, appended through Store.appendMessage (1,000 in flight) in ${(r.serverSeedMs / 1000).toFixed(1)} s with the server stopped; the user has read them all (a device in use).`,
       `Device: the app synced itself (the hub lists every conversation and catches each one up; a new device takes the big one's newest page) in ${(r.appSyncMs / 1000).toFixed(1)} s; then the big conversation's older messages were stored through localdb's putMessages in the app's page (bench/accounts/page, ${p.deviceChunk} per call, ${(r.deviceFillMs / 1000).toFixed(1)} s), as the hub stores what arrives; the hub's next start indexed them for search and saved the index (${(r.indexMs / 1000).toFixed(1)} s). Each cold open is a new page on /c/<big> after every page closed (the SharedWorker hub starts again; browser process, HTTP cache and Service Worker precache warm): navigation start to the presentation of the frame that first shows the newest message's text (Element Timing's renderTime: a MutationObserver marks the text with \`elementtiming\` as it enters the DOM, before that frame). Beside it, the first task after that frame (a message posted from its requestAnimationFrame), the measure of earlier runs: it also counts what the page queued before it, such as effects that run after the paint. Opens that got no Element Timing entry (timed by their next task instead): ${r.opensWithoutElementTiming} of ${r.openMs.length}.`,
       `Scroll: the log's scrollTop moved up ${STEP_PX} px per frame until the message ${p.scrollBack.toLocaleString('en')} back from the newest was shown (windowed list, older pages read from IndexedDB as it goes); frame durations are requestAnimationFrame deltas; long animation frames from PerformanceObserver('long-animation-frame'): ${s.longFrames}, longest ${s.maxLongFrameMs} ms, blocking ${s.blockingMs} ms in all.`,
       `Memory: the page's JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize; the page is not cross-origin isolated, so measureUserAgentSpecificMemory is unavailable), sampled every 500 ms from the open through the scroll; ${r.memory.domNodes} DOM nodes after the scroll. Renderer processes' RSS (/proc, every renderer of the browser: page, SharedWorker, Service Worker) for scale.`,

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { deviceState } from '../client/accountProbes.js';
-import { launchBenchBrowser, signedInContext, waitForDeviceSync } from '../client/session.js';
+import { signedInContext, waitForDeviceSync } from '../client/session.js';
 import { waitUntil } from '../../test/support/wait.js';
 import { scenarioWebDist } from '../client/webBuild.js';
 import { signUpMany, userHeaders } from '../ferry/api.js';
@@ -17,7 +17,7 @@ import { connect } from '../load/connect.js';
 import { startTcpProxy, type TcpProxy } from '../lib/tcpProxy.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
 import { startFerryServers } from '../targets/ferry.js';
-import { CHROMIUM_PATH } from '../../test/browser/support/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { ClientEvent, type ConversationSummary, newActionId } from '../../contract/index.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
 import { DB_NAME } from '../../localdb/index.js';
@@ -64,7 +64,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<LongOfflineR
   let servers: ServerHandle[] = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist });
   const { port, url } = servers[0];
   let proxy: TcpProxy | null = null;
-  const browser = await launchBenchBrowser();
+  const browser = await launchBrowser();
   try {
     const [me, friend] = await signUpMany(url, 2);
     await Promise.all(servers.map((s) => s.stop()));

@@ -11,7 +11,46 @@ import {
 } from 'playwright-core';
 import type { Ferry } from './ferry';
 
-/** Chromium flags that keep it from reaching outside hosts (the machine refuses them). */
+/** Features playwright-core disables by default (its chromiumSwitches), repeated: see below. */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * Chromium's omnibox popups, WebUI pages that headless Chromium 156 still builds and preloads for
+ * every new window, i.e. every browser context: about 2 of the 4 CPU-seconds a fresh context with
+ * one Ferry tab cost on a 2-core machine, and in long bench runs a renderer that re-rendered
+ * without end (a third to a half of a core) beside the page measured. Nobody sees them headless.
+ */
+const BROWSER_UI_FEATURES = [
+  'PreloadTopChromeWebUI',
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxFullPopup',
+  'WebUIOmniboxAimPopup',
+  'OmniboxAimPopup',
+  'AiModeOmniboxEntryPoint',
+];
+
+/**
+ * Chromium flags, for the tests and the client benches alike: nothing reaches outside hosts (the
+ * machine refuses them), and no browser UI is built that nobody sees. Chromium keeps only the last --disable-features it is given, and
+ * playwright-core puts its own before ours: ours repeats its list.
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -20,6 +59,7 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...BROWSER_UI_FEATURES].join(',')}`,
 ];
 
 /** Path of the Chromium binary: CHROMIUM_PATH or /usr/bin/chromium. */
