@@ -109,6 +109,13 @@ export function primeConversation(id: string): void {
   });
 }
 
+/** Conversation `id`'s name as stored ('' when it is not, or IndexedDB fails). */
+export const storedName = (id: string): Promise<string> =>
+  sharedRead(conversationKey(id), (db) => getConversation(db, id)).then(
+    (c) => c?.name ?? '',
+    () => '',
+  );
+
 const NO_CONVERSATIONS: LocalConversation[] = [];
 
 /**

@@ -5,7 +5,14 @@
  * renders from IndexedDB (hooks re-read on the hub's `changed` events) and acts through the outbox,
  * the hub and HTTP.
  */
-export { useHubStatus, useMe, useConversations, useConversationsRead, primeConversation } from './hooks';
+export {
+  useHubStatus,
+  useMe,
+  useConversations,
+  useConversationsRead,
+  primeConversation,
+  storedName,
+} from './hooks';
 export { askPersistentStorage } from './storage';
 export type { StorageInfo } from './storageUsage';
 export { attachmentMaxBytes, attachmentMaxMb, refreshServerLimits } from './limits';

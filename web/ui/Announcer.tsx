@@ -7,10 +7,9 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../contract/index';
-import { onArrived, useConversations, useHubStatus } from '../data/index';
+import { onArrived, storedName, useHubStatus } from '../data/index';
 import { useI18n } from '../i18n/index';
 import type { Strings } from '../i18n/en';
-import { useListHeld } from './ConversationList';
 
 /** Arrivals this close together are announced together. */
 const GATHER_MS = 500;
@@ -36,25 +35,26 @@ export function arrivalText(
   return conversations > 1 ? t.newMessagesIn(arrived.length, conversations) : t.newMessages(arrived.length);
 }
 
-function useArrivals(say: Say, t: Strings, activeId: string | null): void {
-  // Only names the conversations of arrivals: read when the list is (useListHeld).
-  const conversations = useConversations(!useListHeld(activeId));
-  const context = useRef({ conversations, t });
-  context.current = { conversations, t };
+function useArrivals(say: Say, t: Strings): void {
+  const strings = useRef(t);
+  strings.current = t;
   useEffect(() => {
     let gathered: Message[] = [];
     let quiet: ReturnType<typeof setTimeout> | undefined;
     let longest: ReturnType<typeof setTimeout> | undefined;
-    function flush() {
+    async function flush() {
       clearTimeout(quiet);
       clearTimeout(longest);
       longest = undefined;
       const arrived = gathered;
       gathered = [];
-      if (arrived.length === 0) return;
-      const { conversations, t } = context.current;
-      const nameOf = (id: string) => conversations.find((c) => c.id === id)?.name ?? '';
-      say(arrivalText(arrived, t, (id) => nameOf(id) || arrived[0]!.senderName));
+      const first = arrived[0];
+      if (!first) return;
+      // Named as stored, one read per announcement: the list in memory may not be read yet (it
+      // waits while the open conversation shows), and the conversation is stored before its
+      // messages are.
+      const name = (await storedName(first.conversationId)) || first.senderName;
+      say(arrivalText(arrived, strings.current, () => name));
     }
     const off = onArrived((m) => {
       // A hidden tab is not being listened to (its notification covers it).
@@ -95,13 +95,13 @@ function useConnectionChanges(say: Say, t: Strings): void {
   }, [connection]);
 }
 
-/** The live region; mount once, in the signed-in shell (`activeId`: the open conversation). */
-export function Announcer({ activeId }: { activeId: string | null }) {
+/** The live region; mount once, in the signed-in shell. */
+export function Announcer() {
   const { t } = useI18n();
   const [said, setSaid] = useState<{ n: number; text: string } | null>(null);
   // Each announcement is a new node, so the same words twice are still read twice.
   const say = useRef<Say>((text) => setSaid((prev) => ({ n: (prev?.n ?? 0) + 1, text }))).current;
-  useArrivals(say, t, activeId);
+  useArrivals(say, t);
   useConnectionChanges(say, t);
   return (
     <div class="sr-only" aria-live="polite" data-announcer="">

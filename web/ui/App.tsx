@@ -117,7 +117,7 @@ function Shell({ me }: { me: User }) {
         <Main route={route} me={me} />
       </main>
       <Alerts activeId={activeId} />
-      <Announcer activeId={activeId} />
+      <Announcer />
       <KeyboardShortcuts activeId={activeId} />
     </div>
   );
