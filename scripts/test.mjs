@@ -90,7 +90,9 @@ async function main() {
     return finish(1);
   }
   if (interrupted) return finish(1);
-  const env = { ...process.env, ...services.env };
+  // The app was just built from these sources: store threads and server processes the tests
+  // start load it compiled instead of compiling the sources again each time (see startWorker).
+  const env = { ...process.env, ...services.env, FERRY_COMPILED_DIR: path.join(ROOT, 'dist/node') };
   say(
     `PostgreSQL ${env[ENV.database]} (${services.private.postgres ? 'private' : `from ${ENV.database}`}), ` +
       `Redis ${env[ENV.redis]} (${services.private.redis ? 'private' : `from ${ENV.redis}`}), ` +

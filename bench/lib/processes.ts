@@ -42,9 +42,13 @@ export function spawnNode(opts: SpawnNodeOptions): NodeProcess {
     ? ['taskset', ['-c', opts.cpus, process.execPath, ...nodeArgv]]
     : [process.execPath, nodeArgv];
   const out = openSync(opts.logFile, 'a');
+  // What `npm run bench` runs, also from npm test's smoke tests: the sources through tsx, never the
+  // tests' compiled shortcut (whose threads would inherit tsx-only --import flags).
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  delete env.FERRY_COMPILED_DIR;
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
+    env,
     stdio: opts.ipc ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
   });
   closeSync(out);

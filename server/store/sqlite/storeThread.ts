@@ -95,11 +95,19 @@ export class StoreThread {
 /**
  * Compiled (dist/node), the entry is the .js file beside this one. Run from the TypeScript
  * sources (tsx, vitest), it is the .ts file, and the new thread registers tsx before loading it:
- * module hooks registered on the main thread do not reach worker threads.
+ * module hooks registered on the main thread do not reach worker threads. Unless
+ * FERRY_COMPILED_DIR names these sources compiled (`npm test` builds dist/node first, then sets
+ * it): then the thread loads its compiled entry from there, about 0.6 s less per store opened and
+ * closed than a thread with tsx's loader of its own.
  */
 function startWorker(entry: ThreadEntry, workerData: unknown): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, here), { workerData });
+  const compiled = process.env.FERRY_COMPILED_DIR;
+  if (compiled) {
+    const fromRoot = new URL(`./${entry}.js`, here).href.slice(new URL('../../../', here).href.length);
+    return new Worker(new URL(fromRoot, pathToFileURL(`${compiled}/`)), { workerData });
+  }
   const file = new URL(`./${entry}.ts`, here).href;
   const boot = `import(${JSON.stringify(tsxApi(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file)}); });`;
   return new Worker(boot, { eval: true, workerData });

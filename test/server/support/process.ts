@@ -1,10 +1,11 @@
 /**
- * Runs the real server entry (`node --import tsx server/index.ts`) as a child process, for tests
- * that kill or signal the process (fault, graceful shutdown). The entry logs a JSON line
- * `{"msg":"listening","port":N,...}` once bound; that is how the test finds the port.
+ * Runs the real server entry (compiled, or `node --import tsx server/index.ts`) as a child
+ * process, for tests that kill or signal the process (fault, graceful shutdown). The entry logs a
+ * JSON line `{"msg":"listening","port":N,...}` once bound; that is how the test finds the port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -56,9 +57,18 @@ export async function startServerProcess(options: SpawnOptions): Promise<ServerP
   return { ...spawned, port, url: `http://127.0.0.1:${port}` };
 }
 
-/** Spawns `server/index.ts` without waiting for it to listen (e.g. to see it refuse a bad config). */
+/**
+ * The server entry: compiled when FERRY_COMPILED_DIR names the sources compiled (`npm test` builds
+ * them first), so each start skips tsx's compiling; else the TypeScript file through tsx.
+ */
+function serverEntry(): string[] {
+  const compiled = process.env.FERRY_COMPILED_DIR;
+  return compiled ? [path.join(compiled, 'server/index.js')] : ['--import', 'tsx', 'server/index.ts'];
+}
+
+/** Spawns the server entry without waiting for it to listen (e.g. to see it refuse a bad config). */
 export function spawnServerProcess(options: SpawnOptions): SpawnedServer {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const child = spawn(process.execPath, serverEntry(), {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
