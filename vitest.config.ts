@@ -36,8 +36,10 @@ export default defineConfig({
           name: 'scale',
           globalSetup: [SERVICES],
           include: ['test/scale/**/*.test.ts'],
-          // Each file has its own schema and Redis key prefix, so it runs beside any other file
-          // (one at a time, this project ran last with one core idle).
+          // Each file starts two server processes against one PostgreSQL and Redis: one at a time,
+          // after the rest. Beside the browser files, a cluster's start once hung past its hook's
+          // 60 s in CI (twoNodes "small rate limits"; it passes alone): not understood yet.
+          fileParallelism: false,
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
