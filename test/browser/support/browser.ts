@@ -48,8 +48,9 @@ const BROWSER_UI_FEATURES = [
 
 /**
  * Chromium flags, for the tests and the client benches alike: nothing reaches outside hosts (the
- * machine refuses them), and no browser UI is built that nobody sees. Chromium keeps only the last --disable-features it is given, and
- * playwright-core puts its own before ours: ours repeats its list.
+ * machine refuses them), and no browser UI is built that nobody sees. Chromium keeps only the last
+ * --disable-features it is given, and playwright-core puts its own before ours: ours repeats its
+ * list.
  */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
