@@ -2,7 +2,12 @@
 import os from 'node:os';
 import type { ChartPanel, GoalResult, Row, ScenarioId } from '../types.js';
 import { ratio, rowMaker } from '../types.js';
-import { SATURATION_P99_MS, type RelaySeries, type RelayStepResult } from './relaySeries.js';
+import {
+  SATURATION_P99_MS,
+  describeWriterWork,
+  type RelaySeries,
+  type RelayStepResult,
+} from './relaySeries.js';
 
 /**
  * The physical floor of a durable relay's extra latency, measured in the same run: one node's
@@ -91,7 +96,10 @@ export function compareRelay(
         .map(
           (x) =>
             `${x.offeredPerSec}/s commit p50 <= ${x.commits!.p50UpToMs ?? '?'} ms, p99 <= ${x.commits!.p99UpToMs ?? '?'} ms ` +
-            `(${x.commits!.messagesPerCommit} msgs each), loop lag p99 ${x.loopLag.p99} ms`,
+            `(${x.commits!.messagesPerCommit} msgs each), loop lag p99 ${x.loopLag.p99} ms` +
+            (x.commits!.checkpoints.runs + x.commits!.searchIndexing.runs > 0
+              ? `, between commits ${describeWriterWork(x.commits!)}`
+              : ''),
         )
         .join('; ')}.`,
     );
@@ -219,15 +227,22 @@ export function compareRelay(
   return { rows, goals: goalList, charts, notes, referenceRate: ref.rate };
 }
 
+/** The lowest offered rate when a side saturated already there: its capacity is below it, unmeasured. */
+const saturatedFirst = (s: RelaySeries): number | null =>
+  s.saturated && s.maxSustainedPerSec === 0 ? (s.steps[0]?.offeredPerSec ?? null) : null;
+
 const capacityText = (s: RelaySeries | undefined): string =>
   !s
     ? 'not run'
-    : `${s.target} ${s.saturated ? '' : '>= '}${s.maxSustainedPerSec} msg/s` +
-      (s.saturated ? '' : ' (never saturated: a lower bound)') +
-      (s.loadBound ? ' (load generators at their CPU limit when it saturated)' : '') +
-      (s.crowdedAtSaturation && !s.loadBound
-        ? ` (the whole machine was busy when it saturated; its server used ${s.steps.find((x) => x.saturated)?.serverCpu} cores)`
-        : '');
+    : saturatedFirst(s) !== null
+      ? `${s.target} saturated at its lowest offered rate, ${saturatedFirst(s)} msg/s (capacity below it: not measured; ` +
+        `${s.steps[0]!.saturationReason ?? 'saturated'}; the machine's CPU ${s.steps[0]!.machineCpu} cores)`
+      : `${s.target} ${s.saturated ? '' : '>= '}${s.maxSustainedPerSec} msg/s` +
+        (s.saturated ? '' : ' (never saturated: a lower bound)') +
+        (s.loadBound ? ' (load generators at their CPU limit when it saturated)' : '') +
+        (s.crowdedAtSaturation && !s.loadBound
+          ? ` (the whole machine was busy when it saturated; its server used ${s.steps.find((x) => x.saturated)?.serverCpu} cores)`
+          : '');
 
 /** Both maxima, and whether either is only a lower bound or was set by the load. */
 function capacityNote(ferry: RelaySeries | undefined, baseline: RelaySeries | undefined): string {

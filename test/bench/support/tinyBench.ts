@@ -165,8 +165,12 @@ export function itReportsTheRun(run: TinyRun): void {
       run.only.flatMap((id) => GOALS_BY_SCENARIO[id]).sort(),
     );
     for (const g of run.results.goals) {
-      expect(Number.isFinite(g.actual), g.id).toBe(true);
       if (g.pass === null) expect(g.note, g.id).toBeTruthy();
+      // The one goal left without a number: a capacity ratio when a side saturated at its lowest
+      // offered rate (a loaded machine can do that to the tiny run), which its note then says.
+      if (g.id.endsWith('-throughput') && g.pass === null && /lowest offered rate/.test(g.note ?? ''))
+        continue;
+      expect(Number.isFinite(g.actual), g.id).toBe(true);
     }
   });
 
