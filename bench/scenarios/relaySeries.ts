@@ -10,7 +10,7 @@ import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
 import type { LoopLag } from '../servers/probe.js';
-import { commitWindow, type CommitWindow } from '../ferry/commits.js';
+import { commitWindow, type CommitWindow, type WorkWindow } from '../ferry/commits.js';
 import type { TimeWindow } from '../lib/cpuProfile.js';
 import type { RelayConversation } from '../load/types.js';
 import type { Target, TargetName } from '../targets/types.js';
@@ -520,5 +520,20 @@ function mergeStep(
 function describeCommits(c: CommitWindow): string {
   if (c.commits === 0) return 'no commits';
   const bound = (ms: number | null) => (ms === null ? 'over the last bucket' : `<= ${ms} ms`);
-  return `commits ${c.commits} (${c.messagesPerCommit} msgs each) p50 ${bound(c.p50UpToMs)}, p99 ${bound(c.p99UpToMs)}`;
+  return (
+    `commits ${c.commits} (${c.messagesPerCommit} msgs each) p50 ${bound(c.p50UpToMs)}, p99 ${bound(c.p99UpToMs)}` +
+    `, between them ${describeWriterWork(c)}`
+  );
+}
+
+/**
+ * The writer's work between commits in a step (SQLite): a batch that arrives meanwhile waits for
+ * it, and that wait is not in the commit's time.
+ */
+export function describeWriterWork(c: CommitWindow): string {
+  const work = (what: string, w: WorkWindow) =>
+    w.runs === 0
+      ? `no ${what}`
+      : `${what} ${w.runs}x, p99 <= ${w.p99UpToMs ?? '?'} ms, ${w.totalMs} ms in all`;
+  return `${work('checkpoints', c.checkpoints)}; ${work('search indexing', c.searchIndexing)}`;
 }

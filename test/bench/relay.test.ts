@@ -38,6 +38,19 @@ describe('npm run bench at the tiny size: one-node relay', () => {
       expect(step.commits!.messagesPerCommit).toBeGreaterThanOrEqual(1);
     }
     for (const step of data.baseline!.steps) expect(step.commits).toBeNull();
+    // So is the writer's work between commits (idle within a second of a commit): a batch arriving
+    // meanwhile waits for it, outside the commit's time.
+    for (const work of ['checkpoints', 'searchIndexing'] as const) {
+      const runs = data.ferry!.steps.map((step) => step.commits![work]);
+      expect(
+        runs.reduce((a, w) => a + w.runs, 0),
+        work,
+      ).toBeGreaterThan(0);
+      expect(
+        runs.reduce((a, w) => a + w.totalMs, 0),
+        work,
+      ).toBeGreaterThan(0);
+    }
     const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
     expect(positive(peak?.ratio)).toBe(true);
     expectProbe(data.fdatasync);
