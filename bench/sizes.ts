@@ -254,7 +254,7 @@ const FULL: SizeParams = {
     upload: 180_000,
     'big-account': 540_000,
     'long-offline': 150_000,
-    profile: 60_000,
+    profile: 120_000,
   },
 };
 
