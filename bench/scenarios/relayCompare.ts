@@ -98,7 +98,7 @@ export function compareRelay(
             `${x.offeredPerSec}/s commit p50 <= ${x.commits!.p50UpToMs ?? '?'} ms, p99 <= ${x.commits!.p99UpToMs ?? '?'} ms ` +
             `(${x.commits!.messagesPerCommit} msgs each), loop lag p99 ${x.loopLag.p99} ms` +
             (x.commits!.checkpoints.runs + x.commits!.searchIndexing.runs > 0
-              ? `, between commits ${describeWriterWork(x.commits!)}`
+              ? `, between commits ${describeWriterWork(x.commits!, x.window)}`
               : ''),
         )
         .join('; ')}.`,

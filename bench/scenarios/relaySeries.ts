@@ -259,7 +259,7 @@ class RelaySession {
     ctx.log(
       `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
         `, loop lag p99 ${step.loopLag.p99} ms` +
-        (commits ? `, ${describeCommits(commits)}` : '') +
+        (commits ? `, ${describeCommits(commits, window)}` : '') +
         `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}` +
         (step.databaseCpu === undefined ? '' : `, database ${step.databaseCpu.toFixed(2)}`) +
         `, machine ${step.machineCpu.toFixed(2)}` +
@@ -517,12 +517,12 @@ function mergeStep(
 }
 
 /** A step's commits for the log: where their median and 99th percentile fall, and their size. */
-function describeCommits(c: CommitWindow): string {
+function describeCommits(c: CommitWindow, window: TimeWindow): string {
   if (c.commits === 0) return 'no commits';
   const bound = (ms: number | null) => (ms === null ? 'over the last bucket' : `<= ${ms} ms`);
   return (
     `commits ${c.commits} (${c.messagesPerCommit} msgs each) p50 ${bound(c.p50UpToMs)}, p99 ${bound(c.p99UpToMs)}` +
-    `, between them ${describeWriterWork(c)}`
+    `, between them ${describeWriterWork(c, window)}`
   );
 }
 
@@ -530,10 +530,16 @@ function describeCommits(c: CommitWindow): string {
  * The writer's work between commits in a step (SQLite): a batch that arrives meanwhile waits for
  * it, and that wait is not in the commit's time.
  */
-export function describeWriterWork(c: CommitWindow): string {
+export function describeWriterWork(c: CommitWindow, window: TimeWindow): string {
   const work = (what: string, w: WorkWindow) =>
     w.runs === 0
       ? `no ${what}`
       : `${what} ${w.runs}x, p99 <= ${w.p99UpToMs ?? '?'} ms, ${w.totalMs} ms in all`;
-  return `${work('checkpoints', c.checkpoints)}; ${work('search indexing', c.searchIndexing)}`;
+  const windowMs = (window.toUs - window.fromUs) / 1000;
+  const busy = c.checkpoints.totalMs + c.searchIndexing.totalMs;
+  const share =
+    windowMs > 0 && busy > 0
+      ? ` (${((busy / windowMs) * 100).toFixed(1)}% of the step's ${(windowMs / 1000).toFixed(1)} s)`
+      : '';
+  return `${work('checkpoints', c.checkpoints)}; ${work('search indexing', c.searchIndexing)}${share}`;
 }

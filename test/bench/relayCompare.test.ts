@@ -1,7 +1,11 @@
 /** Judging the relay goals from both sides' steps (bench/scenarios/relayCompare.ts). */
 import { describe, expect, it } from 'vitest';
 import { compareRelay } from '../../bench/scenarios/relayCompare';
-import type { RelaySeries, RelayStepResult } from '../../bench/scenarios/relaySeries';
+import {
+  describeWriterWork,
+  type RelaySeries,
+  type RelayStepResult,
+} from '../../bench/scenarios/relaySeries';
 
 const latency = (p99: number) => ({ n: 1000, p50: p99 / 4, p95: p99 / 2, p99, max: p99 * 2 });
 
@@ -73,5 +77,19 @@ describe('relay goals', () => {
       'baseline saturated at its lowest offered rate, 500 msg/s (capacity below it: not measured',
     );
     expect(goal.note).toContain('p99 180 ms > 100 ms');
+  });
+
+  it("reports the writer's work between commits as a share of the step", () => {
+    const commits = {
+      commits: 800,
+      messagesPerCommit: 5,
+      p50UpToMs: 2.5,
+      p99UpToMs: 10,
+      checkpoints: { runs: 40, p99UpToMs: 10, totalMs: 100 },
+      searchIndexing: { runs: 20, p99UpToMs: 25, totalMs: 50 },
+    };
+    expect(describeWriterWork(commits, { fromUs: 1_000_000, toUs: 4_000_000 })).toBe(
+      "checkpoints 40x, p99 <= 10 ms, 100 ms in all; search indexing 20x, p99 <= 25 ms, 50 ms in all (5.0% of the step's 3.0 s)",
+    );
   });
 });
