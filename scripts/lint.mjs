@@ -1,7 +1,7 @@
 // `npm run lint` and `npm run typecheck`: every context's type check (each with its own
-// tsconfig.json), then (for lint) ESLint and the Prettier check. The checks are independent and
-// each is single-threaded, so they run side by side, one per core; each check's output is printed
-// whole when it ends, so interleaved lines never hide which check said what.
+// tsconfig.json) and, for lint, ESLint and the Prettier check. The checks are independent, so they
+// run side by side, one per core (each mostly uses one); each check's output is printed whole when
+// it ends, so interleaved lines never hide which check said what.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';

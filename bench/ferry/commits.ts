@@ -16,6 +16,10 @@ const HISTOGRAMS = {
   searchIndex: 'ferry_search_index_seconds',
 } as const;
 type HistogramName = keyof typeof HISTOGRAMS;
+/** Metric name -> which histogram it is. */
+const BY_METRIC = new Map<string, HistogramName>(
+  Object.entries(HISTOGRAMS).map(([key, metric]) => [metric, key as HistogramName]),
+);
 
 /** One histogram's cumulative state at one moment. */
 interface HistogramCounts {
@@ -69,9 +73,6 @@ export async function readCommitCounts(baseUrl: string): Promise<CommitCounts> {
     histograms: { commit: emptyCounts(), checkpoint: emptyCounts(), searchIndex: emptyCounts() },
     messages: 0,
   };
-  const byMetric = new Map<string, HistogramName>(
-    Object.entries(HISTOGRAMS).map(([key, metric]) => [metric, key as HistogramName]),
-  );
   for (const line of (await res.text()).split('\n')) {
     const batch = BATCH_SUM.exec(line);
     if (batch) {
@@ -79,7 +80,7 @@ export async function readCommitCounts(baseUrl: string): Promise<CommitCounts> {
       continue;
     }
     const match = LINE.exec(line);
-    const key = match && byMetric.get(match[1]!);
+    const key = match && BY_METRIC.get(match[1]!);
     if (!match || !key) continue;
     const h = counts.histograms[key];
     const value = Number(match[4]);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRelay } from '../../bench/scenarios/relayCompare';
 import {
+  capacityBounds,
   describeWriterWork,
   type RelaySeries,
   type RelayStepResult,
@@ -37,18 +38,15 @@ function step(rate: number, p99: number): RelayStepResult {
 }
 
 function series(target: string, steps: RelayStepResult[]): RelaySeries {
-  const saturatedAt = steps.find((s) => s.saturated)?.offeredPerSec ?? Infinity;
+  const { carried, saturatedAt } = capacityBounds(steps);
   return {
     target,
     nodes: 1,
     connections: 100,
     steps,
     peakDeliveredPerSec: Math.max(...steps.map((s) => s.deliveredPerSec)),
-    maxSustainedPerSec: Math.max(
-      0,
-      ...steps.filter((s) => s.offeredPerSec < saturatedAt).map((s) => s.offeredPerSec),
-    ),
-    saturated: saturatedAt !== Infinity,
+    maxSustainedPerSec: carried,
+    saturated: saturatedAt !== null,
     loadBound: false,
     crowdedAtSaturation: false,
   };
