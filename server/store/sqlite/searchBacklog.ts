@@ -33,8 +33,9 @@ export interface SearchCadence {
 
 /**
  * Measured on a 2-core VM: a transaction of one row costs 224 µs a row (most of it the fsync), of
- * 10 rows 26 µs, of 200 rows 7.0 µs, of 1,000 rows 5.2 µs. 200 rows hold nearly all of the gain,
- * and a batch that arrives during one waits about 1.4 ms at most.
+ * 10 rows 26 µs, of 200 rows 7.0 µs, of 1,000 rows 5.2 µs. 200 rows hold nearly all of the gain.
+ * Under load, on a core shared with the event loop, a 200-row run took 4.6-7.3 ms (bench, relay
+ * at 500-2,000 msg/s): an idle run therefore ends early for a batch that comes (YIELD_ROWS).
  */
 export const SEARCH_CADENCE: SearchCadence = {
   idleAfterRows: 200,
@@ -42,6 +43,12 @@ export const SEARCH_CADENCE: SearchCadence = {
   busyAfterRows: 1_000,
   chunk: 200,
 };
+
+/**
+ * Rows an idle run indexes between two looks for a waiting batch: about 0.1 ms of work, and a
+ * look (receiveMessageOnPort) costs a few microseconds.
+ */
+export const YIELD_ROWS = 16;
 
 /** The writer's search backlog: what FTS5 holds up to, and the runs that catch it up. */
 export class SearchBacklog {
@@ -52,8 +59,8 @@ export class SearchBacklog {
   #ranRows = 0;
   #ranMs = 0;
   readonly #newest: () => number;
-  /** Indexes up to `limit` rows past the mark; false when there were none. */
-  readonly #step: (limit: number) => boolean;
+  /** Indexes up to `limit` rows past the mark, fewer if `yieldTo` says so; false when there were none. */
+  readonly #step: (limit: number, yieldTo?: () => boolean) => boolean;
 
   constructor(
     db: Database.Database,
@@ -61,21 +68,30 @@ export class SearchBacklog {
     private readonly when: SearchCadence = SEARCH_CADENCE,
   ) {
     this.#newest = () => q.newestRowid.get() ?? 0;
-    /** One transaction: the next `limit` rows past the mark; returns how many it read, and the new mark. */
-    const step = db.transaction((mark: number, limit: number): [read: number, mark: number] => {
-      const rows = q.searchPending.all(mark, limit);
-      if (rows.length === 0) return [0, mark];
-      for (const row of rows)
-        if (row.kind === EntryKind.message && row.deleted === 0)
-          q.insertSearchTerms.run(row.rowid, ...searchRow(row.text, row.conversationId, row.senderId));
-      const last = rows.at(-1)!.rowid;
-      q.setSearchMark.run(last);
-      return [rows.length, last];
-    });
+    /**
+     * One transaction: the next `limit` rows past the mark, or fewer when `yieldTo` says a batch
+     * waits (asked every YIELD_ROWS rows); returns how many it read, and the new mark.
+     */
+    const step = db.transaction(
+      (mark: number, limit: number, yieldTo?: () => boolean): [read: number, mark: number] => {
+        const rows = q.searchPending.all(mark, limit);
+        let read = 0;
+        for (const row of rows) {
+          if (read > 0 && read % YIELD_ROWS === 0 && yieldTo?.()) break;
+          if (row.kind === EntryKind.message && row.deleted === 0)
+            q.insertSearchTerms.run(row.rowid, ...searchRow(row.text, row.conversationId, row.senderId));
+          read++;
+        }
+        if (read === 0) return [0, mark];
+        const last = rows[read - 1]!.rowid;
+        q.setSearchMark.run(last);
+        return [read, last];
+      },
+    );
     // The mark moves here only once the transaction committed: a rollback leaves it where it was.
-    this.#step = (limit) => {
+    this.#step = (limit, yieldTo) => {
       const started = performance.now();
-      const [read, mark] = step.immediate(this.#mark, limit);
+      const [read, mark] = withoutFsync(db, () => step.immediate(this.#mark, limit, yieldTo));
       if (read === 0) return false;
       this.#mark = mark;
       this.#ranAt = performance.now();
@@ -107,14 +123,38 @@ export class SearchBacklog {
   /**
    * After a commit's replies are posted: indexes one chunk when idle and idleAfterRows wait (or
    * any, idleAfterMs after the last run), or, when batches wait, once busyAfterRows are behind, so
-   * the backlog stays bounded and a batch that arrives meanwhile waits for one chunk at most.
+   * the backlog stays bounded. An idle run ends early once `waiting` says a batch has come: that
+   * batch then waits for YIELD_ROWS rows and one COMMIT at most, not for a whole chunk. A busy
+   * run indexes its whole chunk (it is what keeps the backlog bounded).
    */
-  afterCommit(idle: boolean): void {
+  afterCommit(idle: boolean, waiting?: () => boolean): void {
     const behind = this.#newest() - this.#mark;
     const { idleAfterRows, idleAfterMs, busyAfterRows, chunk } = this.when;
     const due = idle
       ? behind >= idleAfterRows || (behind > 0 && performance.now() - this.#ranAt >= idleAfterMs)
       : behind >= busyAfterRows;
-    if (due) this.#step(chunk);
+    if (due) this.#step(chunk, idle ? waiting : undefined);
+  }
+}
+
+/**
+ * Runs `transaction` with synchronous=NORMAL: its COMMIT writes the WAL without waiting for the
+ * disk, so the writer is free for the next batch sooner. For the index only: its words and the
+ * mark commit together, so a power loss that takes this transaction takes both, and the next run
+ * indexes those rows again; the next message commit (FULL) syncs the WAL, these frames with it.
+ * The connection is FULL again before anything else runs on it; should that fail, the writer
+ * thread ends (the store then fails every caller) rather than commit a message without its sync.
+ */
+function withoutFsync<T>(db: Database.Database, transaction: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return transaction();
+  } finally {
+    try {
+      db.pragma('synchronous = FULL');
+    } catch {
+      // In a worker thread, process.exit ends only that thread.
+      process.exit(1);
+    }
   }
 }

@@ -18,8 +18,12 @@ export interface MergedOp {
   size: (args: never) => number;
   /** Most held by one merged run; a single request larger than this still runs alone. */
   maxSize: number;
-  /** Called once a run's replies are posted; `idle` when no request at all was waiting then. */
-  afterRun?: (idle: boolean) => void;
+  /**
+   * Called once a run's replies are posted; `idle` when no request at all was waiting then.
+   * `waiting()` tells whether a request has come since (it takes it from the port, to be handled
+   * next, in order): idle work looks now and then and ends early for it.
+   */
+  afterRun?: (idle: boolean, waiting: () => boolean) => void;
 }
 
 /**
@@ -77,7 +81,12 @@ export function serveRequests(handlers: Handlers, onClose: () => void, merged?: 
       replies = requests.map((r) => ({ id: r.id, ok: false, error: wire }));
     }
     for (const reply of replies) port.postMessage(reply);
-    merged!.afterRun?.(next === undefined);
+    const idle = next === undefined;
+    const waiting = () => {
+      next ??= receiveMessageOnPort(port)?.message as Request | undefined;
+      return next !== undefined;
+    };
+    merged!.afterRun?.(idle, waiting);
     return next;
   };
 

@@ -108,8 +108,12 @@ function startWorker(entry: ThreadEntry, workerData: unknown): Worker {
     const fromRoot = new URL(`./${entry}.js`, here).href.slice(new URL('../../../', here).href.length);
     return new Worker(new URL(fromRoot, pathToFileURL(`${compiled}/`)), { workerData });
   }
-  const file = new URL(`./${entry}.ts`, here).href;
-  const boot = `import(${JSON.stringify(tsxApi(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file)}); });`;
+  return tsWorker(new URL(`./${entry}.ts`, here), workerData);
+}
+
+/** A worker thread running the TypeScript module `file` through tsx (the sources, not compiled). */
+export function tsWorker(file: URL, workerData: unknown): Worker {
+  const boot = `import(${JSON.stringify(tsxApi(import.meta.url))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }
 

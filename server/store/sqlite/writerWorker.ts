@@ -164,16 +164,17 @@ serveRequests({ open, indexSearch }, () => db?.close(), {
   run: commitBatches,
   size: (batch: WriteOp[]) => batch.length,
   maxSize: maxBatch,
-  // After the acks are on their way: batches that come meanwhile wait for the indexing or the copy
-  // (not for a commit that holds it), then share the next transaction. The checkpoint comes
-  // second, so it copies the index's pages too.
-  afterRun: (idle) => {
+  // After the acks are on their way: a batch that comes during the indexing waits for a few rows
+  // of it (the idle run ends early for it, see SearchBacklog.afterCommit), then has the writer.
+  // The checkpoint comes second, so it copies the index's pages too, and only if still idle: it
+  // cannot stop part-way, and waits for the next idle moment instead.
+  afterRun: (idle, waiting) => {
     try {
-      search?.afterCommit(idle);
+      search?.afterCommit(idle, waiting);
     } catch {
       // Nothing is lost: the messages are committed, and the next run indexes from the mark.
     }
-    if (!idle || !db || !checkpoints.due()) return;
+    if (!idle || !db || !checkpoints.due() || waiting()) return;
     checkpoints.ran();
     try {
       lastCheckpoint = checkpoint(db);

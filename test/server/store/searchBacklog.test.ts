@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendBatch } from '../../../server/store/sqlite/appendBatch.js';
 import { runMigrations } from '../../../server/store/sqlite/migrations.js';
 import { openDatabase } from '../../../server/store/sqlite/openDatabase.js';
-import { SearchBacklog, type SearchCadence } from '../../../server/store/sqlite/searchBacklog.js';
+import { SearchBacklog, type SearchCadence, YIELD_ROWS } from '../../../server/store/sqlite/searchBacklog.js';
 import { prepareStatements } from '../../../server/store/sqlite/statements.js';
 import { EARLY_ROOM_SQL } from './support/earlyData.js';
 
@@ -102,5 +102,36 @@ describe('SearchBacklog', () => {
     expect(indexed()).toBe(3);
     expect(again.mark).toBe(3);
     expect(backlog.mark).toBe(0);
+  });
+
+  it('ends an idle run for a waiting batch after YIELD_ROWS rows, runs a busy chunk whole, and leaves the connection on FULL', async () => {
+    const { db, backlog, append, indexed } = await open({
+      idleAfterRows: 1,
+      idleAfterMs: Infinity,
+      busyAfterRows: 1,
+      chunk: 100,
+    });
+    append(3 * YIELD_ROWS + 2);
+    let asked = 0;
+    const batchWaits = () => {
+      asked++;
+      return true;
+    };
+    backlog.afterCommit(true, batchWaits);
+    expect(indexed()).toBe(YIELD_ROWS);
+    expect(backlog.mark).toBe(YIELD_ROWS);
+    expect(asked).toBe(1);
+    // Nobody waits: the run goes to the end, asking every YIELD_ROWS rows.
+    asked = 0;
+    backlog.afterCommit(true, () => (asked++, false));
+    expect(indexed()).toBe(3 * YIELD_ROWS + 2);
+    expect(asked).toBe(2);
+    append(3 * YIELD_ROWS);
+    asked = 0;
+    backlog.afterCommit(false, batchWaits);
+    expect(indexed()).toBe(6 * YIELD_ROWS + 2);
+    expect(asked).toBe(0);
+    // Indexing commits without its own fsync; the messages' commits that follow keep theirs.
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });
 });
