@@ -236,7 +236,7 @@ const FULL: SizeParams = {
     otherMessages: 10,
     scrollBack: 10_000,
     deviceChunk: 2000,
-    opens: 3,
+    opens: 7,
     scrollTimeoutMs: 90_000,
     timeoutMs: 120_000,
   },
