@@ -81,6 +81,7 @@ async function withWorkerOnly(name: string, roomName: string) {
   const alice = await newUser(suite.browser, suite.ferry, name, {
     permissions: ['notifications', 'background-sync'],
   });
+  keepWorkerConsole(alice.context);
   const bob = await newUser(suite.browser, suite.ferry, `${name}-bob`);
   const room = await sharedRoom(suite.ferry, alice, bob, roomName);
   const page = await openOnlineTab(alice.context, suite.ferry, '/');
@@ -115,12 +116,32 @@ function shown(worker: Worker, tag: string): Promise<Shown[]> {
   }, tag);
 }
 
+/** What the contexts' Service Workers wrote to their console (the push handler reports failures there). */
+const workerConsoles = new WeakMap<BrowserContext, string[]>();
+
+/** Starts keeping what `context`'s workers write to their console, for waitShown's error. */
+function keepWorkerConsole(context: BrowserContext): void {
+  const lines: string[] = [];
+  workerConsoles.set(context, lines);
+  context.on('console', (message) => {
+    if (message.worker()) lines.push(`${message.type()}: ${message.text()}`);
+  });
+}
+
 async function waitShown(context: BrowserContext, tag: string, check: (list: Shown[]) => boolean) {
   let last: Shown[] = [];
-  await waitUntil(`notifications of ${tag} (last: ${JSON.stringify(last)})`, async () => {
-    last = await shown(await appWorker(context), tag);
-    return check(last);
-  });
+  try {
+    await waitUntil(`notifications of ${tag}`, async () => {
+      last = await shown(await appWorker(context), tag);
+      return check(last);
+    });
+  } catch (error) {
+    const said = workerConsoles.get(context)?.join(' | ') || 'nothing';
+    throw new Error(
+      `${(error as Error).message}; shown last: ${JSON.stringify(last)}; the worker's console: ${said}`,
+      { cause: error },
+    );
+  }
   return last;
 }
 
