@@ -8,9 +8,14 @@ export class IdleCadence {
   #since = performance.now();
 
   constructor(
-    private readonly afterUnits: number,
+    private afterUnits: number,
     private readonly afterMs: number,
   ) {}
+
+  /** Units that make the work due from now on. */
+  set every(units: number) {
+    this.afterUnits = units;
+  }
 
   /** Units waiting since the work last ran. */
   get units(): number {

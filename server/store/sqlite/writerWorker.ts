@@ -12,7 +12,7 @@ import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { AppendInput, AppendResult, CheckpointInfo, SearchIndexInfo } from '../Store.js';
 import { appendBatch } from './appendBatch.js';
-import { checkpoint } from './checkpoint.js';
+import { checkpoint, commitsPerCheckpoint, FIRST_CHECKPOINT_COMMITS } from './checkpoint.js';
 import { passGate } from './commitGate.js';
 import { IdleCadence } from './idleCadence.js';
 import { isPerItemError } from './errors.js';
@@ -70,8 +70,9 @@ const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000, searchCadence } = worker
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
 let search: SearchBacklog | null = null;
-/** Transactions since the last checkpoint: 20 hold about SQLite's default 1,000 pages. */
-const checkpoints = new IdleCadence(20, 1_000);
+/** Transactions since the last checkpoint; how many make one due follows their size (checkpoint.ts). */
+const checkpoints = new IdleCadence(FIRST_CHECKPOINT_COMMITS, 1_000);
+let commitsPerRun = FIRST_CHECKPOINT_COMMITS;
 let lastCheckpoint: CheckpointInfo | null = null;
 
 function open(): { version: number; settings: DatabaseSettings; file: string } {
@@ -175,9 +176,12 @@ serveRequests({ open, indexSearch }, () => db?.close(), {
       // Nothing is lost: the messages are committed, and the next run indexes from the mark.
     }
     if (!idle || !db || !checkpoints.due() || waiting()) return;
+    const commits = checkpoints.units;
     checkpoints.ran();
     try {
       lastCheckpoint = checkpoint(db);
+      commitsPerRun = commitsPerCheckpoint(lastCheckpoint.pages, commits, commitsPerRun);
+      checkpoints.every = commitsPerRun;
     } catch {
       // Nothing is lost: the pages stay in the WAL, and the next checkpoint copies them.
     }

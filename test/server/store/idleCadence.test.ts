@@ -18,4 +18,14 @@ describe('IdleCadence', () => {
     expect(cadence.due(start + 500)).toBe(false);
     expect(cadence.due(start + 1_011)).toBe(true);
   });
+
+  it('takes a new number of units from the next check on', () => {
+    const cadence = new IdleCadence(3, 1_000);
+    const start = performance.now();
+    cadence.add(3);
+    cadence.every = 5;
+    expect(cadence.due(start)).toBe(false);
+    cadence.add(2);
+    expect(cadence.due(start)).toBe(true);
+  });
 });
