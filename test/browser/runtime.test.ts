@@ -35,6 +35,7 @@ import {
   type Ferry,
   type SignedUpUser,
 } from './support/index';
+import { waitForServiceWorkerControl } from './pwaSupport';
 import { isLeader, storedMessages, storedOutbox, type StoredMessage } from './runtimeHelpers';
 
 const suite = ferrySuite();
@@ -177,6 +178,10 @@ describe('the hub with a SharedWorker', () => {
     const tabNorth = await openTab(erin.context, suite.ferry, `/c/${north.id}`);
     const tabSouth = await openTab(erin.context, suite.ferry, `/c/${south.id}`);
     for (const tab of [tabNorth, tabSouth]) await waitOnline(tab);
+    // Offline once the app's code is on the device, as for anyone past their first seconds: a
+    // Send right after a first visit went offline can find the queue's chunk neither fetched nor
+    // precached yet (a known gap, not what this test is about).
+    await waitForServiceWorkerControl(tabNorth);
 
     await goOffline(erin.context);
     for (const tab of [tabNorth, tabSouth]) await waitOffline(tab, 30_000);
