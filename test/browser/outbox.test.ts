@@ -122,6 +122,38 @@ describe('sending while offline', () => {
   });
 });
 
+describe('sending when the queue’s code cannot be fetched', () => {
+  it('says the message was not queued and why, keeps the text, and queues it once the code can load', async () => {
+    // No Service Worker: nothing precached, so every request of the tab passes the context's routes.
+    const alice = await newUser(suite.browser, suite.ferry, 'oriel', { serviceWorkers: 'block' });
+    const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Quay');
+    // The queue's chunk cannot be had, as on a first visit gone offline before it came.
+    const queueChunk = /\/assets\/onDemand-[^/]*\.js$/;
+    await alice.context.route(queueChunk, (route) => route.abort('internetdisconnected'));
+    const tab = await openTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await waitOnline(tab);
+    const box = tab.getByRole('textbox', { name: 'Message' });
+
+    await sendMessage(tab, 'kept on the quay');
+    await waitForText(
+      tab.getByRole('alert').filter({ hasText: 'Not queued' }),
+      'part of Ferry is not on this device yet and could not be fetched',
+    );
+    expect(await box.inputValue()).toBe('kept on the quay');
+    expect(await serverMessages(suite.ferry, alice.cookie, room.id)).toEqual([]);
+
+    await alice.context.unroute(queueChunk);
+    await box.press('Enter');
+    await waitForText(ownMessageStatus(tab, 'Quay', 'kept on the quay'), /^(Queued|Sent)$/);
+    await expect
+      .poll(async () => (await serverMessages(suite.ferry, alice.cookie, room.id)).map((m) => m.text), {
+        timeout: UI_TIMEOUT,
+      })
+      .toEqual(['kept on the quay']);
+    await alice.context.close();
+  });
+});
+
 describe('replay by the Service Worker with every tab closed', () => {
   it('sends the queued messages when Background Sync fires with no tab open', async () => {
     const alice = await newUser(suite.browser, suite.ferry, 'sylvia', { permissions: ['background-sync'] });

@@ -88,6 +88,27 @@ export class FileTooLargeError extends Error {
   }
 }
 
+/**
+ * Thrown when the queue's code could not be fetched: the device went offline before the app was
+ * saved on it (the Service Worker precaches that code, and the page fetches it when the composer
+ * gets focus), or the chunk is gone. Nothing was queued; the same action works once it can load.
+ */
+export class QueueCodeUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("The outbox's code could not be fetched: nothing was queued.", { cause });
+    this.name = 'QueueCodeUnavailableError';
+  }
+}
+
+/** The queue's code, or QueueCodeUnavailableError when it cannot be fetched now. */
+async function queueCode(): Promise<Awaited<ReturnType<typeof loadQueue>>> {
+  try {
+    return await loadQueue();
+  } catch (err) {
+    throw new QueueCodeUnavailableError(err);
+  }
+}
+
 /** True when an error says the browser's storage for this site is full. */
 export function isQuotaError(err: unknown): boolean {
   return (
@@ -115,7 +136,7 @@ async function imageSize(file: Blob): Promise<{ width?: number; height?: number 
 /** Writes an action to the outbox, tells every tab, and makes sure it is sent when possible. */
 async function queueAction(conversationId: string, action: OutboxAction): Promise<OutboxEntry> {
   const me = await currentUser();
-  const { enqueueAdded } = await loadQueue();
+  const { enqueueAdded } = await queueCode();
   const added = await enqueueAdded(await getDb(), { ...action, conversationId, senderId: me.id });
   const entry = added.entry;
   entryQueued(added);
@@ -178,7 +199,7 @@ export const actions = {
     const db = await getDb();
     const entry = await db.get('outbox', entryId);
     if (!entry) return;
-    const { withdraw } = await loadQueue();
+    const { withdraw } = await queueCode();
     await withdraw(db, conversationId, entryId);
     outboxChanged(conversationId);
     if (entry.attachment) await deleteUpload(entry.attachment.id);
@@ -199,7 +220,7 @@ export const actions = {
   async deleteMessage(conversationId: string, targetId: string): Promise<void> {
     const me = await currentUser();
     const db = await getDb();
-    const { withdraw, discard: discardEntry } = await loadQueue();
+    const { withdraw, discard: discardEntry } = await queueCode();
     if (await withdraw(db, conversationId, targetId)) {
       outboxChanged(conversationId);
       return;
@@ -218,7 +239,7 @@ export const actions = {
   async retry(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);
-    await (await loadQueue()).retry(db, id);
+    await (await queueCode()).retry(db, id);
     if (entry) outboxChanged(entry.conversationId);
     if (hubClient().status?.connection !== 'online') requestBackgroundSync();
   },
@@ -226,7 +247,7 @@ export const actions = {
   async discard(id: string): Promise<void> {
     const db = await getDb();
     const entry = await db.get('outbox', id);
-    await (await loadQueue()).discard(db, id);
+    await (await queueCode()).discard(db, id);
     if (entry) outboxChanged(entry.conversationId);
   },
   createRoom: (name: string): Promise<ConversationAck> => hubClient().request('createRoom', { name }),

@@ -16,7 +16,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { attachmentMaxBytes, attachmentMaxMb } from '../data/index';
-import { actions, isQuotaError } from '../data/actions';
+import { actions, isQuotaError, QueueCodeUnavailableError } from '../data/actions';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useLaterI18n } from '../i18n/later';
 import { useEscape } from './keyboard/escape';
@@ -114,14 +114,21 @@ export function Composer({
     }
   }
 
+  /** Why an action was not queued, in words that say what to do. */
+  function notQueued(err: unknown): string {
+    if (isQuotaError(err)) return t.storageFull;
+    if (err instanceof QueueCodeUnavailableError) return t.queueCodeUnavailable;
+    return t.errorGeneric;
+  }
+
   async function save(target: ShownMessage) {
     const value = text;
     setError(null);
     try {
       if (value !== target.text) await actions.edit(conversationId, target.id, value);
       setMode(null);
-    } catch {
-      setError(t.errorGeneric);
+    } catch (err) {
+      setError(notQueued(err));
     }
     box.current?.focus();
   }
@@ -156,7 +163,7 @@ export function Composer({
         drafts.set(conversationId, back);
         return back;
       });
-      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
+      setError(notQueued(err));
     }
     box.current?.focus();
   }
@@ -185,7 +192,7 @@ export function Composer({
       // Not written to the outbox: give the text (and the reply) back so nothing typed is lost.
       change(value);
       if (answering) setMode({ kind: 'reply', target: answering });
-      setError(isQuotaError(err) ? t.storageFull : t.errorGeneric);
+      setError(notQueued(err));
     }
     box.current?.focus();
   }
