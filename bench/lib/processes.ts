@@ -1,6 +1,6 @@
 /** Starting and stopping the child processes the bench runs (servers and load workers). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { REPO_ROOT } from './paths.js';
 
@@ -146,6 +146,39 @@ export function cpuSecondsOf(pid: number): number {
   const stime = Number(fields[12]);
   return (utime + stime) / CLOCK_TICKS;
 }
+/** A process's threads' time so far, in ms, from /proc/<pid>/task/<tid>/schedstat (Linux). */
+export interface ThreadTimes {
+  /** The main thread (tid = pid): time on a CPU, and time runnable but waiting for one. */
+  mainRunMs: number;
+  mainWaitMs: number;
+  /** Every other thread's time on a CPU (workers, GC helpers, libuv's pool). */
+  otherRunMs: number;
+}
+
+/** The threads' times of `pid`, or null where /proc has no schedstat (not Linux, process gone). */
+export function threadTimesOf(pid: number): ThreadTimes | null {
+  try {
+    const times: ThreadTimes = { mainRunMs: 0, mainWaitMs: 0, otherRunMs: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let fields: string[];
+      try {
+        fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
+      } catch {
+        continue; // a thread that ended since the listing
+      }
+      // schedstat: ns on a CPU, ns waiting on a run queue, timeslices run.
+      const runMs = Number(fields[0]) / 1e6;
+      if (Number(tid) === pid) {
+        times.mainRunMs = runMs;
+        times.mainWaitMs = Number(fields[1]) / 1e6;
+      } else times.otherRunMs += runMs;
+    }
+    return times;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds the whole machine has been busy (all CPUs, not idle or waiting on I/O), from /proc/stat. */
 export function machineBusySeconds(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];

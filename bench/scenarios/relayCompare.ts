@@ -103,6 +103,21 @@ export function compareRelay(
         )
         .join('; ')}.`,
     );
+  // What the servers' other threads cost their main thread: on a pinned core, time on the run queue.
+  const threadNotes = [ferry, baseline].flatMap((side) => {
+    const steps = (side?.steps ?? []).filter((x) => x.threads);
+    return steps.length
+      ? [
+          `${side!.target === 'ferry' ? 'Ferry' : 'baseline'} ${steps
+            .map((x) => `${x.offeredPerSec}/s ${x.threads!.mainWaitMs} ms, ${x.threads!.otherThreadsCpu}`)
+            .join('; ')}`,
+        ]
+      : [];
+  });
+  if (threadNotes.length)
+    notes.push(
+      `The servers' main threads' wait for a CPU (ms over the step, runnable but not running) and their other threads' CPU (cores), by offered rate: ${threadNotes.join('. ')}.`,
+    );
   // What the durable store itself costs beside the nodes, where it is a process of its own.
   const withDatabase = (ferry?.steps ?? []).filter((x) => x.databaseCpu !== undefined);
   if (withDatabase.length)

@@ -5,7 +5,7 @@
  */
 import { Histogram, summarize, type LatencySummary } from '../lib/histogram.js';
 import os from 'node:os';
-import { cpuSecondsOf, machineBusySeconds } from '../lib/processes.js';
+import { cpuSecondsOf, machineBusySeconds, threadTimesOf, type ThreadTimes } from '../lib/processes.js';
 import { splitRoundRobin, WorkerPool } from '../load/pool.js';
 import type { RelayStepStats } from '../load/types.js';
 import type { RelayParams } from '../sizes.js';
@@ -58,6 +58,12 @@ export interface RelayStepResult {
    * cores (part of machineCpu, which the baseline does not pay); absent elsewhere.
    */
   databaseCpu?: number;
+  /**
+   * The servers' threads while sending (summed over nodes; Linux): how long their main threads,
+   * runnable, waited for a CPU (ms over the step), and the CPU of every other thread (cores: the
+   * SQLite writer and reader, GC helpers, libuv's pool). On a pinned core the two go together.
+   */
+  threads?: { mainWaitMs: number; otherThreadsCpu: number };
   /** When the step ran, sending and draining, on the monotonic clock in µs (for profiles). */
   window: TimeWindow;
   saturated: boolean;
@@ -212,6 +218,7 @@ class RelaySession {
     const { target, pool, p, ctx } = this;
     // CPU is sampled over the sending window only (not the drain), from /proc.
     const cpu0 = target.servers.map((s) => cpuSecondsOf(s.proc.pid));
+    const threads0 = target.servers.map((s) => threadTimesOf(s.proc.pid));
     const load0 = pool.workers.map((w) => cpuSecondsOf(w.proc.pid));
     const busy0 = machineBusySeconds();
     const dbPids = (await target.databasePids?.()) ?? [];
@@ -225,6 +232,7 @@ class RelaySession {
     let loadCpu = NaN;
     let machineCpu = NaN;
     let databaseCpu = NaN;
+    let threads: RelayStepResult['threads'];
     let sampled = false;
     const sample = () => {
       sampled = true;
@@ -234,6 +242,11 @@ class RelaySession {
       loadCpu = pool.workers.reduce((a, w, k) => a + cpuSecondsOf(w.proc.pid) - load0[k], 0) / wallS;
       // A backend gone meanwhile (a connection replaced) counts for nothing: a lower bound then.
       databaseCpu = dbPids.reduce((a, pid, k) => a + (cpuSecondsOrNaN(pid) - db0[k]! || 0), 0) / wallS;
+      threads = threadsDelta(
+        threads0,
+        target.servers.map((s) => threadTimesOf(s.proc.pid)),
+        wallS,
+      );
     };
     const sampler = setTimeout(sample, p.stepMs);
     const parts = await this.callStep(this.stepId++, rate, p.stepMs).finally(() => {
@@ -255,6 +268,7 @@ class RelaySession {
       },
       commits,
       ...(dbPids.length > 0 ? { databaseCpu: r2(databaseCpu) } : {}),
+      ...(threads ? { threads } : {}),
     };
     ctx.log(
       `  ${target.name}: offered ${rate}/s -> ${step.deliveredPerSec.toFixed(0)} deliveries/s, p99 ${step.latency.p99} ms` +
@@ -263,6 +277,9 @@ class RelaySession {
         `, CPU: server ${step.serverCpu.toFixed(2)}, load ${step.loadCpu.toFixed(2)}` +
         (step.databaseCpu === undefined ? '' : `, database ${step.databaseCpu.toFixed(2)}`) +
         `, machine ${step.machineCpu.toFixed(2)}` +
+        (step.threads
+          ? `; main thread waited ${step.threads.mainWaitMs} ms for a CPU, other threads ${step.threads.otherThreadsCpu} cores`
+          : '') +
         (step.saturated ? ` (saturated: ${step.saturationReason})` : ''),
     );
     // A median latency far above the lightest step's means a queue is building: not comfortable.
@@ -513,6 +530,26 @@ function mergeStep(
     comfortable:
       reasons.length === 0 && serverCpu / nodes < COMFORTABLE_CPU && machineCpu < COMFORTABLE_CPU * CPUS,
     saturationReason: reasons.join('; ') || undefined,
+  };
+}
+
+/** The servers' main-thread run-queue wait and other threads' CPU between two readings; undefined without /proc. */
+function threadsDelta(
+  before: (ThreadTimes | null)[],
+  after: (ThreadTimes | null)[],
+  wallS: number,
+): RelayStepResult['threads'] {
+  if (before.some((t) => t === null) || after.some((t) => t === null)) return undefined;
+  let waitMs = 0;
+  let otherMs = 0;
+  after.forEach((t, k) => {
+    waitMs += t!.mainWaitMs - before[k]!.mainWaitMs;
+    otherMs += t!.otherRunMs - before[k]!.otherRunMs;
+  });
+  // A thread that ended between the readings takes its time with it: never below zero.
+  return {
+    mainWaitMs: Math.round(Math.max(0, waitMs)),
+    otherThreadsCpu: Math.round((Math.max(0, otherMs) / 1000 / wallS) * 1000) / 1000,
   };
 }
 

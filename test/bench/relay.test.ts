@@ -51,6 +51,14 @@ describe('npm run bench at the tiny size: one-node relay', () => {
         work,
       ).toBeGreaterThan(0);
     }
+    // Each server's threads per step (Linux /proc): its main thread's wait for a CPU, and the CPU of
+    // its other threads, where Ferry's SQLite writer works.
+    for (const side of [data.ferry!, data.baseline!])
+      for (const step of side.steps) {
+        expect(step.threads!.mainWaitMs).toBeGreaterThanOrEqual(0);
+        expect(step.threads!.otherThreadsCpu).toBeGreaterThanOrEqual(0);
+      }
+    expect(data.ferry!.steps.reduce((a, step) => a + step.threads!.otherThreadsCpu, 0)).toBeGreaterThan(0);
     const peak = s.rows.find((r) => r.metric === 'peak deliveries/s');
     expect(positive(peak?.ratio)).toBe(true);
     expectProbe(data.fdatasync);
