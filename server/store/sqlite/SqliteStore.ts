@@ -54,6 +54,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   commitGate?: { readonly cells: Int32Array };
   /** Test hook: when the writer indexes new messages for search (searchBacklog.ts). */
   searchCadence?: Partial<SearchCadence>;
+  /** Test hook: how long after the last checkpoint any commit makes the next one due (default 1 s). */
+  checkpointIdleMs?: number;
 }
 
 /** SQLite implementation of Store. Call migrate() before anything else (createSqliteStore does). */
@@ -87,6 +89,7 @@ export class SqliteStore implements Store {
       gate: options.commitGate?.cells,
       maxBatch: options.maxBatch,
       searchCadence: options.searchCadence,
+      checkpointIdleMs: options.checkpointIdleMs,
     };
     this.#writer = new StoreThread('writerWorker', data, (error) => this.#fail(error));
     this.#writes = new GroupCommit((ops) => this.#commit(ops), {

@@ -18,12 +18,18 @@
 import type Database from 'better-sqlite3';
 import type { CheckpointInfo } from '../Store.js';
 
+/** A checkpoint's report, and the frames the WAL held when it ran (its size, for the cadence). */
+export interface CheckpointRun extends CheckpointInfo {
+  walFrames: number;
+}
+
 /** Copies what the WAL holds into the database file, without waiting for readers. */
-export function checkpoint(db: Database.Database): CheckpointInfo {
+export function checkpoint(db: Database.Database): CheckpointRun {
   const started = performance.now();
-  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { checkpointed: number }[];
-  // `checkpointed`: the WAL's pages now in the database file (all unless a reader needs some).
-  return { ms: performance.now() - started, pages: row?.checkpointed ?? 0 };
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  // `checkpointed`: the WAL's pages now in the database file (all unless a reader needs some);
+  // `log`: the frames in the WAL, copied or not (a reader's snapshot can hold some back).
+  return { ms: performance.now() - started, pages: row?.checkpointed ?? 0, walFrames: row?.log ?? 0 };
 }
 
 /** WAL pages the idle writer lets pile up before it checkpoints (8 MiB; half the backstop). */
@@ -36,7 +42,9 @@ const MAX_COMMITS = 1_000;
 
 /**
  * Transactions until the WAL holds about CHECKPOINT_WAL_PAGES again, at the pages per transaction
- * the last checkpoint copied (`pages` over `commits`); `current` when that checkpoint says nothing.
+ * the last checkpoint found in the WAL (`pages` over `commits`); `current` when it says nothing.
+ * The WAL's size, not the pages copied: a reader's snapshot can hold most of them back, and pages
+ * per transaction read from those would stretch the next interval far past the target.
  */
 export function commitsPerCheckpoint(pages: number, commits: number, current: number): number {
   if (pages <= 0 || commits <= 0) return current;

@@ -35,6 +35,8 @@ export interface WriterData {
   maxBatch?: number;
   /** When new messages get their search words (tests only; default SEARCH_CADENCE). */
   searchCadence?: Partial<SearchCadence>;
+  /** How long after the last checkpoint any commit makes the next one due (tests only; default 1 s). */
+  checkpointIdleMs?: number;
 }
 
 /** A transaction that committed: its wall time and how many appends it held. */
@@ -66,12 +68,19 @@ function toWire(outcome: Outcome<unknown>): WireOutcome {
   return outcome;
 }
 
-const { dataDir, busyTimeoutMs, gate, maxBatch = 1_000, searchCadence } = workerData as WriterData;
+const {
+  dataDir,
+  busyTimeoutMs,
+  gate,
+  maxBatch = 1_000,
+  searchCadence,
+  checkpointIdleMs = 1_000,
+} = workerData as WriterData;
 let db: Database.Database | null = null;
 let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
 let search: SearchBacklog | null = null;
 /** Transactions since the last checkpoint; how many make one due follows their size (checkpoint.ts). */
-const checkpoints = new IdleCadence(FIRST_CHECKPOINT_COMMITS, 1_000);
+const checkpoints = new IdleCadence(FIRST_CHECKPOINT_COMMITS, checkpointIdleMs);
 let commitsPerRun = FIRST_CHECKPOINT_COMMITS;
 let lastCheckpoint: CheckpointInfo | null = null;
 
@@ -179,8 +188,9 @@ serveRequests({ open, indexSearch }, () => db?.close(), {
     const commits = checkpoints.units;
     checkpoints.ran();
     try {
-      lastCheckpoint = checkpoint(db);
-      commitsPerRun = commitsPerCheckpoint(lastCheckpoint.pages, commits, commitsPerRun);
+      const { walFrames, ...copied } = checkpoint(db);
+      lastCheckpoint = copied;
+      commitsPerRun = commitsPerCheckpoint(walFrames, commits, commitsPerRun);
       checkpoints.every = commitsPerRun;
     } catch {
       // Nothing is lost: the pages stay in the WAL, and the next checkpoint copies them.

@@ -26,7 +26,7 @@ import type {
   SearchIndexInfo,
   Store,
 } from '../../../server/store/Store.js';
-import { CHECKPOINT_WAL_PAGES } from '../../../server/store/sqlite/checkpoint.js';
+import { CHECKPOINT_WAL_PAGES, FIRST_CHECKPOINT_COMMITS } from '../../../server/store/sqlite/checkpoint.js';
 import { WRITER_CHECKPOINT_PAGES } from '../../../server/store/sqlite/openDatabase.js';
 
 import { EARLY_ROOM_SQL, expectEarlyMessagesTakeOperations, searchIds } from './support/earlyData.js';
@@ -116,6 +116,44 @@ describe('SqliteStore', () => {
     const later = checkpoints.slice(1, -1).map((c) => c.pages);
     expect(later.length).toBeGreaterThan(0);
     expect(Math.min(...later)).toBeGreaterThan(CHECKPOINT_WAL_PAGES / 2);
+  });
+
+  it("keeps checkpointing at the WAL's size after a reader's snapshot held most of it back from a checkpoint", async () => {
+    let appended = 0;
+    /** How many appends had returned when each checkpoint was reported. */
+    const at: number[] = [];
+    // Checkpoints by the count of transactions only, so the machine's speed does not matter here.
+    const { store } = await openStore({ onCheckpoint: () => at.push(appended), checkpointIdleMs: Infinity });
+    const { roomIds, draft } = await seed(store, 4);
+    const append = async () => {
+      await store.appendMessage(draft(roomIds[appended % roomIds.length]));
+      appended++;
+    };
+    const untilCheckpoint = async () => {
+      const seen = at.length;
+      for (let i = 0; at.length === seen && i < 5_000; i++) await append();
+      expect(at.length).toBe(seen + 1);
+    };
+    // The cadence has measured the transactions by its second checkpoint, whose report came with
+    // a commit that started the WAL over.
+    await untilCheckpoint();
+    await untilCheckpoint();
+    const usual = at[1]! - at[0]!;
+    expect(usual).toBeGreaterThan(FIRST_CHECKPOINT_COMMITS);
+    // A reader's snapshot from the WAL's first frames holds back every later one from the next
+    // checkpoint: it copies a few pages of a WAL as large as usual.
+    const reader = new Database(store.file, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM messages').get();
+      await untilCheckpoint();
+    } finally {
+      reader.close();
+    }
+    // The next interval follows the WAL's size, not the few pages that checkpoint could copy
+    // (those would have stretched it to 1,000 transactions).
+    await untilCheckpoint();
+    expect(at[3]! - at[2]!).toBeLessThan(2 * usual);
   });
 
   it('leaves no copy of the text of a message deleted for everyone, or of its edits, in the database file', async () => {
