@@ -19,6 +19,7 @@ import {
   openTab,
   ownMessageStatus,
   sendMessage,
+  sendViaApi,
   serverMessages,
   sharedRoom,
   shownLog,
@@ -150,6 +151,35 @@ describe('sending when the queue’s code cannot be fetched', () => {
         timeout: UI_TIMEOUT,
       })
       .toEqual(['kept on the quay']);
+    await alice.context.close();
+  });
+
+  it('says a reaction was not done while that code cannot be fetched, and does it once it can', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'orla', { serviceWorkers: 'block' });
+    const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Slip');
+    await sendViaApi(suite.ferry, alice.cookie, room.id, 'Tide is out');
+    const queueChunk = /\/assets\/onDemand-[^/]*\.js$/;
+    await alice.context.route(queueChunk, (route) => route.abort('internetdisconnected'));
+    const tab = await openTab(alice.context, suite.ferry, `/c/${room.id}`);
+    await waitOnline(tab);
+    const message = messageArticle(tab, 'Slip', 'Tide is out');
+    const react = async () => {
+      await message.getByRole('button', { name: 'More actions' }).click();
+      await tab.getByRole('menuitem', { name: 'React' }).click();
+      await message.getByRole('button', { name: '👍', exact: true }).click();
+    };
+
+    await react();
+    await waitForText(
+      message.getByRole('alert'),
+      'Not done: part of Ferry is not on this device yet and could not be fetched',
+    );
+    expect(await message.getByRole('button', { name: '👍 1', exact: true }).count()).toBe(0);
+
+    await alice.context.unroute(queueChunk);
+    await react();
+    await message.getByRole('button', { name: '👍 1', exact: true }).waitFor();
+    expect(await message.getByRole('alert').count()).toBe(0);
     await alice.context.close();
   });
 });

@@ -133,6 +133,8 @@ export const enLater = {
   fileTooLarge: (maxMb: number) => `This file is too large: a file can be at most ${maxMb} MB.`,
   storageFull:
     'Not queued: this device’s storage is full. Free some space or choose a smaller file, then try again.',
+  actionCodeUnavailable:
+    'Not done: part of Ferry is not on this device yet and could not be fetched. Try again once you are online.',
   queueCodeUnavailable:
     'Not queued: part of Ferry is not on this device yet and could not be fetched. Your text is still here: send it again once you are online.',
   dropFiles: 'Drop a file to attach it',

@@ -112,6 +112,7 @@ export const zhLater: LaterStrings = {
   fileLink: (name, size) => `${name}，${size}`,
   fileTooLarge: (maxMb) => `文件过大：单个文件最大 ${maxMb} MB。`,
   storageFull: '未加入队列：本设备的存储空间已满。请释放空间或选择较小的文件后重试。',
+  actionCodeUnavailable: '未完成：Ferry 的一部分尚未保存到本设备，也无法下载。请在联网后重试。',
   queueCodeUnavailable:
     '未加入队列：Ferry 的一部分尚未保存到本设备，也无法下载。您的文字仍在这里：联网后请再次发送。',
   dropFiles: '将文件拖放到此处以添加附件',

@@ -16,7 +16,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { MESSAGE_TEXT_MAX, TYPING_RESEND_MS, textLength } from '../../contract/index';
 import { attachmentMaxBytes, attachmentMaxMb } from '../data/index';
-import { actions, isQuotaError, QueueCodeUnavailableError } from '../data/actions';
+import { actions } from '../data/actions';
+import { notQueuedText } from './errors';
 import { lastOwnMessage, type ShownMessage } from '../data/overlay';
 import { useLaterI18n } from '../i18n/later';
 import { useEscape } from './keyboard/escape';
@@ -114,12 +115,7 @@ export function Composer({
     }
   }
 
-  /** Why an action was not queued, in words that say what to do. */
-  function notQueued(err: unknown): string {
-    if (isQuotaError(err)) return t.storageFull;
-    if (err instanceof QueueCodeUnavailableError) return t.queueCodeUnavailable;
-    return t.errorGeneric;
-  }
+  const notQueued = (err: unknown) => notQueuedText(err, t, t.queueCodeUnavailable);
 
   async function save(target: ShownMessage) {
     const value = text;

@@ -19,7 +19,7 @@ import type { ShownAttachment, ShownMessage } from '../data/overlay';
 import { useLaterI18n } from '../i18n/later';
 import { requestJump } from '../search/jump';
 import { Dialog } from './Dialog';
-import { errorText } from './errors';
+import { errorText, notQueuedText } from './errors';
 import { formatBytes, formatFull, formatTime } from './format';
 import { useEscape } from './keyboard/escape';
 import { focusIsLost } from './keyboard/focus';
@@ -51,6 +51,12 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
   const moreButton = useRef<HTMLButtonElement>(null);
   const [picking, setPicking] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  // Reacting and deleting are queued like a send; when that fails, nothing was done: say so here.
+  const [actionError, setActionError] = useState<string | null>(null);
+  const queue = (work: Promise<unknown>) => {
+    setActionError(null);
+    work.catch((err: unknown) => setActionError(notQueuedText(err, t, t.actionCodeUnavailable)));
+  };
   const failedSend = m.pending?.kind === 'message' && m.pending.state === 'failed';
 
   // Deleted while its controls had the focus: keep the keyboard on the message, not the page.
@@ -115,7 +121,7 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
               type="button"
               class="reaction"
               aria-pressed={r.mine}
-              onClick={() => void actions.react(m.conversationId, m.id, r.emoji, !r.mine)}
+              onClick={() => queue(actions.react(m.conversationId, m.id, r.emoji, !r.mine))}
             >
               {`${r.emoji} ${r.count}`}
             </button>
@@ -127,12 +133,17 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
           onClose={closePicker}
           onPick={(emoji) => {
             const mine = m.reactions.some((r) => r.emoji === emoji && r.mine);
-            void actions.react(m.conversationId, m.id, emoji, !mine);
+            queue(actions.react(m.conversationId, m.id, emoji, !mine));
             closePicker();
           }}
         />
       )}
       <Status m={m} receipt={receipt} />
+      {actionError && (
+        <p class="error" role="alert">
+          {actionError}
+        </p>
+      )}
       {confirming && (
         <Dialog title={t.deleteForEveryone} onClose={() => setConfirming(false)} class="confirm">
           <p>{t.deleteForEveryoneIntro}</p>
@@ -142,7 +153,7 @@ export function MessageItem({ m, receipt, handlers, lookup }: MessageItemProps) 
               class="danger"
               onClick={() => {
                 setConfirming(false);
-                void actions.deleteMessage(m.conversationId, m.id);
+                queue(actions.deleteMessage(m.conversationId, m.id));
               }}
             >
               {t.delete}
