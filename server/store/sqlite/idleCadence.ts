@@ -8,14 +8,10 @@ export class IdleCadence {
   #since = performance.now();
 
   constructor(
-    private afterUnits: number,
+    /** Units that make the work due (may change between runs). */
+    public every: number,
     private readonly afterMs: number,
   ) {}
-
-  /** Units that make the work due from now on. */
-  set every(units: number) {
-    this.afterUnits = units;
-  }
 
   /** Units waiting since the work last ran. */
   get units(): number {
@@ -29,7 +25,7 @@ export class IdleCadence {
 
   /** True when the work should run now. */
   due(now = performance.now()): boolean {
-    return this.#units > 0 && (this.#units >= this.afterUnits || now - this.#since >= this.afterMs);
+    return this.#units > 0 && (this.#units >= this.every || now - this.#since >= this.afterMs);
   }
 
   /** The work ran: counts from zero again. */

@@ -81,7 +81,6 @@ let commit: ((ops: readonly WriteOp[]) => Outcome<unknown>[]) | null = null;
 let search: SearchBacklog | null = null;
 /** Transactions since the last checkpoint; how many make one due follows their size (checkpoint.ts). */
 const checkpoints = new IdleCadence(FIRST_CHECKPOINT_COMMITS, checkpointIdleMs);
-let commitsPerRun = FIRST_CHECKPOINT_COMMITS;
 let lastCheckpoint: CheckpointInfo | null = null;
 
 function open(): { version: number; settings: DatabaseSettings; file: string } {
@@ -190,8 +189,7 @@ serveRequests({ open, indexSearch }, () => db?.close(), {
     try {
       const { walFrames, ...copied } = checkpoint(db);
       lastCheckpoint = copied;
-      commitsPerRun = commitsPerCheckpoint(walFrames, commits, commitsPerRun);
-      checkpoints.every = commitsPerRun;
+      checkpoints.every = commitsPerCheckpoint(walFrames, commits, checkpoints.every);
     } catch {
       // Nothing is lost: the pages stay in the WAL, and the next checkpoint copies them.
     }
