@@ -27,7 +27,12 @@ import {
 } from '../../contract/index';
 import type { OutboxEntry } from '../../localdb/index';
 import { startPushService, type TestPushService } from '../server/support/pushService';
-import { readOutboxScript, SyncDispatcher, waitForServiceWorkerControl } from './pwaSupport';
+import {
+  readOutboxScript,
+  readRecordScript,
+  SyncDispatcher,
+  waitForServiceWorkerControl,
+} from './pwaSupport';
 import {
   api,
   ferrySuite,
@@ -61,7 +66,9 @@ interface WorkerScope {
   clients: { openWindow(url: string | URL): Promise<unknown> };
   navigator: Record<string, unknown>;
   dispatchEvent(event: Event): boolean;
+  addEventListener(type: string, listener: () => void): void;
   ferryBadges?: number[];
+  ferryPushesSeen?: number;
 }
 declare const Clients: { prototype: { openWindow(url: string | URL): Promise<unknown> } };
 declare const NotificationEvent: new (
@@ -87,6 +94,7 @@ async function withWorkerOnly(name: string, roomName: string) {
   const page = await openOnlineTab(alice.context, suite.ferry, '/');
   await waitForServiceWorkerControl(page);
   const dispatcher = await SyncDispatcher.open(alice.context, suite.ferry);
+  await countPushes(alice.context);
   await page.close({ runBeforeUnload: true });
   await waitUntil(
     'alice to have no socket',
@@ -116,6 +124,23 @@ function shown(worker: Worker, tag: string): Promise<Shown[]> {
   }, tag);
 }
 
+/**
+ * Counts the `push` events the running worker gets from now on, for waitShown's error: it tells a
+ * push that never reached the worker (or reached one started again since: no count) from one the
+ * worker got but did not show.
+ */
+async function countPushes(context: BrowserContext): Promise<void> {
+  await (
+    await appWorker(context)
+  ).evaluate(() => {
+    const scope = self as unknown as WorkerScope;
+    scope.ferryPushesSeen = 0;
+    scope.addEventListener('push', () => {
+      scope.ferryPushesSeen = (scope.ferryPushesSeen ?? 0) + 1;
+    });
+  });
+}
+
 /** What the contexts' Service Workers wrote to their console (the push handler reports failures there). */
 const workerConsoles = new WeakMap<BrowserContext, string[]>();
 
@@ -137,8 +162,16 @@ async function waitShown(context: BrowserContext, tag: string, check: (list: Sho
     });
   } catch (error) {
     const said = workerConsoles.get(context)?.join(' | ') || 'nothing';
+    const pushes = await (
+      await appWorker(context)
+    )
+      .evaluate(() =>
+        String((self as unknown as WorkerScope).ferryPushesSeen ?? 'not counted (a new worker)'),
+      )
+      .catch((err: unknown) => `unknown (${String(err)})`);
     throw new Error(
-      `${(error as Error).message}; shown last: ${JSON.stringify(last)}; the worker's console: ${said}`,
+      `${(error as Error).message}; shown last: ${JSON.stringify(last)}; push events the worker got: ${pushes}; ` +
+        `the worker's console: ${said}`,
       { cause: error },
     );
   }
@@ -303,6 +336,11 @@ describe('a push with every tab closed', () => {
     const page = await openOnlineTab(alice.context, suite.ferry, '/');
     await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
     await page.getByRole('switch', { name: '通知' }).waitFor();
+    // The page writes the language for the Service Worker after that render: a tab closed sooner
+    // loses the write (a user cannot close it that fast; a test can).
+    await waitUntil('the page to store its language for the Service Worker', () =>
+      page.evaluate(readRecordScript, { store: 'meta', key: 'lang' }).then((lang) => lang === 'zh-CN'),
+    );
     await page.close({ runBeforeUnload: true });
     await waitUntil(
       'alice to have no socket',

@@ -122,6 +122,26 @@ export async function putOutboxEntry(
   }, entry);
 }
 
+/**
+ * One record of Ferry's IndexedDB (`store`, `key`; undefined when absent), read with the raw API
+ * in a page or a worker: what the app stored, seen without the app's code.
+ */
+export function readRecordScript({ store, key }: { store: string; key: string }): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('ferry');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const req = db.transaction(store).objectStore(store).get(key);
+      req.onsuccess = () => {
+        db.close();
+        resolve(req.result);
+      };
+      req.onerror = () => reject(req.error);
+    };
+  });
+}
+
 /** Every entry of the outbox, read with the raw IndexedDB API in a page or a worker. */
 export function readOutboxScript(): Promise<OutboxEntry[]> {
   return new Promise((resolve, reject) => {

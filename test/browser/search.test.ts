@@ -25,6 +25,7 @@ import {
   waitOffline,
   waitOnline,
 } from './support/index';
+import { readRecordScript } from './pwaSupport';
 
 const suite = ferrySuite();
 
@@ -56,23 +57,9 @@ async function marks(page: Page): Promise<string[]> {
 }
 
 /** The saved search index as IndexedDB holds it (null when none is saved). */
-function savedIndex(page: Page): Promise<{ builtAt: number; savedAt: number; json: string } | null> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('ferry');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const get = db.transaction('search').objectStore('search').get('messages');
-          get.onsuccess = () => {
-            db.close();
-            resolve(get.result ?? null);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
+async function savedIndex(page: Page): Promise<{ builtAt: number; savedAt: number; json: string } | null> {
+  const saved = await page.evaluate(readRecordScript, { store: 'search', key: 'messages' });
+  return (saved as { builtAt: number; savedAt: number; json: string } | undefined) ?? null;
 }
 
 describe('message search', () => {
