@@ -44,6 +44,26 @@ describe('PostgresStore across nodes', () => {
     return schema;
   }
 
+  /**
+   * A database in a new schema as the migrations before `migration` left it, with `dataSql` run
+   * in it (a server of that version wrote it).
+   */
+  async function schemaBefore(migration: string, dataSql: string): Promise<string> {
+    const schema = await schemaWithCleanup();
+    const before = MIGRATIONS.slice(
+      0,
+      MIGRATIONS.findIndex((m) => m.name === migration),
+    );
+    await adminQuery(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}";
+      ${before.map((m) => m.sql).join(';\n')};
+      CREATE TABLE ferry_migrations (version integer PRIMARY KEY, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO ferry_migrations (version, name) VALUES ${before.map((m) => `(${m.version}, '${m.name}')`).join(', ')};
+      ${EARLY_ROOM_SQL}
+      ${dataSql}`);
+    return schema;
+  }
+
   async function open(
     schema: string,
     onCommit?: (info: CommitInfo) => void,
@@ -115,21 +135,12 @@ describe('PostgresStore across nodes', () => {
   });
 
   it('keeps the messages a database already holds searchable when the search vector arrives', async () => {
-    const schema = await schemaWithCleanup();
-    // A database as the version before the stored search vector left it, with messages in it.
-    const before = MIGRATIONS.slice(
-      0,
-      MIGRATIONS.findIndex((m) => m.name === 'search vector'),
-    );
-    await adminQuery(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}";
-      ${before.map((m) => m.sql).join(';\n')};
-      CREATE TABLE ferry_migrations (version integer PRIMARY KEY, name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now());
-      INSERT INTO ferry_migrations (version, name) VALUES ${before.map((m) => `(${m.version}, '${m.name}')`).join(', ')};
-      ${EARLY_ROOM_SQL}
-      INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at, search_terms)
+    const schema = await schemaBefore(
+      'search vector',
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at, search_terms)
         VALUES ('m1', 'c1', 1, 'u1', 'old', 'kestrel one', 1, 1, 'kestrel one'),
-               ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2, 'kestrel two');`);
+               ('m2', 'c1', 2, 'u1', 'old', 'kestrel two', 1, 2, 'kestrel two');`,
+    );
     const store = await open(schema);
     expect(await searchIds(store, 'kestrel')).toEqual(['m2', 'm1']);
     const index = await adminQuery(
@@ -138,6 +149,27 @@ describe('PostgresStore across nodes', () => {
     );
     expect(index.rows).toHaveLength(1);
     await expectEarlyMessagesTakeOperations(store);
+  });
+
+  it('stops saving up search index entries in a pending list, merging what an older database had', async () => {
+    // Its message waits in the GIN index's pending list (fastupdate, GIN's default).
+    const schema = await schemaBefore(
+      'search index without a pending list',
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, sender_name, text, typed_at, created_at, search_terms)
+        VALUES ('m1', 'c1', 1, 'u1', 'old', 'osprey one', 1, 1, 'osprey one');`,
+    );
+    const options = async () =>
+      (
+        await adminQuery(
+          `SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = 'messages_search_vector'`,
+          [schema],
+        )
+      ).rows[0]?.reloptions as string[] | null;
+    expect((await options()) ?? []).not.toContain('fastupdate=off');
+    const store = await open(schema);
+    expect((await options()) ?? []).toContain('fastupdate=off');
+    expect(await searchIds(store, 'osprey')).toEqual(['m1']);
   });
 
   it('refuses a database whose schema is newer than this server, with advice', async () => {
