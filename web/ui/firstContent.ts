@@ -1,9 +1,9 @@
 /**
  * When the page may fetch what its first content does not need (PWA controls and the Service
- * Worker's registration, the search field, notifications, the open conversation's code before
- * anyone opens one): once that content is on screen (the conversation list with its first
- * conversations, or the sign-in form) and the main thread is idle, so those downloads never
- * compete with it. An account with no conversation yet, or a slow first sync, gets them anyway a
+ * Worker's registration, the search field, notifications; a conversation's code is not fetched
+ * ahead: the Service Worker precaches it): once that content is on screen (the conversation list
+ * with its first conversations, or the sign-in form) and the main thread is idle, so those
+ * downloads never compete with it. An account with no conversation yet, or a slow first sync, gets them anyway a
  * few seconds after load.
  */
 import { IDLE_LOADS_MARK, whenIdle } from './idle';
