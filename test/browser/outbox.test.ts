@@ -124,13 +124,21 @@ describe('sending while offline', () => {
 });
 
 describe('sending when the queue’s code cannot be fetched', () => {
+  const queueChunk = /\/assets\/onDemand-[^/]*\.js$/;
+
+  /**
+   * A user whose tabs cannot have the queue's chunk, as on a first visit gone offline before it
+   * came. No Service Worker: nothing is precached, so every request passes the context's routes.
+   */
+  async function withoutQueueCode(name: string) {
+    const user = await newUser(suite.browser, suite.ferry, name, { serviceWorkers: 'block' });
+    await user.context.route(queueChunk, (route) => route.abort('internetdisconnected'));
+    return user;
+  }
+
   it('says the message was not queued and why, keeps the text, and queues it once the code can load', async () => {
-    // No Service Worker: nothing precached, so every request of the tab passes the context's routes.
-    const alice = await newUser(suite.browser, suite.ferry, 'oriel', { serviceWorkers: 'block' });
+    const alice = await withoutQueueCode('oriel');
     const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Quay');
-    // The queue's chunk cannot be had, as on a first visit gone offline before it came.
-    const queueChunk = /\/assets\/onDemand-[^/]*\.js$/;
-    await alice.context.route(queueChunk, (route) => route.abort('internetdisconnected'));
     const tab = await openTab(alice.context, suite.ferry, `/c/${room.id}`);
     await waitOnline(tab);
     const box = tab.getByRole('textbox', { name: 'Message' });
@@ -155,11 +163,9 @@ describe('sending when the queue’s code cannot be fetched', () => {
   });
 
   it('says a reaction was not done while that code cannot be fetched, and does it once it can', async () => {
-    const alice = await newUser(suite.browser, suite.ferry, 'orla', { serviceWorkers: 'block' });
+    const alice = await withoutQueueCode('orla');
     const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Slip');
     await sendViaApi(suite.ferry, alice.cookie, room.id, 'Tide is out');
-    const queueChunk = /\/assets\/onDemand-[^/]*\.js$/;
-    await alice.context.route(queueChunk, (route) => route.abort('internetdisconnected'));
     const tab = await openTab(alice.context, suite.ferry, `/c/${room.id}`);
     await waitOnline(tab);
     const message = messageArticle(tab, 'Slip', 'Tide is out');

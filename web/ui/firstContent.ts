@@ -3,8 +3,8 @@
  * Worker's registration, the search field, notifications; a conversation's code is not fetched
  * ahead: the Service Worker precaches it): once that content is on screen (the conversation list
  * with its first conversations, or the sign-in form) and the main thread is idle, so those
- * downloads never compete with it. An account with no conversation yet, or a slow first sync, gets them anyway a
- * few seconds after load.
+ * downloads never compete with it. An account with no conversation yet, or a slow first sync, gets
+ * them anyway a few seconds after load.
  */
 import { IDLE_LOADS_MARK, whenIdle } from './idle';
 
