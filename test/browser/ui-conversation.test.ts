@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TEXT_MAX } from '../../contract/index';
 import {
+  collectPageErrors,
   conversationNav,
   conversationRow,
   createRoom,
@@ -247,6 +248,39 @@ describe('opened at a conversation', () => {
     // A cold open from the device's store gives the same screen.
     await page.reload();
     await check();
+    await alice.context.close();
+  });
+
+  it("loads the date formats' locale data in a worker of its own as it starts, which ends by itself", async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'formats-alice');
+    const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Dated room');
+    const sent = await sendViaApi(suite.ferry, alice.cookie, room.id, 'What time is it?');
+
+    for (const path of ['/', `/c/${encodeURIComponent(room.id)}`]) {
+      const page = await alice.context.newPage();
+      const errors = collectPageErrors(page);
+      // The worker takes the page's language, builds the formats and closes itself: ended means it
+      // was allowed (the page's Content-Security-Policy), loaded and sent the language.
+      const warmups: Array<Promise<void>> = [];
+      page.on('worker', (w) => {
+        if (/intlWarmupWorker/.test(w.url()))
+          warmups.push(new Promise((ended) => w.once('close', () => ended())));
+      });
+      await page.goto(suite.ferry.url + path);
+      await eventually(() => warmups.length).toBe(1);
+      await warmups[0];
+      if (path !== '/') {
+        const time = await page.evaluate(
+          (at) => new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' }).format(at),
+          sent.message.createdAt,
+        );
+        await eventually(() => textOf(messageArticle(page, 'Dated room', 'What time is it?'))).toContain(
+          time,
+        );
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
     await alice.context.close();
   });
 });

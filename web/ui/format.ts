@@ -1,5 +1,6 @@
 /** Dates and times in the UI language (Intl, no library). */
 import type { LaterStrings } from '../i18n/enLater';
+import { DAY, FULL, SHORT_DAY, TIME } from './formatOptions';
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -9,29 +10,6 @@ function cached(map: Map<string, Intl.DateTimeFormat>, lang: string, opts: Intl.
   let f = map.get(lang);
   if (!f) map.set(lang, (f = new Intl.DateTimeFormat(lang, opts)));
   return f;
-}
-
-const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
-const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' };
-const FULL: Intl.DateTimeFormatOptions = {
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-};
-
-/**
- * Builds the formatters every message row uses (time, day heading, full date) before the first
- * row needs them: a page's first Intl.DateTimeFormat loads the locale's data, the longest single
- * step of rendering a conversation's newest messages. Called while the page waits for those
- * messages, it is off the path to their first frame.
- */
-export function prepareMessageFormats(lang: string): void {
-  cached(timeFormats, lang, TIME);
-  cached(dayFormats, lang, DAY);
-  cached(fullFormats, lang, FULL);
 }
 
 /** Hours and minutes, e.g. "14:05" or "2:05 PM". */
@@ -67,7 +45,7 @@ const shortDayFormats = new Map<string, Intl.DateTimeFormat>();
 /** For the conversation list: the time when today, else the short date. */
 export function formatListTime(ms: number, lang: string, now = Date.now()): string {
   if (dayKey(ms) === dayKey(now)) return formatTime(ms, lang);
-  return cached(shortDayFormats, lang, { month: 'short', day: 'numeric' }).format(ms);
+  return cached(shortDayFormats, lang, SHORT_DAY).format(ms);
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
