@@ -7,6 +7,7 @@ import { API_PREFIX, SOCKET_PATH } from './contract/http';
 import { engineTransports } from './web/build/engineTransports';
 import { hubChunk } from './web/build/hubChunk';
 import { preloadHelper } from './web/build/preloadHelper';
+import { viewsChunk } from './web/build/viewsChunk';
 import { socketClientTrim } from './web/build/socketClientTrim';
 
 /** Sea blue of the icons (scripts/make-icons.mjs): keep the two in step. */
@@ -23,7 +24,7 @@ const PURE_MODULES = /[\\/]outbox[\\/](queue|wire)\.ts$/;
 
 /** See `codeSplitting` below. */
 const SHARED_SMALL =
-  /[\\/](outbox[\\/](names|tus)|net[\\/]backoff|shared-worker[\\/]broadcastWire|localdb[\\/]pushMeta)\.ts$/;
+  /[\\/](outbox[\\/](names|tus)|net[\\/]backoff|client-kit[\\/]backgroundSync|shared-worker[\\/]broadcastWire|localdb[\\/]pushMeta)\.ts$/;
 
 const hub = hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts');
 
@@ -101,6 +102,10 @@ export default defineConfig({
               // fewer files, and the first load pays fewer gzip headers and import lists.
               name: 'shared',
               test: SHARED_SMALL,
+            },
+            {
+              name: viewsChunk('web/main.tsx', 'shared-worker/main.ts'),
+              includeDependenciesRecursively: false,
             },
           ],
         },
