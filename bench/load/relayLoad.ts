@@ -46,6 +46,7 @@ export class RelayLoad {
   private stepStats: RelayStepStats | null = null;
   private latency = new Histogram();
   private stepStart = 0;
+  private stopRequested = false;
 
   /** Connects every sender and receiver; rejects (and closes what opened) if any fails. */
   async open(plan: RelayConversation[]): Promise<{ connections: number }> {
@@ -76,7 +77,16 @@ export class RelayLoad {
     this.latency.record(now - stamp.sentAt);
   }
 
-  /** Sends at `rate` for `durationMs`, then waits (bounded) for the last deliveries and acks. */
+  /** Ends the running step's sending at once (it then drains as usual); see `step`. */
+  stopSending(): { ok: true } {
+    this.stopRequested = true;
+    return { ok: true };
+  }
+
+  /**
+   * Sends at `rate` for `durationMs`, or until `stopSending`, then waits (bounded) for the last
+   * deliveries and acks.
+   */
   async step(p: RelayStepParams): Promise<RelayStepStats> {
     const senders = this.convs.flatMap((c) => c.senders.map((s) => ({ s, c })));
     if (senders.length === 0) throw new Error('relay step before open');
@@ -98,6 +108,7 @@ export class RelayLoad {
     };
     this.current = p.step;
     this.stepStats = stats;
+    this.stopRequested = false;
     this.stepStart = performance.now();
     let rr = 0;
     const sendOne = () => {
@@ -134,7 +145,7 @@ export class RelayLoad {
           }
           sendOne();
         }
-        if (elapsed >= p.durationMs) {
+        if (elapsed >= p.durationMs || this.stopRequested) {
           clearInterval(timer);
           resolve();
         }

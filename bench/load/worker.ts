@@ -21,6 +21,7 @@ let idle: Socket[] = [];
 serveRpc({
   relayOpen: (p: { conversations: RelayConversation[] }) => relay.open(p.conversations),
   relayStep: (p: RelayStepParams) => relay.step(p),
+  relayStop: () => relay.stopSending(),
   durable: (p: DurableParams) => relay.durable(p),
   idleOpen: async (p: IdleOpenParams): Promise<IdleOpenResult> => {
     const start = Date.now();

@@ -61,7 +61,12 @@ interface Series {
 
 export interface FeelResult {
   idle: Series;
-  loaded: Series & { offeredRate: number; load: RelayStepStats | null };
+  loaded: Series & {
+    offeredRate: number;
+    load: RelayStepStats | null;
+    /** The longest the load could have run; it stops once the samples are taken. */
+    loadLimitMs: number;
+  };
 }
 
 /** Sends numbered messages from A until `n` are timed or `until()` says stop. */
@@ -190,7 +195,10 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
     });
     pool = await WorkerPool.start(1, { cpus: ctx.pinning.loadCpus, logDir: ctx.logDir, tag: 'feel' });
     await pool.workers[0].rpc.call('relayOpen', { conversations: plan }, 120_000);
-    const durationMs = p.load.warmupMs + p.samples * p.load.msPerSample;
+    // On a slow machine a sample takes longer than planned: the load may run twice the plan, and
+    // is stopped once the samples are taken, so that every sample is taken under it.
+    const plannedMs = p.load.warmupMs + p.samples * p.load.msPerSample;
+    const durationMs = 2 * plannedMs;
     let loadOver = false;
     const load = pool.workers[0].rpc
       .call<RelayStepStats>(
@@ -210,6 +218,7 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
       p.timeoutMs,
       () => loadOver,
     );
+    await pool.workers[0].rpc.call('relayStop', {}, 10_000);
     const stats = await load.catch((e: Error) => {
       ctx.log(`  feel: the load step failed: ${e.message}`);
       return null;
@@ -218,7 +227,10 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
       `  feel under ${p.load.rate} msg/s: p50 ${loadedSeries.toOther.p50} ms, p99 ${loadedSeries.toOther.p99} ms ` +
         `(${loadedSeries.samples} samples; load sent ${stats?.sent ?? '-'}, delivered ${stats?.delivered ?? '-'}/${stats?.expectedDeliveries ?? '-'})`,
     );
-    return { idle, loaded: { ...loadedSeries, offeredRate: p.load.rate, load: stats } };
+    return {
+      idle,
+      loaded: { ...loadedSeries, offeredRate: p.load.rate, load: stats, loadLimitMs: durationMs },
+    };
   } finally {
     probe?.close();
     await pool?.stop();
@@ -330,7 +342,8 @@ export async function feelScenario(ctx: BenchContext): Promise<ScenarioOutput> {
         'the batch holding it starts (before its commit), in whole milliseconds of the same clock.',
       `Loaded: one load worker relays ${p.load.rate} msg/s through ${p.load.conversations} other conversations ` +
         `(1 sender, ${p.load.receiversPerConversation} receivers each, Node socket.io clients) on the same server; ` +
-        `the browsers' users are not in them. Load sent ${r.loaded.load?.sent ?? '-'}, delivered ` +
+        `the browsers' users are not in them, from ${p.load.warmupMs} ms before the first sample until the last is ` +
+        `taken (stopped then; at most ${Math.round(r.loaded.loadLimitMs / 1000)} s). Load sent ${r.loaded.load?.sent ?? '-'}, delivered ` +
         `${r.loaded.load?.delivered ?? '-'} of ${r.loaded.load?.expectedDeliveries ?? '-'}. ` +
         'Server, load and Chromium share this machine’s CPUs (not pinned apart).',
     ],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientResult } from '../../bench/scenarios/client';
 import type { FeelResult } from '../../bench/scenarios/feel';
 import type { UploadResult } from '../../bench/scenarios/upload';
+import { sizeParams } from '../../bench/sizes';
 import { SMOKE_GROUPS, itReportsTheRun, positive, tinyRun } from './support/tinyBench';
 
 const run = tinyRun(SMOKE_GROUPS.client);
@@ -47,6 +48,9 @@ describe('npm run bench at the tiny size: the client in Chromium', () => {
         expect(positive(v), JSON.stringify(series)).toBe(true);
     }
     expect(r.loaded.load?.delivered).toBeGreaterThan(0);
+    // Every sample under load: the load runs until they are taken, then stops, well before its limit.
+    expect(r.loaded.samples).toBe(sizeParams('tiny').feel.samples);
+    expect(r.loaded.load!.lastSendMs).toBeLessThan(r.loaded.loadLimitMs * 0.75);
   });
 
   it('uploads through the tus endpoint, and resumes a cut upload without sending it all again', () => {
