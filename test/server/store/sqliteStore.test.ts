@@ -579,6 +579,10 @@ describe('SqliteStore', () => {
       acks.push(...inputs.slice(3, 7).map((input) => store.appendMessage(input)));
       await new Promise((resolve) => setImmediate(resolve));
       acks.push(...inputs.slice(7).map((input) => store.appendMessage(input)));
+      // One more turn, so that the second turn's sends are posted too before the gate opens: the
+      // writer merges the batches waiting when it is done with the first, and a busy machine could
+      // otherwise let it finish before this thread posted them.
+      await new Promise((resolve) => setImmediate(resolve));
       expect(gate.arrivals).toBe(arrived + 1);
 
       gate.open();
