@@ -7,6 +7,7 @@ import { API_PREFIX, SOCKET_PATH } from './contract/http';
 import { engineTransports } from './web/build/engineTransports';
 import { hubChunk } from './web/build/hubChunk';
 import { preloadHelper } from './web/build/preloadHelper';
+import { isSharedSmall } from './web/build/sharedChunk';
 import { viewsChunk } from './web/build/viewsChunk';
 import { socketClientTrim } from './web/build/socketClientTrim';
 
@@ -21,10 +22,6 @@ const PURE_INDEXES = /[\\/](localdb|outbox|contract|client-kit|net)[\\/]index\.t
  * (outbox/index.ts: loadQueue), and would otherwise follow their folder's index into the first load.
  */
 const PURE_MODULES = /[\\/]outbox[\\/](queue|wire)\.ts$/;
-
-/** See `codeSplitting` below. */
-const SHARED_SMALL =
-  /[\\/](outbox[\\/](names|tus)|net[\\/]backoff|client-kit[\\/]backgroundSync|shared-worker[\\/]broadcastWire|localdb[\\/]pushMeta)\.ts$/;
 
 const hub = hubChunk('shared-worker/main.ts', 'web/data/hubUrl.ts');
 
@@ -95,14 +92,8 @@ export default defineConfig({
       output: {
         codeSplitting: {
           groups: [
-            {
-              // Small modules the page and the hub both use (names, backoff, the tus and push
-              // helpers, the tabs' channel names): one chunk with what they import instead of a
-              // chunk of 60–600 bytes for each, so the hub's start and the conversation view fetch
-              // fewer files, and the first load pays fewer gzip headers and import lists.
-              name: 'shared',
-              test: SHARED_SMALL,
-            },
+            // See web/build/sharedChunk.ts and web/build/viewsChunk.ts.
+            { name: 'shared', test: isSharedSmall },
             {
               name: viewsChunk('web/main.tsx', 'shared-worker/main.ts'),
               includeDependenciesRecursively: false,
