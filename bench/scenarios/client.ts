@@ -67,12 +67,15 @@ export interface ClientResult {
   offlineMs: number[];
   replay: {
     queued: number;
-    /** From the first of (socket online, first ack) to the outbox being empty. */
+    /**
+     * From the reconnect (the first of: network back with the server up, status Online, first
+     * acknowledgement) to the outbox being empty. The app was reopened offline before it.
+     */
     replayMs: number;
-    /** From the reload (server already back) to the socket saying Online. */
+    /** From the reconnect to the status saying Online (0 when the hub's socket came first). */
     reconnectMs: number | null;
-    /** From the reload to the outbox being empty. */
-    totalMs: number;
+    /** From the reconnect to the outbox's first entry gone (the first acknowledgement). */
+    firstAckMs: number | null;
     storedOnServer: number;
     duplicatesOnServer: number;
     /**
@@ -243,7 +246,7 @@ async function measure(
     for (let i = 0; i < REPEATS; i++) offlineMs.push(await timedVisit(page, url, roomName, p.timeoutMs));
     ctx.log(`  offline visits: ${offlineMs.join(', ')} ms`);
 
-    // 4. Replay: N messages queued while offline, then the server is back and the app reopens.
+    // 4. Replay: N messages queued while offline; the app reopens offline, then server and network return.
     const t0 = Date.now();
     let lastOrder: number | undefined;
     const entries: OutboxEntry[] = Array.from({ length: p.queued }, (_, i) => {
@@ -256,10 +259,32 @@ async function measure(
     });
     const inOutbox = await page.evaluate(writeOutbox, { dbName: DB_NAME, entries });
     if (inOutbox < p.queued) throw new Error(`only ${inOutbox} of ${p.queued} entries are in the outbox`);
-    servers = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist, ports: [port] });
-    await context.setOffline(false);
+    // The app reopens while still offline, so the probe counts the whole outbox before anything
+    // can be sent; then the network comes back. (Reopening online let the old page's "online" event
+    // start the Service Worker's replay before the new page could see it, and a slow machine
+    // finished it first.) Chromium's offline emulation does not reach the SharedWorker, so the hub
+    // may reconnect as soon as the server is up: the replay is timed from the first of the network
+    // coming back, the status saying Online and the first acknowledgement, on the page's clock.
     await page.addInitScript(installReplayMarks, DB_NAME);
-    await page.reload({ waitUntil: 'commit' });
+    await timedVisit(page, url, roomName, p.timeoutMs);
+    const probed = await waitUntil(
+      'the outbox probe to count the queued entries',
+      async () => {
+        const m = await page.evaluate(
+          () => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay,
+        );
+        return m?.error || m?.initial !== null ? m : null;
+      },
+      { timeoutMs: p.timeoutMs },
+    );
+    if (probed?.error) throw new Error(`outbox probe: ${probed.error}`);
+    if (probed?.initial !== p.queued)
+      throw new Error(
+        `the reopened app found ${probed?.initial} of ${p.queued} queued entries while offline`,
+      );
+    servers = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist, ports: [port] });
+    const networkBackAt = await page.evaluate(() => performance.now());
+    await context.setOffline(false);
     const replayMarks = await waitUntil(
       `the outbox to empty (${p.queued} queued)`,
       async () => {
@@ -276,14 +301,14 @@ async function measure(
     });
     if (replayMarks.error) throw new Error(`outbox probe: ${replayMarks.error}`);
     const rm = await marks(page);
-    const start = Math.min(rm.onlineAt ?? Infinity, replayMarks.firstAckAt ?? Infinity);
+    const start = Math.min(networkBackAt, rm.onlineAt ?? Infinity, replayMarks.firstAckAt ?? Infinity);
     const stored = await allMessages(url, me, room.id);
     const queuedTexts = stored.filter((m) => m.text.startsWith('Queued '));
     const replay = {
       queued: p.queued,
       replayMs: r1((replayMarks.emptyAt ?? NaN) - start),
-      reconnectMs: rm.onlineAt === null ? null : r1(rm.onlineAt),
-      totalMs: r1(replayMarks.emptyAt ?? NaN),
+      reconnectMs: rm.onlineAt === null ? null : r1(rm.onlineAt - start),
+      firstAckMs: replayMarks.firstAckAt === null ? null : r1(replayMarks.firstAckAt - start),
       storedOnServer: queuedTexts.length,
       duplicatesOnServer: queuedTexts.length - new Set(queuedTexts.map((m) => m.id)).size,
     };
@@ -292,7 +317,8 @@ async function measure(
         `server stored ${replay.storedOnServer} of ${p.queued} queued messages (${replay.duplicatesOnServer} duplicates)`,
       );
     ctx.log(
-      `  replay of ${p.queued}: ${replay.replayMs} ms after reconnect (${replay.totalMs} ms after reopening)`,
+      `  replay of ${p.queued}: ${replay.replayMs} ms after the reconnect ` +
+        `(first acknowledgement after ${replay.firstAckMs} ms, status Online after ${replay.reconnectMs} ms)`,
     );
     await context.close();
     const serverSequentialMs = await sequentialSends(url, me, room.id, p.queued);
@@ -380,7 +406,8 @@ export async function clientScenario(ctx: BenchContext): Promise<ScenarioOutput>
     f(`repeat visit online (median of ${REPEATS})`, 'ms', online),
     f(`offline (median of ${REPEATS})`, 'ms', offline),
     f(`replay of ${r.replay.queued} queued messages`, 'ms', r.replay.replayMs),
-    f('reopen to all acknowledged (incl. reconnect)', 'ms', r.replay.totalMs),
+    f('reconnect to the first acknowledgement', 'ms', r.replay.firstAckMs),
+    f('reconnect to status Online', 'ms', r.replay.reconnectMs),
     f(
       `server alone: ${r.replay.queued} sequential acked sends (Node client)`,
       'ms',
@@ -411,8 +438,8 @@ export async function clientScenario(ctx: BenchContext): Promise<ScenarioOutput>
       title: `Client: replay of ${r.replay.queued} queued messages`,
       unit: 'ms',
       groups: [
-        { label: 'after reconnect', ferry: r.replay.replayMs, baseline: null },
-        { label: 'after reopening', ferry: r.replay.totalMs, baseline: null },
+        { label: 'first ack', ferry: r.replay.firstAckMs, baseline: null },
+        { label: 'all acked', ferry: r.replay.replayMs, baseline: null },
       ],
       goal: { value: 3000, label: 'goal 3 s (for 1,000)' },
     },
@@ -449,7 +476,7 @@ export async function clientScenario(ctx: BenchContext): Promise<ScenarioOutput>
         r.replay.replayMs,
         'ms',
         r.replay.queued === 1000 ? r.replay.replayMs <= 3000 : null,
-        replayGoalNote ?? 'from reconnect to the last acknowledgement',
+        replayGoalNote ?? 'from the reconnect to the last acknowledgement',
       ),
     ],
     charts,
