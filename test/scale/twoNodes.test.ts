@@ -274,15 +274,24 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
         if (!crossed(silent)) return;
       }
     };
+    // A feed sends its backlog only after every other node has heard of it (RemoteFeeds), but its
+    // response starts before: a message read back from the store marks that node A now knows.
+    const openHeardFeed = async (conversationId: string, marker: string): Promise<SseClient> => {
+      await request(aliceSocket, ClientEvent.send, draft(conversationId, marker));
+      sentTo.get(conversationId)?.push(marker);
+      const feed = await openSse(B, eventsPath(conversationId), bob.cookie, { lastEventId: '0' });
+      await feed.until((events) => events.some((e) => e.data.includes(marker)));
+      return feed;
+    };
     try {
-      const feedOfFirst = await openSse(B, eventsPath(first.id), bob.cookie, { lastEventId: '0' });
+      const feedOfFirst = await openHeardFeed(first.id, 'first heard');
       try {
         await publishesOnlyFed(first.id, second.id, feedOfFirst);
       } finally {
         feedOfFirst.close();
       }
       // The feed moved to the other conversation: so does what crosses.
-      const feedOfSecond = await openSse(B, eventsPath(second.id), bob.cookie, { lastEventId: '0' });
+      const feedOfSecond = await openHeardFeed(second.id, 'second heard');
       try {
         await publishesOnlyFed(second.id, first.id, feedOfSecond);
         // And the feed got every message of its conversation once, in seq order, the ones that
