@@ -16,62 +16,10 @@ import {
   sharedRoom,
   signUp,
   eventually,
+  holdStore,
 } from './support/index';
 
 const suite = ferrySuite();
-
-/**
- * Holds a readwrite transaction on the messages store of the page's IndexedDB (kept alive by a
- * chain of reads) until `release` is called: meanwhile no context of this browser, the hub
- * included, can store or read a message.
- */
-async function holdMessageStore(
-  page: Page,
-): Promise<{ stored(id: string): Promise<boolean>; release(): Promise<void> }> {
-  await page.evaluate(
-    (name) =>
-      new Promise<void>((held, failed) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => failed(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['messages'], 'readwrite');
-          const store = tx.objectStore('messages');
-          const w = window as unknown as {
-            __hold: { release: boolean; ask: string | null; answer: boolean | null };
-          };
-          w.__hold = { release: false, ask: null, answer: null };
-          const spin = (): void => {
-            if (w.__hold.release) return;
-            const request = store.get(w.__hold.ask ?? '');
-            request.onsuccess = () => {
-              if (w.__hold.ask !== null) w.__hold.answer = request.result !== undefined;
-              spin();
-            };
-          };
-          spin();
-          held();
-        };
-      }),
-    DB_NAME,
-  );
-  return {
-    stored: async (id) => {
-      await page.evaluate((asked) => {
-        const w = window as unknown as { __hold: { ask: string | null; answer: boolean | null } };
-        w.__hold.answer = null;
-        w.__hold.ask = asked;
-      }, id);
-      await page.waitForFunction(
-        () => (window as unknown as { __hold: { answer: boolean | null } }).__hold.answer !== null,
-      );
-      return page.evaluate(() => (window as unknown as { __hold: { answer: boolean } }).__hold.answer);
-    },
-    release: () =>
-      page.evaluate(() => {
-        (window as unknown as { __hold: { release: boolean } }).__hold.release = true;
-      }),
-  };
-}
 
 /** Whether the page's IndexedDB holds message `id` (a fresh read). */
 function storedNow(page: Page, id: string): Promise<boolean> {
@@ -102,11 +50,11 @@ describe('a message arriving live', () => {
     const page = await openOnlineTab(bob.context, suite.ferry, `/c/${room.id}`);
     await messageArticle(page, 'Quay', 'First, stored the usual way').waitFor();
 
-    const hold = await holdMessageStore(page);
+    const hold = await holdStore(page, 'messages');
     const sent = await sendViaApi(suite.ferry, alice.cookie, room.id, 'Second, shown off the socket');
     await messageArticle(page, 'Quay', 'Second, shown off the socket').waitFor();
     // Nothing could store it yet: it is on screen from the hub's live event.
-    expect(await hold.stored(sent.message.id)).toBe(false);
+    expect(await hold.has(sent.message.id)).toBe(false);
 
     await hold.release();
     await eventually(() => storedNow(page, sent.message.id)).toBe(true);

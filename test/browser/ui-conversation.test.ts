@@ -27,6 +27,8 @@ import {
   signUp,
   startDirect,
   eventually,
+  holdStore,
+  serverMessages,
   textOf,
 } from './support/index';
 
@@ -67,6 +69,32 @@ describe('composer', () => {
     await send.click();
     await eventually(() => messages(page, 'Keys').count()).toBe(2);
     expect(await messageTexts(page, 'Keys')).toEqual(['line one\nline two', '😀'.repeat(MESSAGE_TEXT_MAX)]);
+    await alice.context.close();
+  });
+
+  it('keeps the text in the box until the outbox holds it, and a Send meanwhile sends only what was typed after it', async () => {
+    const alice = await newUser(suite.browser, suite.ferry, 'composer-held');
+    const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Rope');
+    const page = await openOnlineTab(alice.context, suite.ferry, `/c/${room.id}`);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.waitFor();
+    const hold = await holdStore(page, 'outbox');
+    await box.fill('Harbour at noon');
+    await box.press('Enter');
+    // Pressed again while the write waits: the same text is not sent twice.
+    await box.press('Enter');
+    await box.pressSequentially('Bring rope');
+    await box.press('Enter');
+    // Nothing is written yet: the sent text is still in the box, with what was typed after it.
+    expect(await box.inputValue()).toBe('Harbour at noonBring rope');
+    expect(await messages(page, 'Rope').count()).toBe(0);
+
+    await hold.release();
+    await eventually(() => messageTexts(page, 'Rope')).toEqual(['Harbour at noon', 'Bring rope']);
+    await eventually(() => box.inputValue()).toBe('');
+    const onServer = async () =>
+      (await serverMessages(suite.ferry, alice.cookie, room.id)).map((m) => m.text);
+    await eventually(onServer).toEqual(['Harbour at noon', 'Bring rope']);
     await alice.context.close();
   });
 });

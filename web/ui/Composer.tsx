@@ -5,7 +5,9 @@
  * Enter while an IME is composing, e.g. for Chinese, is left to the IME). The length against
  * MESSAGE_TEXT_MAX is shown before sending; over it, the limit is named and neither Send nor Enter
  * sends, so an over-long message never reaches the outbox (the server would refuse it for good).
- * Within the limit a message's payload stays far below the socket's MAX_PAYLOAD_BYTES.
+ * Within the limit a message's payload stays far below the socket's MAX_PAYLOAD_BYTES. A sent
+ * text leaves the box once the outbox holds it (a few milliseconds, shown queued in the same
+ * render); Send pressed meanwhile sends only what was typed after it.
  *
  * Files: "Attach" opens the file picker; pasting or dropping a file attaches it too. The size limit
  * is checked at once (an over-large file is never attached); an attached file shows by name with
@@ -24,6 +26,7 @@ import { useEscape } from './keyboard/escape';
 import { useFocusTarget } from './keyboard/focus';
 import { formatBytes } from './format';
 import { askNotificationPermissionOnce } from './notifications';
+import { afterSent, unsent, type Handed } from './sentText';
 
 /** Show the counter once this few characters are left. */
 const COUNTER_FROM = 500;
@@ -55,6 +58,10 @@ export function Composer({
   const picker = useRef<HTMLInputElement>(null);
   const typingSentAt = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  /** Sends whose outbox write is under way, in the order sent. */
+  const writing = useRef<Handed[]>([]);
+  const modeNow = useRef(mode);
+  modeNow.current = mode;
   // Opening a conversation puts the keyboard here; shortcuts can send it back here.
   useFocusTarget('composer', box);
   useEffect(() => box.current?.focus({ preventScroll: true }), []);
@@ -105,6 +112,7 @@ export function Composer({
 
   function change(value: string) {
     setText(value);
+    for (const handed of writing.current) handed.edited = true;
     // An edit is neither a draft nor "typing" a new message.
     if (editing) return;
     drafts.set(conversationId, value);
@@ -168,28 +176,38 @@ export function Composer({
     if (empty || over) return;
     if (editing) return save(editing);
     if (file) return sendFile(file);
-    const value = text;
-    const answering = replying;
-    setError(null);
+    // Texts of earlier Sends still being written are in the box too: not sent again.
+    const value = unsent(text, writing.current);
+    if (value.trim().length === 0) return;
+    const answering = writing.current.length === 0 ? replying : null;
     // "Stopped typing" is told after the message is handed on, not on the socket ahead of it.
     const wasTyping = typingSentAt.current !== 0;
     typingSentAt.current = 0;
-    change('');
-    if (answering) setMode(null);
+    const handed: Handed = { text: value, edited: false };
+    writing.current = [...writing.current, handed];
     try {
       try {
         await actions.send(conversationId, value, answering ? { replyTo: answering.id } : undefined);
       } finally {
+        writing.current = writing.current.filter((h) => h !== handed);
         if (wasTyping) actions.setTyping(conversationId, false);
       }
-      onSent();
-      askNotificationPermissionOnce();
     } catch (err) {
-      // Not written to the outbox: give the text (and the reply) back so nothing typed is lost.
-      change(value);
-      if (answering) setMode({ kind: 'reply', target: answering });
+      // Not written to the outbox: the text (and the reply) are still here, nothing typed is lost.
       setError(notQueued(err));
+      box.current?.focus();
+      return;
     }
+    // The text leaves the box only now, in the render that shows it queued: emptying it at once
+    // made the page draw a frame (3-8 ms on a slow machine) before the write's reply could run,
+    // and the message left for the server that much later.
+    drafts.set(conversationId, afterSent(drafts.get(conversationId) ?? '', handed));
+    setText((typed) => afterSent(typed, handed));
+    setError(null);
+    const now = modeNow.current;
+    if (answering && now?.kind === 'reply' && now.target.id === answering.id) setMode(null);
+    onSent();
+    askNotificationPermissionOnce();
     box.current?.focus();
   }
 

@@ -9,3 +9,4 @@ export * from './keyboard';
 export * from './axe';
 export * from './announcements';
 export * from './focusRing';
+export * from './holdStore';
