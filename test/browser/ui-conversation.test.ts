@@ -30,6 +30,7 @@ import {
   holdStore,
   serverMessages,
   textOf,
+  waitForText,
 } from './support/index';
 
 // The long-history test posts 400 messages quickly: lift the per-user burst for this server.
@@ -212,6 +213,53 @@ describe('long history', () => {
     const first = Number(texts[0]!.slice(4));
     expect(texts).toEqual(texts.map((_, i) => label(first + i)));
     expect(await messageLog(page, 'Archive').count()).toBe(1);
+    await alice.context.close();
+  });
+});
+
+describe('arrivals', () => {
+  it('keep the newest message in view at the bottom, and leave a reader scrolled up where they are', async () => {
+    const owner = await signUp(suite.ferry, 'follow-bob');
+    const room = await createRoomViaApi(suite.ferry, owner.cookie, 'Tide');
+    for (let i = 1; i <= 40; i++) await sendViaApi(suite.ferry, owner.cookie, room.id, `tide ${i}`);
+    const alice = await newUser(suite.browser, suite.ferry, 'follow-alice');
+    await joinViaApi(suite.ferry, alice.cookie, room.inviteCode!);
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    const log = await openConversation(page, 'Tide');
+    await messageArticle(page, 'Tide', 'tide 40').waitFor();
+    /** Pixels between the scrolled view's bottom and the end of its content. */
+    const fromBottom = () =>
+      log.evaluate((el) => {
+        const scroller = el.closest('.log-scroll')!;
+        return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+      });
+    await eventually(fromBottom).toBeLessThan(2);
+
+    // Arrivals, one of them many lines tall: the view stays at the newest.
+    await sendViaApi(suite.ferry, owner.cookie, room.id, 'tide 41');
+
+    await sendViaApi(
+      suite.ferry,
+      owner.cookie,
+      room.id,
+      Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n'),
+    );
+    await sendViaApi(suite.ferry, owner.cookie, room.id, 'tide 43');
+    await messageArticle(page, 'Tide', 'tide 43').waitFor();
+    await eventually(fromBottom).toBeLessThan(2);
+
+    // Scrolled up to read: arrivals add below without moving what is read.
+    await log.hover();
+    await page.mouse.wheel(0, -600);
+    await eventually(fromBottom).toBeGreaterThan(300);
+    const read = messageArticle(page, 'Tide', 'tide 30');
+    const topOf = () => read.evaluate((el) => Math.round(el.getBoundingClientRect().top));
+    const before = await topOf();
+    await sendViaApi(suite.ferry, owner.cookie, room.id, 'tide 44');
+    // The log shows an arrival (its live event) before the list's preview does (a re-read).
+    await waitForText(conversationRow(page, 'Tide'), 'tide 44');
+    expect(await topOf()).toBe(before);
+    expect(await fromBottom()).toBeGreaterThan(300);
     await alice.context.close();
   });
 });

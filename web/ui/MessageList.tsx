@@ -100,6 +100,7 @@ export function MessageList({
 
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const lastTop = useRef(0);
   const anchor = useRef<Anchor | null>(null);
   const lastMarked = useRef(0);
 
@@ -150,7 +151,11 @@ export function MessageList({
     const el = scroller.current;
     if (!el) return;
     const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
-    atBottom.current = fromBottom < BOTTOM_SLACK_PX;
+    // At the bottom, rows added below move it away until the observer (below) pins it again, and
+    // a scroll event can come in between: only scrolling up leaves the bottom.
+    const up = el.scrollTop < lastTop.current;
+    lastTop.current = el.scrollTop;
+    atBottom.current = fromBottom < BOTTOM_SLACK_PX || (atBottom.current && !up);
     // Scrolled away from the newest: freeze the window so arrivals do not push the reader's view.
     if (!atBottom.current && endId === null && n > 0) setEndId(items[n - 1]!.id);
     else if (atBottom.current && endId !== null && end === n) setEndId(null);
@@ -160,17 +165,38 @@ export function MessageList({
     markRead();
   }, [captureAnchor, growUp, growDown, markRead, endId, end, n, items]);
 
-  // After every render: stay at the bottom when following, else keep the anchor where it was.
+  // After every render: keep the anchor where it was, or, coming to the bottom (the first rows, a
+  // jump to the newest), go there. Staying at the bottom is the observer's below: pinning after
+  // every render read scrollHeight, a layout forced in the middle of the render's task (2-5 ms an
+  // incoming message here), where the observer runs once layout is done, before the frame paints.
+  const pinned = useRef(false);
+  const followingNow = useRef(following);
+  followingNow.current = following;
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    if (following && atBottom.current) el.scrollTop = el.scrollHeight;
-    else if (anchor.current) {
+    const pin = following && atBottom.current;
+    if (pin) {
+      if (!pinned.current || typeof ResizeObserver === 'undefined') el.scrollTop = el.scrollHeight;
+    } else if (anchor.current) {
       const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(anchor.current.id)}"]`);
       if (a)
         el.scrollTop += a.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.current.top;
     }
+    pinned.current = pin;
   });
+  // At the bottom, the newest row stays in view as rows come, grow or shrink, and as the view does.
+  useEffect(() => {
+    const el = scroller.current;
+    const log = el?.querySelector('.log');
+    if (!el || !log || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (followingNow.current && atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    observer.observe(log);
+    return () => observer.disconnect();
+  }, []);
 
   // More items arrived (an older page, or the first load) while at the top: keep filling upwards.
   useEffect(() => {
