@@ -69,6 +69,7 @@ interface WorkerScope {
   addEventListener(type: string, listener: () => void): void;
   ferryBadges?: number[];
   ferryPushesSeen?: number;
+  ferryClosesSeen?: number;
 }
 declare const Clients: { prototype: { openWindow(url: string | URL): Promise<unknown> } };
 declare const NotificationEvent: new (
@@ -135,8 +136,13 @@ async function countPushes(context: BrowserContext): Promise<void> {
   ).evaluate(() => {
     const scope = self as unknown as WorkerScope;
     scope.ferryPushesSeen = 0;
+    scope.ferryClosesSeen = 0;
     scope.addEventListener('push', () => {
       scope.ferryPushesSeen = (scope.ferryPushesSeen ?? 0) + 1;
+    });
+    // Fired when the browser (or the person) closes one, not when the app's code does.
+    scope.addEventListener('notificationclose', () => {
+      scope.ferryClosesSeen = (scope.ferryClosesSeen ?? 0) + 1;
     });
   });
 }
@@ -162,12 +168,19 @@ async function waitShown(context: BrowserContext, tag: string, check: (list: Sho
     });
   } catch (error) {
     const said = workerConsoles.get(context)?.join(' | ') || 'nothing';
+    // Under a busy machine the worker's showNotification has resolved and getNotifications still
+    // returned nothing: these say whether anything was shown under another tag, or closed.
     const pushes = await (
       await appWorker(context)
     )
-      .evaluate(() =>
-        String((self as unknown as WorkerScope).ferryPushesSeen ?? 'not counted (a new worker)'),
-      )
+      .evaluate(async () => {
+        const scope = self as unknown as WorkerScope;
+        const all = (await scope.registration.getNotifications()).map((n) => n.tag);
+        return (
+          `${scope.ferryPushesSeen ?? 'not counted (a new worker)'}; notifications now under any tag: ` +
+          `${JSON.stringify(all)}; closes seen: ${scope.ferryClosesSeen ?? 'not counted'}`
+        );
+      })
       .catch((err: unknown) => `unknown (${String(err)})`);
     throw new Error(
       `${(error as Error).message}; shown last: ${JSON.stringify(last)}; push events the worker got: ${pushes}; ` +
