@@ -267,30 +267,26 @@ async function measure(
     // coming back, the status saying Online and the first acknowledgement, on the page's clock.
     await page.addInitScript(installReplayMarks, DB_NAME);
     await timedVisit(page, url, roomName, p.timeoutMs);
+    const replayMarksNow = () =>
+      page.evaluate(() => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay);
     const probed = await waitUntil(
       'the outbox probe to count the queued entries',
       async () => {
-        const m = await page.evaluate(
-          () => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay,
-        );
+        const m = await replayMarksNow();
         return m?.error || m?.initial !== null ? m : null;
       },
       { timeoutMs: p.timeoutMs },
     );
-    if (probed?.error) throw new Error(`outbox probe: ${probed.error}`);
-    if (probed?.initial !== p.queued)
-      throw new Error(
-        `the reopened app found ${probed?.initial} of ${p.queued} queued entries while offline`,
-      );
+    if (probed.error) throw new Error(`outbox probe: ${probed.error}`);
+    if (probed.initial !== p.queued)
+      throw new Error(`the reopened app found ${probed.initial} of ${p.queued} queued entries while offline`);
     servers = await startFerryServers({ logDir: ctx.logDir, dataDir, webRoot: webDist, ports: [port] });
     const networkBackAt = await page.evaluate(() => performance.now());
     await context.setOffline(false);
     const replayMarks = await waitUntil(
       `the outbox to empty (${p.queued} queued)`,
       async () => {
-        const m = await page.evaluate(
-          () => (window as unknown as { __benchReplay?: ReplayMarks }).__benchReplay,
-        );
+        const m = await replayMarksNow();
         // A probe error ends the wait too (thrown below): polling on would only reach the timeout.
         return m?.error || (m?.emptyAt !== null && m?.emptyAt !== undefined) ? m : null;
       },

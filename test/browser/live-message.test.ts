@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DB_NAME } from '../../localdb/index';
 import {
   ferrySuite,
   messageArticle,
@@ -18,27 +17,13 @@ import {
   eventually,
   holdStore,
 } from './support/index';
+import { readRecordScript } from './pwaSupport';
 
 const suite = ferrySuite();
 
 /** Whether the page's IndexedDB holds message `id` (a fresh read). */
-function storedNow(page: Page, id: string): Promise<boolean> {
-  return page.evaluate(
-    ([name, wanted]) =>
-      new Promise<boolean>((resolve, reject) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const request = open.result.transaction(['messages']).objectStore('messages').get(wanted);
-          request.onsuccess = () => {
-            open.result.close();
-            resolve(request.result !== undefined);
-          };
-          request.onerror = () => reject(request.error);
-        };
-      }),
-    [DB_NAME, id] as const,
-  );
+async function storedNow(page: Page, id: string): Promise<boolean> {
+  return (await page.evaluate(readRecordScript, { store: 'messages', key: id })) !== undefined;
 }
 
 describe('a message arriving live', () => {

@@ -29,6 +29,8 @@ const WINDOW_FIRST = 20;
 const WINDOW_INITIAL = 50;
 const WINDOW_STEP = 30;
 const WINDOW_MAX = 150;
+/** Without ResizeObserver (old browsers), the bottom is kept after every render instead. */
+const OBSERVES_SIZE = typeof ResizeObserver !== 'undefined';
 /**
  * The window moving up this close to the oldest loaded item loads the next older page already:
  * it is read (or fetched) while the reader still scrolls through what is loaded, instead of at
@@ -177,7 +179,7 @@ export function MessageList({
     if (!el) return;
     const pin = following && atBottom.current;
     if (pin) {
-      if (!pinned.current || typeof ResizeObserver === 'undefined') el.scrollTop = el.scrollHeight;
+      if (!pinned.current || !OBSERVES_SIZE) el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {
       const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(anchor.current.id)}"]`);
       if (a)
@@ -189,7 +191,7 @@ export function MessageList({
   useEffect(() => {
     const el = scroller.current;
     const log = el?.querySelector('.log');
-    if (!el || !log || typeof ResizeObserver === 'undefined') return;
+    if (!el || !log || !OBSERVES_SIZE) return;
     const observer = new ResizeObserver(() => {
       if (followingNow.current && atBottom.current) el.scrollTop = el.scrollHeight;
     });
