@@ -41,11 +41,23 @@ type BadgeNavigator = WorkerNavigator & {
 
 const getDb = lazyFerryDb();
 
+/**
+ * The pushes being handled, one after another in arrival order: a message's count is read from
+ * the notification the push before it showed, and a read push must find what that one showed.
+ * Side by side, both would read the same previous count. And Chromium's getNotifications drops
+ * from its store what its display does not report as shown yet: run while another notification is
+ * being displayed, it can lose that one (tests on a busy machine saw showNotification resolve and
+ * the notification be gone, never closed, when they polled getNotifications meanwhile).
+ */
+let handling: Promise<void> = Promise.resolve();
+
 /** Registers `push` and the action half of `notificationclick`. */
 export function installPush(): void {
   sw.addEventListener('push', (event) => {
     const notice = readNotice(event.data);
-    if (notice) event.waitUntil(onPush(notice).catch(report));
+    if (!notice) return;
+    handling = handling.then(() => onPush(notice)).catch(report);
+    event.waitUntil(handling);
   });
   sw.addEventListener('notificationclick', (event) => {
     const action = (event as ActionEvent).action;

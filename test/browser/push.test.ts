@@ -70,6 +70,8 @@ interface WorkerScope {
   ferryBadges?: number[];
   ferryPushesSeen?: number;
   ferryClosesSeen?: number;
+  /** showNotification calls not yet resolved (countPushes wraps it). */
+  ferryShowing?: number;
 }
 declare const Clients: { prototype: { openWindow(url: string | URL): Promise<unknown> } };
 declare const NotificationEvent: new (
@@ -113,9 +115,15 @@ async function appWorker(context: BrowserContext): Promise<Worker> {
   );
 }
 
-function shown(worker: Worker, tag: string): Promise<Shown[]> {
+/**
+ * The worker's notifications under `tag`, or null while a showNotification is under way: Chromium's
+ * getNotifications drops what its display has not reported as shown yet, so a look then could
+ * lose the very notification being awaited.
+ */
+function shown(worker: Worker, tag: string): Promise<Shown[] | null> {
   return worker.evaluate(async (tag) => {
     const scope = self as unknown as WorkerScope;
+    if (scope.ferryShowing) return null;
     return (await scope.registration.getNotifications({ tag })).map((n) => ({
       title: n.title,
       body: n.body,
@@ -128,7 +136,8 @@ function shown(worker: Worker, tag: string): Promise<Shown[]> {
 /**
  * Counts the `push` events the running worker gets from now on, for waitShown's error: it tells a
  * push that never reached the worker (or reached one started again since: no count) from one the
- * worker got but did not show.
+ * worker got but did not show. And counts the showNotification calls under way, which shown()
+ * waits out.
  */
 async function countPushes(context: BrowserContext): Promise<void> {
   await (
@@ -137,6 +146,15 @@ async function countPushes(context: BrowserContext): Promise<void> {
     const scope = self as unknown as WorkerScope;
     scope.ferryPushesSeen = 0;
     scope.ferryClosesSeen = 0;
+    scope.ferryShowing = 0;
+    const registration = scope.registration;
+    const show = registration.showNotification.bind(registration);
+    registration.showNotification = (...args) => {
+      scope.ferryShowing = (scope.ferryShowing ?? 0) + 1;
+      return show(...args).finally(() => {
+        scope.ferryShowing = (scope.ferryShowing ?? 1) - 1;
+      });
+    };
     scope.addEventListener('push', () => {
       scope.ferryPushesSeen = (scope.ferryPushesSeen ?? 0) + 1;
     });
@@ -163,7 +181,9 @@ async function waitShown(context: BrowserContext, tag: string, check: (list: Sho
   let last: Shown[] = [];
   try {
     await waitUntil(`notifications of ${tag}`, async () => {
-      last = await shown(await appWorker(context), tag);
+      const now = await shown(await appWorker(context), tag);
+      if (now === null) return false;
+      last = now;
       return check(last);
     });
   } catch (error) {
@@ -340,6 +360,27 @@ describe('a push with every tab closed', () => {
     );
     await waitShown(alice.context, tag, (l) => l.length === 0);
     expect(await badges(alice.context)).toContain(0);
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  it('counts pushes that arrive together into one notification, in the order they came', async () => {
+    const { alice, bob, room, dispatcher } = await withWorkerOnly('together', 'Pier');
+    const tag = pushTag(room.id);
+    // Both handed over before either is handled: each must read the count the one before it showed.
+    await Promise.all([
+      dispatcher.deliverPush(
+        JSON.stringify(messageNotice(room.id, { senderName: bob.username, text: 'One' })),
+      ),
+      dispatcher.deliverPush(
+        JSON.stringify(messageNotice(room.id, { senderName: bob.username, text: 'Three', seq: 3, count: 2 })),
+      ),
+    ]);
+    const [notification] = await waitShown(alice.context, tag, (l) => l[0]?.data.seq === 3);
+    expect(notification).toMatchObject({
+      body: `3 new messages\n${bob.username}: Three`,
+      data: { seq: 3, count: 3 },
+    });
     await alice.context.close();
     await bob.context.close();
   });
