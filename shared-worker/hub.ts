@@ -25,6 +25,7 @@ import { DeferredSearchIndex } from './deferredSearch';
 import { Drainer } from './drainer';
 import { OutboxCount } from './outboxCount';
 import type { HubPort } from './ports';
+import { FIRST_CONTENT_WAIT_MS } from './protocol';
 import type { HubEvent, HubEvents, HubMethod, HubStatus, TabToHub } from './protocol';
 import type { Handler, Handlers } from './requests';
 import { bindServerEvents } from './serverEvents';
@@ -75,6 +76,8 @@ export class Hub {
   private readonly tabs: Tabs;
   private readonly stopListening: () => void;
   private readonly stopIndexing: () => void;
+  /** Lets the first socket start (a tab's first content is shown, or a tab needs the server). */
+  private readonly wake: () => void;
 
   constructor(options: HubOptions = {}) {
     const getDb = options.getDb ?? lazyFerryDb();
@@ -96,6 +99,14 @@ export class Hub {
       changes.push(change);
     };
 
+    // A tab drawing a conversation from this device says when it is on screen (hello's `hold`,
+    // then contentShown); until then the first socket waits (Session.start).
+    let wake!: () => void;
+    const firstContent = new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, FIRST_CONTENT_WAIT_MS);
+    });
+    this.wake = wake;
     // The socket's handlers are bound when it is first opened, after everything below exists.
     const connection = (this.connection = new Connection({
       url: options.url ?? globalThis.location.origin,
@@ -112,6 +123,8 @@ export class Hub {
       getDb,
       connection,
       recount: () => outboxCount.refresh(),
+      queued: () => outboxCount.value,
+      firstContent,
       accountChanged: () => {
         notify(everythingChanged());
         this.pushStatus();
@@ -146,11 +159,13 @@ export class Hub {
       leave: asking('leave'),
       members: asking('members'),
       loadOlder: asking('loadOlder'),
-      hello: async ({ since }) => {
+      hello: async ({ since, hold }) => {
+        if (!hold) wake();
         // A tab opening is a good moment to retry instead of waiting out the backoff.
         connection.retryNow();
         return { ok: true, status: this.status(), missed: since === undefined ? null : told.since(since) };
       },
+      contentShown: async () => ({ ok: true }),
       signedIn: async ({ user }) => {
         await session.adopt(user);
         return { ok: true, status: this.status() };
@@ -194,7 +209,13 @@ export class Hub {
 
   /** Serves a tab; returns the function to call with each message the tab sends. */
   attach(port: HubPort): (message: TabToHub) => void {
-    return this.tabs.attach(port);
+    const receive = this.tabs.attach(port);
+    return (message) => {
+      // Any request but hello says the first content is shown (contentShown) or asks for the
+      // server (join, send, load older...): the socket must not wait any longer.
+      if (message.kind === 'request' && message.method !== 'hello') this.wake();
+      receive(message);
+    };
   }
 
   /** Stops serving: disconnects the socket and stops listening (the elected tab is leaving). */

@@ -155,7 +155,11 @@ export class HubClient {
 
   private hello(): void {
     const first = this.stopHearing !== undefined;
-    const params = first ? { tabId: this.tabId, since: this.startedAt } : { tabId: this.tabId };
+    // Opened on a conversation (conversationPath), the page draws it from IndexedDB and says
+    // contentShown then: a hub starting with it holds its socket back meanwhile.
+    const params = first
+      ? { tabId: this.tabId, since: this.startedAt, hold: location.pathname.startsWith('/c/') }
+      : { tabId: this.tabId };
     void this.request('hello', params).then((answer) => {
       if (!answer.ok) return;
       this.setStatus(answer.status);

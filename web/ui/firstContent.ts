@@ -6,6 +6,7 @@
  * downloads never compete with it. An account with no conversation yet, or a slow first sync, gets
  * them anyway a few seconds after load.
  */
+import { hubClient } from '../data/hubClient';
 import { IDLE_LOADS_MARK, whenIdle } from './idle';
 
 /** Longest wait after load for the first content (e.g. an empty account never shows a conversation). */
@@ -22,6 +23,8 @@ const contentShown = new Promise<void>((resolve) => {
 /** Says the first content is on screen (call from an effect: it runs after the paint). */
 export function firstContentShown(): void {
   shown();
+  // The hub holds its first socket back until now, so that it does not take the CPU from this.
+  void hubClient().request('contentShown', {});
 }
 
 let after: Promise<void> | null = null;
