@@ -52,8 +52,6 @@ export class Connection {
   state: ConnectionState = 'offline';
   private socket: FerrySocket | null = null;
   private wanted = false;
-  /** Counts start() and stop() calls: startAfter() connects only if none came meanwhile. */
-  private decided = 0;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** When the attempt in flight started (null: none). */
@@ -73,14 +71,12 @@ export class Connection {
    */
   startAfter(when: Promise<unknown>): void {
     if (this.wanted) return;
-    const decided = ++this.decided;
     this.setState('connecting');
-    void when.then(() => decided === this.decided && this.start());
+    void when.then(() => this.state === 'connecting' && !this.wanted && this.start());
   }
 
   /** Connects (if not connected) and keeps reconnecting until stop(). */
   start(): void {
-    this.decided++;
     this.wanted = true;
     if (this.connected || this.timer !== undefined) return;
     this.attempt();
@@ -88,7 +84,6 @@ export class Connection {
 
   /** Disconnects and stops reconnecting (signed out). */
   stop(): void {
-    this.decided++;
     this.wanted = false;
     this.attemptStartedAt = null;
     this.clearTimer();

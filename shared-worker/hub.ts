@@ -76,8 +76,6 @@ export class Hub {
   private readonly tabs: Tabs;
   private readonly stopListening: () => void;
   private readonly stopIndexing: () => void;
-  /** Lets the first socket start (a tab's first content is shown, or a tab needs the server). */
-  private readonly wake: () => void;
 
   constructor(options: HubOptions = {}) {
     const getDb = options.getDb ?? lazyFerryDb();
@@ -106,7 +104,6 @@ export class Hub {
       wake = resolve;
       setTimeout(resolve, FIRST_CONTENT_WAIT_MS);
     });
-    this.wake = wake;
     // The socket's handlers are bound when it is first opened, after everything below exists.
     const connection = (this.connection = new Connection({
       url: options.url ?? globalThis.location.origin,
@@ -118,12 +115,19 @@ export class Hub {
       onAuthFailed: () => void this.session.authFailed(),
       bind: (socket) => bindServerEvents(socket, { getDb, mirror, me, notify, emit }),
     }));
-    const outboxCount = (this.outboxCount = new OutboxCount({ getDb, me, counted: () => this.pushStatus() }));
+    const outboxCount = (this.outboxCount = new OutboxCount({
+      getDb,
+      me,
+      counted: () => {
+        // Something to send: the socket waits for nothing.
+        if (outboxCount.value > 0) wake();
+        this.pushStatus();
+      },
+    }));
     const session = (this.session = new Session({
       getDb,
       connection,
       recount: () => outboxCount.refresh(),
-      queued: () => outboxCount.value,
       firstContent,
       accountChanged: () => {
         notify(everythingChanged());
@@ -202,6 +206,9 @@ export class Hub {
       // Tabs told the status while the session was unknown learn the outcome (nobody signed in
       // changes nothing else, so no other event would carry it).
       ready: session.start().finally(() => this.pushStatus()),
+      // Any request but hello says the first content is shown (contentShown) or asks for the
+      // server (join, send, load older...): the socket must not wait any longer.
+      requested: (method) => method !== 'hello' && wake(),
       tabAdded: () => session.tabAdded(),
       noTabs: () => session.noTabs(),
     });
@@ -209,13 +216,7 @@ export class Hub {
 
   /** Serves a tab; returns the function to call with each message the tab sends. */
   attach(port: HubPort): (message: TabToHub) => void {
-    const receive = this.tabs.attach(port);
-    return (message) => {
-      // Any request but hello says the first content is shown (contentShown) or asks for the
-      // server (join, send, load older...): the socket must not wait any longer.
-      if (message.kind === 'request' && message.method !== 'hello') this.wake();
-      receive(message);
-    };
+    return this.tabs.attach(port);
   }
 
   /** Stops serving: disconnects the socket and stops listening (the elected tab is leaving). */

@@ -1,8 +1,9 @@
 /**
  * The hub's Session at start: a user this device remembers is known before anything tells tabs
  * the status (a tab already showing them must never be told "not known yet"); with nobody
- * remembered, nobody is known until the server has been asked. Its first socket waits for a tab's
- * first content unless something is queued, and the connection says "connecting" meanwhile.
+ * remembered, nobody is known until the server has been asked. Its first socket waits for the
+ * hub's go-ahead (a tab's first content on screen, among others: shared-worker/hub.ts), and the
+ * connection says "connecting" meanwhile.
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ afterEach(() => db?.close());
  */
 async function startSession(
   remembered: boolean,
-  { queued = 0, firstContent = Promise.resolve() }: { queued?: number; firstContent?: Promise<void> } = {},
+  { firstContent = Promise.resolve() }: { firstContent?: Promise<void> } = {},
 ): Promise<{ knownAtRecount: boolean[]; session: Session; asked: string[] }> {
   const fresh = await openFerryDb(`session-test-${++opened}`);
   db = fresh;
@@ -43,7 +44,6 @@ async function startSession(
     connection,
     // The hub's recount ends by telling every tab the status.
     recount: async () => void knownAtRecount.push(session.known),
-    queued: () => queued,
     firstContent,
     accountChanged() {},
     authRequired() {},
@@ -61,7 +61,7 @@ describe('Session.start', () => {
     session.close();
   });
 
-  it('holds the socket back until a tab shows its first content, when nothing is queued', async () => {
+  it('holds its first socket back until the hub says it may start', async () => {
     let shown!: () => void;
     const { session, asked } = await startSession(true, {
       firstContent: new Promise<void>((resolve) => (shown = resolve)),
@@ -69,15 +69,6 @@ describe('Session.start', () => {
     await Promise.resolve();
     expect(asked).toEqual(['startAfter']);
     shown();
-    await waitUntil('the socket to start', () => asked.includes('connect'));
-    session.close();
-  });
-
-  it('connects at once when the outbox holds something to send', async () => {
-    const { session, asked } = await startSession(true, {
-      queued: 2,
-      firstContent: new Promise<void>(() => {}),
-    });
     await waitUntil('the socket to start', () => asked.includes('connect'));
     session.close();
   });
