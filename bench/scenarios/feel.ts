@@ -171,12 +171,15 @@ async function measure(ctx: BenchContext, browser: Browser, webDist: string): Pr
       pages.push(page);
     }
     const [a, b] = pages;
-    // B's relay as a Node client sees it, on the same wall clock as the pages'.
+    // B's relay as a Node client sees it, on the wall clock the pages' fresh time origins follow.
     const relayedAt = new Map<number, number>();
     const writtenAt = new Map<number, number>();
     probe = await connect({ url, headers: userHeaders(bob, url) });
     probe.on(ServerEvent.message, (m: { text?: string; createdAt?: number }) => {
-      const at = performance.timeOrigin + performance.now();
+      // The wall clock, as the server's createdAt and the pages' fresh time origins follow it:
+      // this long-lived process's timeOrigin + now drifts from it when the system clock is slewed
+      // (a CI run here saw every sample "relayed" 70-80 ms before its Enter).
+      const at = Date.now();
       const n = /^feel\|(\d+)\|/.exec(m.text ?? '');
       if (n && !relayedAt.has(Number(n[1]))) relayedAt.set(Number(n[1]), at);
       if (n && typeof m.createdAt === 'number') writtenAt.set(Number(n[1]), m.createdAt);
