@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { installFeelMarks, type FeelMarks } from '../client/feelProbes.js';
 import { ensureWebDist } from '../client/webBuild.js';
-import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
 import { roomWith, signUpMany, userHeaders } from '../ferry/api.js';
 import { connect } from '../load/connect.js';
