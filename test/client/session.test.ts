@@ -82,7 +82,7 @@ describe('Session.start', () => {
   });
 });
 
-describe('Connection.expect', () => {
+describe('Connection.startAfter', () => {
   /** A connection to a port nothing listens on: an attempt ends offline at once. */
   function deadConnection() {
     const states: ConnectionState[] = [];
