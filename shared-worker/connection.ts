@@ -65,16 +65,6 @@ export class Connection {
     return this.socket?.connected ?? false;
   }
 
-  /**
-   * Says "connecting" now and connects once `when` settles, unless start(), stop() or restart()
-   * came first (they decide instead).
-   */
-  startAfter(when: Promise<unknown>): void {
-    if (this.wanted) return;
-    this.setState('connecting');
-    void when.then(() => this.state === 'connecting' && !this.wanted && this.start());
-  }
-
   /** Connects (if not connected) and keeps reconnecting until stop(). */
   start(): void {
     this.wanted = true;

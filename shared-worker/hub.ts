@@ -25,7 +25,6 @@ import { DeferredSearchIndex } from './deferredSearch';
 import { Drainer } from './drainer';
 import { OutboxCount } from './outboxCount';
 import type { HubPort } from './ports';
-import { FIRST_CONTENT_WAIT_MS } from './protocol';
 import type { HubEvent, HubEvents, HubMethod, HubStatus, TabToHub } from './protocol';
 import type { Handler, Handlers } from './requests';
 import { bindServerEvents } from './serverEvents';
@@ -97,13 +96,6 @@ export class Hub {
       changes.push(change);
     };
 
-    // A tab drawing a conversation from this device says when it is on screen (hello's `hold`,
-    // then contentShown); until then the first socket waits (Session.start).
-    let wake!: () => void;
-    const firstContent = new Promise<void>((resolve) => {
-      wake = resolve;
-      setTimeout(resolve, FIRST_CONTENT_WAIT_MS);
-    });
     // The socket's handlers are bound when it is first opened, after everything below exists.
     const connection = (this.connection = new Connection({
       url: options.url ?? globalThis.location.origin,
@@ -115,20 +107,11 @@ export class Hub {
       onAuthFailed: () => void this.session.authFailed(),
       bind: (socket) => bindServerEvents(socket, { getDb, mirror, me, notify, emit }),
     }));
-    const outboxCount = (this.outboxCount = new OutboxCount({
-      getDb,
-      me,
-      counted: () => {
-        // Something to send: the socket waits for nothing.
-        if (outboxCount.value > 0) wake();
-        this.pushStatus();
-      },
-    }));
+    const outboxCount = (this.outboxCount = new OutboxCount({ getDb, me, counted: () => this.pushStatus() }));
     const session = (this.session = new Session({
       getDb,
       connection,
       recount: () => outboxCount.refresh(),
-      firstContent,
       accountChanged: () => {
         notify(everythingChanged());
         this.pushStatus();
@@ -163,13 +146,11 @@ export class Hub {
       leave: asking('leave'),
       members: asking('members'),
       loadOlder: asking('loadOlder'),
-      hello: async ({ since, hold }) => {
-        if (!hold) wake();
+      hello: async ({ since }) => {
         // A tab opening is a good moment to retry instead of waiting out the backoff.
         connection.retryNow();
         return { ok: true, status: this.status(), missed: since === undefined ? null : told.since(since) };
       },
-      contentShown: async () => ({ ok: true }),
       signedIn: async ({ user }) => {
         await session.adopt(user);
         return { ok: true, status: this.status() };
@@ -206,9 +187,6 @@ export class Hub {
       // Tabs told the status while the session was unknown learn the outcome (nobody signed in
       // changes nothing else, so no other event would carry it).
       ready: session.start().finally(() => this.pushStatus()),
-      // Any request but hello says the first content is shown (contentShown) or asks for the
-      // server (join, send, load older...): the socket must not wait any longer.
-      requested: (method) => method !== 'hello' && wake(),
       tabAdded: () => session.tabAdded(),
       noTabs: () => session.noTabs(),
     });

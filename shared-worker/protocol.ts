@@ -45,20 +45,9 @@ export interface HubMethods {
    * this tab missed: `missed` (no stores: nothing), or null when the hub cannot tell.
    */
   hello: {
-    /**
-     * `hold`: the tab is drawing a conversation from this device and says contentShown once it
-     * is on screen; a hub that has just started holds its first socket until then (any other
-     * hello lets it start).
-     */
-    params: { tabId: string; since?: number; hold?: boolean };
+    params: { tabId: string; since?: number };
     result: { status: HubStatus; missed?: DbChange | null };
   };
-  /**
-   * The tab's first content is on screen: the hub's first socket may start. With nothing queued it
-   * waits for this, a hello without `hold`, any other request (the tab needs the server) or
-   * FIRST_CONTENT_WAIT_MS, whichever comes first.
-   */
-  contentShown: { params: Record<string, never>; result: object };
   /** The tab signed in (cookie is set): (re)connect as that user. */
   signedIn: { params: { user: User }; result: { status: HubStatus } };
   /** The tab signed out (cookie cleared): disconnect, clear local data. */
@@ -132,9 +121,6 @@ export type HubToTab =
   | { kind: 'response'; id: number; result: Ack<object> }
   | { [E in HubEvent]: { kind: 'event'; event: E; payload: HubEvents[E] } }[HubEvent]
   | { kind: 'ping' };
-
-/** Longest the hub's first socket waits for a tab's first content (a tab may show none). */
-export const FIRST_CONTENT_WAIT_MS = 1_000;
 
 /** How often the hub pings each tab, and how long a silent tab is kept before it is forgotten. */
 export const PING_INTERVAL_MS = 10_000;

@@ -14,12 +14,6 @@ export interface SessionDeps {
   connection: Connection;
   /** Recounts the account's outbox (another account, or none, has other entries). */
   recount(): Promise<void>;
-  /**
-   * Settles once the first socket may start: the tab opened on a conversation has it on screen,
-   * or no tab is drawing one, or a tab needs the server, or the outbox holds something, or
-   * FIRST_CONTENT_WAIT_MS passed.
-   */
-  firstContent: Promise<void>;
   /** The account changed: every tab re-reads everything and gets the new status. */
   accountChanged(): void;
   /** The server refused the session: tabs show sign-in. */
@@ -56,12 +50,7 @@ export class Session {
     }
     if (this.closed) return;
     if (this.me) {
-      // A tab opened on a conversation draws it from this device, and on a two-core machine the
-      // socket's handshake and first catch-up took the CPU from it: a big
-      // account's cold open to its newest messages, medians of 7, 284 and 320 ms with the socket
-      // at once, 232 and 272 ms with it waiting. Nothing of the user's waits for it (something
-      // queued ends the wait); what arrived meanwhile comes with the first catch-up.
-      connection.startAfter(this.deps.firstContent);
+      connection.start();
       void this.check();
     } else {
       // Nobody remembered here, but the cookie may sign someone in (e.g. signed in elsewhere).

@@ -5,15 +5,13 @@
  */
 import { ErrorCode, type Ack } from '../contract/index';
 import { PortRegistry, type HubPort } from './ports';
-import type { HubEvent, HubEvents, HubMethod, HubRequest, HubToTab, TabToHub } from './protocol';
+import type { HubEvent, HubEvents, HubRequest, HubToTab, TabToHub } from './protocol';
 import type { Handler, Handlers } from './requests';
 
 export interface TabsOptions {
   handlers: Handlers;
   /** Settles when the hub can answer (requests wait for it). */
   ready: Promise<void>;
-  /** A request came in (before the hub is ready, too). */
-  requested(method: HubMethod): void;
   /** A tab is (again) being served. */
   tabAdded(): void;
   /** The last tab is gone. */
@@ -38,10 +36,7 @@ export class Tabs {
       // A tab forgotten while frozen may speak again: serve it again.
       if (this.ports.has(port)) this.ports.touch(port);
       else this.add(port);
-      if (message.kind === 'request') {
-        this.options.requested(message.method);
-        void this.answer(port, message);
-      }
+      if (message.kind === 'request') void this.answer(port, message);
     };
   }
 

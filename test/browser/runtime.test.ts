@@ -96,6 +96,22 @@ async function comeBack(context: BrowserContext): Promise<void> {
   await context.setOffline(false);
 }
 
+/** Init script: records how many message rows the page showed when it first reached its hub. */
+function countRowsAtHubStart(): void {
+  const Real = window.SharedWorker;
+  const w = window as unknown as { __rowsAtHubStart?: number };
+  window.SharedWorker = class extends Real {
+    constructor(...args: ConstructorParameters<typeof SharedWorker>) {
+      w.__rowsAtHubStart ??= document.querySelectorAll('[role="log"] article').length;
+      super(...args);
+    }
+  };
+}
+
+/** The rows countRowsAtHubStart saw; null before the page reached its hub. */
+const rowsAtHubStart = (tab: Page) =>
+  tab.evaluate(() => (window as unknown as { __rowsAtHubStart?: number }).__rowsAtHubStart ?? null);
+
 describe('the hub with a SharedWorker', () => {
   it('serves three tabs with one socket, shows a message sent in one tab in all three, and lets go when tabs close', async () => {
     const alice = await newUser(suite.browser, suite.ferry, 'rt-alice');
@@ -130,6 +146,43 @@ describe('the hub with a SharedWorker', () => {
     await tabs[2]!.close();
     await waitUntil('alice disconnected', async () => (await socketCount(suite.ferry, alice.user.id)) === 0);
     await alice.context.close();
+  });
+
+  it('opened on a conversation, draws it from the device before it starts the hub, which then connects', async () => {
+    const gina = await newUser(suite.browser, suite.ferry, 'rt-gina');
+    const hal = await signUp(suite.ferry, 'rt-hal');
+    const room = await sharedRoom(suite.ferry, gina, hal, 'Jetty');
+    await sendViaApi(suite.ferry, hal.cookie, room.id, 'Already on the device');
+    const [first] = await tabsOn(gina.context, room, 1);
+    await showsOnce(first!, 'Jetty', 'Already on the device');
+    // Every tab closed: the SharedWorker ends, and the next tab starts it anew.
+    await first!.close();
+    await waitUntil('gina disconnected', async () => (await socketCount(suite.ferry, gina.user.id)) === 0);
+    await gina.context.addInitScript(countRowsAtHubStart);
+
+    const tab = await openTab(gina.context, suite.ferry, `/c/${room.id}`);
+    await showsOnce(tab, 'Jetty', 'Already on the device');
+    await waitOnline(tab);
+    expect(await rowsAtHubStart(tab)).toBeGreaterThan(0);
+    // Live again: a new message reaches the open conversation.
+    await sendViaApi(suite.ferry, hal.cookie, room.id, 'And one after');
+    await showsOnce(tab, 'Jetty', 'And one after');
+    await tab.close();
+    await waitUntil('gina disconnected', async () => (await socketCount(suite.ferry, gina.user.id)) === 0);
+
+    await gina.context.close();
+
+    // Nothing to draw and nothing asked of the hub (a device that remembers Ivy, who has no
+    // conversation, opened on one it does not hold): the hub starts a moment later anyway.
+    const ivy = await newUser(suite.browser, suite.ferry, 'rt-ivy');
+    await (await openOnlineTab(ivy.context, suite.ferry)).close();
+    await waitUntil('ivy disconnected', async () => (await socketCount(suite.ferry, ivy.user.id)) === 0);
+    await ivy.context.addInitScript(countRowsAtHubStart);
+    const missing = await openTab(ivy.context, suite.ferry, `/c/${randomUUID()}`);
+    await missing.getByText('Opening the conversation…').waitFor();
+    await waitOnline(missing);
+    expect(await rowsAtHubStart(missing)).toBe(0);
+    await ivy.context.close();
   });
 
   it('catches up after the server restarts: missed messages arrive in order, with no duplicates', async () => {

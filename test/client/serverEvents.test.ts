@@ -31,13 +31,7 @@ afterEach(() => tabs?.clear());
 
 /** Two tabs served by the hub, and a socket whose server events the test plays. */
 function setup() {
-  const served = new Tabs({
-    handlers: {} as Handlers,
-    ready: Promise.resolve(),
-    requested() {},
-    tabAdded() {},
-    noTabs() {},
-  });
+  const served = new Tabs({ handlers: {} as Handlers, ready: Promise.resolve(), tabAdded() {}, noTabs() {} });
   tabs = served;
   const ports = [fakePort(), fakePort()];
   for (const port of ports) served.attach(port);

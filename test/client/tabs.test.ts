@@ -17,7 +17,6 @@ function fakePort(): HubPort & { received: HubToTab[] } {
 
 function setup(ready: Promise<void> = Promise.resolve()) {
   const events = { added: 0, empty: 0 };
-  const requested: string[] = [];
   const handlers = {
     markRead: async () => ({ ok: true }),
     typing: async () => {
@@ -27,11 +26,10 @@ function setup(ready: Promise<void> = Promise.resolve()) {
   const tabs = new Tabs({
     handlers,
     ready,
-    requested: (method) => void requested.push(method),
     tabAdded: () => events.added++,
     noTabs: () => events.empty++,
   });
-  return { tabs, events, requested };
+  return { tabs, events };
 }
 
 describe('Tabs', () => {
@@ -47,16 +45,6 @@ describe('Tabs', () => {
     await vi.waitFor(() =>
       expect(port.received).toEqual([{ kind: 'response', id: 7, result: { ok: true } }]),
     );
-    tabs.clear();
-  });
-
-  it('tells the hub of each request as it comes, before it is ready (its first socket waits on them)', () => {
-    const { tabs, requested } = setup(new Promise<void>(() => {}));
-    const receive = tabs.attach(fakePort());
-    receive({ kind: 'request', id: 1, method: 'hello', params: { tabId: 't', hold: true } });
-    receive({ kind: 'request', id: 2, method: 'contentShown', params: {} });
-    receive({ kind: 'pong' });
-    expect(requested).toEqual(['hello', 'contentShown']);
     tabs.clear();
   });
 

@@ -40,6 +40,8 @@ export function useHubStatus(): HubStatus {
         .then(({ me, queued }) => {
           // Nobody remembered here is not "signed out" yet: the hub may still find a session.
           if (alive && !client.status) setStatus({ connection: 'connecting', queued, user: me ?? undefined });
+          // Something to send: the hub starts now, whatever the page is drawing (see HubClient).
+          if (queued > 0) client.start();
         })
         .catch(() => {});
     }
@@ -70,6 +72,9 @@ export function useMe(): User | null | undefined {
       void sharedRead(ME_KEY, getMe)
         .then((stored) => {
           if (alive && !client.status && stored) setMe(stored);
+          // Nobody remembered: only the hub can tell, and a page opened on a conversation (which
+          // starts it late, see HubClient) has nothing to draw until it does.
+          else if (!stored) client.start();
         })
         .catch(() => {});
     const off = client.on('status', (status) => setMe(status.user));
