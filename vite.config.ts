@@ -41,7 +41,7 @@ export default defineConfig({
       filename: 'sw.ts',
       // web/pwa/ registers it with workbox-window (prompting for updates, never auto-reloading).
       injectRegister: false,
-      includeAssets: ['icons/apple-touch-icon-180.png'],
+      includeAssets: ['icons/apple-touch-icon-180.png', 'icons/icon-32.png'],
       injectManifest: {
         // A classic script: module Service Workers are missing in older Firefox and Safari.
         rollupFormat: 'iife',

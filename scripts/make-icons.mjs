@@ -132,6 +132,9 @@ const ICONS = [
   { file: 'icon-512.png', size: 512, maskable: false },
   { file: 'icon-maskable-192.png', size: 192, maskable: true },
   { file: 'icon-maskable-512.png', size: 512, maskable: true },
+  // The tab's icon (index.html): the browser decodes it on the page's thread as the page starts,
+  // so it is the size a tab shows, not 192 px.
+  { file: 'icon-32.png', size: 32, maskable: false },
   // iOS ignores manifest icons and masks this one itself: opaque, full bleed.
   { file: 'apple-touch-icon-180.png', size: 180, maskable: true },
 ];

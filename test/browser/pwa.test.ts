@@ -176,6 +176,8 @@ describe('the page head', () => {
     expect(head.description!.length).toBeGreaterThan(40);
     expect(await fetchPngSize(suite.ferry, head.appleTouchIcon!)).toBe('180x180');
     expect(head.icon.type).toBe('image/png');
+    // The size a tab shows: the page's thread decodes it as the page starts.
+    expect(head.icon.sizes).toBe('32x32');
     expect(await fetchPngSize(suite.ferry, head.icon.href!)).toBe(head.icon.sizes);
   });
 });
