@@ -331,12 +331,27 @@ describe('opened at a conversation', () => {
     const alice = await newUser(suite.browser, suite.ferry, 'formats-alice');
     const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Dated room');
     const sent = await sendViaApi(suite.ferry, alice.cookie, room.id, 'What time is it?');
+    // What the page gives the warm-up worker (its name: no message to wait for), and its errors.
+    await alice.context.addInitScript(() => {
+      const Real = window.Worker;
+      const seen: Array<{ name: string | null; error: string | null }> = [];
+      (window as unknown as { __warmups: typeof seen }).__warmups = seen;
+      window.Worker = class extends Real {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          super(url, options);
+          if (!/intlWarmupWorker/.test(String(url))) return;
+          const record = { name: options?.name ?? null, error: null as string | null };
+          seen.push(record);
+          this.addEventListener('error', (e) => (record.error = e.message || 'error'));
+        }
+      };
+    });
 
     for (const path of ['/', `/c/${encodeURIComponent(room.id)}`]) {
       const page = await alice.context.newPage();
       const errors = collectPageErrors(page);
       // The worker takes the page's language, builds the formats and closes itself: ended means it
-      // was allowed (the page's Content-Security-Policy), loaded and sent the language.
+      // was allowed (the page's Content-Security-Policy) and loaded.
       const warmups: Array<Promise<void>> = [];
       page.on('worker', (w) => {
         if (/intlWarmupWorker/.test(w.url()))
@@ -345,6 +360,16 @@ describe('opened at a conversation', () => {
       await page.goto(suite.ferry.url + path);
       await eventually(() => warmups.length).toBe(1);
       await warmups[0];
+      const [warmup, ...more] = await page.evaluate(
+        () =>
+          (window as unknown as { __warmups: Array<{ name: string | null; error: string | null }> })
+            .__warmups,
+      );
+      expect(more).toEqual([]);
+      expect(warmup!.error).toBeNull();
+      const request = JSON.parse(warmup!.name ?? 'null') as { lang: string; formats: object[] } | null;
+      expect(request?.lang).toBe('en');
+      expect(request?.formats).toHaveLength(4);
       if (path !== '/') {
         const time = await page.evaluate(
           (at) => new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' }).format(at),

@@ -55,6 +55,11 @@ export function strings(): Strings {
   return STRINGS[current] ?? en;
 }
 
+/** The language shown, or being switched to while its strings load (the page starts in it). */
+export function wantedLang(): Lang {
+  return wanted;
+}
+
 /** The current language tag (also the locale for dates and numbers). */
 export function currentLang(): Lang {
   return current;
