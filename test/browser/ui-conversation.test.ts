@@ -332,10 +332,11 @@ describe('opened at a conversation', () => {
     const room = await createRoomViaApi(suite.ferry, alice.cookie, 'Dated room');
     const sent = await sendViaApi(suite.ferry, alice.cookie, room.id, 'What time is it?');
     // What the page gives the warm-up worker (its name: no message to wait for), and its errors.
+    type Warmups = { __warmups: Array<{ name: string | null; error: string | null }> };
     await alice.context.addInitScript(() => {
       const Real = window.Worker;
-      const seen: Array<{ name: string | null; error: string | null }> = [];
-      (window as unknown as { __warmups: typeof seen }).__warmups = seen;
+      const seen: Warmups['__warmups'] = [];
+      (window as unknown as Warmups).__warmups = seen;
       window.Worker = class extends Real {
         constructor(url: string | URL, options?: WorkerOptions) {
           super(url, options);
@@ -360,11 +361,7 @@ describe('opened at a conversation', () => {
       await page.goto(suite.ferry.url + path);
       await eventually(() => warmups.length).toBe(1);
       await warmups[0];
-      const [warmup, ...more] = await page.evaluate(
-        () =>
-          (window as unknown as { __warmups: Array<{ name: string | null; error: string | null }> })
-            .__warmups,
-      );
+      const [warmup, ...more] = await page.evaluate(() => (window as unknown as Warmups).__warmups);
       expect(more).toEqual([]);
       expect(warmup!.error).toBeNull();
       const request = JSON.parse(warmup!.name ?? 'null') as { lang: string; formats: object[] } | null;
