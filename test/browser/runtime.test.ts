@@ -112,6 +112,25 @@ function countRowsAtHubStart(): void {
 const rowsAtHubStart = (tab: Page) =>
   tab.evaluate(() => (window as unknown as { __rowsAtHubStart?: number }).__rowsAtHubStart ?? null);
 
+/** Init script: the page's 1 s wait before it reaches its hub on its own becomes ten minutes. */
+function stretchHubStartWait(): void {
+  const real = window.setTimeout;
+  window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
+    real(handler, ms === 1_000 ? 600_000 : ms, ...args)) as typeof window.setTimeout;
+}
+
+/**
+ * With one tab of `context` Online, a second tab opened on a conversation the device does not hold
+ * (nothing to draw, nothing asked of the hub) reaches the running hub at once and says Online.
+ */
+async function reachesRunningHub(context: BrowserContext): Promise<void> {
+  await openOnlineTab(context, suite.ferry);
+  await context.addInitScript(stretchHubStartWait);
+  const second = await openTab(context, suite.ferry, `/c/${randomUUID()}`);
+  await second.getByText('Opening the conversation…').waitFor();
+  await waitOnline(second);
+}
+
 describe('the hub with a SharedWorker', () => {
   it('serves three tabs with one socket, shows a message sent in one tab in all three, and lets go when tabs close', async () => {
     const alice = await newUser(suite.browser, suite.ferry, 'rt-alice');
@@ -183,6 +202,12 @@ describe('the hub with a SharedWorker', () => {
     await waitOnline(missing);
     expect(await rowsAtHubStart(missing)).toBe(0);
     await ivy.context.close();
+  });
+
+  it('opened on a conversation while another tab keeps the hub, reaches that hub at once and says Online', async () => {
+    const jo = await newUser(suite.browser, suite.ferry, 'rt-jo');
+    await reachesRunningHub(jo.context);
+    await jo.context.close();
   });
 
   it('catches up after the server restarts: missed messages arrive in order, with no duplicates', async () => {
@@ -338,6 +363,17 @@ describe('the elected-tab mode (no SharedWorker)', () => {
     ]);
     expectSameAsServer(await storedMessages(second, room.id), server);
     expect(await socketCount(suite.ferry, gina.user.id)).toBe(1);
+    await context.close();
+  });
+});
+
+describe('the elected-tab mode, opened on a conversation', () => {
+  it('reaches the leader tab at once and says Online', async () => {
+    const kim = await signUp(suite.ferry, 'rt-kim');
+    const context = await newContext(suite.browser);
+    await removeSharedWorker(context);
+    await addSessionCookie(context, suite.ferry, kim.cookie);
+    await reachesRunningHub(context);
     await context.close();
   });
 });

@@ -6,7 +6,7 @@
  */
 import { ErrorCode, type Ack, type WireError } from '../../contract/index';
 import { everythingChanged, mergeChanges, onAnnouncedChange, type DbChange } from '../../localdb/index';
-import { HUB_CHANNEL, type WireMessage } from '../../shared-worker/broadcastWire';
+import { HUB_CHANNEL, LEADER_LOCK, type WireMessage } from '../../shared-worker/broadcastWire';
 import hubUrl from './hubUrl';
 import {
   TAB_TIMEOUT_MS,
@@ -114,8 +114,15 @@ export class HubClient {
     // 484 and 448 ms with the hub reached after. Nothing of the user's waits: any request reaches
     // the hub at once (a send, a search), as does start(); what arrived meanwhile comes with the
     // hub's first catch-up.
-    if (location.pathname.startsWith('/c/')) setTimeout(() => this.start(), HUB_START_WAIT_MS);
-    else this.start();
+    // A hub that already runs (another tab's; it holds LEADER_LOCK) starts nothing new: this page
+    // reaches it at once, and says Online as soon as that hub does.
+    if (location.pathname.startsWith('/c/')) {
+      setTimeout(() => this.start(), HUB_START_WAIT_MS);
+      navigator.locks?.query().then(
+        (locks) => locks.held?.some((lock) => lock.name === LEADER_LOCK) && this.start(),
+        () => {},
+      );
+    } else this.start();
     addEventListener('pagehide', () => this.link?.send({ kind: 'bye' }));
     addEventListener('pageshow', (event) => {
       if (event.persisted) this.relink();
