@@ -6,6 +6,7 @@
 import type { HubToTab, TabToHub } from './protocol';
 
 export const HUB_CHANNEL = 'ferry-hub';
+/** Held by the hub that runs: the elected leader tab, or the SharedWorker hub for its life. */
 export const LEADER_LOCK = 'ferry-hub-leader';
 
 export type WireMessage =
