@@ -122,9 +122,6 @@ export type HubToTab =
   | { [E in HubEvent]: { kind: 'event'; event: E; payload: HubEvents[E] } }[HubEvent]
   | { kind: 'ping' };
 
-/** Longest a page opened on a conversation waits to reach the hub (it may draw nothing). */
-export const HUB_START_WAIT_MS = 1_000;
-
 /** How often the hub pings each tab, and how long a silent tab is kept before it is forgotten. */
 export const PING_INTERVAL_MS = 10_000;
 export const TAB_TIMEOUT_MS = 45_000;

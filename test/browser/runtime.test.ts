@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ConversationSummary } from '../../contract/index';
 import { createStore } from '../../server/store/createStore';
-import { HUB_START_WAIT_MS } from '../../shared-worker/protocol';
 import {
   addSessionCookie,
   connectionStatus,
@@ -113,11 +112,11 @@ function countRowsAtHubStart(): void {
 const rowsAtHubStart = (tab: Page) =>
   tab.evaluate(() => (window as unknown as { __rowsAtHubStart?: number }).__rowsAtHubStart ?? null);
 
-/** Init script: the page's wait (`waitMs`) before it reaches its hub on its own becomes ten minutes. */
-function stretchHubStartWait(waitMs: number): void {
+/** Init script: the page's 1 s wait before it reaches its hub on its own becomes ten minutes. */
+function stretchHubStartWait(): void {
   const real = window.setTimeout;
   window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
-    real(handler, ms === waitMs ? 600_000 : ms, ...args)) as typeof window.setTimeout;
+    real(handler, ms === 1_000 ? 600_000 : ms, ...args)) as typeof window.setTimeout;
 }
 
 /**
@@ -126,7 +125,7 @@ function stretchHubStartWait(waitMs: number): void {
  */
 async function reachesRunningHub(context: BrowserContext): Promise<void> {
   await openOnlineTab(context, suite.ferry);
-  await context.addInitScript(stretchHubStartWait, HUB_START_WAIT_MS);
+  await context.addInitScript(stretchHubStartWait);
   const second = await openTab(context, suite.ferry, `/c/${randomUUID()}`);
   await second.getByText('Opening the conversation…').waitFor();
   await waitOnline(second);

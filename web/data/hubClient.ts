@@ -9,7 +9,6 @@ import { everythingChanged, mergeChanges, onAnnouncedChange, type DbChange } fro
 import { HUB_CHANNEL, LEADER_LOCK, type WireMessage } from '../../shared-worker/broadcastWire';
 import hubUrl from './hubUrl';
 import {
-  HUB_START_WAIT_MS,
   TAB_TIMEOUT_MS,
   type HubEvent,
   type HubEvents,
@@ -43,6 +42,8 @@ const HUB_CHANGED: WireError = {
   code: ErrorCode.UNAVAILABLE,
   message: 'The connection changed while this was being done. Check the result and try again if needed.',
 };
+/** Longest a page opened on a conversation waits to reach the hub (it may draw nothing). */
+const HUB_START_WAIT_MS = 1_000;
 /** Methods that must not be repeated blindly: a second try could do it twice. */
 const NOT_RETRIED: ReadonlySet<HubMethod> = new Set<HubMethod>(['createRoom']);
 
