@@ -112,11 +112,14 @@ function countRowsAtHubStart(): void {
 const rowsAtHubStart = (tab: Page) =>
   tab.evaluate(() => (window as unknown as { __rowsAtHubStart?: number }).__rowsAtHubStart ?? null);
 
-/** Init script: the page's 1 s wait before it reaches its hub on its own becomes ten minutes. */
+/**
+ * Init script: every wait of a second or more becomes ten minutes, the page's own wait before it
+ * reaches its hub (HubClient's 1 s) among them, even if that wait is lengthened.
+ */
 function stretchHubStartWait(): void {
   const real = window.setTimeout;
   window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
-    real(handler, ms === 1_000 ? 600_000 : ms, ...args)) as typeof window.setTimeout;
+    real(handler, (ms ?? 0) >= 1_000 ? 600_000 : ms, ...args)) as typeof window.setTimeout;
 }
 
 /**
