@@ -8,8 +8,10 @@
  * scrolling back K messages through the windowed list (every frame's duration and Chromium's long
  * animation frames), and the page's memory (JS heap from CDP, and the renderers' RSS).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import {
   installOpenMarks,
   navigationBreakdown,
@@ -19,9 +21,9 @@ import {
   type ScrollResult,
 } from '../client/accountProbes.js';
 import { buildBenchScript } from '../client/benchPage.js';
-import { bounded, rendererRssMb, signedInContext, waitForDeviceSync } from '../client/session.js';
+import { NAME_SHIM, bounded, rendererRssMb, signedInContext, waitForDeviceSync } from '../client/session.js';
 import { scenarioWebDist } from '../client/webBuild.js';
-import { signUpMany } from '../ferry/api.js';
+import { signUpMany, type BenchUser } from '../ferry/api.js';
 import { readRoom, seedRooms } from '../ferry/seed.js';
 import { sleep } from '../lib/processes.js';
 import type { ServerHandle } from '../servers/serverProcess.js';
@@ -29,6 +31,7 @@ import { startFerryServers } from '../targets/ferry.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { waitUntil } from '../../test/support/wait.js';
 import { ferryOnlyRow, type BenchContext, type GoalResult, type ScenarioOutput } from '../types.js';
+import { PAGE_SIZE_DEFAULT } from '../../contract/index.js';
 import { DB_NAME } from '../../localdb/index.js';
 
 const OPEN_GOAL_MS = 200;
@@ -51,15 +54,14 @@ export interface BigAccountResult {
   deviceMessages: number;
   /** The hub's next start indexing them for search and saving the index. */
   indexMs: number;
-  /** Navigation start to the presentation of the frame showing the newest message, per cold open. */
-  openMs: number[];
-  /** Navigation start to the first task after that frame, per cold open. */
-  openNextTaskMs: number[];
-  /** Opens with no Element Timing entry: openMs holds their next task's time. */
-  opensWithoutElementTiming: number;
-  openInDomMs: number[];
-  /** Per open: navigation timing, first contentful paint and the list's first row (ms). */
-  openBreakdown: Array<ReturnType<typeof navigationBreakdown> & { listAt: number | null }>;
+  /** The big conversation's cold opens. */
+  opens: ColdOpens;
+  /**
+   * The same cold opens of what bounds them on this machine: the app on an account with one
+   * conversation of a page of messages (what the app's own start costs), and a blank page with one
+   * line of text from a plain HTTP server (what the browser's costs).
+   */
+  reference: { smallAccount: ColdOpens; blankPage: ColdOpens };
   scroll: ScrollResult & { target: number; messagesScrolled: number };
   memory: {
     heapAfterOpenMb: number;
@@ -69,6 +71,23 @@ export interface BigAccountResult {
     rendererRssMb: number | null;
   };
 }
+
+/** Cold opens of one page: each a new page after every page of its context closed. */
+export interface ColdOpens {
+  /** Navigation start to the presentation of the frame showing the newest message, per open. */
+  shownMs: number[];
+  /** Navigation start to the first task after that frame, per open. */
+  nextTaskMs: number[];
+  /** Opens with no Element Timing entry: shownMs holds their next task's time. */
+  withoutElementTiming: number;
+  inDomMs: number[];
+  /** Per open: navigation timing, first contentful paint and the list's first row (ms). */
+  breakdown: Array<ReturnType<typeof navigationBreakdown> & { listAt: number | null }>;
+}
+
+/** The blank page of the reference opens: one line of text, marked as installOpenMarks expects. */
+const BLANK_ID = 'blank';
+const BLANK_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blank</title></head><body><article data-id="${BLANK_ID}">A line of text, where the newest message would be.</article></body></html>`;
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
@@ -89,7 +108,7 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
   const { port, url } = servers[0];
   const browser = await launchBrowser();
   try {
-    const [me, friend] = await signUpMany(url, 2);
+    const [me, friend, small, smallFriend] = await signUpMany(url, 4);
     // The store is filled with the server stopped (one writer on the SQLite file).
     await Promise.all(servers.map((s) => s.stop()));
     let t0 = Date.now();
@@ -105,7 +124,18 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       signal: ctx.signal,
     });
     const serverSeedMs = Date.now() - t0;
+    // The reference account: one conversation holding the page of messages a new device takes.
+    const [smallRoom] = await seedRooms({
+      dataDir: nodeDir,
+      owner: small,
+      sender: smallFriend,
+      messages: [PAGE_SIZE_DEFAULT],
+      name: () => 'Small conversation',
+      read: true,
+      signal: ctx.signal,
+    });
     const big = await readRoom(nodeDir, rooms[0]);
+    const smallNewest = (await readRoom(nodeDir, smallRoom)).at(-1)!.id;
     ctx.log(
       `  server: ${p.conversations} conversations, ${big.length} messages in the big one, seeded in ${(serverSeedMs / 1000).toFixed(1)} s`,
     );
@@ -181,54 +211,16 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
 
     const newest = big[big.length - 1];
     await context.addInitScript(installOpenMarks, newest.id);
-    const openMs: number[] = [];
-    const openNextTaskMs: number[] = [];
-    const openInDomMs: number[] = [];
-    const openBreakdown: BigAccountResult['openBreakdown'] = [];
-    let opensWithoutElementTiming = 0;
-    for (let i = 0; i < p.opens; i++) {
-      // Every page closed: the SharedWorker hub ends too, so each open starts it again.
-      await sleep(1000);
-      page = await context.newPage();
-      const traceDir = process.env.FERRY_BENCH_TRACE;
-      if (traceDir) await browser.startTracing(page, { path: path.join(traceDir, `open-${i}.json`) });
-      await page.goto(`${url}/c/${encodeURIComponent(rooms[0])}`, { waitUntil: 'commit' });
-      let seen: OpenMarks | undefined;
-      let nextTaskSeenAt: number | null = null;
-      const marks = await waitUntil(
-        'the newest message to be painted',
-        async () => {
-          seen = await page.evaluate(() => (window as unknown as { __benchOpen?: OpenMarks }).__benchOpen);
-          if (seen?.paintedAt == null) return null;
-          nextTaskSeenAt ??= Date.now();
-          // Element Timing's entry comes a little after its frame. Should it not come at all, the open
-          // is timed by its next task and counted, rather than failing the run.
-          return seen.shownAt != null || Date.now() - nextTaskSeenAt > ELEMENT_TIMING_WAIT_MS ? seen : null;
-        },
-        { timeoutMs: p.timeoutMs },
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; marks ${JSON.stringify(seen)}`);
-      });
-      if (traceDir) await browser.stopTracing();
-      if (marks.shownAt == null) opensWithoutElementTiming++;
-      openMs.push(r1(marks.shownAt ?? marks.paintedAt!));
-      openNextTaskMs.push(r1(marks.paintedAt!));
-      openInDomMs.push(r1(marks.inDomAt!));
-      openBreakdown.push({
-        ...(await page.evaluate(navigationBreakdown)),
-        listAt: marks.listAt == null ? null : r1(marks.listAt),
-      });
-      if (i < p.opens - 1) await page.close();
-    }
-    ctx.log(
-      `  cold opens: newest message painted after ${openMs.join(', ')} ms (next task ${openNextTaskMs.join(', ')}); ` +
-        openBreakdown
-          .map(
-            (b) =>
-              `response ${b.responseEnd}, interactive ${b.domInteractive}, FCP ${b.firstContentfulPaint}, list ${b.listAt ?? 'not yet shown'}`,
-          )
-          .join(' | '),
+    const bigOpens = await coldOpens(
+      ctx,
+      browser,
+      context,
+      `${url}/c/${encodeURIComponent(rooms[0])}`,
+      'open',
     );
+    const opens = bigOpens.opens;
+    page = bigOpens.page;
+    ctx.log(`  cold opens: ${describeOpens(opens)}`);
 
     ctx.signal.throwIfAborted();
     const cdp = await context.newCDPSession(page);
@@ -264,6 +256,11 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
         `JS heap ${afterOpen.heap} MB after open, peak ${peak} MB, ${afterGc.heap} MB after GC; renderers RSS ${rss} MB`,
     );
     await context.close();
+
+    const smallAccount = await smallAccountOpens(ctx, browser, url, small, smallRoom, smallNewest);
+    ctx.log(`  reference, the app on a small account: ${describeOpens(smallAccount)}`);
+    const blankPage = await blankPageOpens(ctx, browser);
+    ctx.log(`  reference, a blank page: ${describeOpens(blankPage)}`);
     return {
       conversations: p.conversations,
       bigMessages: big.length,
@@ -272,11 +269,8 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       deviceFillMs,
       deviceMessages,
       indexMs,
-      openMs,
-      openNextTaskMs,
-      opensWithoutElementTiming,
-      openInDomMs,
-      openBreakdown,
+      opens,
+      reference: { smallAccount, blankPage },
       scroll: { ...scroll, target: p.scrollBack, messagesScrolled },
       memory: {
         heapAfterOpenMb: afterOpen.heap,
@@ -292,6 +286,117 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
   }
 }
 
+/**
+ * `count` cold opens of `pageUrl` in `context` (whose init script installs the open marks): each a
+ * new page after every page closed (the SharedWorker hub starts again). The last page stays open.
+ */
+async function coldOpens(
+  ctx: BenchContext,
+  browser: Browser,
+  context: BrowserContext,
+  pageUrl: string,
+  traceName: string,
+): Promise<{ opens: ColdOpens; page: Page }> {
+  const p = ctx.params.bigAccount;
+  const opens: ColdOpens = {
+    shownMs: [],
+    nextTaskMs: [],
+    withoutElementTiming: 0,
+    inDomMs: [],
+    breakdown: [],
+  };
+  let page: Page | undefined;
+  for (let i = 0; i < p.opens; i++) {
+    ctx.signal.throwIfAborted();
+    await page?.close();
+    await sleep(1000);
+    page = await context.newPage();
+    const traceDir = process.env.FERRY_BENCH_TRACE;
+    if (traceDir) await browser.startTracing(page, { path: path.join(traceDir, `${traceName}-${i}.json`) });
+    await page.goto(pageUrl, { waitUntil: 'commit' });
+    let seen: OpenMarks | undefined;
+    let nextTaskSeenAt: number | null = null;
+    const marks = await waitUntil(
+      'the newest message to be painted',
+      async () => {
+        seen = await page!.evaluate(() => (window as unknown as { __benchOpen?: OpenMarks }).__benchOpen);
+        if (seen?.paintedAt == null) return null;
+        nextTaskSeenAt ??= Date.now();
+        // Element Timing's entry comes a little after its frame. Should it not come at all, the open
+        // is timed by its next task and counted, rather than failing the run.
+        return seen.shownAt != null || Date.now() - nextTaskSeenAt > ELEMENT_TIMING_WAIT_MS ? seen : null;
+      },
+      { timeoutMs: p.timeoutMs },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; marks ${JSON.stringify(seen)}`);
+    });
+    if (traceDir) await browser.stopTracing();
+    if (marks.shownAt == null) opens.withoutElementTiming++;
+    opens.shownMs.push(r1(marks.shownAt ?? marks.paintedAt!));
+    opens.nextTaskMs.push(r1(marks.paintedAt!));
+    opens.inDomMs.push(r1(marks.inDomAt!));
+    opens.breakdown.push({
+      ...(await page.evaluate(navigationBreakdown)),
+      listAt: marks.listAt == null ? null : r1(marks.listAt),
+    });
+  }
+  return { opens, page: page! };
+}
+
+function describeOpens(o: ColdOpens): string {
+  return (
+    `newest message painted after ${o.shownMs.join(', ')} ms (next task ${o.nextTaskMs.join(', ')}); ` +
+    o.breakdown
+      .map(
+        (b) =>
+          `response ${b.responseEnd}, interactive ${b.domInteractive}, FCP ${b.firstContentfulPaint}, list ${b.listAt ?? 'not yet shown'}`,
+      )
+      .join(' | ')
+  );
+}
+
+/** The app's cold opens on `user`'s account (one conversation, `roomId`), once the device holds it. */
+async function smallAccountOpens(
+  ctx: BenchContext,
+  browser: Browser,
+  url: string,
+  user: BenchUser,
+  roomId: string,
+  newestId: string,
+): Promise<ColdOpens> {
+  const p = ctx.params.bigAccount;
+  const context = await signedInContext(browser, url, user, { bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${url}/`);
+    await waitForDeviceSync(page, 1, p.timeoutMs);
+    await page.close();
+    await context.addInitScript(installOpenMarks, newestId);
+    return (await coldOpens(ctx, browser, context, `${url}/c/${encodeURIComponent(roomId)}`, 'small')).opens;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Cold opens of a blank page with one line of text, from a plain HTTP server (no Service Worker). */
+async function blankPageOpens(ctx: BenchContext, browser: Browser): Promise<ColdOpens> {
+  const server = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(BLANK_PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const context = await browser.newContext({ locale: 'en-US' });
+  try {
+    await context.addInitScript({ content: NAME_SHIM });
+    await context.addInitScript(installOpenMarks, BLANK_ID);
+    const { port } = server.address() as AddressInfo;
+    return (await coldOpens(ctx, browser, context, `http://127.0.0.1:${port}/`, 'blank')).opens;
+  } finally {
+    await context.close();
+    server.close();
+  }
+}
+
 export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOutput> {
   const r = await measure(ctx, await scenarioWebDist(ctx, 'big-account'));
   const p = ctx.params.bigAccount;
@@ -299,16 +404,21 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
   const scaleNote = atScale
     ? undefined
     : `${r.conversations} conversations, ${r.bigMessages} messages, ${p.scrollBack} scrolled: not the goal's size`;
-  const open = median(r.openMs);
+  const open = median(r.opens.shownMs);
+  const { smallAccount, blankPage } = r.reference;
+  const smallOpen = median(smallAccount.shownMs);
+  const blankOpen = median(blankPage.shownMs);
   const s = r.scroll;
   const complete = s.messagesScrolled >= p.scrollBack;
   const row = ferryOnlyRow('big-account');
   const goal = (g: Omit<GoalResult, 'scenario'>): GoalResult => ({ scenario: 'big-account', ...g });
   return {
     rows: [
-      row(`cold open to newest message painted (median of ${r.openMs.length})`, 'ms', open),
-      row('cold open to newest message in the DOM (median)', 'ms', median(r.openInDomMs)),
-      row('cold open to the first task after that frame (median)', 'ms', median(r.openNextTaskMs)),
+      row(`cold open to newest message painted (median of ${r.opens.shownMs.length})`, 'ms', open),
+      row('cold open to newest message in the DOM (median)', 'ms', median(r.opens.inDomMs)),
+      row('cold open to the first task after that frame (median)', 'ms', median(r.opens.nextTaskMs)),
+      row('reference: cold open of a one-conversation account (median)', 'ms', smallOpen),
+      row('reference: cold open of a blank page (median)', 'ms', blankOpen),
       row(`scroll back: messages reached (of ${p.scrollBack})`, 'messages', s.messagesScrolled),
       row('scroll back: time', 'ms', s.ms),
       row('scroll back: longest frame', 'ms', s.maxFrameMs),
@@ -331,7 +441,10 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
         actual: open,
         unit: 'ms',
         pass: atScale ? open <= OPEN_GOAL_MS : null,
-        note: scaleNote ?? `median of ${r.openMs.length}: ${r.openMs.join(', ')} ms`,
+        note:
+          scaleNote ??
+          `median of ${r.opens.shownMs.length}: ${r.opens.shownMs.join(', ')} ms; on this machine the app on ` +
+            `a one-conversation account opens in ${smallOpen} ms, a blank page in ${blankOpen} ms`,
       }),
       goal({
         id: 'big-account-scroll',
@@ -368,7 +481,8 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
     ],
     notes: [
       `Chromium (${CHROMIUM_PATH}) headless without its WebUI omnibox popups (test/browser/support/browser.ts: they cost every new context CPU and spin a renderer), Ferry one node (SQLite) serving the built page. Server: ${r.conversations} conversations between two users, ${r.bigMessages.toLocaleString('en')} messages in one and ${p.otherMessages} in each other, appended through Store.appendMessage (1,000 in flight) in ${(r.serverSeedMs / 1000).toFixed(1)} s with the server stopped; the user has read them all (a device in use).`,
-      `Device: the app synced itself (the hub lists every conversation and catches each one up; a new device takes the big one's newest page) in ${(r.appSyncMs / 1000).toFixed(1)} s; then the big conversation's older messages were stored through localdb's putMessages in the app's page (bench/accounts/page, ${p.deviceChunk} per call, ${(r.deviceFillMs / 1000).toFixed(1)} s), as the hub stores what arrives; the hub's next start indexed them for search and saved the index (${(r.indexMs / 1000).toFixed(1)} s). Each cold open is a new page on /c/<big> after every page closed (the SharedWorker hub starts again; browser process, HTTP cache and Service Worker precache warm): navigation start to the presentation of the frame that first shows the newest message's text (Element Timing's renderTime: a MutationObserver marks the text with \`elementtiming\` as it enters the DOM, before that frame). Beside it, the first task after that frame (a message posted from its requestAnimationFrame), the measure of earlier runs: it also counts what the page queued before it, such as effects that run after the paint. Opens that got no Element Timing entry (timed by their next task instead): ${r.opensWithoutElementTiming} of ${r.openMs.length}.`,
+      `Device: the app synced itself (the hub lists every conversation and catches each one up; a new device takes the big one's newest page) in ${(r.appSyncMs / 1000).toFixed(1)} s; then the big conversation's older messages were stored through localdb's putMessages in the app's page (bench/accounts/page, ${p.deviceChunk} per call, ${(r.deviceFillMs / 1000).toFixed(1)} s), as the hub stores what arrives; the hub's next start indexed them for search and saved the index (${(r.indexMs / 1000).toFixed(1)} s). Each cold open is a new page on /c/<big> after every page closed (the SharedWorker hub starts again; browser process, HTTP cache and Service Worker precache warm): navigation start to the presentation of the frame that first shows the newest message's text (Element Timing's renderTime: a MutationObserver marks the text with \`elementtiming\` as it enters the DOM, before that frame). Beside it, the first task after that frame (a message posted from its requestAnimationFrame), the measure of earlier runs: it also counts what the page queued before it, such as effects that run after the paint. Opens that got no Element Timing entry (timed by their next task instead): ${r.opens.withoutElementTiming} of ${r.opens.shownMs.length}.`,
+      `What bounds the cold open on this machine, measured the same way in the same browser after the big account's runs: the app on another account, one conversation holding a page of ${PAGE_SIZE_DEFAULT} messages, read (seeded beside the big one; the device synced it through the app), median ${smallOpen} ms (${smallAccount.shownMs.join(', ')}); a blank page, one line of text from a plain HTTP server on loopback (no Service Worker, no script but the marks), median ${blankOpen} ms (${blankPage.shownMs.join(', ')}). Opens without an Element Timing entry: ${smallAccount.withoutElementTiming} and ${blankPage.withoutElementTiming}. The big account costs the open what it takes beyond the small one; the app's own start, what the small one takes beyond the blank page.`,
       `Scroll: the log's scrollTop moved up ${STEP_PX} px per frame until the message ${p.scrollBack.toLocaleString('en')} back from the newest was shown (windowed list, older pages read from IndexedDB as it goes); frame durations are requestAnimationFrame deltas; long animation frames from PerformanceObserver('long-animation-frame'): ${s.longFrames}, longest ${s.maxLongFrameMs} ms, blocking ${s.blockingMs} ms in all.`,
       `Memory: the page's JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize; the page is not cross-origin isolated, so measureUserAgentSpecificMemory is unavailable), sampled every 500 ms from the open through the scroll; ${r.memory.domNodes} DOM nodes after the scroll. Renderer processes' RSS (/proc, every renderer of the browser: page, SharedWorker, Service Worker) for scale.`,
     ],

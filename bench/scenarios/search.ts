@@ -18,12 +18,12 @@ import { createStore } from '../../server/store/createStore.js';
 import type { Store } from '../../server/store/Store.js';
 import { CHROMIUM_PATH, launchBrowser } from '../../test/browser/support/browser.js';
 import { buildBenchPage } from '../client/benchPage.js';
+import { NAME_SHIM } from '../client/session.js';
 import { createTempDatabase } from '../lib/services.js';
 import { corpus, SEARCH_QUERIES } from '../search/corpus.js';
 import type { BenchContext, GoalResult, Row, ScenarioOutput } from '../types.js';
 import { newActionId } from '../../contract/index.js';
 
-const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 const QUERY_GOAL_MS = 50;
 const BUILD_GOAL_MS = 10_000;
 const SIZE_GOAL_RATIO = 1.5;
