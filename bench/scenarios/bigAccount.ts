@@ -59,9 +59,12 @@ export interface BigAccountResult {
   /**
    * The same cold opens of what bounds them on this machine: the app on an account with one
    * conversation of a page of messages (what the app's own start costs), and a blank page with one
-   * line of text from a plain HTTP server (what the browser's costs).
+   * line of text from a plain HTTP server (what the browser's costs), with and without the
+   * Cross-Origin-Opener-Policy Ferry's page is served with.
    */
-  reference: { smallAccount: ColdOpens; blankPage: ColdOpens };
+  reference: { smallAccount: ColdOpens; blankPage: ColdOpens; blankPageWithCoop: ColdOpens };
+  /** Ferry's page's Cross-Origin-Opener-Policy header, which the blankPageWithCoop opens carry. */
+  coop: string | null;
   scroll: ScrollResult & { target: number; messagesScrolled: number };
   memory: {
     heapAfterOpenMb: number;
@@ -259,8 +262,17 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
 
     const smallAccount = await smallAccountOpens(ctx, browser, url, small, smallRoom, smallNewest);
     ctx.log(`  reference, the app on a small account: ${describeOpens(smallAccount)}`);
-    const blankPage = await blankPageOpens(ctx, browser);
+    const blankPage = await blankPageOpens(ctx, browser, {});
     ctx.log(`  reference, a blank page: ${describeOpens(blankPage)}`);
+    const coop = (await fetch(`${url}/`)).headers.get('cross-origin-opener-policy');
+    const blankPageWithCoop = await blankPageOpens(
+      ctx,
+      browser,
+      coop ? { 'cross-origin-opener-policy': coop } : {},
+    );
+    ctx.log(
+      `  reference, a blank page with Ferry's opener policy (${coop}): ${describeOpens(blankPageWithCoop)}`,
+    );
     return {
       conversations: p.conversations,
       bigMessages: big.length,
@@ -270,7 +282,8 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
       deviceMessages,
       indexMs,
       opens,
-      reference: { smallAccount, blankPage },
+      reference: { smallAccount, blankPage, blankPageWithCoop },
+      coop,
       scroll: { ...scroll, target: p.scrollBack, messagesScrolled },
       memory: {
         heapAfterOpenMb: afterOpen.heap,
@@ -378,9 +391,17 @@ async function smallAccountOpens(
   }
 }
 
-/** Cold opens of a blank page with one line of text, from a plain HTTP server (no Service Worker). */
-async function blankPageOpens(ctx: BenchContext, browser: Browser): Promise<ColdOpens> {
+/**
+ * Cold opens of a blank page with one line of text, from a plain HTTP server (no Service Worker),
+ * served with `headers`.
+ */
+async function blankPageOpens(
+  ctx: BenchContext,
+  browser: Browser,
+  headers: Record<string, string>,
+): Promise<ColdOpens> {
   const server = http.createServer((_req, res) => {
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.end(BLANK_PAGE);
   });
@@ -405,9 +426,10 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
     ? undefined
     : `${r.conversations} conversations, ${r.bigMessages} messages, ${p.scrollBack} scrolled: not the goal's size`;
   const open = median(r.opens.shownMs);
-  const { smallAccount, blankPage } = r.reference;
+  const { smallAccount, blankPage, blankPageWithCoop } = r.reference;
   const smallOpen = median(smallAccount.shownMs);
   const blankOpen = median(blankPage.shownMs);
+  const coopOpen = median(blankPageWithCoop.shownMs);
   const s = r.scroll;
   const complete = s.messagesScrolled >= p.scrollBack;
   const row = ferryOnlyRow('big-account');
@@ -419,6 +441,7 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
       row('cold open to the first task after that frame (median)', 'ms', median(r.opens.nextTaskMs)),
       row('reference: cold open of a one-conversation account (median)', 'ms', smallOpen),
       row('reference: cold open of a blank page (median)', 'ms', blankOpen),
+      row("reference: the blank page with Ferry's opener policy (median)", 'ms', coopOpen),
       row(`scroll back: messages reached (of ${p.scrollBack})`, 'messages', s.messagesScrolled),
       row('scroll back: time', 'ms', s.ms),
       row('scroll back: longest frame', 'ms', s.maxFrameMs),
@@ -444,7 +467,8 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
         note:
           scaleNote ??
           `median of ${r.opens.shownMs.length}: ${r.opens.shownMs.join(', ')} ms; on this machine the app on ` +
-            `a one-conversation account opens in ${smallOpen} ms, a blank page in ${blankOpen} ms`,
+            `a one-conversation account opens in ${smallOpen} ms, a blank page in ${blankOpen} ms ` +
+            `(${coopOpen} ms with the app's Cross-Origin-Opener-Policy)`,
       }),
       goal({
         id: 'big-account-scroll',
@@ -482,7 +506,7 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
     notes: [
       `Chromium (${CHROMIUM_PATH}) headless without its WebUI omnibox popups (test/browser/support/browser.ts: they cost every new context CPU and spin a renderer), Ferry one node (SQLite) serving the built page. Server: ${r.conversations} conversations between two users, ${r.bigMessages.toLocaleString('en')} messages in one and ${p.otherMessages} in each other, appended through Store.appendMessage (1,000 in flight) in ${(r.serverSeedMs / 1000).toFixed(1)} s with the server stopped; the user has read them all (a device in use).`,
       `Device: the app synced itself (the hub lists every conversation and catches each one up; a new device takes the big one's newest page) in ${(r.appSyncMs / 1000).toFixed(1)} s; then the big conversation's older messages were stored through localdb's putMessages in the app's page (bench/accounts/page, ${p.deviceChunk} per call, ${(r.deviceFillMs / 1000).toFixed(1)} s), as the hub stores what arrives; the hub's next start indexed them for search and saved the index (${(r.indexMs / 1000).toFixed(1)} s). Each cold open is a new page on /c/<big> after every page closed (the SharedWorker hub starts again; browser process, HTTP cache and Service Worker precache warm): navigation start to the presentation of the frame that first shows the newest message's text (Element Timing's renderTime: a MutationObserver marks the text with \`elementtiming\` as it enters the DOM, before that frame). Beside it, the first task after that frame (a message posted from its requestAnimationFrame), the measure of earlier runs: it also counts what the page queued before it, such as effects that run after the paint. Opens that got no Element Timing entry (timed by their next task instead): ${r.opens.withoutElementTiming} of ${r.opens.shownMs.length}.`,
-      `What bounds the cold open on this machine, measured the same way in the same browser after the big account's runs: the app on another account, one conversation holding a page of ${PAGE_SIZE_DEFAULT} messages, read (seeded beside the big one; the device synced it through the app), median ${smallOpen} ms (${smallAccount.shownMs.join(', ')}); a blank page, one line of text from a plain HTTP server on loopback (no Service Worker, no script but the marks), median ${blankOpen} ms (${blankPage.shownMs.join(', ')}). Opens without an Element Timing entry: ${smallAccount.withoutElementTiming} and ${blankPage.withoutElementTiming}. The big account costs the open what it takes beyond the small one; the app's own start, what the small one takes beyond the blank page.`,
+      `What bounds the cold open on this machine, measured the same way in the same browser after the big account's runs: the app on another account, one conversation holding a page of ${PAGE_SIZE_DEFAULT} messages, read (seeded beside the big one; the device synced it through the app), median ${smallOpen} ms (${smallAccount.shownMs.join(', ')}); a blank page, one line of text from a plain HTTP server on loopback (no Service Worker, no script but the marks), median ${blankOpen} ms (${blankPage.shownMs.join(', ')}); the same page served with Ferry's Cross-Origin-Opener-Policy (${r.coop}), median ${coopOpen} ms (${blankPageWithCoop.shownMs.join(', ')}): the header puts the page in a browsing context group of its own, so it starts a renderer process rather than taking over the one of the tab's first, empty document (as opening a tab, a window or another site's link does anyway). Opens without an Element Timing entry: ${smallAccount.withoutElementTiming}, ${blankPage.withoutElementTiming} and ${blankPageWithCoop.withoutElementTiming}. The big account costs the open what it takes beyond the small one; the app's own start, what the small one takes beyond the blank page with the opener policy.`,
       `Scroll: the log's scrollTop moved up ${STEP_PX} px per frame until the message ${p.scrollBack.toLocaleString('en')} back from the newest was shown (windowed list, older pages read from IndexedDB as it goes); frame durations are requestAnimationFrame deltas; long animation frames from PerformanceObserver('long-animation-frame'): ${s.longFrames}, longest ${s.maxLongFrameMs} ms, blocking ${s.blockingMs} ms in all.`,
       `Memory: the page's JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize; the page is not cross-origin isolated, so measureUserAgentSpecificMemory is unavailable), sampled every 500 ms from the open through the scroll; ${r.memory.domNodes} DOM nodes after the scroll. Renderer processes' RSS (/proc, every renderer of the browser: page, SharedWorker, Service Worker) for scale.`,
     ],

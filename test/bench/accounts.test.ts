@@ -26,8 +26,8 @@ describe('npm run bench at the tiny size: search and big accounts', () => {
   it('opens a big account cold from a filled device, scrolls back through it and measures page memory', () => {
     const r = run.scenario('big-account').data as BigAccountResult;
     expect(r.deviceMessages).toBe(r.bigMessages - 100);
-    const { smallAccount, blankPage } = r.reference;
-    for (const opens of [r.opens, smallAccount, blankPage]) {
+    const { smallAccount, blankPage, blankPageWithCoop } = r.reference;
+    for (const opens of [r.opens, smallAccount, blankPage, blankPageWithCoop]) {
       expect(opens.shownMs.length).toBeGreaterThan(0);
       // Each open's frame (Element Timing) was presented after its newest message entered the DOM.
       opens.shownMs.forEach((shown, i) => expect(shown).toBeGreaterThan(opens.inDomMs[i]!));
@@ -35,6 +35,8 @@ describe('npm run bench at the tiny size: search and big accounts', () => {
     }
     // The blank page's line was timed by Element Timing itself, not by the task after its frame.
     expect(blankPage.withoutElementTiming).toBe(0);
+    // The opener policy the reference carries is the app's own.
+    expect(r.coop).toBe('same-origin');
     for (const v of [r.scroll.ms, r.scroll.maxFrameMs, r.memory.heapPeakMb, r.memory.heapAfterGcMb])
       expect(positive(v)).toBe(true);
     // Every milestone was shown: the list really scrolled back that far.
