@@ -84,6 +84,21 @@ export interface ScrollResult {
   maxLongFrameMs: number;
   /** Sum of the long frames' blocking durations. */
   blockingMs: number;
+  /** The longest long animation frames (at most 5), where their time went. */
+  longest: LongFrame[];
+}
+
+/** One long animation frame: when (ms after the scroll began), and where its time went. */
+export interface LongFrame {
+  atMs: number;
+  ms: number;
+  blockingMs: number;
+  /** From the frame's start to its rendering (tasks and callbacks before it). */
+  beforeRenderMs: number;
+  /** The rendering's style, layout and paint (from its style and layout to the frame's end). */
+  styleAndLayoutMs: number;
+  /** Its scripts, longest first: what ran them, for how long, how much of that forced layout. */
+  scripts: Array<{ invoker: string; ms: number; forcedLayoutMs: number; source: string }>;
 }
 
 /**
@@ -128,6 +143,40 @@ export function scrollBack(args: {
             0,
           ),
         ),
+        longest: [...long]
+          .sort((a, b) => b.duration - a.duration)
+          .slice(0, 5)
+          .map((entry) => {
+            const e = entry as PerformanceEntry & {
+              blockingDuration: number;
+              renderStart: number;
+              styleAndLayoutStart: number;
+              scripts: Array<{
+                invoker: string;
+                duration: number;
+                forcedStyleAndLayoutDuration: number;
+                sourceURL: string;
+                sourceFunctionName: string;
+              }>;
+            };
+            const end = e.startTime + e.duration;
+            return {
+              atMs: r1(e.startTime - t0),
+              ms: r1(e.duration),
+              blockingMs: r1(e.blockingDuration),
+              beforeRenderMs: r1((e.renderStart || end) - e.startTime),
+              styleAndLayoutMs: r1(e.styleAndLayoutStart ? end - e.styleAndLayoutStart : 0),
+              scripts: [...e.scripts]
+                .sort((a, b) => b.duration - a.duration)
+                .slice(0, 3)
+                .map((x) => ({
+                  invoker: x.invoker,
+                  ms: r1(x.duration),
+                  forcedLayoutMs: r1(x.forcedStyleAndLayoutDuration),
+                  source: `${x.sourceFunctionName || '(anonymous)'} ${x.sourceURL.split('/').pop() ?? ''}`,
+                })),
+            };
+          }),
       });
     };
     const frame = (now: number) => {

@@ -17,6 +17,7 @@ import {
   navigationBreakdown,
   searchIndexSavedAt,
   scrollBack,
+  type LongFrame,
   type OpenMarks,
   type ScrollResult,
 } from '../client/accountProbes.js';
@@ -256,7 +257,10 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
     ctx.log(
       `  scroll back: ${messagesScrolled} of ${p.scrollBack} messages in ${(scroll.ms / 1000).toFixed(1)} s, ` +
         `${scroll.frames} frames, max ${scroll.maxFrameMs} ms, ${scroll.framesOver50} over 50 ms; ` +
-        `JS heap ${afterOpen.heap} MB after open, peak ${peak} MB, ${afterGc.heap} MB after GC; renderers RSS ${rss} MB`,
+        `JS heap ${afterOpen.heap} MB after open, peak ${peak} MB, ${afterGc.heap} MB after GC; renderers RSS ${rss} MB` +
+        (scroll.longest.length
+          ? `; longest frames: ${scroll.longest.map(describeLongFrame).join('; ')}`
+          : ''),
     );
     await context.close();
 
@@ -354,6 +358,13 @@ async function coldOpens(
     });
   }
   return { opens, page: page! };
+}
+
+function describeLongFrame(f: LongFrame): string {
+  const scripts = f.scripts
+    .map((x) => `${x.invoker} [${x.source.trim()}] ${x.ms} ms (forced layout ${x.forcedLayoutMs})`)
+    .join(', ');
+  return `${f.ms} ms at ${(f.atMs / 1000).toFixed(1)} s (before rendering ${f.beforeRenderMs}, style, layout and paint ${f.styleAndLayoutMs}${scripts ? `; ${scripts}` : ''})`;
 }
 
 function describeOpens(o: ColdOpens): string {
@@ -507,7 +518,7 @@ export async function bigAccountScenario(ctx: BenchContext): Promise<ScenarioOut
       `Chromium (${CHROMIUM_PATH}) headless without its WebUI omnibox popups (test/browser/support/browser.ts: they cost every new context CPU and spin a renderer), Ferry one node (SQLite) serving the built page. Server: ${r.conversations} conversations between two users, ${r.bigMessages.toLocaleString('en')} messages in one and ${p.otherMessages} in each other, appended through Store.appendMessage (1,000 in flight) in ${(r.serverSeedMs / 1000).toFixed(1)} s with the server stopped; the user has read them all (a device in use).`,
       `Device: the app synced itself (the hub lists every conversation and catches each one up; a new device takes the big one's newest page) in ${(r.appSyncMs / 1000).toFixed(1)} s; then the big conversation's older messages were stored through localdb's putMessages in the app's page (bench/accounts/page, ${p.deviceChunk} per call, ${(r.deviceFillMs / 1000).toFixed(1)} s), as the hub stores what arrives; the hub's next start indexed them for search and saved the index (${(r.indexMs / 1000).toFixed(1)} s). Each cold open is a new page on /c/<big> after every page closed (the SharedWorker hub starts again; browser process, HTTP cache and Service Worker precache warm): navigation start to the presentation of the frame that first shows the newest message's text (Element Timing's renderTime: a MutationObserver marks the text with \`elementtiming\` as it enters the DOM, before that frame). Beside it, the first task after that frame (a message posted from its requestAnimationFrame), the measure of earlier runs: it also counts what the page queued before it, such as effects that run after the paint. Opens that got no Element Timing entry (timed by their next task instead): ${r.opens.withoutElementTiming} of ${r.opens.shownMs.length}.`,
       `What bounds the cold open on this machine, measured the same way in the same browser after the big account's runs: the app on another account, one conversation holding a page of ${PAGE_SIZE_DEFAULT} messages, read (seeded beside the big one; the device synced it through the app), median ${smallOpen} ms (${smallAccount.shownMs.join(', ')}); a blank page, one line of text from a plain HTTP server on loopback (no Service Worker, no script but the marks), median ${blankOpen} ms (${blankPage.shownMs.join(', ')}); the same page served with Ferry's Cross-Origin-Opener-Policy (${r.coop}), median ${coopOpen} ms (${blankPageWithCoop.shownMs.join(', ')}): the header puts the page in a browsing context group of its own, so it starts a renderer process rather than taking over the one of the tab's first, empty document (as opening a tab, a window or another site's link does anyway). Opens without an Element Timing entry: ${smallAccount.withoutElementTiming}, ${blankPage.withoutElementTiming} and ${blankPageWithCoop.withoutElementTiming}. The big account costs the open what it takes beyond the small one; the app's own start, what the small one takes beyond the blank page with the opener policy.`,
-      `Scroll: the log's scrollTop moved up ${STEP_PX} px per frame until the message ${p.scrollBack.toLocaleString('en')} back from the newest was shown (windowed list, older pages read from IndexedDB as it goes); frame durations are requestAnimationFrame deltas; long animation frames from PerformanceObserver('long-animation-frame'): ${s.longFrames}, longest ${s.maxLongFrameMs} ms, blocking ${s.blockingMs} ms in all.`,
+      `Scroll: the log's scrollTop moved up ${STEP_PX} px per frame until the message ${p.scrollBack.toLocaleString('en')} back from the newest was shown (windowed list, older pages read from IndexedDB as it goes); frame durations are requestAnimationFrame deltas; long animation frames from PerformanceObserver('long-animation-frame'): ${s.longFrames}, longest ${s.maxLongFrameMs} ms, blocking ${s.blockingMs} ms in all${s.longest.length ? `; the longest: ${s.longest.map(describeLongFrame).join('; ')}` : ''}.`,
       `Memory: the page's JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize; the page is not cross-origin isolated, so measureUserAgentSpecificMemory is unavailable), sampled every 500 ms from the open through the scroll; ${r.memory.domNodes} DOM nodes after the scroll. Renderer processes' RSS (/proc, every renderer of the browser: page, SharedWorker, Service Worker) for scale.`,
     ],
     data: r,
