@@ -173,7 +173,9 @@ export function scrollBack(args: {
                   invoker: x.invoker,
                   ms: r1(x.duration),
                   forcedLayoutMs: r1(x.forcedStyleAndLayoutDuration),
-                  source: `${x.sourceFunctionName || '(anonymous)'} ${x.sourceURL.split('/').pop() ?? ''}`,
+                  source: [x.sourceFunctionName || '(anonymous)', x.sourceURL.split('/').pop()]
+                    .filter(Boolean)
+                    .join(' '),
                 })),
             };
           }),

@@ -304,8 +304,9 @@ async function measure(ctx: BenchContext, webDist: string): Promise<BigAccountRe
 }
 
 /**
- * `count` cold opens of `pageUrl` in `context` (whose init script installs the open marks): each a
- * new page after every page closed (the SharedWorker hub starts again). The last page stays open.
+ * The size's number of cold opens of `pageUrl` in `context` (whose init script installs the open
+ * marks): each a new page after every page closed (the app's SharedWorker hub starts again). The
+ * last page stays open.
  */
 async function coldOpens(
   ctx: BenchContext,
@@ -362,7 +363,7 @@ async function coldOpens(
 
 function describeLongFrame(f: LongFrame): string {
   const scripts = f.scripts
-    .map((x) => `${x.invoker} [${x.source.trim()}] ${x.ms} ms (forced layout ${x.forcedLayoutMs})`)
+    .map((x) => `${x.invoker} [${x.source}] ${x.ms} ms (forced layout ${x.forcedLayoutMs})`)
     .join(', ');
   return `${f.ms} ms at ${(f.atMs / 1000).toFixed(1)} s (before rendering ${f.beforeRenderMs}, style, layout and paint ${f.styleAndLayoutMs}${scripts ? `; ${scripts}` : ''})`;
 }
