@@ -178,10 +178,13 @@ export function fullMessage(message: CompactMessage): Message {
 /**
  * What a client may ask for in its socket.io handshake (`auth`). `compact: true`: each
  * `message:new` comes as a CompactMessage (fullMessage puts the rest back). Without it, every
- * field comes, as in every other answer.
+ * field comes, as in every other answer. `batch: true`: compact too, and one `message:new` may
+ * carry several messages of one conversation, one per argument, in seq order (what one commit
+ * stored leaves as one packet); without it, each comes alone.
  */
 export interface HandshakeAuth {
   compact?: boolean;
+  batch?: boolean;
 }
 
 export type ConversationKind = 'room' | 'direct';
@@ -375,9 +378,9 @@ export interface ServerToClientEvents {
   [ServerEvent.syncCheck]: (p: SyncCheck) => void;
 }
 
-/** What a client that asked for compact messages (HandshakeAuth) receives. */
+/** What a client that asked for compact messages in batches (HandshakeAuth) receives. */
 export type CompactServerToClientEvents = Omit<ServerToClientEvents, typeof ServerEvent.message> & {
-  [ServerEvent.message]: (m: CompactMessage) => void;
+  [ServerEvent.message]: (...m: CompactMessage[]) => void;
 };
 export interface SyncCheck {
   /** Spread of the devices' checks: each picks a random moment within this many ms. */

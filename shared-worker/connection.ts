@@ -150,8 +150,9 @@ export class Connection {
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
     });
-    // Live messages without their default fields (a third of the bytes; serverEvents.ts fills them).
-    const auth: HandshakeAuth = { compact: true };
+    // Live messages without their default fields (a third of the bytes; serverEvents.ts fills
+    // them), a commit's several to a conversation in one event.
+    const auth: HandshakeAuth = { batch: true };
     const socket: FerrySocket = manager.socket('/', { auth });
     socket.on('connect', () => {
       this.attemptStartedAt = null;

@@ -36,14 +36,17 @@ export function bindServerEvents(socket: FerrySocket, deps: ServerEventDeps): vo
     };
 
   const arrivals = new Arrivals();
-  socket.on(ServerEvent.message, (compact) => {
-    const message = fullMessage(compact);
-    mirror.onLiveMessage(message);
-    // The open conversation shows it without waiting for the IndexedDB write and re-read (the
-    // write is queued above; tabs reconcile with what it stored when its `changed` comes). Only
-    // messages arrive as such: edits, deletions and reactions change what is shown.
-    if (message.kind === 'message')
-      emit('live', { message, arrival: arrivals.isArrival(message, deps.me()?.id) });
+  // One commit's messages of a conversation come in one event, in seq order.
+  socket.on(ServerEvent.message, (...compacts) => {
+    for (const compact of compacts) {
+      const message = fullMessage(compact);
+      mirror.onLiveMessage(message);
+      // The open conversation shows it without waiting for the IndexedDB write and re-read (the
+      // write is queued above; tabs reconcile with what it stored when its `changed` comes). Only
+      // messages arrive as such: edits, deletions and reactions change what is shown.
+      if (message.kind === 'message')
+        emit('live', { message, arrival: arrivals.isArrival(message, deps.me()?.id) });
+    }
   });
 
   // Receipts arriving while others are being stored are stored together, in one transaction: a

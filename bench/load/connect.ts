@@ -3,8 +3,8 @@ import { io, type Socket } from 'socket.io-client';
 import type { HandshakeAuth } from '../../contract/index.js';
 import type { ConnSpec } from './types.js';
 
-/** Load clients take live messages compact, as Ferry's hub does (the baseline ignores it). */
-export const LOAD_AUTH: HandshakeAuth = { compact: true };
+/** Load clients take live messages compact and batched, as Ferry's hub does (the baseline ignores it). */
+export const LOAD_AUTH: HandshakeAuth = { batch: true };
 
 /**
  * Opens one WebSocket-only connection (no polling: no sticky sessions needed, and the cost

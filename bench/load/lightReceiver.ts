@@ -34,7 +34,8 @@ function endpoint(url: string): string {
 
 /**
  * Connects, joins `spec.joinRoom` if given (the baseline's `join` event), and calls `onText` with
- * the raw JSON-escaped text of every `message:new` (the bench's texts need no unescaping).
+ * the raw JSON-escaped text of every message a `message:new` carries (the bench's texts need no
+ * unescaping).
  */
 export function connectLight(
   spec: ConnSpec,
@@ -60,8 +61,11 @@ export function connectLight(
       if (isBinary) return;
       const frame = raw.toString();
       if (frame.startsWith(MESSAGE_NEW)) {
-        const at = frame.indexOf(TEXT_FIELD);
-        if (at >= 0) onText(frame.slice(at + TEXT_FIELD.length, frame.indexOf('"', at + TEXT_FIELD.length)));
+        // One event may carry several messages (LOAD_AUTH asks for batches), each with its text.
+        for (let at = frame.indexOf(TEXT_FIELD); at >= 0; at = frame.indexOf(TEXT_FIELD, at)) {
+          at += TEXT_FIELD.length;
+          onText(frame.slice(at, frame.indexOf('"', at)));
+        }
         return;
       }
       const type = frame[0];

@@ -22,7 +22,7 @@ import type { Store } from '../store/Store.js';
 import { closeConnections } from './closeConnections.js';
 import { coalesceFrames } from './coalesceFrames.js';
 import { dispatch } from './dispatch.js';
-import { sendFullMessages, wantsCompactMessages } from './fullMessages.js';
+import { adaptMessagePackets } from './messagePackets.js';
 import { InFlight } from './inFlight.js';
 import type { Relay } from './relay.js';
 import { conversationIdsOf, convRoom, sessionRoom, userRoom } from './rooms.js';
@@ -186,7 +186,7 @@ export function attachRealtime(io: FerryIo, deps: RealtimeDeps): Realtime {
       return;
     }
     const stale = !watch || watch.user.changed();
-    if (!wantsCompactMessages(socket)) sendFullMessages(socket);
+    adaptMessagePackets(socket);
     // Joined before any event is handled. When the user's memberships changed during the
     // handshake, its conversations are read again before any of their rooms is joined.
     void socket.join([

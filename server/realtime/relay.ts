@@ -9,6 +9,7 @@
  * (AccessWatch) all change in the same turn, so none of them can miss it.
  */
 import type {
+  CompactMessage,
   ConversationSummary,
   Member,
   Message,
@@ -53,6 +54,8 @@ export class Relay {
   #asking = false;
   /** Bumped when what was learned is dropped: an ask sent before that answers for the old state. */
   #epoch = 0;
+  /** Each conversation's messages for its sockets, sent together at the end of this tick. */
+  #messages = new Map<string, { message: CompactMessage; from: string | undefined }[]>();
   /** Bus events for the other nodes, sent together at the end of this tick (see publish). */
   #outbound: BusEvent[] = [];
   /** Connections being set up on this node, watching for access changes. */
@@ -112,24 +115,56 @@ export class Relay {
 
   /**
    * A new message: every socket of every member except the one that sent it (it has the ack), and
-   * SSE feeds of the conversation. Sockets get it compact (fullMessages.ts).
+   * SSE feeds of the conversation. Sockets get it compact, with the rest of the conversation's
+   * messages of this tick (a group commit settles its whole batch in one tick): one packet and one
+   * write per socket instead of one per message (messagePackets.ts).
    */
   message(message: Message, exceptSocketId?: string): void {
-    this.toConversation(message.conversationId, exceptSocketId).emit(
-      ServerEvent.message,
-      compactMessage(message),
-    );
+    const pending = this.#messages.get(message.conversationId);
+    if (pending) pending.push({ message: compactMessage(message), from: exceptSocketId });
+    else {
+      if (this.#messages.size === 0) process.nextTick(() => this.flushMessages());
+      this.#messages.set(message.conversationId, [
+        { message: compactMessage(message), from: exceptSocketId },
+      ]);
+    }
     this.publish(message.conversationId, { type: 'message', message });
+  }
+
+  /**
+   * Sends the messages waiting for the end of the tick. Each socket gets one packet of a
+   * conversation's, in seq order, without its own: the sockets that sent none get them all, each
+   * socket that sent some gets the others' alone. Every other emit calls this first, so each
+   * socket still gets this node's events in the order they happened.
+   */
+  private flushMessages(): void {
+    if (this.#messages.size === 0) return;
+    const waiting = this.#messages;
+    this.#messages = new Map();
+    for (const [conversationId, sent] of waiting) {
+      const senders = [...new Set(sent.flatMap((s) => (s.from ? [s.from] : [])))];
+      const room = this.io.to(convRoom(conversationId));
+      (senders.length > 0 ? room.except(senders) : room).emit(
+        ServerEvent.message,
+        ...sent.map((s) => s.message),
+      );
+      for (const socketId of senders) {
+        const others = sent.filter((s) => s.from !== socketId).map((s) => s.message);
+        if (others.length > 0) this.io.to(socketId).emit(ServerEvent.message, ...others);
+      }
+    }
   }
 
   /** A member's receipts changed: everyone in the conversation (the member's other devices too). */
   receipt(receipt: Receipt): void {
+    this.flushMessages();
     this.io.to(convRoom(receipt.conversationId)).emit(ServerEvent.receipt, receipt);
     this.publish(receipt.conversationId, { type: 'receipt', receipt });
   }
 
   /** Typing: everyone in the conversation except the socket it came from. */
   typing(notice: TypingNotice, exceptSocketId?: string): void {
+    this.flushMessages();
     this.toConversation(notice.conversationId, exceptSocketId).emit(ServerEvent.typing, notice);
   }
 
@@ -137,6 +172,7 @@ export class Relay {
   presence(conversationIds: readonly string[], notice: PresenceNotice): void {
     // io.to([]) would mean "everyone": only emit when there is someone to tell.
     if (conversationIds.length === 0) return;
+    this.flushMessages();
     this.io.to(conversationIds.map(convRoom)).emit(ServerEvent.presence, notice);
   }
 
@@ -165,6 +201,7 @@ export class Relay {
 
   /** Tells a conversation's sockets, except the new member's own, that a member joined. */
   memberJoined(conversationId: string, member: Member): void {
+    this.flushMessages();
     this.io
       .to(convRoom(conversationId))
       .except(userRoom(member.userId))
@@ -173,6 +210,7 @@ export class Relay {
 
   /** Tells a conversation's sockets that a member left. */
   memberLeft(conversationId: string, userId: string): void {
+    this.flushMessages();
     this.io.to(convRoom(conversationId)).emit(ServerEvent.memberLeft, { conversationId, userId });
   }
 
@@ -252,6 +290,8 @@ export class Relay {
 
   /** Applies an access change here and tells the other nodes to apply it too. */
   private announce(change: AccessChange): void {
+    // Messages from before the change go first, to the sockets that could see them then.
+    this.flushMessages();
     this.applyAccess(change);
     if (!this.#crossNode) return;
     // Bus events from before the change go first: a feed closed by it still gets what it may see.

@@ -47,7 +47,7 @@ export interface SocketData {
   sessionExpiresAt: number;
 }
 
-/** Messages leave compact; a socket that wants them whole gets them filled (fullMessages.ts). */
+/** Messages leave compact and batched; a socket that wants them otherwise gets them so (messagePackets.ts). */
 type Emitted = CompactServerToClientEvents;
 export type FerryIo = Server<ClientToServerEvents, Emitted, InterServerEvents, SocketData>;
 export type FerrySocket = Socket<ClientToServerEvents, Emitted, InterServerEvents, SocketData>;

@@ -35,8 +35,10 @@ function setup() {
   tabs = served;
   const ports = [fakePort(), fakePort()];
   for (const port of ports) served.attach(port);
-  const handlers = new Map<string, (payload: unknown) => void>();
-  const socket = { on: (event: string, fn: (payload: unknown) => void) => handlers.set(event, fn) };
+  const handlers = new Map<string, (...payloads: unknown[]) => void>();
+  const socket = {
+    on: (event: string, fn: (...payloads: unknown[]) => void) => handlers.set(event, fn),
+  };
   const stored: Message[] = [];
   const mirror = { onLiveMessage: (m: Message) => stored.push(m) } as unknown as LocalMirror;
   bindServerEvents(socket as unknown as FerrySocket, {
@@ -46,7 +48,7 @@ function setup() {
     notify() {},
     emit: (event, payload) => served.emit(event, payload),
   });
-  const relay = (message: Message) => handlers.get(ServerEvent.message)!(message);
+  const relay = (...messages: Message[]) => handlers.get(ServerEvent.message)!(...messages);
   const events = (port: HubToTab[]) => port.flatMap((m) => (m.kind === 'event' ? [m] : []));
   return { ports, relay, stored, events };
 }
@@ -60,6 +62,19 @@ describe('a relayed message reaching the tabs', () => {
     for (const port of ports)
       expect(events(port.received)).toEqual([
         { kind: 'event', event: 'live', payload: { message, arrival: true } },
+      ]);
+  });
+
+  it('takes every message of an event that carries a commit’s several, in their order', () => {
+    const { ports, relay, stored, events } = setup();
+    const batch = [messageAt('c1', 1, other), messageAt('c1', 2, me), messageAt('c1', 3, other)];
+    relay(...batch);
+    expect(stored).toEqual(batch);
+    for (const port of ports)
+      expect(events(port.received).map((e) => e.kind === 'event' && e.payload)).toEqual([
+        { message: batch[0], arrival: true },
+        { message: batch[1], arrival: false },
+        { message: batch[2], arrival: true },
       ]);
   });
 

@@ -140,15 +140,16 @@ describe('operations over the socket', () => {
   it('relays operations over HTTP long-polling like over WebSocket', async () => {
     const { room, a, b } = await twoInARoom(srv.url, { transports: ['polling'], upgrade: false });
     expect(a.io.engine.transport.name).toBe('polling');
-    const m = await send(a, draft(room.id, 'polled'));
     const seen = collect(b, ServerEvent.message);
+    const m = await send(a, draft(room.id, 'polled'));
     await send(a, edit(room.id, m.id, 'polled, edited'));
     await send(b, react(room.id, m.id, '👍'));
     await send(a, del(room.id, m.id));
-    await waitUntil('edit and deletion over polling', () => seen.items.length === 2, {
+    await waitUntil('message, edit and deletion over polling', () => seen.items.length === 3, {
       timeoutMs: undefined,
     });
     expect(seen.items.map((x) => [x.seq, x.kind])).toEqual([
+      [1, 'message'],
       [2, 'edit'],
       [4, 'delete'],
     ]);

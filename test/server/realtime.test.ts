@@ -30,6 +30,7 @@ import {
   type ClientSocket,
 } from './support/clients.js';
 import { waitUntil } from '../support/wait.js';
+import type { AppendInput, AppendResult } from '../../server/store/Store.js';
 
 const srv = useTestServer();
 
@@ -126,6 +127,104 @@ describe('compact messages', () => {
         seenWhole.items,
       );
       expect(JSON.stringify(plain).length).toBeLessThan(JSON.stringify(sent.message).length * 0.8);
+    },
+  );
+});
+
+/** Every `message:new` a socket receives, each as the list of messages it carries. */
+function collectEvents(socket: ClientSocket): CompactMessage[][] {
+  const events: CompactMessage[][] = [];
+  socket.on(
+    ServerEvent.message as never,
+    ((...messages: CompactMessage[]) => void events.push(messages)) as never,
+  );
+  return events;
+}
+
+describe('batched messages', () => {
+  const batching = { auth: { batch: true } satisfies HandshakeAuth };
+
+  it.each(['websocket', 'polling'] as const)(
+    "reach each socket of the conversation in one event per commit, in seq order, without the socket's own (%s)",
+    async (transport) => {
+      // The store holds the first three appends until all have come, then commits them together, in
+      // arrival order.
+      const held: { input: AppendInput; settle(p: Promise<AppendResult>): void }[] = [];
+      const other = await startTestServer({
+        wrapStore: (real) =>
+          storeWith(real, {
+            appendMessage: (input) =>
+              held.length === 3
+                ? real.appendMessage(input)
+                : new Promise<AppendResult>((resolve) => {
+                    held.push({ input, settle: resolve });
+                    if (held.length === 3) for (const h of held) h.settle(real.appendMessage(h.input));
+                  }),
+          }),
+      });
+      try {
+        const { url } = other;
+        const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
+        const room = await roomWith(url, alice, bob, carol);
+        const options = { ...batching, transports: [transport] };
+        const [a, aOther, b, c] = [
+          await connect(url, alice.cookie, options),
+          await connect(url, alice.cookie, options),
+          await connect(url, bob.cookie, options),
+          await connect(url, carol.cookie, options),
+        ];
+        const seen = new Map([a, aOther, b, c].map((s) => [s, collectEvents(s)]));
+
+        // Three senders: a socket's own sends are handled one after another, so each sends one.
+        const a1 = request(a, ClientEvent.send, draft(room.id, 'a1'));
+        await waitUntil('the first to reach the store', () => held.length === 1);
+        const b1 = request(b, ClientEvent.send, draft(room.id, 'b1'));
+        await waitUntil('the second to reach the store', () => held.length === 2);
+        const a2 = request(aOther, ClientEvent.send, draft(room.id, 'a2'));
+        const acks = await Promise.all([a1, b1, a2]);
+        expect(acks.map((ack) => ack.ok && ack.message.seq)).toEqual([1, 2, 3]);
+
+        const texts = (s: ClientSocket) => seen.get(s)!.map((event) => event.map((m) => m.text));
+        await waitUntil('every socket to get its event', () =>
+          [a, aOther, b, c].every((s) => seen.get(s)!.length === 1),
+        );
+        expect(texts(c)).toEqual([['a1', 'b1', 'a2']]);
+        expect(seen.get(c)![0]!.map((m) => m.seq)).toEqual([1, 2, 3]);
+        expect(texts(a)).toEqual([['b1', 'a2']]);
+        expect(texts(aOther)).toEqual([['a1', 'b1']]);
+        expect(texts(b)).toEqual([['a1', 'a2']]);
+        // A later commit comes as its own event, after.
+        await request(c, ClientEvent.send, draft(room.id, 'c1'));
+        await waitUntil('the next commit at a', () => seen.get(a)!.length === 2);
+        expect(texts(a)).toEqual([['b1', 'a2'], ['c1']]);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  it.each(['websocket', 'polling'] as const)(
+    'of one commit come one an event to a socket that did not ask for batches (compact or whole), together to one that did, never to the sender (%s)',
+    async (transport) => {
+      const { alice, bob, room, a } = await twoInARoom(srv.url, batching);
+      const aSeen = collectEvents(a);
+      const [batched, compact, whole] = [
+        await connect(srv.url, alice.cookie, { ...batching, transports: [transport] }),
+        await connect(srv.url, bob.cookie, { auth: { compact: true }, transports: [transport] }),
+        await connect(srv.url, bob.cookie, { transports: [transport] }),
+      ];
+      const seen = [batched, compact, whole].map(collectEvents);
+      const ack = await request(a, ClientEvent.sendBatch, {
+        entries: [draft(room.id, 'one'), draft(room.id, 'two')],
+      });
+      if (!ack.ok) throw new Error(ack.error.message);
+      const stored = ack.results.map((r) => (r.ok ? r.message : null));
+      await waitUntil('every socket to get both', () => seen.every((events) => events.flat().length === 2));
+      expect(seen[0]!.map((event) => event.map(fullMessage))).toEqual([stored]);
+      expect(seen[1]!.map((event) => event.map(fullMessage))).toEqual(stored.map((m) => [m]));
+      expect(seen[2]).toEqual(stored.map((m) => [m]));
+      // The sending socket has both in its ack alone.
+      expect(aSeen).toEqual([]);
     },
   );
 });

@@ -1,10 +1,11 @@
 /**
  * `message:new` leaves for a conversation as one encoded packet for all its sockets, in the
  * compact form (contract compactMessage: the fields at their default left out, a third of a plain
- * message's bytes, written to every receiver). A client that did not ask for that at its
- * handshake (HandshakeAuth) gets every field, as before compact messages existed: its packets of
- * that event are decoded, filled and encoded again on their way to it alone, so only such
- * clients pay for it.
+ * message's bytes, written to every receiver), holding every message of that conversation one
+ * commit stored (Relay.message). A client that did not ask for both at its handshake
+ * (HandshakeAuth) gets what it asked for, as before: its packets of that event are decoded, split
+ * into one per message, filled where it wants every field, and encoded again on their way to it
+ * alone, so only such clients pay for it.
  */
 import { fullMessage, ServerEvent, type CompactMessage, type HandshakeAuth } from '../../contract/index.js';
 import type { FerrySocket } from './types.js';
@@ -17,23 +18,23 @@ interface EngineWriter {
   writeToEngine(packets: unknown[], options: unknown): void;
 }
 
-/** True when the socket's handshake asked for compact messages. */
-export function wantsCompactMessages(socket: FerrySocket): boolean {
+/**
+ * Makes every `message:new` reach `socket` the way its handshake asked: one message a packet
+ * unless batch, whole unless compact or batch. Sockets that asked for batches are left untouched.
+ */
+export function adaptMessagePackets(socket: FerrySocket): void {
   const auth = socket.handshake.auth as HandshakeAuth | undefined;
-  return auth?.compact === true;
-}
-
-/** Makes every `message:new` reach `socket` with all its fields. */
-export function sendFullMessages(socket: FerrySocket): void {
+  if (auth?.batch === true) return;
+  const compact = auth?.compact === true;
   const client = socket.client as unknown as EngineWriter;
   const write = client.writeToEngine.bind(client);
   client.writeToEngine = (packets, options) => {
     if (!packets.some(isMessagePacket)) return write(packets, options);
     // A broadcast also hands over its WebSocket frame, made once for every socket (the adapter's
-    // wsPreEncodedFrame); that frame is the compact one, so it is left out here.
+    // wsPreEncodedFrame); that frame is the batched compact one, so it is left out here.
     const { wsPreEncodedFrame: _frame, ...own } = (options ?? {}) as Record<string, unknown>;
     write(
-      packets.map((packet) => (isMessagePacket(packet) ? expanded(packet) : packet)),
+      packets.flatMap((packet) => (isMessagePacket(packet) ? onePerMessage(packet, compact) : [packet])),
       own,
     );
   };
@@ -43,7 +44,7 @@ function isMessagePacket(packet: unknown): packet is string {
   return typeof packet === 'string' && packet.startsWith(MESSAGE_PACKET);
 }
 
-function expanded(packet: string): string {
-  const [event, message] = JSON.parse(packet.slice(1)) as [string, CompactMessage];
-  return `2${JSON.stringify([event, fullMessage(message)])}`;
+function onePerMessage(packet: string, compact: boolean): string[] {
+  const [event, ...messages] = JSON.parse(packet.slice(1)) as [string, ...CompactMessage[]];
+  return messages.map((message) => `2${JSON.stringify([event, compact ? message : fullMessage(message)])}`);
 }
