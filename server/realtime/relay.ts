@@ -148,6 +148,8 @@ export class Relay {
         ServerEvent.message,
         ...sent.map((s) => s.message),
       );
+      // Through the adapter like the room's packet, not io.local: a cluster adapter delivers even
+      // to this node's sockets only once it has published, so a local emit could overtake one.
       for (const socketId of senders) {
         const others = sent.filter((s) => s.from !== socketId).map((s) => s.message);
         if (others.length > 0) this.io.to(socketId).emit(ServerEvent.message, ...others);
