@@ -142,6 +142,9 @@ export class Relay {
     const waiting = this.#messages;
     this.#messages = new Map();
     for (const [conversationId, sent] of waiting) {
+      // A commit settles its entries in order, but a sendBatch's later entries reach here after
+      // other senders' entries of the same commit.
+      sent.sort((a, b) => a.message.seq - b.message.seq);
       const senders = [...new Set(sent.flatMap((s) => (s.from ? [s.from] : [])))];
       const room = this.io.to(convRoom(conversationId));
       (senders.length > 0 ? room.except(senders) : room).emit(

@@ -30,7 +30,7 @@ import {
   type ClientSocket,
 } from './support/clients.js';
 import { waitUntil } from '../support/wait.js';
-import type { AppendInput, AppendResult } from '../../server/store/Store.js';
+import type { AppendResult, Store } from '../../server/store/Store.js';
 
 const srv = useTestServer();
 
@@ -141,27 +141,41 @@ function collectEvents(socket: ClientSocket): CompactMessage[][] {
   return events;
 }
 
+/**
+ * A store that holds the first `count` append calls (appendMessage or appendMessages) until all
+ * have come, then starts them together in arrival order: one commit, settled in one tick.
+ */
+function holdAppends(count: number) {
+  const calls: (() => void)[] = [];
+  const hold = (start: () => void): void => {
+    calls.push(start);
+    if (calls.length === count) for (const call of calls) call();
+  };
+  const wrap = (real: Store): Store =>
+    storeWith(real, {
+      appendMessage: (input) =>
+        calls.length >= count
+          ? real.appendMessage(input)
+          : new Promise<AppendResult>((resolve) => hold(() => resolve(real.appendMessage(input)))),
+      appendMessages: (inputs) => {
+        if (calls.length >= count) return real.appendMessages(inputs);
+        const settles: ((result: Promise<AppendResult>) => void)[] = [];
+        const results = inputs.map(() => new Promise<AppendResult>((resolve) => settles.push(resolve)));
+        hold(() => real.appendMessages(inputs).forEach((result, i) => settles[i]!(result)));
+        return results;
+      },
+    });
+  return { wrap, count: () => calls.length };
+}
+
 describe('batched messages', () => {
   const batching = { auth: { batch: true } satisfies HandshakeAuth };
 
   it.each(['websocket', 'polling'] as const)(
     "reach each socket of the conversation in one event per commit, in seq order, without the socket's own (%s)",
     async (transport) => {
-      // The store holds the first three appends until all have come, then commits them together, in
-      // arrival order.
-      const held: { input: AppendInput; settle(p: Promise<AppendResult>): void }[] = [];
-      const other = await startTestServer({
-        wrapStore: (real) =>
-          storeWith(real, {
-            appendMessage: (input) =>
-              held.length === 3
-                ? real.appendMessage(input)
-                : new Promise<AppendResult>((resolve) => {
-                    held.push({ input, settle: resolve });
-                    if (held.length === 3) for (const h of held) h.settle(real.appendMessage(h.input));
-                  }),
-          }),
-      });
+      const held = holdAppends(3);
+      const other = await startTestServer({ wrapStore: held.wrap });
       try {
         const { url } = other;
         const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
@@ -177,9 +191,9 @@ describe('batched messages', () => {
 
         // Three senders: a socket's own sends are handled one after another, so each sends one.
         const a1 = request(a, ClientEvent.send, draft(room.id, 'a1'));
-        await waitUntil('the first to reach the store', () => held.length === 1);
+        await waitUntil('the first to reach the store', () => held.count() === 1);
         const b1 = request(b, ClientEvent.send, draft(room.id, 'b1'));
-        await waitUntil('the second to reach the store', () => held.length === 2);
+        await waitUntil('the second to reach the store', () => held.count() === 2);
         const a2 = request(aOther, ClientEvent.send, draft(room.id, 'a2'));
         const acks = await Promise.all([a1, b1, a2]);
         expect(acks.map((ack) => ack.ok && ack.message.seq)).toEqual([1, 2, 3]);
@@ -202,6 +216,36 @@ describe('batched messages', () => {
       }
     },
   );
+
+  it("come in seq order when one device's batch and another's send share a commit", async () => {
+    const held = holdAppends(2);
+    const other = await startTestServer({ wrapStore: held.wrap });
+    try {
+      const { url } = other;
+      const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
+      const room = await roomWith(url, alice, bob, carol);
+      const [a, b, c] = [
+        await connect(url, alice.cookie, batching),
+        await connect(url, bob.cookie, batching),
+        await connect(url, carol.cookie, batching),
+      ];
+      const seen = collectEvents(c);
+      const batch = request(a, ClientEvent.sendBatch, {
+        entries: [draft(room.id, 'x1'), draft(room.id, 'x2')],
+      });
+      await waitUntil('the batch to reach the store', () => held.count() === 1);
+      const single = request(b, ClientEvent.send, draft(room.id, 'y'));
+      await Promise.all([batch, single]);
+      await waitUntil('the commit at c', () => seen.length === 1);
+      expect(seen[0]!.map((m) => [m.seq, m.text])).toEqual([
+        [1, 'x1'],
+        [2, 'x2'],
+        [3, 'y'],
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
 
   it.each(['websocket', 'polling'] as const)(
     'of one commit come one an event to a socket that did not ask for batches (compact or whole), together to one that did, never to the sender (%s)',
