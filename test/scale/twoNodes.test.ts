@@ -53,7 +53,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
   });
   afterEach(() => closeAllSockets());
 
-  it('stores a batch sent on one node in order for a member on the other (compact or whole, as each socket asked), and refuses in its place an entry for a conversation the sender is not in', async () => {
+  it('stores a batch sent on one node in order for a member on the other (in one event, compact or whole, as each socket asked), and refuses in its place an entry for a conversation the sender is not in', async () => {
     const alice = await signUp(A);
     const bob = await signUp(B);
     const mallory = await signUp(B);
@@ -61,11 +61,17 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     const aliceSocket = await connect(A, alice.cookie);
     const bobSocket = await connect(B, bob.cookie);
     const bobCompact = await connect(B, bob.cookie, { auth: { compact: true } satisfies HandshakeAuth });
+    const bobBatched = await connect(B, bob.cookie, { auth: { batch: true } satisfies HandshakeAuth });
     const texts = ['one', 'two', 'three', 'four'];
     const heard: number[] = [];
     bobSocket.on(ServerEvent.message, (m) => void heard.push(m.seq));
     const heardCompact: unknown[] = [];
     bobCompact.on(ServerEvent.message, (m) => void heardCompact.push(m));
+    const heardBatched: number[][] = [];
+    bobBatched.on(
+      ServerEvent.message as never,
+      ((...ms: CompactMessage[]) => void heardBatched.push(ms.map((m) => m.seq))) as never,
+    );
     const sent = await request(aliceSocket, ClientEvent.sendBatch, {
       entries: texts.map((text) => draft(room.id, text)),
     });
@@ -73,10 +79,12 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       texts.map((text, i) => [text, i + 1]),
     );
     await waitUntil(
-      'bob on node B to hear all four, on both sockets',
-      () => heard.length === 4 && heardCompact.length === 4,
+      'bob on node B to hear all four, on every socket',
+      () => heard.length === 4 && heardCompact.length === 4 && heardBatched.length === 1,
     );
     expect(heard).toEqual([1, 2, 3, 4]);
+    // One commit: one event through Redis to the other node's batching socket.
+    expect(heardBatched).toEqual([[1, 2, 3, 4]]);
     // Across nodes too, each socket gets the form it asked for at its handshake.
     expect(heardCompact.map((m) => Object.keys(m as object).includes('reactions'))).toEqual([
       false,
