@@ -54,8 +54,9 @@ export async function relayScenario(ctx: BenchContext): Promise<ScenarioOutput> 
       `${p.conversations} conversations, each with ${plural(p.sendersPerConversation, 'sender')} and ${plural(p.receiversPerConversation, 'receiver')}; ` +
         `${p.stepMs / 1000} s per offered rate; latency is send to each receiver's delivery; 100-byte texts.`,
       `Offered rates rise until a side saturates: delivers < 99%, p99 > ${SATURATION_P99_MS} ms, cannot drain in time or refuses sends; ` +
-        'capacity = the highest offered rate carried below the lowest that saturated it. Receivers are raw WebSocket clients that parse only the text of message:new ' +
-        '(bench/load/lightReceiver.ts); senders are socket.io-client. Load CPU is reported per step in results.json and the log.',
+        'capacity = the highest offered rate carried below the lowest that saturated it. Receivers are raw WebSocket clients that parse only the texts of message:new ' +
+        "(bench/load/lightReceiver.ts), asking for batches as Ferry's hub does (Ferry sends a commit's messages of a conversation as one event; the baseline each as it comes); " +
+        'senders are socket.io-client. Load CPU is reported per step in results.json and the log.',
       INTERLEAVED_NOTE,
       'Ferry: one node, SQLite (WAL), every message durably committed before its ack; send and sign-up rate limits lifted for the bench (SEND_RATE_PER_SECOND, SEND_BURST, SIGNUP_BURST, SIGNUP_RATE_PER_HOUR).',
       ...cmp.notes,
