@@ -120,14 +120,13 @@ export class Relay {
    * write per socket instead of one per message (messagePackets.ts).
    */
   message(message: Message, exceptSocketId?: string): void {
-    const pending = this.#messages.get(message.conversationId);
-    if (pending) pending.push({ message: compactMessage(message), from: exceptSocketId });
-    else {
+    let pending = this.#messages.get(message.conversationId);
+    if (!pending) {
       if (this.#messages.size === 0) process.nextTick(() => this.flushMessages());
-      this.#messages.set(message.conversationId, [
-        { message: compactMessage(message), from: exceptSocketId },
-      ]);
+      pending = [];
+      this.#messages.set(message.conversationId, pending);
     }
+    pending.push({ message: compactMessage(message), from: exceptSocketId });
     this.publish(message.conversationId, { type: 'message', message });
   }
 

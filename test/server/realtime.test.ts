@@ -18,6 +18,7 @@ import {
 import { startTestServer, storeWith, useTestServer } from './support/app.js';
 import {
   collect,
+  collectEvents,
   connect,
   draft,
   makeSocket,
@@ -131,16 +132,6 @@ describe('compact messages', () => {
   );
 });
 
-/** Every `message:new` a socket receives, each as the list of messages it carries. */
-function collectEvents(socket: ClientSocket): CompactMessage[][] {
-  const events: CompactMessage[][] = [];
-  socket.on(
-    ServerEvent.message as never,
-    ((...messages: CompactMessage[]) => void events.push(messages)) as never,
-  );
-  return events;
-}
-
 /**
  * A store that holds the first `count` append calls (appendMessage or appendMessages) until all
  * have come, then starts them together in arrival order: one commit, settled in one tick.
@@ -168,6 +159,12 @@ function holdAppends(count: number) {
   return { wrap, count: () => calls.length };
 }
 
+/** Alice, Bob and Carol in one room on `url`. */
+async function threeInARoom(url: string) {
+  const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
+  return { alice, bob, carol, room: await roomWith(url, alice, bob, carol) };
+}
+
 describe('batched messages', () => {
   const batching = { auth: { batch: true } satisfies HandshakeAuth };
 
@@ -178,8 +175,7 @@ describe('batched messages', () => {
       const other = await startTestServer({ wrapStore: held.wrap });
       try {
         const { url } = other;
-        const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
-        const room = await roomWith(url, alice, bob, carol);
+        const { alice, bob, carol, room } = await threeInARoom(url);
         const options = { ...batching, transports: [transport] };
         const [a, aOther, b, c] = [
           await connect(url, alice.cookie, options),
@@ -222,8 +218,7 @@ describe('batched messages', () => {
     const other = await startTestServer({ wrapStore: held.wrap });
     try {
       const { url } = other;
-      const [alice, bob, carol] = [await signUp(url), await signUp(url), await signUp(url)];
-      const room = await roomWith(url, alice, bob, carol);
+      const { alice, bob, carol, room } = await threeInARoom(url);
       const [a, b, c] = [
         await connect(url, alice.cookie, batching),
         await connect(url, bob.cookie, batching),

@@ -11,12 +11,14 @@ import {
   type Ack,
   type AckOf,
   type ClientToServerEvents,
+  type CompactMessage,
   type ConversationSummary,
   type Message,
   type ServerToClientEvents,
   type User,
   messagesPath,
   ClientEvent,
+  ServerEvent,
 } from '../../../contract/index.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -228,6 +230,19 @@ export function collect<E extends keyof ServerToClientEvents>(
   const listener = (p: Parameters<ServerToClientEvents[E]>[0]): void => void items.push(p);
   socket.on(event, listener as never);
   return { items, stop: () => void socket.off(event, listener as never) };
+}
+
+/**
+ * Every `message:new` a socket receives from now on, each as the list of messages it carries (a
+ * socket that asked for batches gets a commit's several in one event).
+ */
+export function collectEvents(socket: ClientSocket): CompactMessage[][] {
+  const events: CompactMessage[][] = [];
+  socket.on(
+    ServerEvent.message as never,
+    ((...messages: CompactMessage[]) => void events.push(messages)) as never,
+  );
+  return events;
 }
 
 /** A message payload as a client types it: a fresh UUID, now as typedAt. */
