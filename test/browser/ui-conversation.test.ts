@@ -215,6 +215,55 @@ describe('long history', () => {
     expect(await messageLog(page, 'Archive').count()).toBe(1);
     await alice.context.close();
   });
+  it('keeps what is read in place while scrolling up moves the window and reads older pages', async () => {
+    const owner = await signUp(suite.ferry, 'steady-bob');
+    const room = await createRoomViaApi(suite.ferry, owner.cookie, 'Steady');
+    const total = 300;
+    // Rows of one, two and six lines: a row's height is not known before it is drawn.
+    const lines = (i: number) => (i % 7 === 0 ? 6 : i % 3 === 0 ? 2 : 1);
+    for (let i = 1; i <= total; i++) {
+      const text = Array.from({ length: lines(i) }, (_, k) => `steady ${i}.${k}`).join('\n');
+      await sendViaApi(suite.ferry, owner.cookie, room.id, text);
+    }
+    const alice = await newUser(suite.browser, suite.ferry, 'steady-alice');
+    await joinViaApi(suite.ferry, alice.cookie, room.inviteCode!);
+    const page = await openOnlineTab(alice.context, suite.ferry);
+    const log = await openConversation(page, 'Steady');
+    await messageArticle(page, 'Steady', `steady ${total}.0`).waitFor();
+
+    // Step by step to the first message: the row in the middle of the view must move down by
+    // exactly what was scrolled, whatever rows were added above or taken away below meanwhile.
+    const steps = await log.evaluate(async (el) => {
+      const scroller = el.closest<HTMLElement>('.log-scroll')!;
+      const frames = async (n: number) => {
+        for (let i = 0; i < n; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+      };
+      const first = () =>
+        [...scroller.querySelectorAll('article')].some((a) => a.textContent!.includes('steady 1.0'));
+      const drift: number[] = [];
+      for (let step = 0; step < 400 && !(first() && scroller.scrollTop === 0); step++) {
+        const view = scroller.getBoundingClientRect();
+        const middle = view.top + view.height / 2;
+        const row = [...scroller.querySelectorAll<HTMLElement>('article')].find(
+          (a) => a.getBoundingClientRect().bottom > middle,
+        )!;
+        const before = row.getBoundingClientRect().top;
+        const scrolled = Math.min(200, scroller.scrollTop);
+        scroller.scrollTop -= scrolled;
+        // Tasks before the scroll event (it comes with the next frame): a page read from
+        // IndexedDB may render then, before the list has heard of this scroll.
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+        await frames(3);
+        if (row.isConnected) drift.push(row.getBoundingClientRect().top - before - scrolled);
+      }
+      return { drift, reachedFirst: first() };
+    });
+    expect(steps.reachedFirst).toBe(true);
+    expect(steps.drift.length).toBeGreaterThan(30);
+    // Scroll offsets snap to whole pixels.
+    expect(Math.max(...steps.drift.map(Math.abs))).toBeLessThanOrEqual(1);
+    await alice.context.close();
+  });
 });
 
 describe('arrivals', () => {

@@ -50,6 +50,8 @@ interface Anchor {
   id: string;
   /** Offset of the anchor's top from the scroller's top, px. */
   top: number;
+  /** The scroller's scrollTop then: a scroll not yet seen by onScroll still counts (see below). */
+  scrollTop: number;
 }
 
 /** Messages of a conversation, newest at the bottom; marks them read while they are seen. */
@@ -117,7 +119,7 @@ export function MessageList({
     for (const child of el.querySelectorAll<HTMLElement>('article[data-id]')) {
       const rect = child.getBoundingClientRect();
       if (rect.bottom > top) {
-        anchor.current = { id: child.dataset.id!, top: rect.top - top };
+        anchor.current = { id: child.dataset.id!, top: rect.top - top, scrollTop: el.scrollTop };
         return;
       }
     }
@@ -185,9 +187,16 @@ export function MessageList({
     if (pin) {
       if (!pinned.current || !OBSERVES_SIZE) el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {
-      const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(anchor.current.id)}"]`);
-      if (a)
-        el.scrollTop += a.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.current.top;
+      // A render can come between a scroll and its scroll event (a page read from IndexedDB, a
+      // scroll by keys or by script): the anchor then keeps that scroll instead of undoing it.
+      const { id, top, scrollTop } = anchor.current;
+      const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(id)}"]`);
+      if (a) {
+        const offset = () => a.getBoundingClientRect().top - el.getBoundingClientRect().top;
+        el.scrollTop += offset() - (top + scrollTop - el.scrollTop);
+        // Where the view is now: another render before this scroll's event must not move it again.
+        anchor.current = { id, top: offset(), scrollTop: el.scrollTop };
+      }
     }
     pinned.current = pin;
   });
