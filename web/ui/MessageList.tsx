@@ -48,10 +48,11 @@ const BOTTOM_SLACK_PX = 40;
 
 interface Anchor {
   id: string;
-  /** Offset of the anchor's top from the scroller's top, px. */
-  top: number;
-  /** The scroller's scrollTop then: a scroll not yet seen by onScroll still counts (see below). */
-  scrollTop: number;
+  /**
+   * The anchor's top within the scrolled content (its offset from the scroller's top plus
+   * scrollTop), px: a scroll moves where it shows, not this; a change above it does.
+   */
+  y: number;
 }
 
 /** Messages of a conversation, newest at the bottom; marks them read while they are seen. */
@@ -119,7 +120,7 @@ export function MessageList({
     for (const child of el.querySelectorAll<HTMLElement>('article[data-id]')) {
       const rect = child.getBoundingClientRect();
       if (rect.bottom > top) {
-        anchor.current = { id: child.dataset.id!, top: rect.top - top, scrollTop: el.scrollTop };
+        anchor.current = { id: child.dataset.id!, y: rect.top - top + el.scrollTop };
         return;
       }
     }
@@ -187,15 +188,15 @@ export function MessageList({
     if (pin) {
       if (!pinned.current || !OBSERVES_SIZE) el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {
-      // A render can come between a scroll and its scroll event (a page read from IndexedDB, a
-      // scroll by keys or by script): the anchor then keeps that scroll instead of undoing it.
-      const { id, top, scrollTop } = anchor.current;
+      // In content coordinates, so a scroll that came before its scroll event (a page read from
+      // IndexedDB rendering first, a scroll by keys or by script) is kept, not undone.
+      const { id, y } = anchor.current;
       const a = el.querySelector<HTMLElement>(`article[data-id="${CSS.escape(id)}"]`);
       if (a) {
-        const offset = () => a.getBoundingClientRect().top - el.getBoundingClientRect().top;
-        el.scrollTop += offset() - (top + scrollTop - el.scrollTop);
-        // Where the view is now: another render before this scroll's event must not move it again.
-        anchor.current = { id, top: offset(), scrollTop: el.scrollTop };
+        const yNow = a.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+        el.scrollTop += yNow - y;
+        // The content moved, not the anchor: a second render before this scroll's event keeps it.
+        anchor.current = { id, y: yNow };
       }
     }
     pinned.current = pin;
